@@ -1,0 +1,26 @@
+/**
+ * `npm run bench`: prints every benchmark's figures. These are measurements on a shared,
+ * noisy machine, never pass/fail tests. `npm run bench -- config` runs one group.
+ */
+import { runConfigBench } from './configBench';
+
+const groups: Record<string, (print: (line: string) => void) => Promise<void> | void> = {
+  config: runConfigBench,
+};
+
+async function main(): Promise<void> {
+  const wanted = process.argv.slice(2);
+  const print = (line: string): void => console.log(line);
+  print(`lcr benchmarks on node ${process.version}, ${new Date().toISOString()}`);
+  for (const [name, bench] of Object.entries(groups)) {
+    if (wanted.length > 0 && !wanted.includes(name)) continue;
+    print('');
+    print(`== ${name}`);
+    await bench(print);
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});

@@ -1,0 +1,161 @@
+/** Read-only listings of what the daemon stored: `lcr calls` and `lcr pages`. */
+import { openDatabase, type Db } from '../../store/database';
+import { CallStore } from '../../store/calls';
+import { PageStore, type PageStatus } from '../../store/pages';
+import { CliFailure, EXIT_USAGE, type CliIo } from '../io';
+import { formatInstant, formatSeconds, renderTable } from '../table';
+import { loadOrFail } from './shared';
+
+export interface DatabaseOptions {
+  config?: string;
+  db?: string;
+}
+
+export interface ListOptions extends DatabaseOptions {
+  json?: boolean;
+  limit?: string;
+}
+
+function withDatabase<T>(io: CliIo, configFile: string, options: DatabaseOptions, use: (db: Db) => T): T {
+  const file = options.db ?? loadOrFail(io, configFile).config.settings.database;
+  const db = openDatabase(file, { readonly: true });
+  try {
+    return use(db);
+  } finally {
+    db.close();
+  }
+}
+
+function parseLimit(text: string | undefined): number {
+  const limit = Number(text ?? '50');
+  if (!Number.isInteger(limit) || limit <= 0)
+    throw new CliFailure(`--limit must be a positive whole number`, EXIT_USAGE);
+  return limit;
+}
+
+export function listCallsCommand(io: CliIo, configFile: string, options: ListOptions): void {
+  const calls = withDatabase(io, configFile, options, (db) =>
+    new CallStore(db).listCalls(parseLimit(options.limit)),
+  );
+  if (options.json) return io.out(JSON.stringify(calls, null, 2));
+  io.out(
+    renderTable(
+      ['ID', 'STARTED', 'CALLER', 'DIALED', 'ROUTE', 'OPTION', 'OUTCOME', 'DURATION'],
+      calls.map((c) => [
+        c.id,
+        formatInstant(c.started_at),
+        c.caller_number || '-',
+        c.dialed_number || '-',
+        c.route_id ?? '-',
+        c.option_key ?? '-',
+        c.outcome ?? (c.ended_at === null ? 'in progress' : '-'),
+        formatSeconds(c.started_at, c.ended_at),
+      ]),
+    ),
+  );
+}
+
+export function showCallCommand(io: CliIo, configFile: string, id: string, options: ListOptions): void {
+  const story = withDatabase(io, configFile, options, (db) => {
+    const store = new CallStore(db);
+    const call = store.getCall(id);
+    if (call === undefined) throw new CliFailure(`no call with id "${id}"`);
+    return { call, legs: store.legsOfCall(id), voicemails: store.voicemailsOfCall(id) };
+  });
+  if (options.json) return io.out(JSON.stringify(story, null, 2));
+  const { call, legs, voicemails } = story;
+  const lines = [
+    `Call ${call.id}`,
+    `  caller     ${call.caller_number || '-'} ${call.caller_name}`.trimEnd(),
+    `  dialed     ${call.dialed_number || '-'}`,
+    `  route      ${call.route_id ?? '-'} (${call.routing ?? '-'}), option ${call.option_key ?? '-'}, team ${call.team_id ?? '-'}`,
+    `  outcome    ${call.outcome ?? 'in progress'}${call.outcome_detail ? ` (${call.outcome_detail})` : ''}`,
+    `  started    ${formatInstant(call.started_at)}, answered ${formatInstant(call.answered_at)}, ended ${formatInstant(call.ended_at)} (${formatSeconds(call.started_at, call.ended_at)})`,
+  ];
+  if (call.connected_responder_id)
+    lines.push(`  connected  ${call.connected_responder_id} at ${formatInstant(call.connected_at)}`);
+  if (legs.length > 0) {
+    lines.push('', 'Responder legs:');
+    lines.push(
+      renderTable(
+        ['LEVEL', 'RESPONDER', 'PHONE', 'RESULT', 'CAUSE', 'STARTED', 'RANG/TALKED'],
+        legs.map((l) => [
+          String(l.level + 1) + (l.round > 0 ? ` (round ${l.round + 1})` : ''),
+          l.responder_id,
+          l.phone ?? '-',
+          l.result + (l.reason ? ` (${l.reason})` : ''),
+          l.hangup_cause === null ? '-' : String(l.hangup_cause),
+          formatInstant(l.started_at),
+          formatSeconds(l.started_at, l.ended_at),
+        ]),
+      )
+        .split('\n')
+        .map((line) => '  ' + line)
+        .join('\n'),
+    );
+  }
+  for (const vm of voicemails) {
+    lines.push(
+      '',
+      `Voicemail ${vm.id}: ${vm.duration_seconds ?? '?'}s${vm.too_short ? ' (too short)' : ''}, ended by ${vm.ended_by ?? '-'}, file ${vm.file_path ?? `not stored (${vm.fetch_error ?? 'unknown'})`}`,
+    );
+  }
+  io.out(lines.join('\n'));
+}
+
+const PAGE_STATUSES: PageStatus[] = ['triggered', 'acknowledged', 'resolved'];
+
+export function listPagesCommand(
+  io: CliIo,
+  configFile: string,
+  options: ListOptions & { status?: string },
+): void {
+  if (options.status !== undefined && !PAGE_STATUSES.includes(options.status as PageStatus)) {
+    throw new CliFailure(`--status must be one of ${PAGE_STATUSES.join(', ')}`, EXIT_USAGE);
+  }
+  const pages = withDatabase(io, configFile, options, (db) =>
+    new PageStore(db).list(parseLimit(options.limit), options.status as PageStatus | undefined),
+  );
+  if (options.json) return io.out(JSON.stringify(pages, null, 2));
+  io.out(
+    renderTable(
+      ['ID', 'CREATED', 'STATUS', 'TEAM', 'LEVEL', 'CALLER', 'SUMMARY'],
+      pages.map((p) => [
+        String(p.id),
+        formatInstant(p.created_at),
+        p.status,
+        p.team_id,
+        String(p.escalation_level + 1),
+        p.caller_number ?? '-',
+        p.summary,
+      ]),
+    ),
+  );
+}
+
+export function showPageCommand(io: CliIo, configFile: string, id: string, options: ListOptions): void {
+  const pageId = Number(id);
+  if (!Number.isInteger(pageId)) throw new CliFailure(`page ids are numbers, not "${id}"`, EXIT_USAGE);
+  const story = withDatabase(io, configFile, options, (db) => {
+    const store = new PageStore(db);
+    const page = store.get(pageId);
+    if (page === undefined) throw new CliFailure(`no page with id ${pageId}`);
+    return { page, assignments: store.assignments(pageId), events: store.events(pageId) };
+  });
+  if (options.json) return io.out(JSON.stringify(story, null, 2));
+  const { page, assignments, events } = story;
+  const lines = [
+    `Page ${page.id}: ${page.summary}`,
+    `  status     ${page.status}`,
+    `  team       ${page.team_id}, escalation level ${page.escalation_level + 1}${page.escalation_round > 0 ? `, round ${page.escalation_round + 1}` : ''}`,
+    `  caller     ${page.caller_number ?? '-'}, call ${page.call_id ?? '-'}, voicemail ${page.voicemail_id ?? '-'}`,
+    `  assigned   ${assignments.map((a) => `${a.responder_id} (level ${a.level + 1})`).join(', ') || 'nobody'}`,
+    '',
+    'Timeline:',
+    ...events.map(
+      (e) =>
+        `  ${formatInstant(e.at)}  ${e.type.padEnd(13)} by ${e.actor} via ${e.via}${e.detail ? `  ${e.detail}` : ''}`,
+    ),
+  ];
+  io.out(lines.join('\n'));
+}

@@ -1,0 +1,24 @@
+import { loadConfigFile, type LoadedConfig } from '../../config/load';
+import { ConfigError, formatIssue } from '../../config/issues';
+import { CliFailure, type CliIo } from '../io';
+
+export const DEFAULT_CONFIG = 'routes.yaml';
+
+export function configPath(option: string | undefined): string {
+  return option ?? process.env['LCR_CONFIG'] ?? DEFAULT_CONFIG;
+}
+
+/** Loads the configuration or prints its located errors and fails with exit code 1. */
+export function loadOrFail(io: CliIo, file: string): LoadedConfig {
+  try {
+    const loaded = loadConfigFile(file);
+    for (const warning of loaded.warnings) io.err(formatIssue(warning));
+    return loaded;
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      for (const issue of error.issues) io.err(formatIssue(issue));
+      throw new CliFailure(`${file}: ${error.issues.length} error(s)`);
+    }
+    throw error;
+  }
+}

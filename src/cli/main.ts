@@ -1,0 +1,153 @@
+/**
+ * The `lcr` command line. Exit codes: 0 ok, 1 invalid configuration or runtime error, 2 usage.
+ */
+import { Command, CommanderError, Option } from 'commander';
+import { CliFailure, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, processIo, type CliIo } from './io';
+import { configPath } from './commands/shared';
+import { validateCommand } from './commands/validate';
+import { schemaCommand } from './commands/schema';
+import { oncallCommand } from './commands/oncall';
+import { listCallsCommand, listPagesCommand, showCallCommand, showPageCommand } from './commands/records';
+import { startCommand } from './commands/start';
+import { DatabaseError } from '../store/database';
+
+const VERSION = '0.1.0';
+
+function buildProgram(io: CliIo, pending: Array<Promise<unknown>>): Command {
+  const program = new Command('lcr')
+    .description('Live Call Routing for Asterisk: hotline menus, on-call responders, voicemail pages')
+    .version(VERSION)
+    .showHelpAfterError()
+    .configureOutput({
+      writeOut: (text) => io.out(text.trimEnd()),
+      writeErr: (text) => io.err(text.trimEnd()),
+    })
+    .exitOverride();
+  const configOption = (): Option =>
+    new Option('-c, --config <file>', 'configuration file (default: $LCR_CONFIG or ./routes.yaml)');
+
+  program
+    .command('start')
+    .description('run the daemon: connect to Asterisk over ARI and route calls')
+    .addOption(configOption())
+    .action((options: { config?: string }) => {
+      pending.push(startCommand(io, configPath(options.config)));
+    });
+
+  program
+    .command('validate')
+    .description('check a configuration file; errors name the file, line, column and path')
+    .argument('[file]', 'configuration file (default: $LCR_CONFIG or ./routes.yaml)')
+    .addOption(configOption())
+    .action((file: string | undefined, options: { config?: string }) =>
+      validateCommand(io, file ?? configPath(options.config)),
+    );
+
+  program
+    .command('oncall')
+    .description('show who is on call, level by level, and the phone tried first')
+    .addOption(configOption())
+    .option('-t, --team <id>', 'only this team')
+    .option('--at <iso-time>', 'at this moment instead of now (without an offset: in settings.timezone)')
+    .option('--json', 'machine-readable output')
+    .action((options: { config?: string; team?: string; at?: string; json?: boolean }) =>
+      oncallCommand(io, configPath(options.config), options),
+    );
+
+  program
+    .command('schema')
+    .description('print the JSON Schema of the configuration file, for editor autocompletion')
+    .action(() => schemaCommand(io));
+
+  const dbOption = (): Option =>
+    new Option('--db <file>', 'database file (default: settings.database of the configuration)');
+  const calls = program.command('calls').description('calls the daemon handled (read-only)');
+  calls
+    .command('list', { isDefault: true })
+    .description('most recent calls first')
+    .addOption(configOption())
+    .addOption(dbOption())
+    .option('-n, --limit <n>', 'how many', '50')
+    .option('--json', 'machine-readable output')
+    .action((options: { config?: string; db?: string; limit?: string; json?: boolean }) =>
+      listCallsCommand(io, configPath(options.config), options),
+    );
+  calls
+    .command('show')
+    .argument('<id>', 'call id')
+    .description("one call's story: route, option, every responder leg, voicemail")
+    .addOption(configOption())
+    .addOption(dbOption())
+    .option('--json', 'machine-readable output')
+    .action((id: string, options: { config?: string; db?: string; json?: boolean }) =>
+      showCallCommand(io, configPath(options.config), id, options),
+    );
+
+  const pages = program.command('pages').description('pages created from voicemails and calls');
+  pages
+    .command('list', { isDefault: true })
+    .description('most recent pages first')
+    .addOption(configOption())
+    .addOption(dbOption())
+    .option('-n, --limit <n>', 'how many', '50')
+    .option('-s, --status <status>', 'triggered, acknowledged or resolved')
+    .option('--json', 'machine-readable output')
+    .action((options: { config?: string; db?: string; limit?: string; json?: boolean; status?: string }) =>
+      listPagesCommand(io, configPath(options.config), options),
+    );
+  pages
+    .command('show')
+    .argument('<id>', 'page id')
+    .description('one page with its assignments and timeline')
+    .addOption(configOption())
+    .addOption(dbOption())
+    .option('--json', 'machine-readable output')
+    .action((id: string, options: { config?: string; db?: string; json?: boolean }) =>
+      showPageCommand(io, configPath(options.config), id, options),
+    );
+
+  return program;
+}
+
+/** Runs one command line and returns its exit code (never calls process.exit). */
+export async function run(argv: string[], io: CliIo = processIo): Promise<number> {
+  const pending: Array<Promise<unknown>> = [];
+  const program = buildProgram(io, pending);
+  try {
+    await program.parseAsync(argv);
+    await Promise.all(pending);
+    return EXIT_OK;
+  } catch (error) {
+    if (error instanceof CommanderError) {
+      if (
+        error.code === 'commander.helpDisplayed' ||
+        error.code === 'commander.version' ||
+        error.exitCode === 0
+      ) {
+        return EXIT_OK;
+      }
+      return EXIT_USAGE;
+    }
+    if (error instanceof CliFailure) {
+      io.err(`lcr: ${error.message}`);
+      return error.exitCode;
+    }
+    if (error instanceof DatabaseError) {
+      io.err(`lcr: ${error.message}`);
+      return EXIT_FAILURE;
+    }
+    io.err(`lcr: unexpected error: ${(error as Error).message ?? String(error)}`);
+    return EXIT_FAILURE;
+  }
+}
+
+export function main(argv: string[]): void {
+  run(argv).then(
+    (code) => {
+      process.exitCode = code;
+    },
+    () => {
+      process.exitCode = EXIT_FAILURE;
+    },
+  );
+}

@@ -1,0 +1,153 @@
+/**
+ * Reads the YAML file and returns the typed configuration, or a ConfigError whose every issue
+ * points at a line and column. `lcr validate`, `lcr start` and reloads all come through here.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { LineCounter, parseDocument } from 'yaml';
+import type { z } from 'zod';
+import { configSchema, type RawConfig } from './schema';
+import { crossCheck } from './crossref';
+import { buildConfig } from './build';
+import { ConfigError, locate, type ConfigIssue, type IssuePath, type LocatedIssue } from './issues';
+import type { Config } from './model';
+
+export interface LoadedConfig {
+  config: Config;
+  warnings: LocatedIssue[];
+}
+
+/** Largest file we accept; a routing file is a few hundred kilobytes at most. */
+const MAX_CONFIG_BYTES = 8 * 1024 * 1024;
+
+export function loadConfigFile(file: string): LoadedConfig {
+  const absolute = path.resolve(file);
+  const shown = path.relative(process.cwd(), absolute) || absolute;
+  let text: string;
+  try {
+    const stat = fs.statSync(absolute);
+    if (!stat.isFile()) throw new Error('not a regular file');
+    if (stat.size > MAX_CONFIG_BYTES) throw new Error(`larger than ${MAX_CONFIG_BYTES} bytes`);
+    text = fs.readFileSync(absolute, 'utf8');
+  } catch (error) {
+    const reason =
+      (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'file not found' : (error as Error).message;
+    throw new ConfigError([
+      {
+        severity: 'error',
+        file: shown,
+        line: 1,
+        column: 1,
+        path: [],
+        message: `cannot read configuration: ${reason}`,
+      },
+    ]);
+  }
+  return loadConfigText(text, shown, absolute);
+}
+
+function valueAt(data: unknown, issuePath: IssuePath): unknown {
+  let value = data;
+  for (const part of issuePath) {
+    if (value === null || typeof value !== 'object') return undefined;
+    value = (value as Record<string | number, unknown>)[part];
+  }
+  return value;
+}
+
+function fromZodIssue(issue: z.core.$ZodIssue, data: unknown): ConfigIssue[] {
+  const issuePath = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
+  if (issue.code === 'unrecognized_keys') {
+    return issue.keys.map((key) => ({
+      severity: 'error' as const,
+      path: [...issuePath, key],
+      atKey: true,
+      message: `unknown key "${key}"`,
+    }));
+  }
+  const parent = valueAt(data, issuePath.slice(0, -1));
+  const last = issuePath[issuePath.length - 1];
+  if (
+    issue.code === 'invalid_type' &&
+    typeof last === 'string' &&
+    parent !== null &&
+    typeof parent === 'object' &&
+    !(last in parent)
+  ) {
+    return [{ severity: 'error', path: issuePath, message: `missing required key "${last}"` }];
+  }
+  if (issuePath.length === 0 && (data === null || typeof data !== 'object' || Array.isArray(data))) {
+    return [
+      {
+        severity: 'error',
+        path: [],
+        message: 'expected a mapping with asterisk, responders, escalation_policies, teams and routes',
+      },
+    ];
+  }
+  return [{ severity: 'error', path: issuePath, message: issue.message }];
+}
+
+export function loadConfigText(
+  text: string,
+  shownName: string,
+  absolutePath = path.resolve(shownName),
+): LoadedConfig {
+  const lineCounter = new LineCounter();
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  const located = (issues: ConfigIssue[]): LocatedIssue[] =>
+    issues.map((issue) => ({
+      ...issue,
+      file: shownName,
+      ...locate(doc, lineCounter, issue.path, issue.atKey),
+    }));
+
+  if (doc.errors.length > 0) {
+    throw new ConfigError(
+      doc.errors.map((error) => {
+        const position = lineCounter.linePos(error.pos[0]);
+        return {
+          severity: 'error' as const,
+          file: shownName,
+          line: position.line,
+          column: position.col,
+          path: [],
+          message: `malformed YAML: ${error.message.split('\n')[0]}`,
+        };
+      }),
+    );
+  }
+
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: 100 });
+  } catch (error) {
+    throw new ConfigError([
+      {
+        severity: 'error',
+        file: shownName,
+        line: 1,
+        column: 1,
+        path: [],
+        message: `malformed YAML: ${(error as Error).message}`,
+      },
+    ]);
+  }
+
+  const parsed = configSchema.safeParse(data);
+  if (!parsed.success) {
+    const issues = parsed.error.issues.flatMap((issue) => fromZodIssue(issue, data));
+    throw new ConfigError(sortByPosition(located(issues)));
+  }
+  const raw: RawConfig = parsed.data;
+  const issues = crossCheck(raw);
+  const config = buildConfig(raw, absolutePath, issues);
+  const all = sortByPosition(located(issues));
+  const errors = all.filter((issue) => issue.severity === 'error');
+  if (errors.length > 0) throw new ConfigError(errors);
+  return { config, warnings: all.filter((issue) => issue.severity === 'warning') };
+}
+
+function sortByPosition(issues: LocatedIssue[]): LocatedIssue[] {
+  return [...issues].sort((a, b) => a.line - b.line || a.column - b.column);
+}

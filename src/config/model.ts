@@ -1,0 +1,171 @@
+/**
+ * The typed configuration the daemon runs on: ids resolved to maps, durations in seconds,
+ * local date-times turned into instants in their schedule's time zone, defaults filled in.
+ */
+export type Prompt =
+  { kind: 'text'; text: string } | { kind: 'sound'; sound: string } | { kind: 'file'; path: string };
+
+export type RingStrategy = 'simultaneous' | 'sequential' | 'random';
+
+export interface Phone {
+  /** As written in the YAML, for messages. */
+  configured: string;
+  /** What is handed to Asterisk in an originate request. */
+  dialString: string;
+}
+
+export interface Responder {
+  id: string;
+  name: string;
+  timezone: string;
+  phones: Phone[];
+  email?: string;
+}
+
+/** A weekly window of time in the schedule's zone: minutes since local midnight. */
+export interface Restriction {
+  /** ISO weekdays 1 (Monday) to 7 (Sunday) the window starts on. */
+  days: number[];
+  fromMinute: number;
+  toMinute: number;
+}
+
+export type TurnUnit = 'hours' | 'days' | 'weeks';
+
+export interface Layer {
+  name: string;
+  /** Epoch milliseconds of the first hand-off. */
+  start: number;
+  end?: number;
+  turnUnit: TurnUnit;
+  turnCount: number;
+  members: string[];
+  restrictions: Restriction[];
+}
+
+export interface Override {
+  responderId: string;
+  start: number;
+  end: number;
+}
+
+export interface Schedule {
+  id: string;
+  name: string;
+  timezone: string;
+  /** Lowest precedence first: a later layer wins wherever it has someone on call. */
+  layers: Layer[];
+  /** Sorted by start; never overlapping (checked at load). */
+  overrides: Override[];
+}
+
+export type Target = { kind: 'responder'; id: string } | { kind: 'schedule'; id: string };
+
+export interface Level {
+  targets: Target[];
+  ringTimeoutSeconds: number;
+  escalateAfterSeconds: number;
+  strategy?: RingStrategy;
+}
+
+export interface Policy {
+  id: string;
+  name: string;
+  /** How many times the whole policy runs again after its first pass. */
+  repeat: number;
+  levels: Level[];
+}
+
+export interface Team {
+  id: string;
+  name: string;
+  policyId: string;
+}
+
+export interface MenuOption {
+  key: string;
+  teamId: string;
+  label: string;
+  prompt?: Prompt;
+}
+
+export type HoldAudio =
+  { kind: 'ringback' } | { kind: 'moh'; mohClass: string } | { kind: 'sound'; sound: string };
+
+export interface Route {
+  id: string;
+  name: string;
+  numbers: string[];
+  /** Digits-only forms of `numbers`, used to match the dialed extension. */
+  normalisedNumbers: string[];
+  region?: string;
+  language: string;
+  active: boolean;
+  inactiveMessage?: Prompt;
+  greeting?: Prompt;
+  routing: 'voicemail' | 'direct';
+  options: MenuOption[];
+  menu: {
+    prompt?: Prompt;
+    timeoutSeconds: number;
+    tries: number;
+    invalidPrompt?: Prompt;
+    fallback: 'first' | 'hangup' | string;
+  };
+  voicemail: {
+    prompt?: Prompt;
+    thanks?: Prompt;
+    maxDurationSeconds: number;
+    maxSilenceSeconds: number;
+    minDurationSeconds: number;
+    pageOnAbandon: boolean;
+  };
+  direct: {
+    strategy: RingStrategy;
+    hold: HoldAudio;
+    stillTryingEverySeconds: number;
+    stillTryingPrompt?: Prompt;
+    callerId: 'hotline' | 'caller';
+    confirmPrompt?: Prompt;
+    confirmTimeoutSeconds: number;
+    onNoAnswer: 'voicemail' | 'hangup';
+    noAnswerPrompt?: Prompt;
+    skipAlreadyDialed: boolean;
+    pageOnConnect: boolean;
+    resolveOnHangup: boolean;
+  };
+}
+
+export interface AsteriskSettings {
+  url: string;
+  username: string;
+  password:
+    | { kind: 'plain'; value: string }
+    | { kind: 'env'; name: string }
+    | { kind: 'file'; path: string }
+    | { kind: 'none' };
+  app: string;
+  requestTimeoutSeconds: number;
+}
+
+export interface Settings {
+  database: string;
+  storageDir: string;
+  httpListen: string;
+  logLevel: 'error' | 'warn' | 'info' | 'debug';
+  logFormat: 'auto' | 'json' | 'text';
+  trunkTemplate: string;
+  timezone: string;
+}
+
+export interface Config {
+  /** Absolute path of the YAML file the configuration came from. */
+  source: string;
+  asterisk: AsteriskSettings;
+  settings: Settings;
+  responders: Map<string, Responder>;
+  schedules: Map<string, Schedule>;
+  policies: Map<string, Policy>;
+  teams: Map<string, Team>;
+  routes: Route[];
+}

@@ -1,0 +1,243 @@
+/**
+ * Calls, their responder legs and voicemails. Each call writes its row as it goes, so a crash
+ * mid-call still leaves what happened up to that point.
+ */
+import type { Db } from './database';
+
+export type CallOutcome =
+  'voicemail' | 'abandoned' | 'rejected-inactive' | 'unknown-number' | 'connected' | 'no-answer' | 'error';
+
+export interface CallRow {
+  id: string;
+  channel_id: string;
+  caller_number: string;
+  caller_name: string;
+  dialed_number: string;
+  route_id: string | null;
+  routing: string | null;
+  option_key: string | null;
+  team_id: string | null;
+  outcome: CallOutcome | null;
+  outcome_detail: string | null;
+  connected_responder_id: string | null;
+  hangup_cause: number | null;
+  started_at: number;
+  answered_at: number | null;
+  connected_at: number | null;
+  ended_at: number | null;
+}
+
+export type LegResult =
+  | 'ringing'
+  | 'answered'
+  | 'accepted'
+  | 'declined'
+  | 'no-answer'
+  | 'busy'
+  | 'voicemail-pickup'
+  | 'failed'
+  | 'skipped'
+  | 'cancelled';
+
+export interface LegRow {
+  id: string;
+  call_id: string;
+  responder_id: string;
+  phone: string | null;
+  level: number;
+  round: number;
+  channel_id: string | null;
+  result: LegResult;
+  reason: string | null;
+  hangup_cause: number | null;
+  dial_status: string | null;
+  started_at: number;
+  answered_at: number | null;
+  ended_at: number | null;
+}
+
+export interface VoicemailRow {
+  id: string;
+  call_id: string;
+  route_id: string;
+  team_id: string;
+  recording_name: string;
+  file_path: string | null;
+  format: string;
+  duration_seconds: number | null;
+  size_bytes: number | null;
+  too_short: number;
+  ended_by: string | null;
+  fetch_error: string | null;
+  created_at: number;
+}
+
+type CallUpdate = Partial<Omit<CallRow, 'id' | 'channel_id' | 'started_at'>>;
+type LegUpdate = Partial<
+  Pick<
+    LegRow,
+    'channel_id' | 'result' | 'reason' | 'hangup_cause' | 'dial_status' | 'answered_at' | 'ended_at'
+  >
+>;
+
+const CALL_UPDATABLE: ReadonlyArray<keyof CallUpdate> = [
+  'caller_number',
+  'caller_name',
+  'dialed_number',
+  'route_id',
+  'routing',
+  'option_key',
+  'team_id',
+  'outcome',
+  'outcome_detail',
+  'connected_responder_id',
+  'hangup_cause',
+  'answered_at',
+  'connected_at',
+  'ended_at',
+];
+const LEG_UPDATABLE: ReadonlyArray<keyof LegUpdate> = [
+  'channel_id',
+  'result',
+  'reason',
+  'hangup_cause',
+  'dial_status',
+  'answered_at',
+  'ended_at',
+];
+
+/** One prepared UPDATE that leaves a column alone when its parameter is NULL-flagged. */
+function coalescingUpdate(table: string, columns: ReadonlyArray<string>): string {
+  const sets = columns.map((c) => `${c} = CASE WHEN @set_${c} THEN @${c} ELSE ${c} END`).join(', ');
+  return `UPDATE ${table} SET ${sets} WHERE id = @id`;
+}
+
+function updateParams(
+  id: string,
+  columns: ReadonlyArray<string>,
+  update: Record<string, unknown>,
+): Record<string, unknown> {
+  const params: Record<string, unknown> = { id };
+  for (const column of columns) {
+    const present = column in update && update[column] !== undefined;
+    params[`set_${column}`] = present ? 1 : 0;
+    params[column] = present ? update[column] : null;
+  }
+  return params;
+}
+
+export class CallStore {
+  private readonly insertCallStatement;
+  private readonly updateCallStatement;
+  private readonly getCallStatement;
+  private readonly listCallsStatement;
+  private readonly insertLegStatement;
+  private readonly updateLegStatement;
+  private readonly legsOfCallStatement;
+  private readonly insertVoicemailStatement;
+  private readonly updateVoicemailStatement;
+  private readonly voicemailsOfCallStatement;
+  private readonly getVoicemailStatement;
+  private readonly unfinishedCallsStatement;
+
+  constructor(private readonly db: Db) {
+    this.insertCallStatement = db.prepare(
+      `INSERT INTO calls (id, channel_id, caller_number, caller_name, dialed_number, started_at)
+       VALUES (@id, @channel_id, @caller_number, @caller_name, @dialed_number, @started_at)`,
+    );
+    this.updateCallStatement = db.prepare(coalescingUpdate('calls', CALL_UPDATABLE));
+    this.getCallStatement = db.prepare('SELECT * FROM calls WHERE id = ?');
+    this.listCallsStatement = db.prepare('SELECT * FROM calls ORDER BY started_at DESC, id LIMIT ?');
+    this.unfinishedCallsStatement = db.prepare(
+      'SELECT * FROM calls WHERE ended_at IS NULL ORDER BY started_at',
+    );
+    this.insertLegStatement = db.prepare(
+      `INSERT INTO call_legs (id, call_id, responder_id, phone, level, round, channel_id, result, reason, started_at, ended_at)
+       VALUES (@id, @call_id, @responder_id, @phone, @level, @round, @channel_id, @result, @reason, @started_at, @ended_at)`,
+    );
+    this.updateLegStatement = db.prepare(coalescingUpdate('call_legs', LEG_UPDATABLE));
+    this.legsOfCallStatement = db.prepare(
+      'SELECT * FROM call_legs WHERE call_id = ? ORDER BY started_at, rowid',
+    );
+    this.insertVoicemailStatement = db.prepare(
+      `INSERT INTO voicemails (id, call_id, route_id, team_id, recording_name, file_path, format, duration_seconds,
+         size_bytes, too_short, ended_by, fetch_error, created_at)
+       VALUES (@id, @call_id, @route_id, @team_id, @recording_name, @file_path, @format, @duration_seconds,
+         @size_bytes, @too_short, @ended_by, @fetch_error, @created_at)`,
+    );
+    this.updateVoicemailStatement = db.prepare(
+      'UPDATE voicemails SET file_path = @file_path, size_bytes = @size_bytes, fetch_error = @fetch_error WHERE id = @id',
+    );
+    this.voicemailsOfCallStatement = db.prepare(
+      'SELECT * FROM voicemails WHERE call_id = ? ORDER BY created_at',
+    );
+    this.getVoicemailStatement = db.prepare('SELECT * FROM voicemails WHERE id = ?');
+  }
+
+  insertCall(
+    call: Pick<
+      CallRow,
+      'id' | 'channel_id' | 'caller_number' | 'caller_name' | 'dialed_number' | 'started_at'
+    >,
+  ): void {
+    this.insertCallStatement.run(call);
+  }
+
+  updateCall(id: string, update: CallUpdate): void {
+    this.updateCallStatement.run(updateParams(id, CALL_UPDATABLE, update));
+  }
+
+  getCall(id: string): CallRow | undefined {
+    return this.getCallStatement.get(id) as CallRow | undefined;
+  }
+
+  listCalls(limit: number): CallRow[] {
+    return this.listCallsStatement.all(limit) as CallRow[];
+  }
+
+  unfinishedCalls(): CallRow[] {
+    return this.unfinishedCallsStatement.all() as CallRow[];
+  }
+
+  insertLeg(leg: Omit<LegRow, 'hangup_cause' | 'dial_status' | 'answered_at'>): void {
+    this.insertLegStatement.run(leg);
+  }
+
+  updateLeg(id: string, update: LegUpdate): void {
+    this.updateLegStatement.run(updateParams(id, LEG_UPDATABLE, update));
+  }
+
+  legsOfCall(callId: string): LegRow[] {
+    return this.legsOfCallStatement.all(callId) as LegRow[];
+  }
+
+  insertVoicemail(voicemail: VoicemailRow): void {
+    this.insertVoicemailStatement.run(voicemail);
+  }
+
+  updateVoicemailFile(
+    id: string,
+    filePath: string | null,
+    sizeBytes: number | null,
+    fetchError: string | null,
+  ): void {
+    this.updateVoicemailStatement.run({
+      id,
+      file_path: filePath,
+      size_bytes: sizeBytes,
+      fetch_error: fetchError,
+    });
+  }
+
+  voicemailsOfCall(callId: string): VoicemailRow[] {
+    return this.voicemailsOfCallStatement.all(callId) as VoicemailRow[];
+  }
+
+  getVoicemail(id: string): VoicemailRow | undefined {
+    return this.getVoicemailStatement.get(id) as VoicemailRow | undefined;
+  }
+
+  get database(): Db {
+    return this.db;
+  }
+}

@@ -1,0 +1,107 @@
+/**
+ * Versioned schema migrations, applied in order at start-up; `PRAGMA user_version` records the
+ * last one applied. Never edit a migration that has shipped: add the next one.
+ * Times are epoch milliseconds (INTEGER) so that due-time comparisons are plain integer ones.
+ */
+export const MIGRATIONS: readonly string[] = [
+  // 1: calls, responder legs, voicemails, pages and their timeline.
+  `
+  CREATE TABLE calls (
+    id TEXT PRIMARY KEY,
+    channel_id TEXT NOT NULL,
+    caller_number TEXT NOT NULL DEFAULT '',
+    caller_name TEXT NOT NULL DEFAULT '',
+    dialed_number TEXT NOT NULL DEFAULT '',
+    route_id TEXT,
+    routing TEXT,
+    option_key TEXT,
+    team_id TEXT,
+    outcome TEXT,
+    outcome_detail TEXT,
+    connected_responder_id TEXT,
+    hangup_cause INTEGER,
+    started_at INTEGER NOT NULL,
+    answered_at INTEGER,
+    connected_at INTEGER,
+    ended_at INTEGER
+  );
+  CREATE INDEX calls_started ON calls(started_at);
+  CREATE INDEX calls_channel ON calls(channel_id);
+
+  CREATE TABLE call_legs (
+    id TEXT PRIMARY KEY,
+    call_id TEXT NOT NULL REFERENCES calls(id),
+    responder_id TEXT NOT NULL,
+    phone TEXT,
+    level INTEGER NOT NULL,
+    round INTEGER NOT NULL DEFAULT 0,
+    channel_id TEXT,
+    result TEXT NOT NULL,
+    reason TEXT,
+    hangup_cause INTEGER,
+    dial_status TEXT,
+    started_at INTEGER NOT NULL,
+    answered_at INTEGER,
+    ended_at INTEGER
+  );
+  CREATE INDEX call_legs_call ON call_legs(call_id);
+
+  CREATE TABLE voicemails (
+    id TEXT PRIMARY KEY,
+    call_id TEXT NOT NULL REFERENCES calls(id),
+    route_id TEXT NOT NULL,
+    team_id TEXT NOT NULL,
+    recording_name TEXT NOT NULL,
+    file_path TEXT,
+    format TEXT NOT NULL,
+    duration_seconds REAL,
+    size_bytes INTEGER,
+    too_short INTEGER NOT NULL DEFAULT 0,
+    ended_by TEXT,
+    fetch_error TEXT,
+    created_at INTEGER NOT NULL
+  );
+  CREATE INDEX voicemails_call ON voicemails(call_id);
+
+  CREATE TABLE pages (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    team_id TEXT NOT NULL,
+    route_id TEXT,
+    call_id TEXT REFERENCES calls(id),
+    voicemail_id TEXT REFERENCES voicemails(id),
+    caller_number TEXT,
+    summary TEXT NOT NULL,
+    status TEXT NOT NULL CHECK (status IN ('triggered', 'acknowledged', 'resolved')),
+    escalation_level INTEGER NOT NULL DEFAULT 0,
+    escalation_round INTEGER NOT NULL DEFAULT 0,
+    next_escalation_at INTEGER,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    acknowledged_at INTEGER,
+    acknowledged_by TEXT,
+    resolved_at INTEGER,
+    resolved_by TEXT
+  );
+  CREATE INDEX pages_status ON pages(status);
+  CREATE INDEX pages_due ON pages(next_escalation_at) WHERE status = 'triggered';
+
+  CREATE TABLE page_assignments (
+    page_id INTEGER NOT NULL REFERENCES pages(id),
+    responder_id TEXT NOT NULL,
+    level INTEGER NOT NULL,
+    assigned_at INTEGER NOT NULL,
+    PRIMARY KEY (page_id, responder_id)
+  );
+
+  CREATE TABLE page_events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    page_id INTEGER NOT NULL REFERENCES pages(id),
+    at INTEGER NOT NULL,
+    type TEXT NOT NULL,
+    actor TEXT NOT NULL,
+    via TEXT NOT NULL,
+    detail TEXT
+  );
+  CREATE INDEX page_events_page ON page_events(page_id, id);
+  `,
+];

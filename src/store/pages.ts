@@ -1,0 +1,156 @@
+/**
+ * Pages and their timeline. Every state change is one transaction that updates the page and
+ * appends its event, so the timeline and the page never disagree, even after a crash.
+ */
+import type { Db } from './database';
+
+export type PageStatus = 'triggered' | 'acknowledged' | 'resolved';
+export type EventVia = 'phone' | 'cli' | 'http' | 'email' | 'automatic';
+
+export interface PageRow {
+  id: number;
+  team_id: string;
+  route_id: string | null;
+  call_id: string | null;
+  voicemail_id: string | null;
+  caller_number: string | null;
+  summary: string;
+  status: PageStatus;
+  escalation_level: number;
+  escalation_round: number;
+  next_escalation_at: number | null;
+  created_at: number;
+  updated_at: number;
+  acknowledged_at: number | null;
+  acknowledged_by: string | null;
+  resolved_at: number | null;
+  resolved_by: string | null;
+}
+
+export interface PageAssignmentRow {
+  page_id: number;
+  responder_id: string;
+  level: number;
+  assigned_at: number;
+}
+
+export interface PageEventRow {
+  id: number;
+  page_id: number;
+  at: number;
+  type: string;
+  actor: string;
+  via: EventVia;
+  detail: string | null;
+}
+
+export interface NewPage {
+  teamId: string;
+  routeId: string | null;
+  callId: string | null;
+  voicemailId: string | null;
+  callerNumber: string | null;
+  summary: string;
+  /** Everyone on call at the first level when the page is created. */
+  assignees: ReadonlyArray<{ responderId: string; level: number }>;
+  nextEscalationAt: number | null;
+  now: number;
+}
+
+export class PageStore {
+  private readonly insertPageStatement;
+  private readonly insertAssignmentStatement;
+  private readonly insertEventStatement;
+  private readonly getPageStatement;
+  private readonly listPagesStatement;
+  private readonly listPagesByStatusStatement;
+  private readonly assignmentsStatement;
+  private readonly eventsStatement;
+  private readonly createTransaction;
+
+  constructor(private readonly db: Db) {
+    this.insertPageStatement = db.prepare(
+      `INSERT INTO pages (team_id, route_id, call_id, voicemail_id, caller_number, summary, status,
+         escalation_level, escalation_round, next_escalation_at, created_at, updated_at)
+       VALUES (@team_id, @route_id, @call_id, @voicemail_id, @caller_number, @summary, 'triggered',
+         0, 0, @next_escalation_at, @now, @now)`,
+    );
+    this.insertAssignmentStatement = db.prepare(
+      `INSERT OR IGNORE INTO page_assignments (page_id, responder_id, level, assigned_at)
+       VALUES (?, ?, ?, ?)`,
+    );
+    this.insertEventStatement = db.prepare(
+      'INSERT INTO page_events (page_id, at, type, actor, via, detail) VALUES (?, ?, ?, ?, ?, ?)',
+    );
+    this.getPageStatement = db.prepare('SELECT * FROM pages WHERE id = ?');
+    this.listPagesStatement = db.prepare('SELECT * FROM pages ORDER BY id DESC LIMIT ?');
+    this.listPagesByStatusStatement = db.prepare(
+      'SELECT * FROM pages WHERE status = ? ORDER BY id DESC LIMIT ?',
+    );
+    this.assignmentsStatement = db.prepare(
+      'SELECT * FROM page_assignments WHERE page_id = ? ORDER BY level, assigned_at, responder_id',
+    );
+    this.eventsStatement = db.prepare('SELECT * FROM page_events WHERE page_id = ? ORDER BY id');
+    this.createTransaction = db.transaction((page: NewPage): number => {
+      const result = this.insertPageStatement.run({
+        team_id: page.teamId,
+        route_id: page.routeId,
+        call_id: page.callId,
+        voicemail_id: page.voicemailId,
+        caller_number: page.callerNumber,
+        summary: page.summary,
+        next_escalation_at: page.nextEscalationAt,
+        now: page.now,
+      });
+      const pageId = Number(result.lastInsertRowid);
+      this.insertEventStatement.run(
+        pageId,
+        page.now,
+        'triggered',
+        'system',
+        'automatic',
+        JSON.stringify({ summary: page.summary }),
+      );
+      for (const assignee of page.assignees) {
+        this.insertAssignmentStatement.run(pageId, assignee.responderId, assignee.level, page.now);
+      }
+      this.insertEventStatement.run(
+        pageId,
+        page.now,
+        'assigned',
+        'system',
+        'automatic',
+        JSON.stringify({ level: 0, responders: page.assignees.map((a) => a.responderId) }),
+      );
+      return pageId;
+    });
+  }
+
+  create(page: NewPage): number {
+    return this.createTransaction(page);
+  }
+
+  get(id: number): PageRow | undefined {
+    return this.getPageStatement.get(id) as PageRow | undefined;
+  }
+
+  list(limit: number, status?: PageStatus): PageRow[] {
+    return (
+      status === undefined
+        ? this.listPagesStatement.all(limit)
+        : this.listPagesByStatusStatement.all(status, limit)
+    ) as PageRow[];
+  }
+
+  assignments(pageId: number): PageAssignmentRow[] {
+    return this.assignmentsStatement.all(pageId) as PageAssignmentRow[];
+  }
+
+  events(pageId: number): PageEventRow[] {
+    return this.eventsStatement.all(pageId) as PageEventRow[];
+  }
+
+  get database(): Db {
+    return this.db;
+  }
+}
