@@ -1,0 +1,185 @@
+/**
+ * Keeps the daemon connected to Asterisk, forever. Asterisk down at start: retry with capped
+ * exponential backoff. WebSocket lost later: ari-client retries a few times, then gives up with
+ * WebSocketMaxRetries; we then start over from a fresh connection. The state is exposed for
+ * health checks, and a `reconnected` event lets the call flow re-check its calls.
+ */
+import { EventEmitter } from 'node:events';
+import * as ari from 'ari-client';
+import type { Logger } from '../log/logger';
+import { AriClientPort, type AriClientLike } from './ariClientPort';
+import { AriRequestError, type AriEvent, type AriPort } from './types';
+
+export type ConnectionStatus = 'connecting' | 'connected' | 'reconnecting' | 'stopped';
+
+export interface ConnectionState {
+  status: ConnectionStatus;
+  /** Since when the status holds (epoch ms). */
+  since: number;
+  /** Failed attempts since the last successful connection. */
+  attempts: number;
+  reconnects: number;
+}
+
+export interface ConnectionOptions {
+  url: string;
+  username: string;
+  password: string;
+  app: string;
+  requestTimeoutMs: number;
+  /** First retry delay and the cap of the exponential backoff. */
+  minRetryMs?: number;
+  maxRetryMs?: number;
+}
+
+interface AriClient extends AriClientLike {
+  on(event: string, listener: (...args: unknown[]) => void): void;
+  removeAllListeners(): void;
+  start(app: string): Promise<void>;
+  stop(): void;
+}
+
+/** swagger-client prints a deprecation notice on every connect; it is not ours to show. */
+async function quietly<T>(work: () => Promise<T>): Promise<T> {
+  const original = console.log;
+  console.log = () => undefined;
+  try {
+    return await work();
+  } finally {
+    console.log = original;
+  }
+}
+
+export class AriConnection extends EventEmitter {
+  private client: AriClient | undefined;
+  private current: AriPort | undefined;
+  private stopped = false;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private wakeRetry: (() => void) | undefined;
+  state: ConnectionState = { status: 'connecting', since: Date.now(), attempts: 0, reconnects: 0 };
+
+  /** The REST side, usable whenever connected; requests while disconnected fail at once. */
+  readonly port: AriPort;
+
+  constructor(
+    private readonly options: ConnectionOptions,
+    private readonly logger: Logger,
+  ) {
+    super();
+    this.port = new Proxy({} as AriPort, {
+      get: (_target, property: string) => {
+        return (...args: unknown[]) => {
+          if (this.current === undefined) {
+            return Promise.reject(new AriRequestError(property, 'not connected to Asterisk', undefined));
+          }
+          const method = (this.current as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[
+            property
+          ]!;
+          return method.apply(this.current, args);
+        };
+      },
+    });
+  }
+
+  start(): void {
+    void this.connectLoop();
+  }
+
+  stop(): void {
+    this.stopped = true;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.wakeRetry?.();
+    this.teardown();
+    this.setStatus('stopped');
+  }
+
+  private setStatus(status: ConnectionStatus): void {
+    if (this.state.status !== status) this.state = { ...this.state, status, since: Date.now() };
+  }
+
+  private teardown(): void {
+    const client = this.client;
+    this.client = undefined;
+    this.current = undefined;
+    if (client) {
+      client.removeAllListeners();
+      client.on('error', () => undefined);
+      try {
+        client.stop();
+      } catch {
+        // The socket may never have opened.
+      }
+    }
+  }
+
+  private delay(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      this.wakeRetry = resolve;
+      this.retryTimer = setTimeout(resolve, ms);
+    });
+  }
+
+  private async connectLoop(): Promise<void> {
+    const min = this.options.minRetryMs ?? 500;
+    const max = this.options.maxRetryMs ?? 30_000;
+    while (!this.stopped) {
+      try {
+        await this.connectOnce();
+        return;
+      } catch (error) {
+        this.teardown();
+        if (this.stopped) return;
+        this.state = { ...this.state, attempts: this.state.attempts + 1 };
+        const wait = Math.min(max, min * 2 ** Math.min(this.state.attempts - 1, 16));
+        this.logger.warn('cannot connect to Asterisk ARI; retrying', {
+          url: this.options.url,
+          attempt: this.state.attempts,
+          retryInMs: wait,
+          error: (error as Error).message,
+        });
+        await this.delay(wait);
+      }
+    }
+  }
+
+  private async connectOnce(): Promise<void> {
+    const client = (await quietly(() =>
+      ari.connect(this.options.url, this.options.username, this.options.password),
+    )) as unknown as AriClient;
+    if (this.stopped) return;
+    this.client = client;
+    client.on('*', (event) => this.emit('event', event as AriEvent));
+    client.on('WebSocketReconnecting', () => {
+      this.current = undefined;
+      this.setStatus('reconnecting');
+      this.logger.warn('ARI WebSocket lost; reconnecting');
+    });
+    client.on('WebSocketConnected', () => {
+      if (this.client !== client) return;
+      const wasReconnect = this.state.status === 'reconnecting';
+      this.current = new AriClientPort(client, {
+        baseUrl: this.options.url,
+        username: this.options.username,
+        password: this.options.password,
+        timeoutMs: this.options.requestTimeoutMs,
+      });
+      this.state = { ...this.state, attempts: 0 };
+      this.setStatus('connected');
+      if (wasReconnect) {
+        this.state = { ...this.state, reconnects: this.state.reconnects + 1 };
+        this.logger.info('ARI WebSocket back', { app: this.options.app });
+        this.emit('reconnected');
+      }
+    });
+    client.on('WebSocketMaxRetries', () => {
+      if (this.client !== client || this.stopped) return;
+      this.logger.warn('ARI WebSocket retries exhausted; starting a new connection');
+      this.teardown();
+      this.setStatus('reconnecting');
+      void this.connectLoop();
+    });
+    await client.start(this.options.app);
+    this.logger.info('connected to Asterisk ARI', { url: this.options.url, app: this.options.app });
+    this.emit('connected');
+  }
+}

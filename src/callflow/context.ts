@@ -1,0 +1,28 @@
+/** What a call's flow needs from the rest of the daemon, fixed for the life of the call. */
+import type { Config, Route, Team } from '../config/model';
+import type { Logger } from '../log/logger';
+import type { CallOutcome, CallStore } from '../store/calls';
+import type { PageStore } from '../store/pages';
+import type { PromptRenderer } from './prompts';
+
+export interface FlowContext {
+  /** The configuration the call started under; a reload does not change it mid-call. */
+  config: Config;
+  calls: CallStore;
+  pages: PageStore;
+  prompts: PromptRenderer;
+  /** Where voicemail audio is kept (the daemon's own disk, not Asterisk's). */
+  voicemailDir: string;
+  logger: Logger;
+  now: () => number;
+}
+
+/** What the flow learned about the call; written to its row as it goes. */
+export interface CallFacts {
+  callId: string;
+  callerNumber: string;
+  route?: Route;
+  team?: Team;
+  outcome?: CallOutcome;
+  detail?: string;
+}

@@ -1,0 +1,173 @@
+/**
+ * An inbound call from its first event to its last: find the route, answer, greet, let the caller
+ * choose a team, then hand over to the route's routing (voicemail here; direct calls build on it).
+ * Whatever happens, the call ends with its row complete and nothing left in Asterisk.
+ */
+import type { AriChannel } from '../ari/types';
+import { AriRequestError } from '../ari/types';
+import type { MenuOption, Route } from '../config/model';
+import { triggerPage } from '../paging/trigger';
+import type { CallFacts, FlowContext } from './context';
+import { nextMenuStep } from './menu';
+import { joinPrompts } from './prompts';
+import { findRoute } from './routing';
+import { ChannelGone, type CallSession } from './session';
+import { gatherDigit } from './verbs/gather';
+import { hangup } from './verbs/hangup';
+import { play } from './verbs/play';
+import { takeVoicemail } from './voicemail';
+
+export type RoutingHandler = (
+  ctx: FlowContext,
+  session: CallSession,
+  facts: CallFacts,
+  route: Route,
+  option: MenuOption,
+) => Promise<void>;
+
+async function answer(ctx: FlowContext, session: CallSession, facts: CallFacts): Promise<void> {
+  try {
+    await session.ari.answer(session.channelId);
+  } catch (error) {
+    if (error instanceof AriRequestError && error.notFound) throw new ChannelGone(session.channelId);
+    throw error;
+  }
+  ctx.calls.updateCall(facts.callId, { answered_at: ctx.now() });
+}
+
+async function chooseOption(
+  ctx: FlowContext,
+  session: CallSession,
+  route: Route,
+): Promise<MenuOption | undefined> {
+  if (route.options.length === 1) return route.options[0];
+  const menu = joinPrompts(
+    route.options.map((option) =>
+      ctx.prompts.render('menuOption', option.prompt ?? route.menu.prompt, {
+        key: option.key,
+        label: option.label,
+        route: route.name,
+      }),
+    ),
+  );
+  for (let attempt = 1; ; attempt++) {
+    const digit = session.takeDigit() ?? (await gatherDigit(session, menu, route.menu.timeoutSeconds * 1000));
+    // Keys pressed together count once: the first decides, the rest are dropped.
+    session.clearDigits();
+    const step = nextMenuStep(route, digit, attempt);
+    ctx.logger.info('menu', { attempt, digit: digit ?? null, decision: step.kind });
+    switch (step.kind) {
+      case 'selected':
+      case 'fallback':
+        return step.option;
+      case 'give-up':
+        return undefined;
+      case 'retry':
+        await play(
+          session,
+          ctx.prompts.render(
+            step.reason === 'invalid' ? 'menuInvalid' : 'menuNoInput',
+            route.menu.invalidPrompt,
+          ),
+        );
+    }
+  }
+}
+
+export async function runInboundCall(
+  ctx: FlowContext,
+  session: CallSession,
+  channel: AriChannel,
+  stasisArgs: string[],
+  callId: string,
+  routeDirect: RoutingHandler,
+): Promise<void> {
+  const facts: CallFacts = { callId, callerNumber: channel.caller.number };
+  let stage = 'before answer';
+  ctx.calls.insertCall({
+    id: facts.callId,
+    channel_id: channel.id,
+    caller_number: channel.caller.number,
+    caller_name: channel.caller.name,
+    dialed_number: channel.dialplan.exten,
+    started_at: ctx.now(),
+  });
+  ctx.logger.info('call arrived', {
+    caller: channel.caller.number,
+    dialed: channel.dialplan.exten,
+    args: stasisArgs,
+  });
+  try {
+    const route = findRoute(ctx.config.routes, stasisArgs, channel.dialplan.exten);
+    if (route === undefined) {
+      facts.outcome = 'unknown-number';
+      ctx.logger.warn('no route for the dialed number', { dialed: channel.dialplan.exten, args: stasisArgs });
+      await answer(ctx, session, facts);
+      await play(session, ctx.prompts.render('notInService', undefined));
+      return;
+    }
+    facts.route = route;
+    ctx.calls.updateCall(facts.callId, { route_id: route.id, routing: route.routing });
+    if (!route.active) {
+      facts.outcome = 'rejected-inactive';
+      await answer(ctx, session, facts);
+      await play(session, ctx.prompts.render('inactive', route.inactiveMessage, { route: route.name }));
+      return;
+    }
+    await answer(ctx, session, facts);
+    stage = 'during the greeting';
+    await play(session, ctx.prompts.render('greeting', route.greeting, { route: route.name }), {
+      bargeIn: route.options.length > 1,
+    });
+    stage = 'during the menu';
+    const option = await chooseOption(ctx, session, route);
+    if (option === undefined) {
+      facts.outcome = 'abandoned';
+      facts.detail = 'no menu choice';
+      return;
+    }
+    const team = ctx.config.teams.get(option.teamId)!;
+    facts.team = team;
+    ctx.calls.updateCall(facts.callId, { option_key: option.key, team_id: team.id });
+    stage = 'before the message';
+    if (route.routing === 'direct') await routeDirect(ctx, session, facts, route, option);
+    else await takeVoicemail(ctx, session, facts, route, team);
+  } catch (error) {
+    if (error instanceof ChannelGone) {
+      if (facts.outcome === undefined) {
+        facts.outcome = 'abandoned';
+        facts.detail = `caller hung up ${stage}`;
+        pageAbandonedCall(ctx, facts);
+      }
+    } else {
+      facts.outcome = 'error';
+      facts.detail = (error as Error).message;
+      ctx.logger.error('call failed', { error: (error as Error).message, stage });
+      if (!session.gone) await play(session, ctx.prompts.render('error', undefined)).catch(() => undefined);
+    }
+  } finally {
+    await hangup(session);
+    ctx.calls.updateCall(facts.callId, {
+      outcome: facts.outcome ?? 'error',
+      outcome_detail: facts.detail ?? null,
+      hangup_cause: session.hangupCause ?? 16,
+      ended_at: ctx.now(),
+    });
+    ctx.logger.info('call ended', { outcome: facts.outcome, detail: facts.detail ?? null });
+  }
+}
+
+/** A caller who chose a team but hung up before the beep: paged only if the route asks for it. */
+function pageAbandonedCall(ctx: FlowContext, facts: CallFacts): void {
+  const { route, team } = facts;
+  if (route === undefined || team === undefined || !route.voicemail.pageOnAbandon) return;
+  triggerPage(ctx.config, ctx.pages, ctx.logger, {
+    teamId: team.id,
+    routeId: route.id,
+    callId: facts.callId,
+    voicemailId: null,
+    callerNumber: facts.callerNumber || null,
+    summary: `${facts.callerNumber || 'A caller'} called ${route.name} for ${team.name} and hung up before leaving a message`,
+    at: ctx.now(),
+  });
+}

@@ -1,0 +1,122 @@
+/**
+ * Hands every ARI event to the session of the channel it concerns, starts a flow for each new
+ * inbound channel, and tells responder legs (channels the daemon originated, marked in their
+ * Stasis arguments) apart from callers from their very first event.
+ */
+import { randomUUID } from 'node:crypto';
+import type { AriEvent, AriPort } from '../ari/types';
+import { forCall, type Logger } from '../log/logger';
+import type { FlowContext } from './context';
+import { runInboundCall, type RoutingHandler } from './inbound';
+import { CallSession } from './session';
+
+/** First Stasis argument of every channel the daemon originates itself. */
+export const RESPONDER_LEG_MARK = 'lcr-leg';
+
+export interface RouterDependencies {
+  ari: AriPort;
+  logger: Logger;
+  /** The context for a call that starts now (the configuration in force at this moment). */
+  contextForNewCall: (logger: Logger) => FlowContext;
+  routeDirect: RoutingHandler;
+  /** A responder leg's first event; the direct-routing flow that originated it takes over. */
+  onResponderLeg?: (event: AriEvent, session: CallSession) => void;
+}
+
+export class CallRouter {
+  private readonly sessions = new Map<string, CallSession>();
+  private readonly running = new Set<Promise<void>>();
+  /** Refuse new calls (graceful shutdown): they are left to the dialplan. */
+  accepting = true;
+
+  constructor(private readonly deps: RouterDependencies) {}
+
+  get activeCalls(): number {
+    return this.running.size;
+  }
+
+  /** The channel id an event is about, whatever its kind. */
+  private channelOf(event: AriEvent): string | undefined {
+    if (event.channel !== undefined) return event.channel.id;
+    const target = event.playback?.target_uri ?? event.recording?.target_uri;
+    if (target?.startsWith('channel:')) return target.slice('channel:'.length);
+    if (event.type === 'Dial') return event.peer?.id;
+    return undefined;
+  }
+
+  /** Registers a session for a channel the daemon created (a responder leg) before its first event. */
+  track(session: CallSession): void {
+    this.sessions.set(session.channelId, session);
+  }
+
+  untrack(channelId: string): void {
+    this.sessions.delete(channelId);
+  }
+
+  handle(event: AriEvent): void {
+    const channelId = this.channelOf(event);
+    if (channelId === undefined) return;
+    const existing = this.sessions.get(channelId);
+    if (existing !== undefined) {
+      existing.deliver(event);
+      if (event.type === 'StasisStart' && event.args?.[0] === RESPONDER_LEG_MARK)
+        this.deps.onResponderLeg?.(event, existing);
+      return;
+    }
+    if (event.type !== 'StasisStart' || event.channel === undefined) return;
+    if (event.args?.[0] === RESPONDER_LEG_MARK) {
+      // A leg whose call is no longer tracked (the daemon restarted, or the call ended): end it.
+      this.deps.logger.warn('responder leg for a call that is gone; hanging it up', { channelId });
+      void this.deps.ari.hangup(channelId).catch(() => undefined);
+      return;
+    }
+    this.startInbound(event);
+  }
+
+  private startInbound(event: AriEvent): void {
+    const channel = event.channel!;
+    const callId = randomUUID();
+    const logger = forCall(this.deps.logger, callId);
+    const session = new CallSession(channel.id, this.deps.ari, logger);
+    this.sessions.set(channel.id, session);
+    if (!this.accepting) {
+      logger.info('not taking new calls (shutting down); leaving the call to the dialplan');
+      void this.deps.ari.hangup(channel.id, 'normal').catch(() => undefined);
+      this.sessions.delete(channel.id);
+      return;
+    }
+    const ctx = this.deps.contextForNewCall(logger);
+    const flow = runInboundCall(ctx, session, channel, event.args ?? [], callId, this.deps.routeDirect)
+      .catch((error: Error) =>
+        logger.error('call flow crashed', { error: error.message, stack: error.stack }),
+      )
+      .finally(() => {
+        this.sessions.delete(channel.id);
+        this.running.delete(flow);
+      });
+    this.running.add(flow);
+  }
+
+  /**
+   * After the WebSocket came back: events of the gap are lost, so ask Asterisk which of our
+   * channels still exist and end the sessions of those that do not.
+   */
+  async resync(): Promise<void> {
+    for (const [channelId, session] of this.sessions) {
+      try {
+        await this.deps.ari.getChannel(channelId);
+        await session.resync();
+      } catch (error) {
+        if ((error as { notFound?: boolean }).notFound) {
+          this.deps.logger.warn('channel ended while the ARI WebSocket was down', { channelId });
+          session.markEnded();
+        }
+      }
+    }
+  }
+
+  /** Resolves when every call in progress has finished. */
+  async drain(): Promise<void> {
+    while (this.running.size > 0) await Promise.allSettled([...this.running]);
+  }
+}

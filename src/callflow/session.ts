@@ -1,0 +1,151 @@
+/**
+ * One channel under the daemon's control: its events, the digits its person pressed, and whether
+ * it is still there. Verbs (verbs/*.ts) are small functions over a session; the session itself
+ * only delivers events and keeps this state.
+ */
+import type { AriEvent, AriPort } from '../ari/types';
+import type { Logger } from '../log/logger';
+
+/** The person on this channel hung up (or the channel vanished); the flow stops where it is. */
+export class ChannelGone extends Error {
+  constructor(readonly channelId: string) {
+    super(`channel ${channelId} is gone`);
+    this.name = 'ChannelGone';
+  }
+}
+
+interface Waiter {
+  match: (event: AriEvent) => boolean;
+  resolve: (event: AriEvent | undefined) => void;
+  reject: (error: Error) => void;
+  /** Keeps waiting after the hangup: events that follow it (RecordingFinished) still matter. */
+  outlivesHangup: boolean;
+  timer?: NodeJS.Timeout;
+}
+
+let sequence = 0;
+
+export class CallSession {
+  /** Digits pressed and not consumed yet, oldest first. */
+  readonly digits: string[] = [];
+  /** Set by ChannelHangupRequest or StasisEnd: no request to this channel can succeed any more. */
+  gone = false;
+  /** Set by StasisEnd: Asterisk will send nothing more about this channel. */
+  ended = false;
+  hangupCause: number | undefined;
+  private readonly waiters = new Set<Waiter>();
+  private readonly goneListeners = new Set<() => void>();
+  /** Checks that re-learn, after an ARI WebSocket gap, what the lost events would have said. */
+  readonly resyncChecks = new Set<() => Promise<void>>();
+
+  constructor(
+    readonly channelId: string,
+    readonly ari: AriPort,
+    readonly logger: Logger,
+  ) {}
+
+  /** A unique id for a playback, recording or leg of this session. */
+  nextId(prefix: string): string {
+    sequence += 1;
+    return `lcr-${prefix}-${this.channelId}-${sequence}`;
+  }
+
+  deliver(event: AriEvent): void {
+    if (event.type === 'ChannelDtmfReceived' && event.digit !== undefined) this.digits.push(event.digit);
+    if (
+      event.type === 'ChannelHangupRequest' ||
+      event.type === 'StasisEnd' ||
+      event.type === 'ChannelDestroyed'
+    ) {
+      if (event.type === 'ChannelHangupRequest' && this.hangupCause === undefined)
+        this.hangupCause = event.cause;
+      if (event.type !== 'ChannelHangupRequest') this.ended = true;
+      this.markGone();
+    }
+    for (const waiter of [...this.waiters]) {
+      if (waiter.match(event)) this.settle(waiter, event);
+    }
+    if (this.ended) {
+      for (const waiter of [...this.waiters]) {
+        // Nothing more will come; a waiter that outlived the hangup gets a short grace for late events.
+        if (waiter.outlivesHangup) {
+          if (waiter.timer) clearTimeout(waiter.timer);
+          waiter.timer = setTimeout(() => this.settle(waiter, undefined), 2000);
+        } else this.fail(waiter);
+      }
+    }
+  }
+
+  /** The channel is known to be gone without its events (found missing after a reconnect). */
+  markGone(): void {
+    if (!this.gone) {
+      this.gone = true;
+      for (const listener of this.goneListeners) listener();
+      for (const waiter of [...this.waiters]) if (!waiter.outlivesHangup) this.fail(waiter);
+    }
+  }
+
+  markEnded(): void {
+    this.deliver({ type: 'StasisEnd' });
+  }
+
+  onGone(listener: () => void): () => void {
+    this.goneListeners.add(listener);
+    return () => this.goneListeners.delete(listener);
+  }
+
+  private settle(waiter: Waiter, event: AriEvent | undefined): void {
+    if (!this.waiters.delete(waiter)) return;
+    if (waiter.timer) clearTimeout(waiter.timer);
+    waiter.resolve(event);
+  }
+
+  private fail(waiter: Waiter): void {
+    if (!this.waiters.delete(waiter)) return;
+    if (waiter.timer) clearTimeout(waiter.timer);
+    waiter.reject(new ChannelGone(this.channelId));
+  }
+
+  /**
+   * Waits for the first event that matches, or undefined after `timeoutMs`. Register the wait
+   * before sending the request that causes the event, so that a fast answer is never missed.
+   * Rejects with ChannelGone when the person hangs up, unless `outlivesHangup`.
+   */
+  waitFor(
+    match: (event: AriEvent) => boolean,
+    timeoutMs: number,
+    outlivesHangup = false,
+  ): Promise<AriEvent | undefined> {
+    const promise = new Promise<AriEvent | undefined>((resolve, reject) => {
+      if (this.gone && !outlivesHangup) return reject(new ChannelGone(this.channelId));
+      const waiter: Waiter = { match, resolve, reject, outlivesHangup };
+      waiter.timer = setTimeout(() => this.settle(waiter, undefined), timeoutMs);
+      this.waiters.add(waiter);
+    });
+    // The caller may hang up before the flow gets to awaiting this; that is not an unhandled error.
+    promise.catch(() => undefined);
+    return promise;
+  }
+
+  /** Throws ChannelGone if the person hung up: call between steps of a flow. */
+  ensurePresent(): void {
+    if (this.gone) throw new ChannelGone(this.channelId);
+  }
+
+  async resync(): Promise<void> {
+    for (const check of [...this.resyncChecks]) await check().catch(() => undefined);
+  }
+
+  takeDigit(): string | undefined {
+    return this.digits.shift();
+  }
+
+  clearDigits(): void {
+    this.digits.length = 0;
+  }
+}
+
+export const targetsChannel = (event: AriEvent, channelId: string): boolean =>
+  event.channel?.id === channelId ||
+  event.playback?.target_uri === `channel:${channelId}` ||
+  event.recording?.target_uri === `channel:${channelId}`;

@@ -1,0 +1,65 @@
+/**
+ * Play a prompt and wait for it to finish. With barge-in, a key press stops it (the key stays in
+ * the session's digit buffer for whoever reads it next).
+ */
+import { AriRequestError } from '../../ari/types';
+import type { RenderedPrompt } from '../prompts';
+import { ChannelGone, type CallSession } from '../session';
+
+/** Longest a prompt may take before we stop waiting for its PlaybackFinished (a lost event). */
+const PROMPT_GUARD_MS = 10 * 60_000;
+
+export type PlayResult = 'finished' | 'interrupted' | 'failed';
+
+export async function play(
+  session: CallSession,
+  prompt: RenderedPrompt,
+  options: { bargeIn?: boolean } = {},
+): Promise<PlayResult> {
+  session.ensurePresent();
+  if (options.bargeIn && session.digits.length > 0) return 'interrupted';
+  const playbackId = session.nextId('pb');
+  const finished = session.waitFor(
+    (event) =>
+      (event.type === 'PlaybackFinished' && event.playback?.id === playbackId) ||
+      (options.bargeIn === true && event.type === 'ChannelDtmfReceived'),
+    PROMPT_GUARD_MS,
+  );
+  session.logger.debug('playing', { prompt: prompt.text, media: prompt.media });
+  try {
+    await session.ari.play(session.channelId, prompt.media, playbackId);
+  } catch (error) {
+    finished.catch(() => undefined);
+    if (error instanceof AriRequestError && error.notFound) throw new ChannelGone(session.channelId);
+    // A prompt Asterisk will not play must not leave the caller stuck: log it and go on.
+    session.logger.error('prompt could not be played', {
+      prompt: prompt.text,
+      error: (error as Error).message,
+    });
+    return 'failed';
+  }
+  // If the WebSocket drops, the PlaybackFinished may be lost: ask Asterisk whether it still plays.
+  const check = async (): Promise<void> => {
+    await session.ari.getPlayback(playbackId).catch((error: unknown) => {
+      if (error instanceof AriRequestError && error.notFound) {
+        session.deliver({
+          type: 'PlaybackFinished',
+          playback: {
+            id: playbackId,
+            state: 'done',
+            media_uri: '',
+            target_uri: `channel:${session.channelId}`,
+          },
+        });
+      }
+    });
+  };
+  session.resyncChecks.add(check);
+  const event = await finished.finally(() => session.resyncChecks.delete(check));
+  if (event?.type === 'ChannelDtmfReceived') {
+    await session.ari.stopPlayback(playbackId).catch(() => undefined);
+    return 'interrupted';
+  }
+  if (event === undefined) session.logger.warn('prompt did not report its end; going on', { playbackId });
+  return event?.playback?.state === 'failed' ? 'failed' : 'finished';
+}

@@ -1,0 +1,84 @@
+/**
+ * Record the caller: a beep, then until `#`, the silence limit, the length limit or the hangup.
+ * A hangup keeps what was said: Asterisk finishes the recording as it tears the channel down.
+ */
+import { AriRequestError } from '../../ari/types';
+import { ChannelGone, type CallSession } from '../session';
+
+export interface RecordSettings {
+  name: string;
+  maxDurationSeconds: number;
+  maxSilenceSeconds: number;
+}
+
+export type RecordingEnd = 'dtmf' | 'silence' | 'max-duration' | 'hangup';
+
+export type RecordResult =
+  | { state: 'done'; endedBy: RecordingEnd; durationSeconds: number; talkingSeconds: number | undefined }
+  | { state: 'failed'; reason: string };
+
+export async function recordMessage(session: CallSession, settings: RecordSettings): Promise<RecordResult> {
+  session.ensurePresent();
+  session.clearDigits();
+  const owns = (event: { recording?: { name: string } }): boolean => event.recording?.name === settings.name;
+  const started = session.waitFor((e) => e.type === 'RecordingStarted' && owns(e), 30_000, true);
+  const finished = session.waitFor(
+    (e) => (e.type === 'RecordingFinished' || e.type === 'RecordingFailed') && owns(e),
+    (settings.maxDurationSeconds + 60) * 1000,
+    true,
+  );
+  try {
+    await session.ari.record(session.channelId, {
+      name: settings.name,
+      format: 'wav',
+      maxDurationSeconds: settings.maxDurationSeconds,
+      maxSilenceSeconds: settings.maxSilenceSeconds,
+      beep: true,
+      terminateOn: '#',
+      ifExists: 'overwrite',
+    });
+  } catch (error) {
+    started.catch(() => undefined);
+    finished.catch(() => undefined);
+    if (error instanceof AriRequestError && error.notFound) throw new ChannelGone(session.channelId);
+    return { state: 'failed', reason: (error as Error).message };
+  }
+  const startedEvent = await started;
+  if (startedEvent === undefined && session.gone) {
+    finished.catch(() => undefined);
+    throw new ChannelGone(session.channelId);
+  }
+  // A RecordingFinished lost in a WebSocket gap: a live recording Asterisk no longer has is finished.
+  const check = async (): Promise<void> => {
+    await session.ari.getLiveRecording(settings.name).catch((error: unknown) => {
+      if (error instanceof AriRequestError && error.notFound) {
+        session.deliver({
+          type: 'RecordingFinished',
+          recording: {
+            name: settings.name,
+            format: 'wav',
+            state: 'done',
+            target_uri: `channel:${session.channelId}`,
+          },
+        });
+      }
+    });
+  };
+  session.resyncChecks.add(check);
+  const event = await finished.finally(() => session.resyncChecks.delete(check));
+  if (event === undefined)
+    return { state: 'failed', reason: 'Asterisk never reported the end of the recording' };
+  if (event.type === 'RecordingFailed')
+    return { state: 'failed', reason: event.recording?.cause ?? 'recording failed' };
+  const durationSeconds = event.recording?.duration ?? 0;
+  const pressedHash = session.digits.includes('#');
+  session.clearDigits();
+  const endedBy: RecordingEnd = pressedHash
+    ? 'dtmf'
+    : session.gone
+      ? 'hangup'
+      : durationSeconds >= settings.maxDurationSeconds
+        ? 'max-duration'
+        : 'silence';
+  return { state: 'done', endedBy, durationSeconds, talkingSeconds: event.recording?.talking_duration };
+}

@@ -1,0 +1,135 @@
+/**
+ * Voicemail routing: instructions, beep, the recording, then the message is copied from Asterisk
+ * to the daemon's own storage, recorded in the database and turned into a page for the team.
+ * What the caller said is kept even if they hang up, and even if the copy fails (the recording
+ * then stays on Asterisk and the row says why, for a later retry).
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { randomUUID } from 'node:crypto';
+import type { Route, Team } from '../config/model';
+import { triggerPage } from '../paging/trigger';
+import type { CallFacts, FlowContext } from './context';
+import type { CallSession } from './session';
+import { play } from './verbs/play';
+import { recordMessage } from './verbs/record';
+
+const FETCH_ATTEMPTS = 3;
+
+async function copyRecording(
+  ctx: FlowContext,
+  session: CallSession,
+  recordingName: string,
+  voicemailId: string,
+  at: number,
+): Promise<{ file: string; size: number } | { error: string }> {
+  const date = new Date(at);
+  const relative = path.join(
+    String(date.getUTCFullYear()),
+    String(date.getUTCMonth() + 1).padStart(2, '0'),
+    `${voicemailId}.wav`,
+  );
+  let lastError = '';
+  for (let attempt = 1; attempt <= FETCH_ATTEMPTS; attempt++) {
+    try {
+      const audio = await session.ari.storedRecordingFile(recordingName);
+      const absolute = path.join(ctx.voicemailDir, relative);
+      fs.mkdirSync(path.dirname(absolute), { recursive: true });
+      // Write then rename: a crash never leaves half a message under the final name.
+      fs.writeFileSync(`${absolute}.part`, audio);
+      fs.renameSync(`${absolute}.part`, absolute);
+      await session.ari
+        .deleteStoredRecording(recordingName)
+        .catch((error: Error) =>
+          ctx.logger.warn('could not delete the recording on Asterisk after copying it', {
+            recordingName,
+            error: error.message,
+          }),
+        );
+      return { file: relative, size: audio.length };
+    } catch (error) {
+      lastError = (error as Error).message;
+      ctx.logger.warn('copying the voicemail from Asterisk failed', {
+        recordingName,
+        attempt,
+        error: lastError,
+      });
+      if (attempt < FETCH_ATTEMPTS) await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** attempt));
+    }
+  }
+  return { error: lastError };
+}
+
+/** Records a message for `team` and pages it. Returns once the page exists (or the call failed). */
+export async function takeVoicemail(
+  ctx: FlowContext,
+  session: CallSession,
+  facts: CallFacts,
+  route: Route,
+  team: Team,
+): Promise<void> {
+  const vars = { route: route.name, team: team.name };
+  await play(session, ctx.prompts.render('voicemailPrompt', route.voicemail.prompt, vars));
+  session.ensurePresent();
+  const recordingName = `lcr-vm-${facts.callId}`;
+  const result = await recordMessage(session, {
+    name: recordingName,
+    maxDurationSeconds: route.voicemail.maxDurationSeconds,
+    maxSilenceSeconds: route.voicemail.maxSilenceSeconds,
+  });
+  if (result.state === 'failed') {
+    ctx.logger.error('voicemail recording failed', { reason: result.reason });
+    facts.outcome = 'error';
+    facts.detail = `recording failed: ${result.reason}`;
+    if (!session.gone)
+      await play(session, ctx.prompts.render('error', undefined, vars)).catch(() => undefined);
+    return;
+  }
+
+  const at = ctx.now();
+  const voicemailId = randomUUID();
+  const tooShort = result.durationSeconds < route.voicemail.minDurationSeconds;
+  ctx.calls.insertVoicemail({
+    id: voicemailId,
+    call_id: facts.callId,
+    route_id: route.id,
+    team_id: team.id,
+    recording_name: recordingName,
+    file_path: null,
+    format: 'wav',
+    duration_seconds: result.durationSeconds,
+    size_bytes: null,
+    too_short: tooShort ? 1 : 0,
+    ended_by: result.endedBy,
+    fetch_error: null,
+    created_at: at,
+  });
+  facts.outcome = 'voicemail';
+  facts.detail = `${result.durationSeconds}s, ended by ${result.endedBy}${tooShort ? ', too short' : ''}`;
+
+  // The caller hears the thanks while the message is copied; both are done before hanging up.
+  const thanks = session.gone
+    ? Promise.resolve()
+    : play(
+        session,
+        ctx.prompts.render(tooShort ? 'voicemailTooShort' : 'voicemailThanks', route.voicemail.thanks, vars),
+      ).then(
+        () => undefined,
+        () => undefined,
+      );
+  const copied = await copyRecording(ctx, session, recordingName, voicemailId, at);
+  if ('error' in copied) ctx.calls.updateVoicemailFile(voicemailId, null, null, copied.error);
+  else ctx.calls.updateVoicemailFile(voicemailId, copied.file, copied.size, null);
+
+  const summary = `Voicemail for ${team.name} via ${route.name} from ${facts.callerNumber || 'an unknown number'} (${result.durationSeconds}s${tooShort ? ', very short' : ''})`;
+  triggerPage(ctx.config, ctx.pages, ctx.logger, {
+    teamId: team.id,
+    routeId: route.id,
+    callId: facts.callId,
+    voicemailId,
+    callerNumber: facts.callerNumber || null,
+    summary,
+    at,
+  });
+  await thanks;
+}

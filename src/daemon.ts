@@ -1,0 +1,136 @@
+/**
+ * The running daemon: configuration, database, the ARI connection and the call router wired
+ * together. `lcr start`, `lcr demo`, the integration tests and the benchmark all start it here.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { AriConnection } from './ari/connection';
+import type { AriEvent } from './ari/types';
+import type { Config } from './config/model';
+import type { FlowContext } from './callflow/context';
+import { CallRouter } from './callflow/router';
+import { StockSoundRenderer, type PromptRenderer } from './callflow/prompts';
+import { takeVoicemail } from './callflow/voicemail';
+import type { Logger } from './log/logger';
+import { openDatabase, type Db } from './store/database';
+import { CallStore } from './store/calls';
+import { PageStore } from './store/pages';
+
+export class StartupError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StartupError';
+  }
+}
+
+/** The ARI password from the environment, a file, or (discouraged) the YAML itself. */
+export function resolveAriPassword(config: Config, env: NodeJS.ProcessEnv = process.env): string {
+  const source = config.asterisk.password;
+  switch (source.kind) {
+    case 'plain':
+      return source.value;
+    case 'env': {
+      const value = env[source.name];
+      if (value === undefined)
+        throw new StartupError(`asterisk.password_env: environment variable ${source.name} is not set`);
+      return value;
+    }
+    case 'file': {
+      const file = path.resolve(path.dirname(config.source), source.path);
+      try {
+        return fs.readFileSync(file, 'utf8').split(/\r?\n/)[0]!;
+      } catch (error) {
+        throw new StartupError(`asterisk.password_file: cannot read ${file}: ${(error as Error).message}`);
+      }
+    }
+    case 'none':
+      return '';
+  }
+}
+
+export interface DaemonOptions {
+  config: Config;
+  logger: Logger;
+  /** Overrides the configured ARI URL (the demo points it at its simulator). */
+  ariUrl?: string;
+  ariPassword?: string;
+  prompts?: PromptRenderer;
+  /** Backoff of ARI reconnection attempts; tests shorten it. */
+  retry?: { minMs: number; maxMs: number };
+}
+
+export class Daemon {
+  readonly db: Db;
+  readonly calls: CallStore;
+  readonly pages: PageStore;
+  readonly connection: AriConnection;
+  readonly router: CallRouter;
+  private config: Config;
+  private readonly prompts: PromptRenderer;
+
+  constructor(options: DaemonOptions) {
+    this.config = options.config;
+    this.prompts = options.prompts ?? new StockSoundRenderer();
+    this.db = openDatabase(options.config.settings.database);
+    this.calls = new CallStore(this.db);
+    this.pages = new PageStore(this.db);
+    const asterisk = options.config.asterisk;
+    this.connection = new AriConnection(
+      {
+        url: options.ariUrl ?? asterisk.url,
+        username: asterisk.username,
+        password: options.ariPassword ?? resolveAriPassword(options.config),
+        app: asterisk.app,
+        requestTimeoutMs: asterisk.requestTimeoutSeconds * 1000,
+        ...(options.retry ? { minRetryMs: options.retry.minMs, maxRetryMs: options.retry.maxMs } : {}),
+      },
+      options.logger,
+    );
+    this.router = new CallRouter({
+      ari: this.connection.port,
+      logger: options.logger,
+      contextForNewCall: (logger) => this.contextFor(logger),
+      // Direct routing rings responders (see issue "Direct call routing"); until a route's
+      // responders can be rung, its callers leave a message, as with on_no_answer: voicemail.
+      routeDirect: (ctx, session, facts, route, option) =>
+        takeVoicemail(ctx, session, facts, route, ctx.config.teams.get(option.teamId)!),
+    });
+    this.connection.on('event', (event: AriEvent) => this.router.handle(event));
+    this.connection.on('reconnected', () => void this.router.resync());
+  }
+
+  private contextFor(logger: Logger): FlowContext {
+    return {
+      config: this.config,
+      calls: this.calls,
+      pages: this.pages,
+      prompts: this.prompts,
+      voicemailDir: path.join(this.config.settings.storageDir, 'voicemail'),
+      logger,
+      now: Date.now,
+    };
+  }
+
+  /** New calls use `config` from now on; calls in progress keep the one they started with. */
+  applyConfig(config: Config): void {
+    this.config = config;
+  }
+
+  get currentConfig(): Config {
+    return this.config;
+  }
+
+  start(): void {
+    this.connection.start();
+  }
+
+  /** Stops taking calls, lets the ones in progress finish (up to `drainMs`), then disconnects. */
+  async stop(drainMs = 0): Promise<void> {
+    this.router.accepting = false;
+    if (drainMs > 0) {
+      await Promise.race([this.router.drain(), new Promise((resolve) => setTimeout(resolve, drainMs))]);
+    }
+    this.connection.stop();
+    this.db.close();
+  }
+}

@@ -1,0 +1,150 @@
+/**
+ * A simulated Asterisk 22 that speaks ARI over real HTTP and WebSocket on loopback. Tests, the
+ * benchmark and `lcr demo` drive the daemon against it:
+ *
+ *   const sim = await AsteriskSimulator.start({ timeScale: 0.1 });
+ *   sim.phone('PJSIP/alice', { kind: 'answer', ringMs: 3000, then: [{ waitFor: 'playback' }, { press: '1' }] });
+ *   const call = sim.call({ to: '+15550100', from: '+15551230001', steps: [{ waitFor: 'playback' }, { press: '2' }] });
+ *   await call.ended;
+ */
+import { placeInboundCall, pressDigit, runSteps, type InboundCall } from './actors';
+import { Bridges, bridgeJson } from './bridges';
+import { SimAsterisk } from './engine';
+import { DefaultCatalog, failingRecordings } from './media';
+import type { SimChannel, TranscriptEntry } from './model';
+import { restHandlers } from './rest';
+import type { PhoneBehaviour, Step } from './script';
+import { AriHttpServer } from './server';
+import { AriSpec } from './spec';
+
+export type { PhoneBehaviour, Step } from './script';
+export type { TranscriptEntry } from './model';
+
+export interface SimulatorOptions {
+  username?: string;
+  password?: string;
+  port?: number;
+  timeScale?: number;
+  docsDir?: string;
+}
+
+export interface CallHandle {
+  channelId: string;
+  /** Resolves with the hangup cause when the caller's channel is gone. */
+  ended: Promise<number>;
+  transcript: TranscriptEntry[];
+}
+
+let sharedSpec: AriSpec | undefined;
+
+export class AsteriskSimulator {
+  readonly engine: SimAsterisk;
+  readonly catalog: DefaultCatalog;
+  private readonly server: AriHttpServer;
+  /** Every channel that ever existed, for transcripts after the fact. */
+  private readonly history = new Map<string, SimChannel>();
+
+  private constructor(
+    options: SimulatorOptions,
+    readonly username: string,
+    readonly password: string,
+  ) {
+    const spec =
+      options.docsDir === undefined ? (sharedSpec ??= new AriSpec()) : new AriSpec(options.docsDir);
+    this.engine = new SimAsterisk({ timeScale: options.timeScale ?? 1 });
+    this.catalog = new DefaultCatalog(this.engine);
+    const bridges = new Bridges(this.engine);
+    this.server = new AriHttpServer(this.engine, spec, restHandlers(this.engine, bridges, this.catalog), {
+      username,
+      password,
+      ...(options.port === undefined ? {} : { port: options.port }),
+    });
+    this.engine.on('channel-gone', (channel: SimChannel) => this.history.set(channel.id, channel));
+  }
+
+  url = '';
+
+  static async start(options: SimulatorOptions = {}): Promise<AsteriskSimulator> {
+    const sim = new AsteriskSimulator(options, options.username ?? 'lcr', options.password ?? 'lcr-secret');
+    sim.url = await sim.server.listen();
+    return sim;
+  }
+
+  async stop(): Promise<void> {
+    this.engine.stop();
+    await this.server.close();
+  }
+
+  /** Registers how a phone behaves when the daemon rings it. */
+  phone(endpoint: string, behaviour: PhoneBehaviour): void {
+    this.engine.phones.set(endpoint, behaviour);
+  }
+
+  /** A caller dials `to` from `from`; their steps run once the call is answered. */
+  call(call: InboundCall): CallHandle {
+    const channel = placeInboundCall(this.engine, call);
+    return { channelId: channel.id, ended: channel.ended, transcript: channel.transcript };
+  }
+
+  /** Makes the person on a live channel do more (press keys, hang up...). */
+  act(channelId: string, steps: Step[]): Promise<void> {
+    const channel = this.engine.channels.get(channelId);
+    return channel === undefined ? Promise.resolve() : runSteps(this.engine, channel, steps);
+  }
+
+  press(channelId: string, digits: string): void {
+    const channel = this.engine.channels.get(channelId);
+    if (channel) for (const digit of digits) pressDigit(this.engine, channel, digit);
+  }
+
+  /** The next recording started on this channel fails on Asterisk's side (RecordingFailed). */
+  failNextRecording(channelId: string): void {
+    const channel = this.engine.channels.get(channelId);
+    if (channel) failingRecordings.add(channel);
+  }
+
+  dropWebSockets(refuseForMs = 0): void {
+    this.server.dropWebSockets(refuseForMs);
+  }
+
+  get connectedWebSockets(): number {
+    return this.server.connectedSockets;
+  }
+
+  transcript(channelId: string): TranscriptEntry[] {
+    return (this.engine.channels.get(channelId) ?? this.history.get(channelId))?.transcript ?? [];
+  }
+
+  /** Channels the daemon originated (responder legs), live or ended, by their dial string. */
+  legs(): Array<{ channelId: string; dialstring: string; transcript: TranscriptEntry[] }> {
+    return [...this.history.values(), ...this.engine.channels.values()]
+      .filter((c) => c.subscribedApp !== undefined)
+      .map((c) => ({ channelId: c.id, dialstring: c.dialstring ?? '', transcript: c.transcript }));
+  }
+
+  /** What is still alive in Asterisk: after a test, both lists must be empty. */
+  leftovers(): { channels: string[]; bridges: string[] } {
+    return {
+      channels: [...this.engine.channels.values()].map((c) => `${c.id} ${c.name} ${c.state}`),
+      bridges: [...this.engine.bridges.values()].map((b) => JSON.stringify(bridgeJson(b))),
+    };
+  }
+
+  get requests() {
+    return this.server.requests;
+  }
+
+  get violations(): string[] {
+    return this.server.violations;
+  }
+
+  get events() {
+    return this.engine.eventLog;
+  }
+
+  /** Turns off the request and event logs, for long benchmark runs. */
+  set logging(enabled: boolean) {
+    this.server.keepRequestLog = enabled;
+    this.engine.keepEventLog = enabled;
+  }
+}

@@ -1,0 +1,156 @@
+/**
+ * Runs the real daemon against the simulated Asterisk over loopback HTTP and WebSocket, with a
+ * configuration written to a temporary directory. Every test ends by checking that Asterisk holds
+ * no channel or bridge and that the daemon sent nothing the ARI declarations do not allow.
+ */
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import * as os from 'node:os';
+import { Writable } from 'node:stream';
+import { Daemon } from '../../src/daemon';
+import { loadConfigText } from '../../src/config/load';
+import { createLogger, type Logger } from '../../src/log/logger';
+import { AsteriskSimulator } from '../../src/simulator';
+import type { CallRow, LegRow, VoicemailRow } from '../../src/store/calls';
+import type { PageRow } from '../../src/store/pages';
+
+export const TEST_CONFIG = `
+asterisk:
+  url: http://127.0.0.1:1
+  username: lcr
+  password: lcr-secret
+  request_timeout: 2s
+settings:
+  storage_dir: ./data
+responders:
+  - { id: alice, name: Alice, phones: ['PJSIP/alice'] }
+  - { id: bob, name: Bob, phones: ['PJSIP/bob', '+15551230002'] }
+  - { id: carol, name: Carol, phones: ['PJSIP/carol'] }
+  - { id: dave, name: Dave }
+escalation_policies:
+  - id: db-policy
+    levels:
+      - { targets: [{ responder: alice }, { responder: bob }], ring_timeout: 3s, escalate_after: 5m }
+      - { targets: [{ responder: carol }], ring_timeout: 3s }
+  - id: net-policy
+    levels:
+      - { targets: [{ responder: carol }], ring_timeout: 3s }
+teams:
+  - { id: db-team, name: Database, escalation_policy: db-policy }
+  - { id: net-team, name: Network, escalation_policy: net-policy }
+routes:
+  - id: main
+    name: Acme hotline
+    numbers: ['+1 555 0100']
+    routing: voicemail
+    options:
+      - { key: 1, team: db-team, label: Database }
+      - { key: 2, team: net-team, label: Network }
+    menu: { timeout: 1s, tries: 2, fallback: first }
+    voicemail: { max_duration: 30s, max_silence: 3s, min_duration: 2s }
+  - id: vendors
+    name: Vendor line
+    numbers: ['+1 555 0150']
+    routing: voicemail
+    options:
+      - { key: 1, team: net-team, label: Network }
+    voicemail: { max_duration: 20s, max_silence: 3s, min_duration: 2s, page_on_abandon: true }
+  - id: retired
+    name: Old number
+    numbers: ['+1 555 0199']
+    active: false
+    inactive_message: This number has moved.
+    routing: voicemail
+    options:
+      - { key: 1, team: db-team, label: Database }
+`;
+
+export interface Harness {
+  sim: AsteriskSimulator;
+  daemon: Daemon;
+  dir: string;
+  logs: string[];
+  /** Resolves with the call's row once the daemon has finished it. */
+  finishedCall(channelId: string, timeoutMs?: number): Promise<CallRow>;
+  legs(callId: string): LegRow[];
+  voicemails(callId: string): VoicemailRow[];
+  pages(): PageRow[];
+  stop(): Promise<void>;
+}
+
+function captureLogger(logs: string[]): Logger {
+  const stream = new Writable({
+    write(chunk: Buffer, _encoding, done) {
+      logs.push(chunk.toString('utf8').trim());
+      done();
+    },
+  });
+  return createLogger({ level: 'debug', format: 'json', stream });
+}
+
+export async function until<T>(
+  probe: () => T | undefined,
+  timeoutMs = 10_000,
+  what = 'condition',
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+export async function startHarness(options: { yaml?: string; timeScale?: number } = {}): Promise<Harness> {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lcr-it-'));
+  const sim = await AsteriskSimulator.start({ timeScale: options.timeScale ?? 0.1 });
+  const yaml = (options.yaml ?? TEST_CONFIG).replace('http://127.0.0.1:1', sim.url);
+  const file = path.join(dir, 'routes.yaml');
+  fs.writeFileSync(file, yaml);
+  const { config } = loadConfigText(yaml, 'routes.yaml', file);
+  const logs: string[] = [];
+  const daemon = new Daemon({ config, logger: captureLogger(logs), retry: { minMs: 50, maxMs: 200 } });
+  daemon.start();
+  await until(() => sim.connectedWebSockets > 0, 10_000, 'the daemon to connect');
+  const harness: Harness = {
+    sim,
+    daemon,
+    dir,
+    logs,
+    async finishedCall(channelId, timeoutMs = 15_000) {
+      return until(
+        () => {
+          const row = daemon.db.prepare('SELECT * FROM calls WHERE channel_id = ?').get(channelId) as
+            CallRow | undefined;
+          return row !== undefined && row.ended_at !== null ? row : undefined;
+        },
+        timeoutMs,
+        `call on ${channelId} to finish`,
+      );
+    },
+    legs: (callId) => daemon.calls.legsOfCall(callId),
+    voicemails: (callId) => daemon.calls.voicemailsOfCall(callId),
+    pages: () => daemon.pages.list(100),
+    async stop() {
+      await daemon.stop();
+      await sim.stop();
+      fs.rmSync(dir, { recursive: true, force: true });
+    },
+  };
+  return harness;
+}
+
+/** What every test must leave behind: nothing in Asterisk, no request outside the declarations. */
+export async function expectCleanAsterisk(harness: Harness): Promise<void> {
+  await until(
+    () => {
+      const left = harness.sim.leftovers();
+      return left.channels.length === 0 && left.bridges.length === 0 ? true : undefined;
+    },
+    5000,
+    'Asterisk to hold no channel and no bridge',
+  ).catch(() => undefined);
+  expect(harness.sim.leftovers()).toEqual({ channels: [], bridges: [] });
+  expect(harness.sim.violations).toEqual([]);
+}

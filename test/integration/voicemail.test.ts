@@ -1,0 +1,246 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { wavDurationMs } from '../../src/simulator/json';
+import { expectCleanAsterisk, startHarness, until, type Harness } from '../helpers/harness';
+
+let h: Harness;
+beforeEach(async () => {
+  h = await startHarness();
+});
+afterEach(async () => {
+  await expectCleanAsterisk(h);
+  await h.stop();
+});
+
+test('a caller picks a team, leaves a message, and a page is assigned to level 1', async () => {
+  const call = h.sim.call({
+    to: '+15550100',
+    from: '+15551230001',
+    steps: [
+      { waitFor: 'playback', media: 'press' },
+      { press: '1' },
+      { waitFor: 'recording' },
+      { speak: 8000 },
+      { wait: 500 },
+      { press: '#' },
+    ],
+  });
+  const row = await h.finishedCall(call.channelId);
+  expect(row).toMatchObject({
+    route_id: 'main',
+    routing: 'voicemail',
+    option_key: '1',
+    team_id: 'db-team',
+    outcome: 'voicemail',
+    dialed_number: '+15550100',
+    caller_number: '+15551230001',
+  });
+  expect(row.answered_at).not.toBeNull();
+  const [voicemail] = h.voicemails(row.id);
+  expect(voicemail).toMatchObject({ ended_by: 'dtmf', too_short: 0, duration_seconds: 8, fetch_error: null });
+  const file = path.join(h.dir, 'data', 'voicemail', voicemail!.file_path!);
+  const audio = fs.readFileSync(file);
+  expect(wavDurationMs(audio)).toBeGreaterThanOrEqual(8000);
+  expect(voicemail!.size_bytes).toBe(audio.length);
+  // The recording was copied to the daemon, then removed from Asterisk.
+  expect(h.sim.engine.storedRecordings.size).toBe(0);
+  const [page] = h.pages();
+  expect(page).toMatchObject({
+    team_id: 'db-team',
+    status: 'triggered',
+    voicemail_id: voicemail!.id,
+    call_id: row.id,
+    caller_number: '+15551230001',
+  });
+  expect(h.daemon.pages.assignments(page!.id).map((a) => a.responder_id)).toEqual(['alice', 'bob']);
+  expect(page!.next_escalation_at).toBe(page!.created_at + 5 * 60_000);
+  // The caller heard the greeting, the menu, the instructions, then the thanks.
+  const heard = call.transcript.filter((t) => t.kind === 'played').map((t) => t.detail);
+  expect(heard).toEqual(
+    expect.arrayContaining(['sound:welcome', 'sound:press', 'sound:vm-intro', 'sound:vm-msgsaved']),
+  );
+});
+
+test('a caller who hangs up while recording keeps their message', async () => {
+  const call = h.sim.call({
+    to: '15550150',
+    from: '+15551230009',
+    steps: [{ waitFor: 'recording' }, { speak: 5000 }, { hangup: true }],
+  });
+  const row = await h.finishedCall(call.channelId);
+  expect(row).toMatchObject({ route_id: 'vendors', option_key: '1', outcome: 'voicemail' });
+  const [voicemail] = h.voicemails(row.id);
+  expect(voicemail).toMatchObject({ ended_by: 'hangup', duration_seconds: 5, too_short: 0 });
+  expect(fs.existsSync(path.join(h.dir, 'data', 'voicemail', voicemail!.file_path!))).toBe(true);
+  expect(h.pages()).toHaveLength(1);
+});
+
+test('silence ends the message; a short one is kept but marked', async () => {
+  const call = h.sim.call({
+    to: '+15550150',
+    from: '+15551230009',
+    steps: [{ waitFor: 'recording' }, { speak: 1000 }],
+  });
+  const row = await h.finishedCall(call.channelId);
+  const [voicemail] = h.voicemails(row.id);
+  expect(voicemail).toMatchObject({ ended_by: 'silence', duration_seconds: 1, too_short: 1 });
+  expect(h.pages()[0]!.summary).toContain('very short');
+});
+
+test('the menu replays after silence and an invalid key, then takes the fallback', async () => {
+  const call = h.sim.call({
+    to: '+15550100',
+    from: '+15551230001',
+    steps: [
+      { waitFor: 'playback', media: 'press' },
+      { waitFor: 'prompts-done' },
+      { wait: 1500 },
+      { press: '*' },
+      { waitFor: 'recording' },
+      { speak: 3000 },
+      { press: '#' },
+    ],
+  });
+  const row = await h.finishedCall(call.channelId);
+  expect(row).toMatchObject({ option_key: '1', team_id: 'db-team', outcome: 'voicemail' });
+  const heard = call.transcript.filter((t) => t.kind === 'played').map((t) => t.detail);
+  expect(heard.filter((m) => m === 'sound:option-is-invalid')).toHaveLength(1);
+});
+
+test('several keys at once: the first one decides', async () => {
+  const call = h.sim.call({
+    to: '+15550100',
+    from: '+15551230001',
+    steps: [
+      { waitFor: 'playback', media: 'press' },
+      { press: '21' },
+      { waitFor: 'recording' },
+      { speak: 2500 },
+      { press: '#' },
+    ],
+  });
+  const row = await h.finishedCall(call.channelId);
+  expect(row).toMatchObject({ option_key: '2', team_id: 'net-team' });
+  expect(h.daemon.pages.assignments(h.pages()[0]!.id).map((a) => a.responder_id)).toEqual(['carol']);
+});
+
+test('an unknown number hears "not in service" and the call is logged', async () => {
+  const call = h.sim.call({ to: '5559999', from: '+15551230001' });
+  const row = await h.finishedCall(call.channelId);
+  expect(row).toMatchObject({ route_id: null, outcome: 'unknown-number' });
+  expect(call.transcript.map((t) => t.detail)).toContain('sound:ss-noservice');
+});
+
+test('an inactive route plays its message and hangs up', async () => {
+  const call = h.sim.call({ to: '+1 (555) 0199', from: '+15551230001' });
+  const row = await h.finishedCall(call.channelId);
+  expect(row).toMatchObject({ route_id: 'retired', outcome: 'rejected-inactive' });
+  expect(h.pages()).toEqual([]);
+});
+
+test('the Stasis argument names the route when the dialplan passes one', async () => {
+  const call = h.sim.call({
+    to: 's',
+    from: '+15551230001',
+    args: ['vendors'],
+    steps: [{ waitFor: 'recording' }, { speak: 2500 }, { press: '#' }],
+  });
+  const row = await h.finishedCall(call.channelId);
+  expect(row).toMatchObject({ route_id: 'vendors', outcome: 'voicemail' });
+});
+
+test('a DID with a carrier prefix still finds its route', async () => {
+  const call = h.sim.call({
+    to: '0015550150',
+    from: '+15551230001',
+    steps: [{ waitFor: 'recording' }, { hangup: true }],
+  });
+  const row = await h.finishedCall(call.channelId);
+  expect(row.route_id).toBe('vendors');
+});
+
+describe('hanging up at every step', () => {
+  test.each([
+    [
+      'during the greeting',
+      [{ waitFor: 'playback', media: 'welcome' }, { hangup: true }],
+      'caller hung up during the greeting',
+    ],
+    [
+      'during the menu',
+      [{ waitFor: 'playback', media: 'press' }, { hangup: true }],
+      'caller hung up during the menu',
+    ],
+    [
+      'during the instructions',
+      [
+        { waitFor: 'playback', media: 'press' },
+        { press: '1' },
+        { waitFor: 'playback', media: 'vm-intro' },
+        { hangup: true },
+      ],
+      'caller hung up before the message',
+    ],
+  ] as const)('%s: abandoned, no page', async (_name, steps, detail) => {
+    const call = h.sim.call({ to: '+15550100', from: '+15551230001', steps: [...steps] });
+    const row = await h.finishedCall(call.channelId);
+    expect(row).toMatchObject({ outcome: 'abandoned', outcome_detail: detail });
+    expect(h.pages()).toEqual([]);
+  });
+
+  test('during the thank-you: the message and page are kept', async () => {
+    const call = h.sim.call({
+      to: '+15550150',
+      from: '+15551230001',
+      steps: [
+        { waitFor: 'recording' },
+        { speak: 3000 },
+        { press: '#' },
+        { waitFor: 'playback', media: 'vm-msgsaved' },
+        { hangup: true },
+      ],
+    });
+    const row = await h.finishedCall(call.channelId);
+    expect(row.outcome).toBe('voicemail');
+    expect(h.pages()).toHaveLength(1);
+  });
+
+  test('before the beep on a route that pages abandoned calls', async () => {
+    const call = h.sim.call({
+      to: '+15550150',
+      from: '+15551230001',
+      steps: [{ waitFor: 'playback', media: 'vm-intro' }, { hangup: true }],
+    });
+    const row = await h.finishedCall(call.channelId);
+    expect(row.outcome).toBe('abandoned');
+    expect(h.pages()[0]!.summary).toContain('hung up before leaving a message');
+  });
+});
+
+test('a recording that fails on the Asterisk side: the caller hears an apology, the call says why', async () => {
+  const call = h.sim.call({
+    to: '+15550150',
+    from: '+15551230001',
+    steps: [{ waitFor: 'playback', media: 'vm-intro' }],
+  });
+  h.sim.failNextRecording(call.channelId);
+  const row = await h.finishedCall(call.channelId);
+  expect(row).toMatchObject({ outcome: 'error' });
+  expect(row.outcome_detail).toContain('recording failed');
+  expect(call.transcript.map((t) => t.detail)).toContain('sound:pls-try-call-later');
+  expect(h.pages()).toEqual([]);
+});
+
+test('the ARI WebSocket drops mid-call: the call goes on after the reconnect', async () => {
+  const call = h.sim.call({
+    to: '+15550150',
+    from: '+15551230001',
+    steps: [{ waitFor: 'recording' }, { speak: 2000 }],
+  });
+  await until(() => call.transcript.some((t) => t.detail === 'recording started') || undefined);
+  h.sim.dropWebSockets(300);
+  await h.sim.act(call.channelId, [{ speak: 1000 }, { press: '#' }]);
+  const row = await h.finishedCall(call.channelId, 20_000);
+  expect(row.outcome).toBe('voicemail');
+  expect(h.voicemails(row.id)).toHaveLength(1);
+});
