@@ -38,14 +38,12 @@ async function copyRecording(
       // Write then rename: a crash never leaves half a message under the final name.
       fs.writeFileSync(`${absolute}.part`, audio);
       fs.renameSync(`${absolute}.part`, absolute);
-      await session.ari
-        .deleteStoredRecording(recordingName)
-        .catch((error: Error) =>
-          ctx.logger.warn('could not delete the recording on Asterisk after copying it', {
-            recordingName,
-            error: error.message,
-          }),
-        );
+      await session.ari.deleteStoredRecording(recordingName).catch((error: Error) =>
+        ctx.logger.warn('could not delete the recording on Asterisk after copying it', {
+          recordingName,
+          error: error.message,
+        }),
+      );
       return { file: relative, size: audio.length };
     } catch (error) {
       lastError = (error as Error).message;

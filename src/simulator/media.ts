@@ -43,6 +43,7 @@ export class DefaultCatalog implements MediaCatalog {
   readonly extraSounds = new Map<string, number>();
   /** HTTP fetches Asterisk made for `sound:http://...` media, as res_http_media_cache would. */
   readonly httpFetches: Array<{ url: string; status: number; contentType: string | null }> = [];
+  private readonly httpCache = new Map<string, { durationMs: number; freshUntil: number; etag?: string }>();
 
   constructor(private readonly engine: SimAsterisk) {}
 
@@ -71,16 +72,35 @@ export class DefaultCatalog implements MediaCatalog {
     }
   }
 
+  /**
+   * res_http_media_cache: a response with Cache-Control max-age (or Expires) is reused until it
+   * expires; one with an ETag is revalidated with If-None-Match; anything else is fetched again
+   * on every playback, as the recorded Asterisk did.
+   */
   private async fetchHttp(url: string): Promise<number | undefined> {
+    const cached = this.httpCache.get(url);
+    if (cached !== undefined && cached.freshUntil > Date.now()) return cached.durationMs;
     try {
-      const response = await fetch(url, { headers: { 'User-Agent': 'asterisk-libcurl-agent/1.0' } });
+      const headers: Record<string, string> = { 'User-Agent': 'asterisk-libcurl-agent/1.0' };
+      if (cached?.etag !== undefined) headers['If-None-Match'] = cached.etag;
+      const response = await fetch(url, { headers });
       const body = Buffer.from(await response.arrayBuffer());
       this.httpFetches.push({
         url,
         status: response.status,
         contentType: response.headers.get('content-type'),
       });
-      return response.ok ? wavDurationMs(body) : undefined;
+      if (response.status === 304 && cached !== undefined) return cached.durationMs;
+      if (!response.ok) return undefined;
+      const durationMs = wavDurationMs(body);
+      if (durationMs === undefined) return undefined;
+      const maxAge = /max-age=(\d+)/.exec(response.headers.get('cache-control') ?? '');
+      const expires = Date.parse(response.headers.get('expires') ?? '');
+      const freshUntil = maxAge ? Date.now() + Number(maxAge[1]) * 1000 : Number.isNaN(expires) ? 0 : expires;
+      const etag = response.headers.get('etag') ?? undefined;
+      if (freshUntil > 0 || etag !== undefined)
+        this.httpCache.set(url, { durationMs, freshUntil, ...(etag ? { etag } : {}) });
+      return durationMs;
     } catch {
       this.httpFetches.push({ url, status: 0, contentType: null });
       return undefined;
@@ -141,6 +161,16 @@ export function play(
       };
       const playItem = (): void => {
         const uri = playback.media[playback.index]!;
+        if (!/^[a-z]+:/.test(uri)) {
+          // Asterisk 22 starts a playback of media without a scheme and never reports its end
+          // (errors.jsonl): the channel moves on, the playback is silently abandoned.
+          engine.note(channel, 'heard-failed', uri);
+          playback.state = 'done';
+          channel.playback = undefined;
+          engine.playbacks.delete(id);
+          done();
+          return;
+        }
         void catalog.durationOf(uri, playback.language).then((duration) => {
           if (playback.state !== 'playing') return;
           if (duration === undefined) {

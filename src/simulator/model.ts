@@ -34,6 +34,8 @@ export interface SimRecording {
   /** Speech and silence as the caller produced them while recording. */
   segments: Array<{ speech: boolean; ms: number }>;
   segmentStart: number;
+  /** The stored file was deleted while still recording: nothing is kept when it finishes. */
+  discarded?: boolean;
   finish?: (state: 'done' | 'failed', trimTrailingSilence: boolean) => void;
 }
 

@@ -36,6 +36,7 @@ function behaviourFor(
 }
 
 export function originate(engine: SimAsterisk, params: OriginateParams): ChannelJson {
+  if (!params.endpoint) throw new RestError(400, { message: 'Endpoint must be specified' });
   if (params.app === undefined && params.extension === undefined) {
     throw new RestError(400, { message: 'Application or extension must be specified' });
   }
@@ -96,8 +97,10 @@ function failLeg(
 ): void {
   if (channel.gone) return;
   const tech = techCause === undefined || local ? {} : { tech_cause: techCause };
-  if (!(local && dialstatus === 'BUSY'))
+  // A leg that rang out (no dialstatus) just ends; one the far side refused gets a hangup request first.
+  if (dialstatus !== undefined && !(local && dialstatus === 'BUSY')) {
     engine.channelEvent(channel, 'ChannelHangupRequest', { cause, ...tech });
+  }
   if (dialstatus !== undefined) dialEvent(engine, channel, dialstatus);
   // Over Local channels the far side's busy reaches the originated half as cause 0.
   const destroyedCause = local && dialstatus === 'BUSY' ? 0 : cause;

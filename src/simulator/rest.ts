@@ -221,7 +221,11 @@ export function restHandlers(
       };
     },
     'recordings.deleteStored': (params) => {
-      if (!engine.storedRecordings.delete(str(params, 'recordingName')!))
+      const name = str(params, 'recordingName')!;
+      // A recording in progress is already a file on Asterisk's disk: deleting it succeeds.
+      const live = engine.liveRecordings.get(name);
+      if (live !== undefined) live.discarded = true;
+      else if (!engine.storedRecordings.delete(name))
         throw new RestError(404, { message: 'Recording not found' });
       return NO_CONTENT;
     },

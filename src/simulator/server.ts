@@ -185,6 +185,11 @@ export class AriHttpServer {
     const validation = this.spec.validate(method, ariPath, query, record.body);
     if (!validation.ok) return send(validation.status, { message: validation.message });
     record.operation = validation.match.name;
+    for (const name of validation.missing) {
+      this.violations.push(
+        `${method} ${ariPath}: required parameter "${name}" missing for ${validation.match.name}`,
+      );
+    }
     for (const name of validation.unknown) {
       this.violations.push(
         `${method} ${ariPath}: parameter "${name}" is not declared for ${validation.match.name}`,

@@ -50,7 +50,7 @@ export interface MatchedOperation {
 export type RequestParams = Record<string, string | number | boolean | string[] | Record<string, unknown>>;
 
 export type Validation =
-  | { ok: true; match: MatchedOperation; params: RequestParams; unknown: string[] }
+  | { ok: true; match: MatchedOperation; params: RequestParams; unknown: string[]; missing: string[] }
   | { ok: false; status: number; message: string };
 
 interface CompiledRoute {
@@ -161,6 +161,9 @@ export class AriSpec {
     const known = new Set(declared.map((p) => p.name));
     known.add('api_key');
     const unknown = [...Object.keys(query), ...Object.keys(bodyObject)].filter((name) => !known.has(name));
+    // Asterisk's generated handlers do not enforce `required`; each operation answers a missing
+    // parameter its own way. The simulator lets its handler answer and reports the request.
+    const missing: string[] = [];
     for (const parameter of declared) {
       if (parameter.paramType === 'path') continue;
       let raw: unknown;
@@ -171,8 +174,7 @@ export class AriSpec {
       } else {
         raw = query[parameter.name] ?? bodyObject[parameter.name];
         if (raw === undefined) {
-          if (parameter.required)
-            return { ok: false, status: 400, message: `Missing required parameter ${parameter.name}` };
+          if (parameter.required) missing.push(parameter.name);
           continue;
         }
         const converted = convert(parameter, raw);
@@ -187,6 +189,7 @@ export class AriSpec {
       match: { name: `${resource}.${operation.nickname}`, resource, operation, pathParams },
       params,
       unknown,
+      missing,
     };
   }
 }
