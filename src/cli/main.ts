@@ -9,6 +9,7 @@ import { schemaCommand } from './commands/schema';
 import { oncallCommand } from './commands/oncall';
 import { listCallsCommand, listPagesCommand, showCallCommand, showPageCommand } from './commands/records';
 import { startCommand } from './commands/start';
+import { demoCommand } from './commands/demo';
 import { DatabaseError } from '../store/database';
 
 const VERSION = '0.1.0';
@@ -106,6 +107,17 @@ function buildProgram(io: CliIo, pending: Array<Promise<unknown>>): Command {
       showPageCommand(io, configPath(options.config), id, options),
     );
 
+  program
+    .command('demo')
+    .description('run the daemon against the built-in simulated Asterisk and narrate scripted calls')
+    .option(
+      '-c, --config <file>',
+      'configuration file (default: ./routes.yaml if present, else routes.example.yaml)',
+    )
+    .option('--keep', 'keep the demo database and voicemails, and print where they are')
+    .action((options: { config?: string; keep?: boolean }) => {
+      pending.push(demoCommand(io, options));
+    });
   return program;
 }
 
@@ -141,13 +153,13 @@ export async function run(argv: string[], io: CliIo = processIo): Promise<number
   }
 }
 
+/**
+ * The binary's entry. Exits explicitly once the command is done: connection pools of the HTTP
+ * libraries underneath ari-client would otherwise keep a stopped daemon alive for minutes.
+ */
 export function main(argv: string[]): void {
   run(argv).then(
-    (code) => {
-      process.exitCode = code;
-    },
-    () => {
-      process.exitCode = EXIT_FAILURE;
-    },
+    (code) => process.exit(code),
+    () => process.exit(EXIT_FAILURE),
   );
 }

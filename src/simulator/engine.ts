@@ -86,7 +86,7 @@ export class SimAsterisk extends EventEmitter {
   }
 
   note(channel: SimChannel, kind: TranscriptEntry['kind'], detail = ''): void {
-    channel.transcript.push({ at: this.elapsed(channel), kind, detail });
+    channel.transcript.push({ at: this.elapsed(channel), wallAt: Date.now(), kind, detail });
   }
 
   // ---- events

@@ -103,6 +103,12 @@ export class AsteriskSimulator {
     if (channel) failingRecordings.add(channel);
   }
 
+  /** Makes an operation ("channels.answer") answer only after `ms`, or normally again with undefined. */
+  stall(operation: string, ms: number | undefined): void {
+    if (ms === undefined) this.server.stalls.delete(operation);
+    else this.server.stalls.set(operation, ms);
+  }
+
   dropWebSockets(refuseForMs = 0): void {
     this.server.dropWebSockets(refuseForMs);
   }

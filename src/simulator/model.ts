@@ -48,6 +48,8 @@ export interface StoredRecording {
 export interface TranscriptEntry {
   /** Milliseconds since the channel was created, in simulated time. */
   at: number;
+  /** Epoch milliseconds, to line the transcript up with the daemon's logs. */
+  wallAt: number;
   kind:
     | 'answered'
     | 'played'

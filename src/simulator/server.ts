@@ -38,6 +38,8 @@ export class AriHttpServer {
   private readonly server: http.Server;
   private readonly wss = new WebSocketServer({ noServer: true });
   private readonly sockets = new Set<WebSocket>();
+  /** Operations that answer late (an overloaded Asterisk): name -> delay in ms. */
+  readonly stalls = new Map<string, number>();
   /** While set, new event WebSockets are refused (an Asterisk restarting, a network cut). */
   refuseWebSocketsUntil = 0;
 
@@ -195,6 +197,8 @@ export class AriHttpServer {
         `${method} ${ariPath}: parameter "${name}" is not declared for ${validation.match.name}`,
       );
     }
+    const stall = this.stalls.get(validation.match.name);
+    if (stall !== undefined) await new Promise((resolve) => setTimeout(resolve, stall));
     const handler = this.handlers[validation.match.name];
     if (handler === undefined) {
       this.violations.push(`${method} ${ariPath}: ${validation.match.name} is valid ARI but not simulated`);

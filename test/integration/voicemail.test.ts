@@ -244,3 +244,13 @@ test('the ARI WebSocket drops mid-call: the call goes on after the reconnect', a
   expect(row.outcome).toBe('voicemail');
   expect(h.voicemails(row.id)).toHaveLength(1);
 });
+
+test('a REST request that times out: the call ends as an error and nothing is left in Asterisk', async () => {
+  h.sim.stall('channels.answer', 3000);
+  const call = h.sim.call({ to: '+15550150', from: '+15551230001' });
+  const row = await h.finishedCall(call.channelId);
+  expect(row.outcome).toBe('error');
+  expect(row.outcome_detail).toMatch(/answer: no answer from Asterisk within 2000 ms/);
+  h.sim.stall('channels.answer', undefined);
+  await new Promise((resolve) => setTimeout(resolve, 1200));
+});

@@ -1,21 +1,39 @@
 import { createLogger } from '../../log/logger';
-import { openDatabase } from '../../store/database';
-import type { CliIo } from '../io';
+import { Daemon, StartupError } from '../../daemon';
+import { CliFailure, type CliIo } from '../io';
 import { loadOrFail } from './shared';
 
-/** Runs until SIGTERM or SIGINT. The ARI side arrives with the call flow. */
+/** How long calls in progress may take to finish after SIGTERM before the daemon exits anyway. */
+const DRAIN_MS = 30_000;
+
+/** Runs the daemon until SIGTERM or SIGINT; calls in progress are allowed to finish. */
 export async function startCommand(io: CliIo, file: string): Promise<void> {
   const { config } = loadOrFail(io, file);
   const logger = createLogger({ level: config.settings.logLevel, format: config.settings.logFormat });
-  const db = openDatabase(config.settings.database);
-  logger.info('lcr started', { config: config.source, database: config.settings.database });
-  await new Promise<void>((resolve) => {
-    const stop = (signal: string): void => {
-      logger.info('stopping', { signal });
-      resolve();
-    };
-    process.once('SIGTERM', () => stop('SIGTERM'));
-    process.once('SIGINT', () => stop('SIGINT'));
+  let daemon: Daemon;
+  try {
+    daemon = new Daemon({ config, logger });
+  } catch (error) {
+    if (error instanceof StartupError || (error as Error).name === 'DatabaseError')
+      throw new CliFailure((error as Error).message);
+    throw error;
+  }
+  daemon.start();
+  logger.info('lcr started', {
+    config: config.source,
+    database: config.settings.database,
+    ari: config.asterisk.url,
+    app: config.asterisk.app,
   });
-  db.close();
+  const signal = await new Promise<string>((resolve) => {
+    process.once('SIGTERM', () => resolve('SIGTERM'));
+    process.once('SIGINT', () => resolve('SIGINT'));
+  });
+  logger.info('stopping: no new calls; waiting for calls in progress', {
+    signal,
+    activeCalls: daemon.router.activeCalls,
+    drainMs: DRAIN_MS,
+  });
+  await daemon.stop(DRAIN_MS);
+  logger.info('stopped');
 }

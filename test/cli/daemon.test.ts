@@ -1,0 +1,86 @@
+import * as fs from 'node:fs';
+import * as path from 'node:path';
+import { spawn, spawnSync } from 'node:child_process';
+import Database from 'better-sqlite3';
+import { AsteriskSimulator } from '../../src/simulator';
+import { TEST_CONFIG, until } from '../helpers/harness';
+import { tempDir } from '../helpers/tmp';
+
+const BIN = path.join(__dirname, '../../bin/lcr.js');
+const dir = tempDir();
+
+test('lcr start: connects, routes a call, and exits 0 on SIGTERM after the call', async () => {
+  const sim = await AsteriskSimulator.start({ timeScale: 0.1 });
+  const file = path.join(dir, 'routes.yaml');
+  fs.writeFileSync(
+    file,
+    TEST_CONFIG.replace('http://127.0.0.1:1', sim.url).replace(
+      'password: lcr-secret',
+      'password_env: TEST_ARI_PASSWORD',
+    ),
+  );
+  const child = spawn(process.execPath, [BIN, 'start', '--config', file], {
+    env: { ...process.env, TEST_ARI_PASSWORD: 'lcr-secret' },
+  });
+  let stderr = '';
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  try {
+    await until(() => sim.connectedWebSockets > 0 || undefined, 15_000, 'lcr start to connect');
+    const call = sim.call({
+      to: '+15550150',
+      from: '+15551230001',
+      steps: [{ waitFor: 'recording' }, { speak: 2500 }, { press: '#' }],
+    });
+    await call.ended;
+    child.kill('SIGTERM');
+    expect(await exited).toBe(0);
+    const lines = stderr
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l) as Record<string, unknown>);
+    expect(lines.some((l) => l['message'] === 'connected to Asterisk ARI')).toBe(true);
+    const callLines = lines.filter((l) => l['message'] === 'call ended');
+    expect(callLines).toEqual([
+      expect.objectContaining({ outcome: 'voicemail', callId: expect.any(String) }),
+    ]);
+    const db = new Database(path.join(dir, 'data', 'lcr.db'), { readonly: true });
+    expect(db.prepare('SELECT outcome FROM calls').all()).toEqual([{ outcome: 'voicemail' }]);
+    db.close();
+  } catch (error) {
+    throw new Error(`${(error as Error).message}\n--- lcr start stderr:\n${stderr}`);
+  } finally {
+    child.kill('SIGKILL');
+    await sim.stop();
+  }
+});
+
+test('lcr start with a missing password variable says so and exits 1', () => {
+  const file = path.join(dir, 'nopass.yaml');
+  fs.writeFileSync(
+    file,
+    TEST_CONFIG.replace('password: lcr-secret', 'password_env: LCR_TEST_UNSET_VARIABLE'),
+  );
+  const result = spawnSync(process.execPath, [BIN, 'start', '-c', file], {
+    encoding: 'utf8',
+    env: { ...process.env, LCR_TEST_UNSET_VARIABLE: undefined },
+  });
+  expect(result.status).toBe(1);
+  expect(result.stderr).toContain(
+    'asterisk.password_env: environment variable LCR_TEST_UNSET_VARIABLE is not set',
+  );
+});
+
+test('lcr demo runs the example end to end', () => {
+  const cwd = fs.mkdtempSync(path.join(dir, 'demo-'));
+  const result = spawnSync(process.execPath, [BIN, 'demo'], { encoding: 'utf8', cwd, timeout: 60_000 });
+  expect(result.status).toBe(0);
+  expect(result.stdout).toContain('caller hears: "Please leave your message after the tone.');
+  expect(result.stdout).toMatch(
+    /-> call \S+: route vendors, option 1, outcome voicemail \(6s, ended by dtmf\)/,
+  );
+  expect(result.stdout).toMatch(/-> voicemail 6s stored at .*\.wav/);
+  expect(result.stdout).toMatch(/-> page #1 for db-team, assigned to \w+/);
+  expect(result.stdout).toContain('outcome rejected-inactive');
+  expect(result.stdout).toContain('outcome unknown-number');
+}, 60_000);
