@@ -128,11 +128,7 @@ export async function runDemo(
       const call = sim.call({ to: demo.to, from: demo.from, steps: demo.steps });
       await call.ended;
       let row: CallRow | undefined;
-      while (
-        (row = daemon.calls.database
-          .prepare('SELECT * FROM calls WHERE channel_id = ?')
-          .get(call.channelId) as CallRow | undefined)?.ended_at == null
-      ) {
+      while ((row = daemon.calls.callOfChannel(call.channelId))?.ended_at === null || row === undefined) {
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
       // The caller's side (from the simulator) and what the daemon played (from its log), in time order.

@@ -139,6 +139,7 @@ export class CallStore {
   private readonly voicemailsOfCallStatement;
   private readonly getVoicemailStatement;
   private readonly unfinishedCallsStatement;
+  private readonly callOfChannelStatement;
 
   constructor(private readonly db: Db) {
     this.insertCallStatement = db.prepare(
@@ -147,6 +148,9 @@ export class CallStore {
     );
     this.updateCallStatement = db.prepare(coalescingUpdate('calls', CALL_UPDATABLE));
     this.getCallStatement = db.prepare('SELECT * FROM calls WHERE id = ?');
+    this.callOfChannelStatement = db.prepare(
+      'SELECT * FROM calls WHERE channel_id = ? ORDER BY started_at DESC LIMIT 1',
+    );
     this.listCallsStatement = db.prepare('SELECT * FROM calls ORDER BY started_at DESC, id LIMIT ?');
     this.unfinishedCallsStatement = db.prepare(
       'SELECT * FROM calls WHERE ended_at IS NULL ORDER BY started_at',
@@ -189,6 +193,11 @@ export class CallStore {
 
   getCall(id: string): CallRow | undefined {
     return this.getCallStatement.get(id) as CallRow | undefined;
+  }
+
+  /** The call whose caller is on `channelId` (the most recent, should Asterisk reuse ids). */
+  callOfChannel(channelId: string): CallRow | undefined {
+    return this.callOfChannelStatement.get(channelId) as CallRow | undefined;
   }
 
   listCalls(limit: number): CallRow[] {

@@ -48,7 +48,7 @@ test('lcr start: connects, routes a call, and exits 0 on SIGTERM after the call'
     expect(db.prepare('SELECT outcome FROM calls').all()).toEqual([{ outcome: 'voicemail' }]);
     db.close();
   } catch (error) {
-    throw new Error(`${(error as Error).message}\n--- lcr start stderr:\n${stderr}`);
+    throw new Error(`${(error as Error).message}\n--- lcr start stderr:\n${stderr}`, { cause: error });
   } finally {
     child.kill('SIGKILL');
     await sim.stop();
