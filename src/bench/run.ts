@@ -3,9 +3,11 @@
  * noisy machine, never pass/fail tests. `npm run bench -- config` runs one group.
  */
 import { runConfigBench } from './configBench';
+import { runInboundBench } from './inboundBench';
 
 const groups: Record<string, (print: (line: string) => void) => Promise<void> | void> = {
   config: runConfigBench,
+  inbound: (print) => runInboundBench(print),
 };
 
 async function main(): Promise<void> {

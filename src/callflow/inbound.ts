@@ -114,11 +114,17 @@ export async function runInboundCall(
       await play(session, ctx.prompts.render('inactive', route.inactiveMessage, { route: route.name }));
       return;
     }
-    await answer(ctx, session, facts);
+    // Asterisk runs a channel's commands in order, so the greeting is requested right behind the
+    // answer instead of a round trip later: the caller hears it as soon as the line opens.
+    const answering = answer(ctx, session, facts);
+    answering.catch(() => undefined);
     stage = 'during the greeting';
-    await play(session, ctx.prompts.render('greeting', route.greeting, { route: route.name }), {
+    const greeting = play(session, ctx.prompts.render('greeting', route.greeting, { route: route.name }), {
       bargeIn: route.options.length > 1,
     });
+    greeting.catch(() => undefined);
+    await answering;
+    await greeting;
     stage = 'during the menu';
     const option = await chooseOption(ctx, session, route);
     if (option === undefined) {

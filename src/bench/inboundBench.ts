@@ -1,0 +1,127 @@
+/**
+ * Issue 3 targets: N simultaneous callers leaving voicemails; the daemon's added latency from
+ * StasisStart to its first play request and from a DTMF event to its next request (p99 under
+ * 5 ms at 200 calls), its CPU time and memory per active call (under 100 KB).
+ *
+ * Both clocks are the simulator's: when it sent the event and when the daemon's request
+ * arrived, over loopback. The daemon runs as its own process (`lcr start`).
+ */
+import { AsteriskSimulator } from '../simulator';
+import { readProcess, startDaemonProcess } from './daemonProcess';
+import { ms, summarise } from './stats';
+
+const BENCH_CONFIG = (url: string): string => `
+asterisk: { url: '${url}', username: lcr, password_env: BENCH_ARI_PASSWORD, request_timeout: 30s }
+settings: { storage_dir: ./data, log_level: warn, log_format: json }
+responders:
+  - { id: alice, name: Alice, phones: ['PJSIP/alice'] }
+  - { id: bob, name: Bob, phones: ['PJSIP/bob'] }
+escalation_policies:
+  - id: p
+    levels: [{ targets: [{ responder: alice }, { responder: bob }] }]
+teams:
+  - { id: ops, name: Operations, escalation_policy: p }
+  - { id: db, name: Database, escalation_policy: p }
+routes:
+  - id: hotline
+    name: Bench hotline
+    numbers: ['+1 555 0100']
+    routing: voicemail
+    options:
+      - { key: 1, team: ops, label: Operations }
+      - { key: 2, team: db, label: Database }
+    menu: { timeout: 10s }
+    voicemail: { max_duration: 60s, max_silence: 10s, min_duration: 1s }
+`;
+
+const ARRIVAL_WINDOW_MS = 4000;
+
+async function waitFor(probe: () => boolean, timeoutMs: number): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!probe()) {
+    if (Date.now() > deadline) throw new Error('benchmark timed out');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
+
+export async function runInboundBench(print: (line: string) => void, sizes = [50, 200, 1000]): Promise<void> {
+  print(
+    `voicemail calls: N callers arriving within ${ARRIVAL_WINDOW_MS / 1000} s, each on the line ~12 s, so all N are active at once (daemon = separate \`lcr start\` process; clocks = the simulator's)`,
+  );
+  const growth: Array<{ calls: number; bytes: number }> = [];
+  for (const n of sizes) {
+    const sim = await AsteriskSimulator.start({ timeScale: 1 });
+    const daemon = startDaemonProcess(BENCH_CONFIG(sim.url), { BENCH_ARI_PASSWORD: 'lcr-secret' });
+    try {
+      await waitFor(() => sim.connectedWebSockets > 0, 20_000);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const pid = daemon.child.pid!;
+      const before = readProcess(pid);
+      const calls = await Promise.all(
+        Array.from({ length: n }, async (_, i) => {
+          await new Promise((resolve) => setTimeout(resolve, (i * ARRIVAL_WINDOW_MS) / n));
+          return sim.call({
+            to: '+15550100',
+            from: `+1555${String(1000000 + i)}`,
+            steps: [
+              { waitFor: 'playback', media: 'press' },
+              { wait: 300 },
+              { press: String((i % 2) + 1) },
+              { waitFor: 'recording' },
+              { speak: 3000 },
+              { press: '#' },
+            ],
+          });
+        }),
+      );
+      let peakActive = 0;
+      const sampler = setInterval(() => (peakActive = Math.max(peakActive, sim.engine.channels.size)), 50);
+      await Promise.all(calls.map((c) => c.ended));
+      clearInterval(sampler);
+      const after = readProcess(pid);
+
+      const firstPlay: number[] = [];
+      const dtmfToRequest: number[] = [];
+      const requests = sim.requests;
+      const requestsByChannel = new Map<string, number[]>();
+      for (const request of requests) {
+        const match = /(\d+\.\d+)/.exec(request.path);
+        if (match === null) continue;
+        const list = requestsByChannel.get(match[1]!) ?? [];
+        list.push(requests.indexOf(request));
+        requestsByChannel.set(match[1]!, list);
+      }
+      for (const { at, event } of sim.events) {
+        const channelId = (event['channel'] as { id?: string } | undefined)?.id;
+        if (channelId === undefined) continue;
+        const indexes = requestsByChannel.get(channelId) ?? [];
+        if (event.type === 'StasisStart') {
+          const play = indexes
+            .map((i) => requests[i]!)
+            .find((r) => r.path.endsWith('/play') || r.path.includes('/play/'));
+          if (play) firstPlay.push(play.at - at);
+        } else if (event.type === 'ChannelDtmfReceived' && event['digit'] !== '#') {
+          const next = indexes.map((i) => requests[i]!).find((r) => r.at >= at);
+          if (next) dtmfToRequest.push(next.at - at);
+        }
+      }
+      const a = summarise(firstPlay);
+      const b = summarise(dtmfToRequest);
+      growth.push({ calls: peakActive, bytes: after.peakRssBytes });
+      const perCallKb = (after.peakRssBytes - before.rssBytes) / 1024 / Math.max(1, peakActive);
+      print(
+        `  N=${String(n).padStart(4)}: StasisStart->first play p50 ${ms(a.p50)} p99 ${ms(a.p99)} | DTMF->next request p50 ${ms(b.p50)} p99 ${ms(b.p99)} | daemon CPU ${(after.cpuSeconds - before.cpuSeconds).toFixed(2)} s, RSS ${(before.rssBytes / 1048576).toFixed(0)} MB idle -> peak ${(after.peakRssBytes / 1048576).toFixed(0)} MB, ~${perCallKb.toFixed(0)} KB per active call (${peakActive} at peak)`,
+      );
+    } finally {
+      await daemon.stop();
+      await sim.stop();
+    }
+  }
+  if (growth.length >= 2) {
+    const [small, large] = [growth[0]!, growth[growth.length - 1]!];
+    print(
+      `  marginal memory: ${((large.bytes - small.bytes) / 1024 / (large.calls - small.calls)).toFixed(0)} KB per additional active call (peak RSS from ${small.calls} to ${large.calls} calls)`,
+    );
+  }
+  print('  targets: p99 added latency < 5 ms at N=200; < 100 KB per active call');
+}
