@@ -10,7 +10,7 @@ import type { Config } from './config/model';
 import type { FlowContext } from './callflow/context';
 import { CallRouter } from './callflow/router';
 import { StockSoundRenderer, type PromptRenderer } from './callflow/prompts';
-import { takeVoicemail } from './callflow/voicemail';
+import { routeDirect } from './callflow/direct/direct';
 import type { Logger } from './log/logger';
 import { openDatabase, type Db } from './store/database';
 import { CallStore } from './store/calls';
@@ -90,10 +90,7 @@ export class Daemon {
       ari: this.connection.port,
       logger: options.logger,
       contextForNewCall: (logger) => this.contextFor(logger),
-      // Direct routing rings responders (see issue "Direct call routing"); until a route's
-      // responders can be rung, its callers leave a message, as with on_no_answer: voicemail.
-      routeDirect: (ctx, session, facts, route, option) =>
-        takeVoicemail(ctx, session, facts, route, ctx.config.teams.get(option.teamId)!),
+      routeDirect,
     });
     this.connection.on('event', (event: AriEvent) => this.router.handle(event));
     this.connection.on('reconnected', () => void this.router.resync());
@@ -108,6 +105,8 @@ export class Daemon {
       voicemailDir: path.join(this.config.settings.storageDir, 'voicemail'),
       logger,
       now: Date.now,
+      legs: this.router,
+      random: Math.random,
     };
   }
 

@@ -4,6 +4,13 @@ import type { Logger } from '../log/logger';
 import type { CallOutcome, CallStore } from '../store/calls';
 import type { PageStore } from '../store/pages';
 import type { PromptRenderer } from './prompts';
+import type { CallSession } from './session';
+
+/** Responder legs are channels the daemon creates; their events must reach their sessions. */
+export interface LegTracker {
+  track(session: CallSession): void;
+  untrack(channelId: string): void;
+}
 
 export interface FlowContext {
   /** The configuration the call started under; a reload does not change it mid-call. */
@@ -15,6 +22,9 @@ export interface FlowContext {
   voicemailDir: string;
   logger: Logger;
   now: () => number;
+  legs: LegTracker;
+  /** [0, 1) numbers for the `random` ring strategy. */
+  random: () => number;
 }
 
 /** What the flow learned about the call; written to its row as it goes. */

@@ -35,6 +35,7 @@ export class CallSession {
   hangupCause: number | undefined;
   private readonly waiters = new Set<Waiter>();
   private readonly goneListeners = new Set<() => void>();
+  private readonly listeners = new Set<(event: AriEvent) => void>();
   /** Checks that re-learn, after an ARI WebSocket gap, what the lost events would have said. */
   readonly resyncChecks = new Set<() => Promise<void>>();
 
@@ -51,6 +52,7 @@ export class CallSession {
   }
 
   deliver(event: AriEvent): void {
+    for (const listener of this.listeners) listener(event);
     if (event.type === 'ChannelDtmfReceived' && event.digit !== undefined) this.digits.push(event.digit);
     if (
       event.type === 'ChannelHangupRequest' ||
@@ -89,6 +91,12 @@ export class CallSession {
     this.deliver({ type: 'StasisEnd' });
   }
 
+  /** Every event of this channel, as it arrives. */
+  subscribe(listener: (event: AriEvent) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
   onGone(listener: () => void): () => void {
     this.goneListeners.add(listener);
     return () => this.goneListeners.delete(listener);
@@ -119,12 +127,18 @@ export class CallSession {
     const promise = new Promise<AriEvent | undefined>((resolve, reject) => {
       if (this.gone && !outlivesHangup) return reject(new ChannelGone(this.channelId));
       const waiter: Waiter = { match, resolve, reject, outlivesHangup };
-      waiter.timer = setTimeout(() => this.settle(waiter, undefined), timeoutMs);
+      // A wait alone never keeps the process alive: the ARI connection does that while it runs.
+      waiter.timer = setTimeout(() => this.settle(waiter, undefined), timeoutMs).unref();
       this.waiters.add(waiter);
     });
     // The caller may hang up before the flow gets to awaiting this; that is not an unhandled error.
     promise.catch(() => undefined);
     return promise;
+  }
+
+  /** Ends every wait (with no event): the channel will never exist, or is no longer ours. */
+  close(): void {
+    for (const waiter of [...this.waiters]) this.settle(waiter, undefined);
   }
 
   /** Throws ChannelGone if the person hung up: call between steps of a flow. */

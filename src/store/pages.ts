@@ -44,6 +44,11 @@ export interface PageEventRow {
   detail: string | null;
 }
 
+export type PageChangeRefusal = 'not-found' | 'already-acknowledged' | 'already-resolved';
+
+export type PageChange =
+  { ok: true; page: PageRow } | { ok: false; reason: PageChangeRefusal; page?: PageRow };
+
 export interface NewPage {
   teamId: string;
   routeId: string | null;
@@ -67,6 +72,9 @@ export class PageStore {
   private readonly assignmentsStatement;
   private readonly eventsStatement;
   private readonly createTransaction;
+  private readonly changeTransaction;
+  private readonly acknowledgeStatement;
+  private readonly resolveStatement;
 
   constructor(private readonly db: Db) {
     this.insertPageStatement = db.prepare(
@@ -91,6 +99,39 @@ export class PageStore {
       'SELECT * FROM page_assignments WHERE page_id = ? ORDER BY level, assigned_at, responder_id',
     );
     this.eventsStatement = db.prepare('SELECT * FROM page_events WHERE page_id = ? ORDER BY id');
+    this.acknowledgeStatement = db.prepare(
+      `UPDATE pages SET status = 'acknowledged', acknowledged_at = ?, acknowledged_by = ?, next_escalation_at = NULL, updated_at = ?
+       WHERE id = ? AND status = 'triggered'`,
+    );
+    this.resolveStatement = db.prepare(
+      `UPDATE pages SET status = 'resolved', resolved_at = ?, resolved_by = ?, next_escalation_at = NULL, updated_at = ?
+       WHERE id = ? AND status != 'resolved'`,
+    );
+    this.changeTransaction = db.transaction(
+      (
+        pageId: number,
+        to: 'acknowledged' | 'resolved',
+        by: string,
+        via: EventVia,
+        at: number,
+        detail: string | null,
+      ): PageChange => {
+        const page = this.get(pageId);
+        if (page === undefined) return { ok: false, reason: 'not-found' };
+        const statement = to === 'acknowledged' ? this.acknowledgeStatement : this.resolveStatement;
+        if (statement.run(at, by, at, pageId).changes === 0)
+          return { ok: false, reason: `already-${page.status}` as PageChangeRefusal, page };
+        this.insertEventStatement.run(
+          pageId,
+          at,
+          to,
+          by,
+          via,
+          detail === null ? null : JSON.stringify({ note: detail }),
+        );
+        return { ok: true, page: this.get(pageId)! };
+      },
+    );
     this.createTransaction = db.transaction((page: NewPage): number => {
       const result = this.insertPageStatement.run({
         team_id: page.teamId,
@@ -124,6 +165,19 @@ export class PageStore {
       );
       return pageId;
     });
+  }
+
+  /**
+   * triggered -> acknowledged. Returns the page as it now is, or why nothing changed. Anyone may
+   * acknowledge (the event records who); an acknowledged or resolved page stays as it is.
+   */
+  acknowledge(pageId: number, by: string, via: EventVia, at: number, detail?: string): PageChange {
+    return this.changeTransaction(pageId, 'acknowledged', by, via, at, detail ?? null);
+  }
+
+  /** triggered or acknowledged -> resolved. */
+  resolve(pageId: number, by: string, via: EventVia, at: number, detail?: string): PageChange {
+    return this.changeTransaction(pageId, 'resolved', by, via, at, detail ?? null);
   }
 
   create(page: NewPage): number {

@@ -8,8 +8,11 @@ beforeEach(async () => {
   h = await startHarness();
 });
 afterEach(async () => {
-  await expectCleanAsterisk(h);
-  await h.stop();
+  try {
+    await expectCleanAsterisk(h);
+  } finally {
+    await h.stop();
+  }
 });
 
 test('a caller picks a team, leaves a message, and a page is assigned to level 1', async () => {

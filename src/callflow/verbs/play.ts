@@ -11,10 +11,16 @@ const PROMPT_GUARD_MS = 10 * 60_000;
 
 export type PlayResult = 'finished' | 'interrupted' | 'failed';
 
+export interface PlayOptions {
+  bargeIn?: boolean;
+  /** Told the playback id once requested, for a caller that may need to stop it early. */
+  onRequested?: (playbackId: string) => void;
+}
+
 export async function play(
   session: CallSession,
   prompt: RenderedPrompt,
-  options: { bargeIn?: boolean } = {},
+  options: PlayOptions = {},
 ): Promise<PlayResult> {
   session.ensurePresent();
   if (options.bargeIn && session.digits.length > 0) return 'interrupted';
@@ -27,6 +33,7 @@ export async function play(
   );
   session.logger.debug('playing', { prompt: prompt.text, media: prompt.media });
   try {
+    options.onRequested?.(playbackId);
     await session.ari.play(session.channelId, prompt.media, playbackId);
   } catch (error) {
     finished.catch(() => undefined);

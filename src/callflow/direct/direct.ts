@@ -1,0 +1,225 @@
+/**
+ * Direct routing: walk the team's escalation policy level by level, ringing responders until
+ * one accepts with a key press, then bridge them with the caller. When nobody does, the route
+ * decides: take a message (the page goes to level 1, as with voicemail routing) or say so and
+ * end the call.
+ */
+import type { MenuOption, Route, Team } from '../../config/model';
+import { resolveOnCall } from '../../oncall/escalation';
+import { triggerPage } from '../../paging/trigger';
+import type { CallFacts, FlowContext } from '../context';
+import type { CallSession } from '../session';
+import { hangup } from '../verbs/hangup';
+import { play } from '../verbs/play';
+import { takeVoicemail } from '../voicemail';
+import { HoldAudio } from './hold';
+import { Contest, runLeg, type LegOutcome, type LegSetup } from './leg';
+import { anyoneToDial, planDialing, type DialStep, type DialTarget } from './plan';
+
+function callerIdFor(route: Route, callerNumber: string): string {
+  if (route.direct.callerId === 'caller' && callerNumber !== '') return `"${callerNumber}" <${callerNumber}>`;
+  const hotline = route.numbers[0]!.replace(/[^0-9+]/g, '');
+  return `"${route.name.replace(/"/g, '')}" <${hotline}>`;
+}
+
+/** Rings one level; resolves with the accepted leg, or undefined when every leg has ended. */
+async function ringLevel(
+  setup: Omit<LegSetup, 'level' | 'round' | 'ringTimeoutSeconds'>,
+  step: DialStep,
+): Promise<LegOutcome | undefined> {
+  const legSetup: LegSetup = {
+    ...setup,
+    level: step.levelIndex,
+    round: step.round,
+    ringTimeoutSeconds: step.ringTimeoutSeconds,
+  };
+  const dialable = step.targets.filter(
+    (t): t is DialTarget & { dialString: string } => t.dialString !== undefined,
+  );
+  if (step.strategy === 'simultaneous') {
+    return new Promise((resolve) => {
+      let pending = dialable.length;
+      if (pending === 0) resolve(undefined);
+      for (const target of dialable) {
+        void runLeg(legSetup, target).then((outcome) => {
+          pending -= 1;
+          if (outcome.result === 'accepted') resolve(outcome);
+          else if (pending === 0) resolve(undefined);
+        });
+      }
+    });
+  }
+  for (const target of dialable) {
+    if (setup.contest.decided) return undefined;
+    const outcome = await runLeg(legSetup, target);
+    if (outcome.result === 'accepted') return outcome;
+  }
+  return undefined;
+}
+
+function recordSkipped(ctx: FlowContext, callId: string, step: DialStep): void {
+  for (const target of step.targets) {
+    if (target.skip === undefined) continue;
+    const now = ctx.now();
+    ctx.calls.insertLeg({
+      id: `${callId}-skip-${step.round}-${step.levelIndex}-${target.responderId}`,
+      call_id: callId,
+      responder_id: target.responderId,
+      phone: null,
+      level: step.levelIndex,
+      round: step.round,
+      channel_id: null,
+      result: 'skipped',
+      reason: target.skip,
+      started_at: now,
+      ended_at: now,
+    });
+  }
+}
+
+/** Caller and responder in one mixing bridge until either hangs up; then the other is hung up too. */
+async function connect(
+  ctx: FlowContext,
+  caller: CallSession,
+  facts: CallFacts,
+  route: Route,
+  team: Team,
+  winner: LegOutcome,
+): Promise<void> {
+  const responder = winner.session!;
+  const bridgeId = `lcr-bridge-${facts.callId}`;
+  try {
+    await caller.ari.createBridge(bridgeId, `lcr-call-${facts.callId}`);
+    await caller.ari.addToBridge(bridgeId, [caller.channelId, responder.channelId]);
+  } catch (error) {
+    ctx.logger.error('bridging failed', { error: (error as Error).message });
+  }
+  const connectedAt = ctx.now();
+  facts.outcome = 'connected';
+  facts.detail = `connected to ${winner.responderId}`;
+  ctx.calls.updateCall(facts.callId, {
+    connected_responder_id: winner.responderId,
+    connected_at: connectedAt,
+    outcome: 'connected',
+  });
+  ctx.logger.info('caller connected', { responder: winner.responderId });
+  const page = route.direct.pageOnConnect
+    ? pageConnectedCall(ctx, facts, route, team, winner.responderId)
+    : undefined;
+
+  await new Promise<void>((resolve) => {
+    if (caller.gone || responder.gone) return resolve();
+    const offCaller = caller.onGone(() => done());
+    const offResponder = responder.onGone(() => done());
+    function done(): void {
+      offCaller();
+      offResponder();
+      resolve();
+    }
+  });
+  ctx.calls.updateLeg(winner.legId, { ended_at: ctx.now() });
+  await Promise.all([hangup(caller), hangup(responder)]);
+  await caller.ari.destroyBridge(bridgeId).catch(() => undefined);
+  if (page !== undefined && route.direct.resolveOnHangup) {
+    ctx.pages.resolve(page, winner.responderId, 'automatic', ctx.now(), 'call ended');
+  }
+}
+
+function pageConnectedCall(
+  ctx: FlowContext,
+  facts: CallFacts,
+  route: Route,
+  team: Team,
+  responderId: string,
+): number {
+  const at = ctx.now();
+  const { pageId } = triggerPage(ctx.config, ctx.pages, ctx.logger, {
+    teamId: team.id,
+    routeId: route.id,
+    callId: facts.callId,
+    voicemailId: null,
+    callerNumber: facts.callerNumber || null,
+    summary: `Call from ${facts.callerNumber || 'an unknown number'} via ${route.name} taken by ${ctx.config.responders.get(responderId)?.name ?? responderId}`,
+    at,
+  });
+  ctx.pages.acknowledge(pageId, responderId, 'phone', at, 'took the call');
+  return pageId;
+}
+
+export async function routeDirect(
+  ctx: FlowContext,
+  caller: CallSession,
+  facts: CallFacts,
+  route: Route,
+  option: MenuOption,
+): Promise<void> {
+  const team = ctx.config.teams.get(option.teamId)!;
+  const onCall = resolveOnCall(ctx.config, team.id, ctx.now());
+  const plan = planDialing(onCall.levels, {
+    repeat: onCall.policy.repeat,
+    routeStrategy: route.direct.strategy,
+    skipAlreadyDialed: route.direct.skipAlreadyDialed,
+    random: ctx.random,
+  });
+  const contest = new Contest();
+  const offGone = caller.onGone(() => contest.callerLeft());
+  try {
+    if (anyoneToDial(plan)) {
+      const hold = new HoldAudio(ctx, caller, route);
+      await hold.start();
+      const vars = { route: route.name, team: team.name };
+      const setup = {
+        ctx,
+        caller,
+        callId: facts.callId,
+        contest,
+        callerId: callerIdFor(route, facts.callerNumber),
+        confirm: ctx.prompts.render('confirm', route.direct.confirmPrompt, vars),
+        confirmTimeoutSeconds: route.direct.confirmTimeoutSeconds,
+      };
+      for (const step of plan) {
+        caller.ensurePresent();
+        recordSkipped(ctx, facts.callId, step);
+        ctx.logger.info('ringing level', {
+          level: step.levelIndex + 1,
+          round: step.round + 1,
+          strategy: step.strategy,
+          targets: step.targets.map((t) => t.responderId),
+        });
+        const winner = await ringLevel(setup, step);
+        if (winner !== undefined) {
+          // The responder's prompt was stopped when they pressed 1; now the caller's hold audio.
+          await hold.stop();
+          return await connect(ctx, caller, facts, route, team, winner);
+        }
+      }
+      await hold.stop();
+    } else {
+      for (const step of plan) recordSkipped(ctx, facts.callId, step);
+      ctx.logger.warn('no responder of the policy has a phone to ring', { team: team.id });
+    }
+    caller.ensurePresent();
+    await noOneAvailable(ctx, caller, facts, route, team);
+  } finally {
+    offGone();
+  }
+}
+
+async function noOneAvailable(
+  ctx: FlowContext,
+  caller: CallSession,
+  facts: CallFacts,
+  route: Route,
+  team: Team,
+): Promise<void> {
+  await play(
+    caller,
+    ctx.prompts.render('noAnswer', route.direct.noAnswerPrompt, { route: route.name, team: team.name }),
+  );
+  if (route.direct.onNoAnswer === 'voicemail') {
+    await takeVoicemail(ctx, caller, facts, route, team);
+    return;
+  }
+  facts.outcome = 'no-answer';
+  facts.detail = 'nobody accepted; the route hangs up';
+}

@@ -1,0 +1,248 @@
+/**
+ * One responder leg: originate the responder's phone into the Stasis application, follow it
+ * while it rings, and when it answers ask "press 1 to accept, 2 to decline". The outcome is what
+ * the leg row records. Winning is decided by the call's Contest, so that two responders pressing
+ * 1 within milliseconds can never both be connected.
+ */
+import { EventEmitter } from 'node:events';
+import { randomUUID } from 'node:crypto';
+import { AriRequestError, type AriEvent } from '../../ari/types';
+import type { LegResult } from '../../store/calls';
+import type { FlowContext } from '../context';
+import { RESPONDER_LEG_MARK } from '../router';
+import { ChannelGone, CallSession } from '../session';
+import { hangup } from '../verbs/hangup';
+import { play } from '../verbs/play';
+import type { RenderedPrompt } from '../prompts';
+import type { DialTarget } from './plan';
+
+/** The race between a call's legs: the first to claim wins; the caller leaving ends it for all. */
+export class Contest extends EventEmitter {
+  winner: string | undefined;
+  callerGone = false;
+
+  get decided(): boolean {
+    return this.winner !== undefined || this.callerGone;
+  }
+
+  claim(legId: string): boolean {
+    if (this.decided) return false;
+    this.winner = legId;
+    this.emit('decided');
+    return true;
+  }
+
+  callerLeft(): void {
+    if (this.callerGone) return;
+    this.callerGone = true;
+    this.emit('decided');
+  }
+}
+
+export interface LegOutcome {
+  legId: string;
+  result: LegResult;
+  reason?: string;
+  cause?: number;
+  /** The responder's channel, alive, when the result is `accepted`. */
+  session?: CallSession;
+  responderId: string;
+}
+
+export interface LegSetup {
+  ctx: FlowContext;
+  caller: CallSession;
+  callId: string;
+  contest: Contest;
+  level: number;
+  round: number;
+  ringTimeoutSeconds: number;
+  callerId: string;
+  confirm: RenderedPrompt;
+  confirmTimeoutSeconds: number;
+}
+
+/** How a leg that never answered ended, from its hangup cause and the Dial event's status. */
+export function classifyUnanswered(
+  cause: number | undefined,
+  dialstatus: string | undefined,
+): { result: LegResult; reason: string } {
+  if (cause === 17 || dialstatus === 'BUSY') return { result: 'busy', reason: 'busy' };
+  if (cause === 21) return { result: 'declined', reason: 'rejected by the network' };
+  if (cause === 34 || dialstatus === 'CONGESTION') return { result: 'failed', reason: 'congestion' };
+  if (cause === 19 || cause === 18 || dialstatus === 'NOANSWER')
+    return { result: 'no-answer', reason: 'no answer' };
+  return { result: 'failed', reason: `hangup cause ${cause ?? 'unknown'}` };
+}
+
+export async function runLeg(
+  setup: LegSetup,
+  target: DialTarget & { dialString: string },
+): Promise<LegOutcome> {
+  const { ctx, contest } = setup;
+  const legId = randomUUID();
+  const channelId = `lcr-leg-${legId}`;
+  const logger = ctx.logger.child({ leg: legId, responder: target.responderId });
+  const base = { legId, responderId: target.responderId };
+  ctx.calls.insertLeg({
+    id: legId,
+    call_id: setup.callId,
+    responder_id: target.responderId,
+    phone: target.dialString,
+    level: setup.level,
+    round: setup.round,
+    channel_id: channelId,
+    result: 'ringing',
+    reason: null,
+    started_at: ctx.now(),
+    ended_at: null,
+  });
+  const finish = (outcome: Omit<LegOutcome, 'legId' | 'responderId'>): LegOutcome => {
+    ctx.calls.updateLeg(legId, {
+      result: outcome.result,
+      reason: outcome.reason ?? null,
+      ...(outcome.cause === undefined ? {} : { hangup_cause: outcome.cause }),
+      ...(outcome.result === 'accepted' ? {} : { ended_at: ctx.now() }),
+    });
+    logger.info('responder leg ended', { result: outcome.result, reason: outcome.reason ?? null });
+    return { ...base, ...outcome };
+  };
+  if (contest.decided)
+    return finish({ result: 'cancelled', reason: contest.callerGone ? 'caller left' : 'answered elsewhere' });
+
+  const session = new CallSession(channelId, setup.caller.ari, logger);
+  ctx.legs.track(session);
+  let dialstatus: string | undefined;
+  let pickedUp = false;
+  const unsubscribe = session.subscribe((event: AriEvent) => {
+    if (event.type === 'StasisStart') pickedUp = true;
+    if (event.type === 'Dial' && event.dialstatus) {
+      dialstatus = event.dialstatus;
+      ctx.calls.updateLeg(legId, { dial_status: event.dialstatus });
+    }
+  });
+  const answered = session.waitFor(
+    (e) => e.type === 'StasisStart',
+    (setup.ringTimeoutSeconds + 15) * 1000,
+    true,
+  );
+  const destroyed = session.waitFor(
+    (e) => e.type === 'ChannelDestroyed',
+    (setup.ringTimeoutSeconds + 600) * 1000,
+    true,
+  );
+  // Someone else won, or the caller left, while this phone rings: stop it ringing.
+  // (A phone already picked up is told why instead, by the confirmation step.)
+  const onDecided = (): void => {
+    if (!pickedUp) void hangup(session);
+  };
+  contest.once('decided', onDecided);
+  try {
+    try {
+      await setup.caller.ari.originate({
+        endpoint: target.dialString,
+        app: ctx.config.asterisk.app,
+        appArgs: `${RESPONDER_LEG_MARK},${setup.caller.channelId},${legId}`,
+        callerId: setup.callerId,
+        timeout: setup.ringTimeoutSeconds,
+        channelId,
+        originator: setup.caller.channelId,
+      });
+    } catch (error) {
+      session.close();
+      ctx.legs.untrack(channelId);
+      const status = error instanceof AriRequestError ? error.status : undefined;
+      return finish({
+        result: 'failed',
+        reason: `Asterisk refused the call${status ? ` (${status})` : ''}: ${(error as Error).message}`,
+      });
+    }
+    const first = await Promise.race([answered, destroyed]);
+    if (first === undefined || first.type === 'ChannelDestroyed') {
+      const cause = first?.cause ?? (await destroyed)?.cause;
+      if (contest.decided)
+        return finish({
+          result: 'cancelled',
+          reason: contest.callerGone ? 'caller left' : 'answered elsewhere',
+          ...(cause === undefined ? {} : { cause }),
+        });
+      return finish({ ...classifyUnanswered(cause, dialstatus), ...(cause === undefined ? {} : { cause }) });
+    }
+    contest.off('decided', onDecided);
+    ctx.calls.updateLeg(legId, { result: 'answered', answered_at: ctx.now() });
+    return await confirm(setup, session, finish, logger);
+  } finally {
+    contest.off('decided', onDecided);
+    unsubscribe();
+    void destroyed.then(() => ctx.legs.untrack(channelId));
+  }
+}
+
+type Finish = (outcome: Omit<LegOutcome, 'legId' | 'responderId'>) => LegOutcome;
+
+/** The responder answered: "press 1 to accept, 2 to decline", until the confirmation timeout. */
+async function confirm(
+  setup: LegSetup,
+  session: CallSession,
+  finish: Finish,
+  logger: CallSession['logger'],
+): Promise<LegOutcome> {
+  const { ctx, contest } = setup;
+  const tellAndHangUp = async (slot: 'alreadyAnswered' | 'callerHungUp'): Promise<void> => {
+    await play(session, ctx.prompts.render(slot, undefined)).catch(() => undefined);
+    await hangup(session);
+  };
+  if (contest.decided) {
+    await tellAndHangUp(contest.callerGone ? 'callerHungUp' : 'alreadyAnswered');
+    return finish({ result: 'cancelled', reason: contest.callerGone ? 'caller left' : 'answered elsewhere' });
+  }
+  // While the prompt plays or we wait for a key, the contest may be decided elsewhere.
+  const interrupted = new Promise<'decided'>((resolve) => contest.once('decided', () => resolve('decided')));
+  const deadline = ctx.now() + setup.confirmTimeoutSeconds * 1000;
+  try {
+    await Promise.race([play(session, setup.confirm, { bargeIn: true }), interrupted]);
+    for (;;) {
+      if (contest.decided && contest.winner === undefined) {
+        await tellAndHangUp('callerHungUp');
+        return finish({ result: 'cancelled', reason: 'caller left' });
+      }
+      if (contest.decided) {
+        await tellAndHangUp('alreadyAnswered');
+        return finish({ result: 'cancelled', reason: 'answered elsewhere' });
+      }
+      let digit = session.takeDigit();
+      if (digit === undefined) {
+        const remaining = deadline - ctx.now();
+        if (remaining <= 0) break;
+        const got = await Promise.race([
+          session.waitFor((e) => e.type === 'ChannelDtmfReceived', remaining),
+          interrupted,
+        ]);
+        if (got === 'decided') continue;
+        digit = session.takeDigit();
+        if (digit === undefined) break;
+      }
+      if (digit === '1') {
+        if (contest.claim(`${session.channelId}`)) return finish({ result: 'accepted', session });
+        await tellAndHangUp('alreadyAnswered');
+        return finish({ result: 'cancelled', reason: 'answered elsewhere' });
+      }
+      if (digit === '2') {
+        await hangup(session);
+        return finish({ result: 'declined', reason: 'pressed 2' });
+      }
+      logger.debug('responder pressed a key that means nothing here', { digit });
+    }
+    // Nobody pressed anything: most often the responder's own voicemail took the call.
+    await hangup(session);
+    return finish({ result: 'voicemail-pickup', reason: 'no key pressed' });
+  } catch (error) {
+    if (error instanceof ChannelGone)
+      return finish({
+        result: 'declined',
+        reason: 'hung up without pressing a key',
+        ...(session.hangupCause === undefined ? {} : { cause: session.hangupCause }),
+      });
+    throw error;
+  }
+}
