@@ -4,10 +4,12 @@
  */
 import { runConfigBench } from './configBench';
 import { runInboundBench } from './inboundBench';
+import { runDirectBench } from './directBench';
 
 const groups: Record<string, (print: (line: string) => void) => Promise<void> | void> = {
   config: runConfigBench,
   inbound: (print) => runInboundBench(print),
+  direct: (print) => runDirectBench(print),
 };
 
 async function main(): Promise<void> {

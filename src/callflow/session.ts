@@ -33,6 +33,8 @@ export class CallSession {
   /** Set by StasisEnd: Asterisk will send nothing more about this channel. */
   ended = false;
   hangupCause: number | undefined;
+  /** A prompt stop requested by barge-in and maybe not yet done (see play's returnBeforeStopped). */
+  pendingStop: Promise<void> | undefined;
   private readonly waiters = new Set<Waiter>();
   private readonly goneListeners = new Set<() => void>();
   private readonly listeners = new Set<(event: AriEvent) => void>();

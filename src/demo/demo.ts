@@ -10,7 +10,8 @@ import { Writable } from 'node:stream';
 import type { Config } from '../config/model';
 import { Daemon } from '../daemon';
 import { createLogger } from '../log/logger';
-import { AsteriskSimulator, type Step } from '../simulator';
+import { AsteriskSimulator, type PhoneBehaviour, type Step } from '../simulator';
+import { resolveOnCall } from '../oncall/escalation';
 import type { CallRow } from '../store/calls';
 
 export interface DemoCall {
@@ -35,16 +36,16 @@ export function demoCalls(config: Config): DemoCall[] {
     });
   }
   if (menuRoute) {
-    const option = menuRoute.options[1]!;
+    const option = menuRoute.options[0]!;
     calls.push({
-      title: `A customer calls ${menuRoute.name} and presses ${option.key} for ${option.label}`,
+      title: `A customer calls ${menuRoute.name} and presses ${option.key} for ${option.label} (${menuRoute.routing} routing)`,
       to: menuRoute.numbers[0]!,
       from: '+15552223333',
       steps: [
         { waitFor: 'playback', media: 'press' },
         { press: option.key },
-        { waitFor: 'recording' },
-        { speak: 4000 },
+        { waitFor: 'bridged', timeout: 120_000 },
+        { wait: 5000 },
         { hangup: true },
       ],
     });
@@ -58,6 +59,35 @@ export function demoCalls(config: Config): DemoCall[] {
     });
   calls.push({ title: 'A wrong number reaches the trunk', to: '5550000', from: '+15556667777', steps: [] });
   return calls;
+}
+
+/**
+ * How the demo's responders behave, by escalation level of the first menu option's team right
+ * now: level 1 does not answer, level 2 declines (presses 2), level 3 accepts (presses 1).
+ */
+function scriptPhones(config: Config, sim: AsteriskSimulator): void {
+  const route = config.routes.find((r) => r.active && r.options.length > 1) ?? config.routes[0]!;
+  const answer = resolveOnCall(config, route.options[0]!.teamId, Date.now());
+  answer.levels.forEach((level, index) => {
+    for (const entry of level.responders) {
+      if (entry.firstPhone === undefined) continue;
+      const behaviour: PhoneBehaviour =
+        index === 0
+          ? { kind: 'no-answer' }
+          : index === 1
+            ? {
+                kind: 'answer',
+                ringMs: 2000,
+                then: [{ waitFor: 'playback' }, { wait: 1500 }, { press: '2' }],
+              }
+            : {
+                kind: 'answer',
+                ringMs: 3000,
+                then: [{ waitFor: 'playback' }, { wait: 2000 }, { press: '1' }],
+              };
+      sim.phone(entry.firstPhone.dialString, behaviour);
+    }
+  });
 }
 
 function soundsNamedIn(config: Config): string[] {
@@ -101,6 +131,7 @@ export async function runDemo(
   });
   // The operator's Asterisk has the sounds their configuration names; so does the simulated one.
   for (const sound of soundsNamedIn(config)) sim.catalog.extraSounds.set(sound, 2500);
+  scriptPhones(config, sim);
   const logs: LogLine[] = [];
   const stream = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -141,15 +172,38 @@ export async function runDemo(
         if (entry.kind === 'hangup') story.push({ at: entry.wallAt, text: 'caller hangs up' });
         if (entry.kind === 'recorded' && entry.detail === 'recording started')
           story.push({ at: entry.wallAt, text: '(beep: recording)' });
+        if (entry.kind === 'ringing')
+          story.push({ at: entry.wallAt, text: 'caller hears ringback while responders are rung' });
+        if (entry.kind === 'moh')
+          story.push({ at: entry.wallAt, text: 'caller hears music on hold while responders are rung' });
+        if (entry.kind === 'bridged')
+          story.push({ at: entry.wallAt, text: `caller is connected (${entry.detail})` });
       }
       for (const line of logs.filter((l) => l.callId === row!.id && l.message === 'playing')) {
-        story.push({ at: Date.parse(String(line['timestamp'])), text: `caller hears: "${line.prompt}"` });
+        const listener =
+          typeof line['responder'] === 'string'
+            ? (config.responders.get(line['responder'])?.name ?? line['responder'])
+            : 'caller';
+        story.push({
+          at: Date.parse(String(line['timestamp'])),
+          text: `${listener} hears: "${line.prompt}"`,
+        });
       }
       story.sort((a, b) => a.at - b.at);
       for (const item of story) print(`   ${item.text}`);
       print(
         `   -> call ${row!.id}: route ${row!.route_id ?? '-'}, option ${row!.option_key ?? '-'}, outcome ${row!.outcome}${row!.outcome_detail ? ` (${row!.outcome_detail})` : ''}`,
       );
+      for (const leg of daemon.calls.legsOfCall(row!.id)) {
+        const who = config.responders.get(leg.responder_id)?.name ?? leg.responder_id;
+        print(
+          `   -> level ${leg.level + 1}: rang ${who} on ${leg.phone ?? '(no phone)'}: ${leg.result}${leg.reason ? ` (${leg.reason})` : ''}`,
+        );
+      }
+      if (row!.connected_responder_id)
+        print(
+          `   -> caller connected to ${config.responders.get(row!.connected_responder_id)?.name ?? row!.connected_responder_id}`,
+        );
       for (const vm of daemon.calls.voicemailsOfCall(row!.id)) {
         print(
           `   -> voicemail ${vm.duration_seconds}s stored at ${vm.file_path ? path.join(dir, 'voicemail', vm.file_path) : `(not copied: ${vm.fetch_error})`}`,

@@ -73,8 +73,16 @@ export class Bridges {
             .filter((id) => id !== channel.id)
             .map((id) => this.engine.channels.get(id)!);
           for (const other of others) {
-            this.engine.note(channel, 'bridged', `with ${other.caller.number || other.name}`);
-            this.engine.note(other, 'bridged', `with ${channel.caller.number || channel.name}`);
+            this.engine.note(
+              channel,
+              'bridged',
+              `with ${other.dialstring ?? (other.caller.number || other.name)}`,
+            );
+            this.engine.note(
+              other,
+              'bridged',
+              `with ${channel.dialstring ?? (channel.caller.number || channel.name)}`,
+            );
           }
           this.engine.wake(channel);
         }),

@@ -81,6 +81,11 @@ test('lcr demo runs the example end to end', () => {
   );
   expect(result.stdout).toMatch(/-> voicemail 6s stored at .*\.wav/);
   expect(result.stdout).toMatch(/-> page #1 for db-team, assigned to \w+/);
+  // The direct call: level 1 does not answer, level 2 declines, level 3 accepts.
+  expect(result.stdout).toMatch(/-> level 1: rang .*: no-answer/);
+  expect(result.stdout).toMatch(/-> level 2: rang .*: declined \(pressed 2\)/);
+  expect(result.stdout).toMatch(/-> level 3: rang .*: accepted/);
+  expect(result.stdout).toMatch(/outcome connected/);
   expect(result.stdout).toContain('outcome rejected-inactive');
   expect(result.stdout).toContain('outcome unknown-number');
 }, 60_000);

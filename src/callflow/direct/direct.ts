@@ -85,11 +85,14 @@ async function connect(
   route: Route,
   team: Team,
   winner: LegOutcome,
+  hold: HoldAudio,
 ): Promise<void> {
   const responder = winner.session!;
-  const bridgeId = `lcr-bridge-${facts.callId}`;
+  const bridgeId = bridgeIdOf(facts);
   try {
-    await caller.ari.createBridge(bridgeId, `lcr-call-${facts.callId}`);
+    // Asterisk would queue the join behind a prompt still playing (direct-accept-and-bridge trace):
+    // the responder's prompt stop and the caller's hold audio stop both complete first.
+    await Promise.all([responder.pendingStop, hold.stop()]);
     await caller.ari.addToBridge(bridgeId, [caller.channelId, responder.channelId]);
   } catch (error) {
     ctx.logger.error('bridging failed', { error: (error as Error).message });
@@ -119,7 +122,6 @@ async function connect(
   });
   ctx.calls.updateLeg(winner.legId, { ended_at: ctx.now() });
   await Promise.all([hangup(caller), hangup(responder)]);
-  await caller.ari.destroyBridge(bridgeId).catch(() => undefined);
   if (page !== undefined && route.direct.resolveOnHangup) {
     ctx.pages.resolve(page, winner.responderId, 'automatic', ctx.now(), 'call ended');
   }
@@ -163,9 +165,18 @@ export async function routeDirect(
   });
   const contest = new Contest();
   const offGone = caller.onGone(() => contest.callerLeft());
+  let bridgeReady: Promise<boolean> = Promise.resolve(false);
   try {
     if (anyoneToDial(plan)) {
       const hold = new HoldAudio(ctx, caller, route);
+      // The bridge is ready before anyone answers, so accepting costs no extra round trip.
+      bridgeReady = caller.ari.createBridge(bridgeIdOf(facts), `lcr-call-${facts.callId}`).then(
+        () => true,
+        (error: Error) => {
+          ctx.logger.error('could not create the bridge', { error: error.message });
+          return false;
+        },
+      );
       await hold.start();
       const vars = { route: route.name, team: team.name };
       const setup = {
@@ -188,9 +199,8 @@ export async function routeDirect(
         });
         const winner = await ringLevel(setup, step);
         if (winner !== undefined) {
-          // The responder's prompt was stopped when they pressed 1; now the caller's hold audio.
-          await hold.stop();
-          return await connect(ctx, caller, facts, route, team, winner);
+          await bridgeReady;
+          return await connect(ctx, caller, facts, route, team, winner, hold);
         }
       }
       await hold.stop();
@@ -202,7 +212,13 @@ export async function routeDirect(
     await noOneAvailable(ctx, caller, facts, route, team);
   } finally {
     offGone();
+    // Whatever happened (connected and over, nobody answered, the caller left), no bridge is left behind.
+    if (await bridgeReady) await caller.ari.destroyBridge(bridgeIdOf(facts)).catch(() => undefined);
   }
+}
+
+function bridgeIdOf(facts: CallFacts): string {
+  return `lcr-bridge-${facts.callId}`;
 }
 
 async function noOneAvailable(

@@ -200,7 +200,10 @@ async function confirm(
   const interrupted = new Promise<'decided'>((resolve) => contest.once('decided', () => resolve('decided')));
   const deadline = ctx.now() + setup.confirmTimeoutSeconds * 1000;
   try {
-    await Promise.race([play(session, setup.confirm, { bargeIn: true }), interrupted]);
+    await Promise.race([
+      play(session, setup.confirm, { bargeIn: true, returnBeforeStopped: true }),
+      interrupted,
+    ]);
     for (;;) {
       if (contest.decided && contest.winner === undefined) {
         await tellAndHangUp('callerHungUp');
@@ -224,9 +227,11 @@ async function confirm(
       }
       if (digit === '1') {
         if (contest.claim(`${session.channelId}`)) return finish({ result: 'accepted', session });
+        await session.pendingStop;
         await tellAndHangUp('alreadyAnswered');
         return finish({ result: 'cancelled', reason: 'answered elsewhere' });
       }
+      await session.pendingStop;
       if (digit === '2') {
         await hangup(session);
         return finish({ result: 'declined', reason: 'pressed 2' });

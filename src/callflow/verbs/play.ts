@@ -13,6 +13,11 @@ export type PlayResult = 'finished' | 'interrupted' | 'failed';
 
 export interface PlayOptions {
   bargeIn?: boolean;
+  /**
+   * On barge-in, return as soon as the stop is requested (it is left in `session.pendingStop`),
+   * for a caller that has other requests to make meanwhile.
+   */
+  returnBeforeStopped?: boolean;
   /** Told the playback id once requested, for a caller that may need to stop it early. */
   onRequested?: (playbackId: string) => void;
 }
@@ -64,7 +69,12 @@ export async function play(
   session.resyncChecks.add(check);
   const event = await finished.finally(() => session.resyncChecks.delete(check));
   if (event?.type === 'ChannelDtmfReceived') {
-    await session.ari.stopPlayback(playbackId).catch(() => undefined);
+    const stopping = session.ari.stopPlayback(playbackId).then(
+      () => undefined,
+      () => undefined,
+    );
+    session.pendingStop = stopping;
+    if (!options.returnBeforeStopped) await stopping;
     return 'interrupted';
   }
   if (event === undefined) session.logger.warn('prompt did not report its end; going on', { playbackId });
