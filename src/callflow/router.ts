@@ -19,8 +19,6 @@ export interface RouterDependencies {
   /** The context for a call that starts now (the configuration in force at this moment). */
   contextForNewCall: (logger: Logger) => FlowContext;
   routeDirect: RoutingHandler;
-  /** A responder leg's first event; the direct-routing flow that originated it takes over. */
-  onResponderLeg?: (event: AriEvent, session: CallSession) => void;
 }
 
 export class CallRouter {
@@ -59,8 +57,6 @@ export class CallRouter {
     const existing = this.sessions.get(channelId);
     if (existing !== undefined) {
       existing.deliver(event);
-      if (event.type === 'StasisStart' && event.args?.[0] === RESPONDER_LEG_MARK)
-        this.deps.onResponderLeg?.(event, existing);
       return;
     }
     if (event.type !== 'StasisStart' || event.channel === undefined) return;

@@ -34,6 +34,14 @@ export function restHandlers(
 ): Record<string, Handler> {
   const channel = (params: RequestParams) => engine.liveChannel(str(params, 'channelId')!);
   const inStasis = (params: RequestParams) => engine.stasisChannel(str(params, 'channelId')!);
+  const found = <T>(value: T | undefined, what: string): T => {
+    if (value === undefined) throw new RestError(404, { message: `${what} not found` });
+    return value;
+  };
+  const stored = (params: RequestParams) =>
+    found(engine.storedRecordings.get(str(params, 'recordingName')!), 'Recording');
+  const live = (params: RequestParams) =>
+    found(engine.liveRecordings.get(str(params, 'recordingName')!), 'Recording');
   const applicationJson = (name: string) => ({
     name,
     channel_ids: [...engine.channels.values()].filter((c) => c.app === name).map((c) => c.id),
@@ -193,11 +201,10 @@ export function restHandlers(
       engine.channelEvent(target, 'ChannelVarset', { variable, value });
       return NO_CONTENT;
     },
-    'playbacks.get': (params) => {
-      const playback = engine.playbacks.get(str(params, 'playbackId')!);
-      if (playback === undefined) throw new RestError(404, { message: 'Playback not found' });
-      return { status: 200, body: playbackJson(playback) };
-    },
+    'playbacks.get': (params) => ({
+      status: 200,
+      body: playbackJson(found(engine.playbacks.get(str(params, 'playbackId')!), 'Playback')),
+    }),
     'playbacks.stop': (params) => {
       stopPlayback(engine, str(params, 'playbackId')!);
       return NO_CONTENT;
@@ -207,18 +214,13 @@ export function restHandlers(
       body: [...engine.storedRecordings.values()].map((r) => ({ name: r.name, format: r.format })),
     }),
     'recordings.getStored': (params) => {
-      const stored = engine.storedRecordings.get(str(params, 'recordingName')!);
-      if (stored === undefined) throw new RestError(404, { message: 'Recording not found' });
-      return { status: 200, body: { name: stored.name, format: stored.format } };
+      const recording = stored(params);
+      return { status: 200, body: { name: recording.name, format: recording.format } };
     },
     'recordings.getStoredFile': (params) => {
-      const stored = engine.storedRecordings.get(str(params, 'recordingName')!);
-      if (stored === undefined) throw new RestError(404, { message: 'Recording not found' });
-      return {
-        status: 200,
-        body: stored.data,
-        contentType: stored.format === 'wav' ? 'audio/wav' : `audio/${stored.format}`,
-      };
+      const recording = stored(params);
+      const contentType = recording.format === 'wav' ? 'audio/wav' : `audio/${recording.format}`;
+      return { status: 200, body: recording.data, contentType };
     },
     'recordings.deleteStored': (params) => {
       const name = str(params, 'recordingName')!;
@@ -229,15 +231,9 @@ export function restHandlers(
         throw new RestError(404, { message: 'Recording not found' });
       return NO_CONTENT;
     },
-    'recordings.getLive': (params) => {
-      const live = engine.liveRecordings.get(str(params, 'recordingName')!);
-      if (live === undefined) throw new RestError(404, { message: 'Recording not found' });
-      return { status: 200, body: recordingJson(live) };
-    },
+    'recordings.getLive': (params) => ({ status: 200, body: recordingJson(live(params)) }),
     'recordings.stop': (params) => {
-      const live = engine.liveRecordings.get(str(params, 'recordingName')!);
-      if (live === undefined) throw new RestError(404, { message: 'Recording not found' });
-      live.finish?.('done', false);
+      live(params).finish?.('done', false);
       return NO_CONTENT;
     },
     'bridges.list': () => ({ status: 200, body: [...engine.bridges.values()].map(bridgeJson) }),
