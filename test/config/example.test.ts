@@ -6,6 +6,7 @@ test('routes.example.yaml validates', () => {
   const { config, warnings } = loadConfigFile(path.join(__dirname, '../../routes.example.yaml'));
   expect(warnings).toEqual([]);
   expect(config.routes.map((r) => r.id)).toEqual(['hotline', 'vendors', 'legacy']);
+  // Tuesday 05:00 in New York: inside the European office-hours layer of the network schedule.
   const answer = resolveOnCall(config, 'network-team', Date.parse('2026-11-24T10:00:00Z'));
-  console.log(JSON.stringify(answer.levels.map((l) => l.responders.map((x) => x.responder.id))));
+  expect(answer.levels.map((l) => l.responders.map((x) => x.responder.id))).toEqual([['carol'], ['grace']]);
 });
