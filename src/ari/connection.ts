@@ -7,7 +7,7 @@
 import { EventEmitter } from 'node:events';
 import * as ari from 'ari-client';
 import type { Logger } from '../log/logger';
-import { AriClientPort, type AriClientLike } from './ariClientPort';
+import { AriHttpPort } from './httpPort';
 import { AriRequestError, type AriEvent, type AriPort } from './types';
 
 export type ConnectionStatus = 'connecting' | 'connected' | 'reconnecting' | 'stopped';
@@ -32,7 +32,7 @@ export interface ConnectionOptions {
   maxRetryMs?: number;
 }
 
-interface AriClient extends AriClientLike {
+interface AriClient {
   on(event: string, listener: (...args: unknown[]) => void): void;
   removeAllListeners(): void;
   start(app: string): Promise<void>;
@@ -53,6 +53,8 @@ async function quietly<T>(work: () => Promise<T>): Promise<T> {
 export class AriConnection extends EventEmitter {
   private client: AriClient | undefined;
   private current: AriPort | undefined;
+  /** REST requests go over this port's own keep-alive connections (see httpPort.ts). */
+  private http: AriHttpPort | undefined;
   private stopped = false;
   private retryTimer: NodeJS.Timeout | undefined;
   private wakeRetry: (() => void) | undefined;
@@ -87,6 +89,8 @@ export class AriConnection extends EventEmitter {
 
   stop(): void {
     this.stopped = true;
+    this.http?.close();
+    this.http = undefined;
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.wakeRetry?.();
     this.teardown();
@@ -157,12 +161,13 @@ export class AriConnection extends EventEmitter {
     client.on('WebSocketConnected', () => {
       if (this.client !== client) return;
       const wasReconnect = this.state.status === 'reconnecting';
-      this.current = new AriClientPort(client, {
+      this.http ??= new AriHttpPort({
         baseUrl: this.options.url,
         username: this.options.username,
         password: this.options.password,
         timeoutMs: this.options.requestTimeoutMs,
       });
+      this.current = this.http;
       this.state = { ...this.state, attempts: 0 };
       this.setStatus('connected');
       if (wasReconnect) {
