@@ -110,17 +110,23 @@ export class Daemon {
     };
   }
 
-  /** New calls use `config` from now on; calls in progress keep the one they started with. */
-  applyConfig(config: Config): void {
-    this.config = config;
-  }
-
-  get currentConfig(): Config {
-    return this.config;
-  }
-
   start(): void {
+    this.closeInterruptedCalls();
     this.connection.start();
+  }
+
+  /**
+   * Calls still open in the database when the daemon starts were cut short by a crash or a
+   * kill: their channels are gone with the old process's sessions. Close their rows honestly.
+   */
+  private closeInterruptedCalls(): void {
+    for (const call of this.calls.unfinishedCalls()) {
+      this.calls.updateCall(call.id, {
+        outcome: call.outcome ?? 'error',
+        outcome_detail: call.outcome_detail ?? 'the daemon stopped during the call',
+        ended_at: Date.now(),
+      });
+    }
   }
 
   /** Stops taking calls, lets the ones in progress finish (up to `drainMs`), then disconnects. */

@@ -141,7 +141,7 @@ export class CallStore {
   private readonly unfinishedCallsStatement;
   private readonly callOfChannelStatement;
 
-  constructor(private readonly db: Db) {
+  constructor(db: Db) {
     this.insertCallStatement = db.prepare(
       `INSERT INTO calls (id, channel_id, caller_number, caller_name, dialed_number, started_at)
        VALUES (@id, @channel_id, @caller_number, @caller_name, @dialed_number, @started_at)`,
@@ -244,9 +244,5 @@ export class CallStore {
 
   getVoicemail(id: string): VoicemailRow | undefined {
     return this.getVoicemailStatement.get(id) as VoicemailRow | undefined;
-  }
-
-  get database(): Db {
-    return this.db;
   }
 }

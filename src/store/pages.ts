@@ -76,7 +76,7 @@ export class PageStore {
   private readonly acknowledgeStatement;
   private readonly resolveStatement;
 
-  constructor(private readonly db: Db) {
+  constructor(db: Db) {
     this.insertPageStatement = db.prepare(
       `INSERT INTO pages (team_id, route_id, call_id, voicemail_id, caller_number, summary, status,
          escalation_level, escalation_round, next_escalation_at, created_at, updated_at)
@@ -202,9 +202,5 @@ export class PageStore {
 
   events(pageId: number): PageEventRow[] {
     return this.eventsStatement.all(pageId) as PageEventRow[];
-  }
-
-  get database(): Db {
-    return this.db;
   }
 }

@@ -1,0 +1,40 @@
+import * as path from 'node:path';
+import { Daemon } from '../../src/daemon';
+import { loadConfigText } from '../../src/config/load';
+import { silentLogger } from '../../src/log/logger';
+import { openDatabase } from '../../src/store/database';
+import { CallStore } from '../../src/store/calls';
+import { AsteriskSimulator } from '../../src/simulator';
+import { TEST_CONFIG } from '../helpers/harness';
+import { tempDir } from '../helpers/tmp';
+
+const dir = tempDir();
+
+test('calls left open by a crash are closed honestly when the daemon starts again', async () => {
+  const sim = await AsteriskSimulator.start();
+  const file = path.join(dir, 'routes.yaml');
+  const { config } = loadConfigText(TEST_CONFIG.replace('http://127.0.0.1:1', sim.url), 'routes.yaml', file);
+  const before = openDatabase(config.settings.database);
+  new CallStore(before).insertCall({
+    id: 'cut-short',
+    channel_id: 'gone',
+    caller_number: '+1555',
+    caller_name: '',
+    dialed_number: '5550100',
+    started_at: 1000,
+  });
+  before.close();
+
+  const daemon = new Daemon({ config, logger: silentLogger });
+  daemon.start();
+  try {
+    expect(daemon.calls.getCall('cut-short')).toMatchObject({
+      outcome: 'error',
+      outcome_detail: 'the daemon stopped during the call',
+    });
+    expect(daemon.calls.getCall('cut-short')!.ended_at).not.toBeNull();
+  } finally {
+    await daemon.stop();
+    await sim.stop();
+  }
+});
