@@ -122,10 +122,15 @@ export class AsteriskSimulator {
   }
 
   /** Channels the daemon originated (responder legs), live or ended, by their dial string. */
-  legs(): Array<{ channelId: string; dialstring: string; transcript: TranscriptEntry[] }> {
+  legs(): Array<{ channelId: string; dialstring: string; callerId: string; transcript: TranscriptEntry[] }> {
     return [...this.history.values(), ...this.engine.channels.values()]
       .filter((c) => c.subscribedApp !== undefined)
-      .map((c) => ({ channelId: c.id, dialstring: c.dialstring ?? '', transcript: c.transcript }));
+      .map((c) => ({
+        channelId: c.id,
+        dialstring: c.dialstring ?? '',
+        callerId: `${c.caller.name} <${c.caller.number}>`,
+        transcript: c.transcript,
+      }));
   }
 
   /** What is still alive in Asterisk: after a test, both lists must be empty. */

@@ -309,3 +309,20 @@ test('the caller hangs up before the first ring: no leg keeps ringing', async ()
   expect(['abandoned']).toContain(row.outcome);
   await until(() => h.legs(row.id).every((l) => l.result !== 'ringing') || undefined);
 });
+
+test('the caller hangs up at the instant the responder presses 1: nothing is left behind', async () => {
+  h.sim.phone('PJSIP/alice', {
+    kind: 'answer',
+    then: [{ waitFor: 'playback' }, { press: '1' }, { wait: 5000 }],
+  });
+  h.sim.phone('PJSIP/bob', { kind: 'no-answer' });
+  const call = h.sim.call({ to: '5550200', from: '+15551230001' });
+  h.sim.engine.on('event', (event: { type: string; digit?: string }) => {
+    const caller = h.sim.engine.channels.get(call.channelId);
+    if (event.type === 'ChannelDtmfReceived' && event.digit === '1' && caller)
+      h.sim.engine.hangup(caller, 16, false);
+  });
+  const row = await h.finishedCall(call.channelId, 30_000);
+  await until(() => h.legs(row.id).every((l) => l.ended_at !== null) || undefined, 10_000);
+  expect(h.legs(row.id).find((l) => l.responder_id === 'alice')!.result).toMatch(/accepted|cancelled/);
+});
