@@ -11,6 +11,7 @@ import type { FlowContext } from './callflow/context';
 import { CallRouter } from './callflow/router';
 import { StockSoundRenderer, type PromptRenderer } from './callflow/prompts';
 import { routeDirect } from './callflow/direct/direct';
+import { retryFailedCopies } from './callflow/voicemailCopy';
 import type { Logger } from './log/logger';
 import { openDatabase, type Db } from './store/database';
 import { CallStore } from './store/calls';
@@ -94,6 +95,17 @@ export class Daemon {
     });
     this.connection.on('event', (event: AriEvent) => this.router.handle(event));
     this.connection.on('reconnected', () => void this.router.resync());
+    // Messages whose copy failed while Asterisk was unreachable are fetched again on every (re)connection.
+    for (const moment of ['connected', 'reconnected']) {
+      this.connection.on(
+        moment,
+        () => void retryFailedCopies(this.connection.port, options.logger, this.voicemailDir, this.calls),
+      );
+    }
+  }
+
+  private get voicemailDir(): string {
+    return path.join(this.config.settings.storageDir, 'voicemail');
   }
 
   private contextFor(logger: Logger): FlowContext {
@@ -102,7 +114,7 @@ export class Daemon {
       calls: this.calls,
       pages: this.pages,
       prompts: this.prompts,
-      voicemailDir: path.join(this.config.settings.storageDir, 'voicemail'),
+      voicemailDir: this.voicemailDir,
       logger,
       now: Date.now,
       legs: this.router,

@@ -4,8 +4,6 @@
  * What the caller said is kept even if they hang up, and even if the copy fails (the recording
  * then stays on Asterisk and the row says why, for a later retry).
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { randomUUID } from 'node:crypto';
 import type { Route, Team } from '../config/model';
 import { triggerPage } from '../paging/trigger';
@@ -13,50 +11,7 @@ import type { CallFacts, FlowContext } from './context';
 import type { CallSession } from './session';
 import { play } from './verbs/play';
 import { recordMessage } from './verbs/record';
-
-const FETCH_ATTEMPTS = 3;
-
-async function copyRecording(
-  ctx: FlowContext,
-  session: CallSession,
-  recordingName: string,
-  voicemailId: string,
-  at: number,
-): Promise<{ file: string; size: number } | { error: string }> {
-  const date = new Date(at);
-  const relative = path.join(
-    String(date.getUTCFullYear()),
-    String(date.getUTCMonth() + 1).padStart(2, '0'),
-    `${voicemailId}.wav`,
-  );
-  let lastError = '';
-  for (let attempt = 1; attempt <= FETCH_ATTEMPTS; attempt++) {
-    try {
-      const audio = await session.ari.storedRecordingFile(recordingName);
-      const absolute = path.join(ctx.voicemailDir, relative);
-      fs.mkdirSync(path.dirname(absolute), { recursive: true });
-      // Write then rename: a crash never leaves half a message under the final name.
-      fs.writeFileSync(`${absolute}.part`, audio);
-      fs.renameSync(`${absolute}.part`, absolute);
-      await session.ari.deleteStoredRecording(recordingName).catch((error: Error) =>
-        ctx.logger.warn('could not delete the recording on Asterisk after copying it', {
-          recordingName,
-          error: error.message,
-        }),
-      );
-      return { file: relative, size: audio.length };
-    } catch (error) {
-      lastError = (error as Error).message;
-      ctx.logger.warn('copying the voicemail from Asterisk failed', {
-        recordingName,
-        attempt,
-        error: lastError,
-      });
-      if (attempt < FETCH_ATTEMPTS) await new Promise((resolve) => setTimeout(resolve, 250 * 2 ** attempt));
-    }
-  }
-  return { error: lastError };
-}
+import { copyRecording, recordCopy } from './voicemailCopy';
 
 /** Records a message for `team` and pages it. Returns once the page exists (or the call failed). */
 export async function takeVoicemail(
@@ -115,9 +70,12 @@ export async function takeVoicemail(
         () => undefined,
         () => undefined,
       );
-  const copied = await copyRecording(ctx, session, recordingName, voicemailId, at);
-  if ('error' in copied) ctx.calls.updateVoicemailFile(voicemailId, null, null, copied.error);
-  else ctx.calls.updateVoicemailFile(voicemailId, copied.file, copied.size, null);
+  const copied = await copyRecording(session.ari, ctx.logger, ctx.voicemailDir, {
+    id: voicemailId,
+    recording_name: recordingName,
+    created_at: at,
+  });
+  recordCopy(ctx.calls, voicemailId, copied);
 
   const summary = `Voicemail for ${team.name} via ${route.name} from ${facts.callerNumber || 'an unknown number'} (${result.durationSeconds}s${tooShort ? ', very short' : ''})`;
   triggerPage(ctx.config, ctx.pages, ctx.logger, {

@@ -140,6 +140,7 @@ export class CallStore {
   private readonly getVoicemailStatement;
   private readonly unfinishedCallsStatement;
   private readonly callOfChannelStatement;
+  private readonly notCopiedStatement;
 
   constructor(db: Db) {
     this.insertCallStatement = db.prepare(
@@ -176,6 +177,9 @@ export class CallStore {
       'SELECT * FROM voicemails WHERE call_id = ? ORDER BY created_at',
     );
     this.getVoicemailStatement = db.prepare('SELECT * FROM voicemails WHERE id = ?');
+    this.notCopiedStatement = db.prepare(
+      'SELECT * FROM voicemails WHERE file_path IS NULL AND fetch_error IS NOT NULL ORDER BY created_at',
+    );
   }
 
   insertCall(
@@ -240,6 +244,11 @@ export class CallStore {
 
   voicemailsOfCall(callId: string): VoicemailRow[] {
     return this.voicemailsOfCallStatement.all(callId) as VoicemailRow[];
+  }
+
+  /** Messages whose copy from Asterisk failed and is still owed. */
+  voicemailsNotCopied(): VoicemailRow[] {
+    return this.notCopiedStatement.all() as VoicemailRow[];
   }
 
   getVoicemail(id: string): VoicemailRow | undefined {

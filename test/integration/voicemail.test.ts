@@ -257,3 +257,34 @@ test('a REST request that times out: the call ends as an error and nothing is le
   h.sim.stall('channels.answer', undefined);
   await new Promise((resolve) => setTimeout(resolve, 1200));
 });
+
+test('a message Asterisk could not hand over is kept there and copied once the daemon reconnects', async () => {
+  h.sim.stall('recordings.getStoredFile', 2500);
+  const call = h.sim.call({
+    to: '+15550150',
+    from: '+15551230001',
+    steps: [{ waitFor: 'recording' }, { speak: 3000 }, { press: '#' }],
+  });
+  const row = await h.finishedCall(call.channelId, 30_000);
+  const [failed] = h.voicemails(row.id);
+  expect(failed).toMatchObject({
+    file_path: null,
+    fetch_error: expect.stringContaining('no answer from Asterisk'),
+  });
+  expect(h.sim.engine.storedRecordings.has(failed!.recording_name)).toBe(true);
+  expect(h.pages()).toHaveLength(1);
+
+  h.sim.stall('recordings.getStoredFile', undefined);
+  h.sim.dropWebSockets(100);
+  const copied = await until(
+    () => {
+      const vm = h.voicemails(row.id)[0]!;
+      return vm.file_path !== null ? vm : undefined;
+    },
+    15_000,
+    'the retried copy',
+  );
+  expect(copied.fetch_error).toBeNull();
+  expect(fs.existsSync(path.join(h.dir, 'data', 'voicemail', copied.file_path!))).toBe(true);
+  expect(h.sim.engine.storedRecordings.has(failed!.recording_name)).toBe(false);
+}, 40_000);
