@@ -59,3 +59,23 @@ export function startDaemonProcess(yaml: string, env: Record<string, string> = {
     },
   };
 }
+
+/** Resolves once the daemon has its event WebSocket open on the simulator, and has settled. */
+export async function daemonConnected(isConnected: () => boolean, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!isConnected()) {
+    if (Date.now() > deadline) throw new Error('the daemon did not connect to the simulator');
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+  await new Promise((resolve) => setTimeout(resolve, 300));
+}
+
+/** Starts `count` things spread evenly over `windowMs`, as callers arriving one after another. */
+export function spreadOver<T>(count: number, windowMs: number, start: (index: number) => T): Promise<T[]> {
+  return Promise.all(
+    Array.from({ length: count }, async (_, index) => {
+      await new Promise((resolve) => setTimeout(resolve, (index * windowMs) / count));
+      return start(index);
+    }),
+  );
+}

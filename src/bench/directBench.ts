@@ -4,7 +4,7 @@
  * request), p99 under 10 ms. Clocks are the simulator's; the daemon is its own process.
  */
 import { AsteriskSimulator } from '../simulator';
-import { readProcess, startDaemonProcess } from './daemonProcess';
+import { daemonConnected, readProcess, spreadOver, startDaemonProcess } from './daemonProcess';
 import { ms, summarise } from './stats';
 
 const ARRIVAL_WINDOW_MS = 4000;
@@ -48,18 +48,14 @@ export async function runDirectBench(print: (line: string) => void, calls = 200)
   sim.phone('PJSIP/r3', { kind: 'no-answer' });
   const daemon = startDaemonProcess(DIRECT_CONFIG(sim.url), { BENCH_ARI_PASSWORD: 'lcr-secret' });
   try {
-    while (sim.connectedWebSockets === 0) await new Promise((resolve) => setTimeout(resolve, 20));
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    await daemonConnected(() => sim.connectedWebSockets > 0);
     const pid = daemon.child.pid!;
     const before = readProcess(pid);
-    const handles = await Promise.all(
-      Array.from({ length: calls }, async (_, i) => {
-        await new Promise((resolve) => setTimeout(resolve, (i * ARRIVAL_WINDOW_MS) / calls));
-        return sim.call({
-          to: '+15550100',
-          from: `+1555${2000000 + i}`,
-          steps: [{ waitFor: 'bridged' }, { wait: 3000 }, { hangup: true }],
-        });
+    const handles = await spreadOver(calls, ARRIVAL_WINDOW_MS, (i) =>
+      sim.call({
+        to: '+15550100',
+        from: `+1555${2000000 + i}`,
+        steps: [{ waitFor: 'bridged' }, { wait: 3000 }, { hangup: true }],
       }),
     );
     await Promise.all(handles.map((h) => h.ended));

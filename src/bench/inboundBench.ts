@@ -7,7 +7,7 @@
  * arrived, over loopback. The daemon runs as its own process (`lcr start`).
  */
 import { AsteriskSimulator } from '../simulator';
-import { readProcess, startDaemonProcess } from './daemonProcess';
+import { daemonConnected, readProcess, spreadOver, startDaemonProcess } from './daemonProcess';
 import { ms, summarise } from './stats';
 
 const BENCH_CONFIG = (url: string): string => `
@@ -36,14 +36,6 @@ routes:
 
 const ARRIVAL_WINDOW_MS = 4000;
 
-async function waitFor(probe: () => boolean, timeoutMs: number): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!probe()) {
-    if (Date.now() > deadline) throw new Error('benchmark timed out');
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-}
-
 export async function runInboundBench(print: (line: string) => void, sizes = [50, 200, 1000]): Promise<void> {
   print(
     `voicemail calls: N callers arriving within ${ARRIVAL_WINDOW_MS / 1000} s, each on the line ~12 s, so all N are active at once (daemon = separate \`lcr start\` process; clocks = the simulator's)`,
@@ -53,25 +45,21 @@ export async function runInboundBench(print: (line: string) => void, sizes = [50
     const sim = await AsteriskSimulator.start({ timeScale: 1 });
     const daemon = startDaemonProcess(BENCH_CONFIG(sim.url), { BENCH_ARI_PASSWORD: 'lcr-secret' });
     try {
-      await waitFor(() => sim.connectedWebSockets > 0, 20_000);
-      await new Promise((resolve) => setTimeout(resolve, 300));
+      await daemonConnected(() => sim.connectedWebSockets > 0);
       const pid = daemon.child.pid!;
       const before = readProcess(pid);
-      const calls = await Promise.all(
-        Array.from({ length: n }, async (_, i) => {
-          await new Promise((resolve) => setTimeout(resolve, (i * ARRIVAL_WINDOW_MS) / n));
-          return sim.call({
-            to: '+15550100',
-            from: `+1555${String(1000000 + i)}`,
-            steps: [
-              { waitFor: 'playback', media: 'press' },
-              { wait: 300 },
-              { press: String((i % 2) + 1) },
-              { waitFor: 'recording' },
-              { speak: 3000 },
-              { press: '#' },
-            ],
-          });
+      const calls = await spreadOver(n, ARRIVAL_WINDOW_MS, (i) =>
+        sim.call({
+          to: '+15550100',
+          from: `+1555${String(1000000 + i)}`,
+          steps: [
+            { waitFor: 'playback', media: 'press' },
+            { wait: 300 },
+            { press: String((i % 2) + 1) },
+            { waitFor: 'recording' },
+            { speak: 3000 },
+            { press: '#' },
+          ],
         }),
       );
       let peakActive = 0;

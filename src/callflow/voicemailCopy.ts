@@ -35,14 +35,12 @@ export async function copyRecording(
       // Write then rename: a crash never leaves half a message under the final name.
       fs.writeFileSync(`${absolute}.part`, audio);
       fs.renameSync(`${absolute}.part`, absolute);
-      await ari
-        .deleteStoredRecording(voicemail.recording_name)
-        .catch((error: Error) =>
-          logger.warn('could not delete the recording on Asterisk after copying it', {
-            recordingName: voicemail.recording_name,
-            error: error.message,
-          }),
-        );
+      await ari.deleteStoredRecording(voicemail.recording_name).catch((error: Error) =>
+        logger.warn('could not delete the recording on Asterisk after copying it', {
+          recordingName: voicemail.recording_name,
+          error: error.message,
+        }),
+      );
       return { file: relative, size: audio.length };
     } catch (error) {
       lastError = (error as Error).message;

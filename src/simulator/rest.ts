@@ -71,6 +71,15 @@ export function restHandlers(
     return { status: 200, body: originate(engine, options) };
   };
 
+  const createBridge = (params: RequestParams): RestResult => ({
+    status: 200,
+    body: bridges.create(undefined, {
+      type: str(params, 'type'),
+      name: str(params, 'name'),
+      bridgeId: str(params, 'bridgeId'),
+    }),
+  });
+
   return {
     'asterisk.getInfo': () => ({
       status: 200,
@@ -237,22 +246,8 @@ export function restHandlers(
       return NO_CONTENT;
     },
     'bridges.list': () => ({ status: 200, body: [...engine.bridges.values()].map(bridgeJson) }),
-    'bridges.create': (params) => ({
-      status: 200,
-      body: bridges.create(undefined, {
-        type: str(params, 'type'),
-        name: str(params, 'name'),
-        bridgeId: str(params, 'bridgeId'),
-      }),
-    }),
-    'bridges.createWithId': (params) => ({
-      status: 200,
-      body: bridges.create(undefined, {
-        type: str(params, 'type'),
-        name: str(params, 'name'),
-        bridgeId: str(params, 'bridgeId'),
-      }),
-    }),
+    'bridges.create': createBridge,
+    'bridges.createWithId': createBridge,
     'bridges.get': (params) => ({ status: 200, body: bridgeJson(bridges.get(str(params, 'bridgeId')!)) }),
     'bridges.destroy': (params) => {
       bridges.destroy(str(params, 'bridgeId')!);
