@@ -154,3 +154,25 @@ export async function expectCleanAsterisk(harness: Harness): Promise<void> {
   expect(harness.sim.leftovers()).toEqual({ channels: [], bridges: [] });
   expect(harness.sim.violations).toEqual([]);
 }
+
+/**
+ * A fresh daemon and simulator for every test of the file, handed to `use`; after each test,
+ * Asterisk must be clean, and everything is stopped even when that check fails.
+ */
+export function useHarness(
+  options: Parameters<typeof startHarness>[0],
+  use: (harness: Harness) => void,
+): void {
+  let current: Harness | undefined;
+  beforeEach(async () => {
+    current = await startHarness(options);
+    use(current);
+  });
+  afterEach(async () => {
+    try {
+      await expectCleanAsterisk(current!);
+    } finally {
+      await current!.stop();
+    }
+  });
+}

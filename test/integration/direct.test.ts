@@ -1,4 +1,4 @@
-import { expectCleanAsterisk, startHarness, until, type Harness } from '../helpers/harness';
+import { type Harness, until, useHarness } from '../helpers/harness';
 
 const DIRECT_CONFIG = `
 asterisk: { url: http://127.0.0.1:1, username: lcr, password: lcr-secret, request_timeout: 2s }
@@ -45,16 +45,7 @@ routes:
 `;
 
 let h: Harness;
-beforeEach(async () => {
-  h = await startHarness({ yaml: DIRECT_CONFIG, timeScale: 0.1 });
-});
-afterEach(async () => {
-  try {
-    await expectCleanAsterisk(h);
-  } finally {
-    await h.stop();
-  }
-});
+useHarness({ yaml: DIRECT_CONFIG, timeScale: 0.1 }, (started) => (h = started));
 
 const legsOf = (callId: string): Array<[string, number, string, string | null]> =>
   h.legs(callId).map((l) => [l.responder_id, l.level + 1 + l.round * 10, l.result, l.reason]);

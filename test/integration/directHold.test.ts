@@ -1,5 +1,5 @@
 /** Direct routing in real time: what the caller hears while waiting, and the caller ID responders see. */
-import { expectCleanAsterisk, startHarness, type Harness } from '../helpers/harness';
+import { type Harness, useHarness } from '../helpers/harness';
 
 const CONFIG = `
 asterisk: { url: http://127.0.0.1:1, username: lcr, password: lcr-secret, request_timeout: 2s }
@@ -30,16 +30,7 @@ routes:
 `;
 
 let h: Harness;
-beforeEach(async () => {
-  h = await startHarness({ yaml: CONFIG, timeScale: 1 });
-});
-afterEach(async () => {
-  try {
-    await expectCleanAsterisk(h);
-  } finally {
-    await h.stop();
-  }
-});
+useHarness({ yaml: CONFIG, timeScale: 1 }, (started) => (h = started));
 
 test('the caller hears ringback broken by "still trying"; responders see the hotline number', async () => {
   h.sim.phone('PJSIP/alice', {

@@ -1,19 +1,10 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { wavDurationMs } from '../../src/simulator/json';
-import { expectCleanAsterisk, startHarness, until, type Harness } from '../helpers/harness';
+import { type Harness, until, useHarness } from '../helpers/harness';
 
 let h: Harness;
-beforeEach(async () => {
-  h = await startHarness();
-});
-afterEach(async () => {
-  try {
-    await expectCleanAsterisk(h);
-  } finally {
-    await h.stop();
-  }
-});
+useHarness({}, (started) => (h = started));
 
 test('a caller picks a team, leaves a message, and a page is assigned to level 1', async () => {
   const call = h.sim.call({
