@@ -2,11 +2,11 @@
  * The running daemon: configuration, database, the ARI connection and the call router wired
  * together. `lcr start`, `lcr demo`, the integration tests and the benchmark all start it here.
  */
-import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { AriConnection } from './ari/connection';
 import type { AriEvent } from './ari/types';
-import type { Config } from './config/model';
+import type { Config, Secret } from './config/model';
+import { resolveSecret } from './config/secrets';
 import type { FlowContext } from './callflow/context';
 import { CallRouter } from './callflow/router';
 import { StockSoundRenderer, type PromptRenderer } from './callflow/prompts';
@@ -16,6 +16,21 @@ import type { Logger } from './log/logger';
 import { openDatabase, type Db } from './store/database';
 import { CallStore } from './store/calls';
 import { PageStore } from './store/pages';
+import { NotificationStore } from './store/notifications';
+import { DatabaseInUseError, lockDatabase, type DaemonLock } from './store/lock';
+import { linkSigningSecret, useLinkToken } from './store/meta';
+import type { PageCallDependencies } from './callflow/pageCall';
+import { PagingService } from './paging/service';
+import { DEFAULT_RETRY, NotificationDispatcher, type RetryPolicy } from './paging/dispatcher';
+import { PagingEngine } from './paging/engine';
+import { LinkFactory } from './paging/links';
+import { EmailNotifier } from './notifications/email';
+import { PhoneNotifier } from './notifications/phone';
+import { WebhookNotifier } from './notifications/webhook';
+import { HttpServer } from './http/server';
+import { voicemailFile } from './http/api';
+import { createMetrics } from './metrics/metrics';
+import type { Registry } from 'prom-client';
 
 export class StartupError extends Error {
   constructor(message: string) {
@@ -26,26 +41,10 @@ export class StartupError extends Error {
 
 /** The ARI password from the environment, a file, or (discouraged) the YAML itself. */
 export function resolveAriPassword(config: Config, env: NodeJS.ProcessEnv = process.env): string {
-  const source = config.asterisk.password;
-  switch (source.kind) {
-    case 'plain':
-      return source.value;
-    case 'env': {
-      const value = env[source.name];
-      if (value === undefined)
-        throw new StartupError(`asterisk.password_env: environment variable ${source.name} is not set`);
-      return value;
-    }
-    case 'file': {
-      const file = path.resolve(path.dirname(config.source), source.path);
-      try {
-        return fs.readFileSync(file, 'utf8').split(/\r?\n/)[0]!;
-      } catch (error) {
-        throw new StartupError(`asterisk.password_file: cannot read ${file}: ${(error as Error).message}`);
-      }
-    }
-    case 'none':
-      return '';
+  try {
+    return resolveSecret(config.asterisk.password, config.source, 'asterisk.password', env) ?? '';
+  } catch (error) {
+    throw new StartupError((error as Error).message);
   }
 }
 
@@ -58,24 +57,58 @@ export interface DaemonOptions {
   prompts?: PromptRenderer;
   /** Backoff of ARI reconnection attempts; tests shorten it. */
   retry?: { minMs: number; maxMs: number };
+  /** Overrides settings.http_listen ("127.0.0.1:0" for any free port). */
+  httpListen?: string;
+  /** Backoff of notification retries; tests shorten it. */
+  notificationRetry?: RetryPolicy;
+  /** Longest the paging engine sleeps between two looks at the database. */
+  pagingPollMs?: number;
 }
 
 export class Daemon {
   readonly db: Db;
   readonly calls: CallStore;
   readonly pages: PageStore;
+  readonly notifications: NotificationStore;
+  readonly paging: PagingService;
   readonly connection: AriConnection;
   readonly router: CallRouter;
+  readonly metrics: Registry;
+  /** Where the HTTP listener is reachable, once started. */
+  httpUrl: string | undefined;
   private config: Config;
   private readonly prompts: PromptRenderer;
+  private readonly lock: DaemonLock;
+  private readonly linkSecret: Buffer;
+  private links: LinkFactory | undefined;
+  private readonly dispatcher: NotificationDispatcher;
+  private readonly engine: PagingEngine;
+  private readonly http: HttpServer;
+  private readonly email: EmailNotifier | undefined;
 
-  constructor(options: DaemonOptions) {
+  constructor(private readonly options: DaemonOptions) {
     this.config = options.config;
     this.prompts = options.prompts ?? new StockSoundRenderer();
+    const logger = options.logger;
     this.db = openDatabase(options.config.settings.database);
+    try {
+      this.lock = lockDatabase(this.db, options.config.settings.database);
+    } catch (error) {
+      this.db.close();
+      throw error instanceof DatabaseInUseError ? new StartupError(error.message) : error;
+    }
     this.calls = new CallStore(this.db);
     this.pages = new PageStore(this.db);
+    this.notifications = new NotificationStore(this.db);
+    this.linkSecret = linkSigningSecret(this.db);
     const asterisk = options.config.asterisk;
+    const secret = (value: Secret, setting: string): string | undefined => {
+      try {
+        return resolveSecret(value, this.config.source, setting);
+      } catch (error) {
+        throw new StartupError((error as Error).message);
+      }
+    };
     this.connection = new AriConnection(
       {
         url: options.ariUrl ?? asterisk.url,
@@ -85,13 +118,94 @@ export class Daemon {
         requestTimeoutMs: asterisk.requestTimeoutSeconds * 1000,
         ...(options.retry ? { minRetryMs: options.retry.minMs, maxRetryMs: options.retry.maxMs } : {}),
       },
-      options.logger,
+      logger,
     );
     this.router = new CallRouter({
       ari: this.connection.port,
-      logger: options.logger,
-      contextForNewCall: (logger) => this.contextFor(logger),
+      logger,
+      contextForNewCall: (callLogger) => this.contextFor(callLogger),
       routeDirect,
+    });
+    this.paging = new PagingService({
+      db: this.db,
+      config: () => this.config,
+      pages: this.pages,
+      notifications: this.notifications,
+      logger,
+      onChange: (pageId, event) => {
+        if (event === 'acknowledged' || event === 'resolved') this.dispatcher.abortForPage(pageId);
+        this.engine.wake();
+      },
+    });
+    const emailSettings = options.config.notifications.email;
+    this.email =
+      emailSettings === undefined
+        ? undefined
+        : new EmailNotifier({
+            config: () => this.config,
+            settings: emailSettings,
+            password: secret(emailSettings.password, 'notifications.email.password'),
+            links: () => this.linkFactory,
+            voicemailFile: (id) =>
+              voicemailFile({ calls: this.calls, voicemailDir: () => this.voicemailDir }, id),
+          });
+    const webhookSecrets = new Map(
+      options.config.notifications.webhooks.map((w) => [
+        w.id,
+        secret(w.secret, `notifications.webhooks[${w.id}].secret`),
+      ]),
+    );
+    this.dispatcher = new NotificationDispatcher({
+      config: () => this.config,
+      notifications: this.notifications,
+      pages: this.pages,
+      notifiers: {
+        phone: new PhoneNotifier(
+          () => this.config,
+          () => this.pageCallDependencies(),
+        ),
+        webhook: new WebhookNotifier({
+          config: () => this.config,
+          secretOf: (webhook) => webhookSecrets.get(webhook.id),
+          links: () => this.linkFactory,
+        }),
+        ...(this.email === undefined ? {} : { email: this.email }),
+      },
+      logger,
+      retry: options.notificationRetry ?? DEFAULT_RETRY,
+      concurrency: 20,
+      onSettled: () => this.engine.wake(),
+    });
+    this.engine = new PagingEngine({
+      service: this.paging,
+      dispatcher: this.dispatcher,
+      pages: this.pages,
+      notifications: this.notifications,
+      logger,
+      pollMs: options.pagingPollMs ?? 1000,
+    });
+    this.metrics = createMetrics({
+      calls: this.calls,
+      pages: this.pages,
+      notifications: this.notifications,
+      activeCalls: () => this.router.activeCalls,
+      ariReconnects: () => this.connection.state.reconnects,
+      ariConnected: () => this.connection.state.status === 'connected',
+    });
+    const apiToken = secret(options.config.settings.apiToken, 'settings.api_token');
+    this.http = new HttpServer({
+      config: () => this.config,
+      pages: this.pages,
+      calls: this.calls,
+      notifications: this.notifications,
+      paging: this.paging,
+      voicemailDir: () => this.voicemailDir,
+      linkSecret: this.linkSecret,
+      useLinkToken: (nonce, at) => useLinkToken(this.db, nonce, at),
+      logger,
+      apiToken: () => apiToken,
+      health: async () => this.health(),
+      metrics: async () => ({ contentType: this.metrics.contentType, body: await this.metrics.metrics() }),
     });
     this.connection.on('event', (event: AriEvent) => this.router.handle(event));
     this.connection.on('reconnected', () => void this.router.resync());
@@ -99,7 +213,7 @@ export class Daemon {
     for (const moment of ['connected', 'reconnected']) {
       this.connection.on(
         moment,
-        () => void retryFailedCopies(this.connection.port, options.logger, this.voicemailDir, this.calls),
+        () => void retryFailedCopies(this.connection.port, logger, this.voicemailDir, this.calls),
       );
     }
   }
@@ -108,11 +222,34 @@ export class Daemon {
     return path.join(this.config.settings.storageDir, 'voicemail');
   }
 
+  private get linkFactory(): LinkFactory {
+    if (this.links === undefined) throw new Error('the HTTP listener is not started yet');
+    return this.links;
+  }
+
+  private pageCallDependencies(): PageCallDependencies {
+    return {
+      ari: this.connection.port,
+      legs: this.router,
+      prompts: this.prompts,
+      paging: this.paging,
+      pages: this.pages,
+      config: this.config,
+      logger: this.options.logger,
+      voicemailMedia: (page) =>
+        page.voicemail_id !== null &&
+        voicemailFile({ calls: this.calls, voicemailDir: () => this.voicemailDir }, page.voicemail_id) !==
+          undefined
+          ? this.linkFactory.voicemailForAsterisk(page.voicemail_id, Date.now())
+          : undefined,
+    };
+  }
+
   private contextFor(logger: Logger): FlowContext {
     return {
       config: this.config,
       calls: this.calls,
-      pages: this.pages,
+      paging: this.paging,
       prompts: this.prompts,
       voicemailDir: this.voicemailDir,
       logger,
@@ -122,8 +259,57 @@ export class Daemon {
     };
   }
 
-  start(): void {
+  /** ARI connected and the database takes writes. */
+  private health(): { ok: boolean; checks: Record<string, unknown> } {
+    const state = this.connection.state;
+    let writable = true;
+    let databaseError: string | undefined;
+    try {
+      this.db
+        .prepare(`INSERT OR REPLACE INTO meta (key, value) VALUES ('healthz', ?)`)
+        .run(String(Date.now()));
+    } catch (error) {
+      writable = false;
+      databaseError = (error as Error).message;
+    }
+    const ari = state.status === 'connected';
+    return {
+      ok: ari && writable,
+      checks: {
+        ari: {
+          connected: ari,
+          status: state.status,
+          since: new Date(state.since).toISOString(),
+          reconnects: state.reconnects,
+        },
+        database: { writable, ...(databaseError === undefined ? {} : { error: databaseError }) },
+        active_calls: this.router.activeCalls,
+      },
+    };
+  }
+
+  /** Closes what a crash left open, starts the HTTP listener, paging and the ARI connection. */
+  async start(): Promise<void> {
     this.closeInterruptedCalls();
+    const listen = this.options.httpListen ?? this.config.settings.httpListen;
+    let bound: { host: string; port: number };
+    try {
+      bound = await this.http.listen(listen);
+    } catch (error) {
+      throw new StartupError(
+        `cannot listen on ${listen} (settings.http_listen): ${(error as Error).message}`,
+      );
+    }
+    const host = bound.host === '0.0.0.0' || bound.host === '::' ? '127.0.0.1' : bound.host;
+    this.httpUrl = `http://${host.includes(':') ? `[${host}]` : host}:${bound.port}`;
+    const settings = this.config.settings;
+    this.links = new LinkFactory(
+      this.linkSecret,
+      settings.publicUrl ?? this.httpUrl,
+      settings.mediaUrl ?? this.httpUrl,
+      this.config.notifications.ackLinkTtlSeconds,
+    );
+    this.engine.start();
     this.connection.start();
   }
 
@@ -141,13 +327,24 @@ export class Daemon {
     }
   }
 
-  /** Stops taking calls, lets the ones in progress finish (up to `drainMs`), then disconnects. */
+  /**
+   * Stops taking calls and escalating, lets calls and notifications in progress finish (up to
+   * `drainMs`), then disconnects. Whatever was cut short resumes from the database at the next start.
+   */
   async stop(drainMs = 0): Promise<void> {
     this.router.accepting = false;
+    this.engine.stop();
+    this.dispatcher.stopping = true;
     if (drainMs > 0) {
-      await Promise.race([this.router.drain(), new Promise((resolve) => setTimeout(resolve, drainMs))]);
+      await Promise.race([
+        Promise.all([this.router.drain(), this.dispatcher.settled()]),
+        new Promise((resolve) => setTimeout(resolve, drainMs)),
+      ]);
     }
+    await this.http.close();
     this.connection.stop();
+    this.email?.close();
+    this.lock.release();
     this.db.close();
   }
 }

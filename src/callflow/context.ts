@@ -2,7 +2,7 @@
 import type { Config, Route, Team } from '../config/model';
 import type { Logger } from '../log/logger';
 import type { CallOutcome, CallStore } from '../store/calls';
-import type { PageStore } from '../store/pages';
+import type { PagingService } from '../paging/service';
 import type { PromptRenderer } from './prompts';
 import type { CallSession } from './session';
 
@@ -16,7 +16,7 @@ export interface FlowContext {
   /** The configuration the call started under; a reload does not change it mid-call. */
   config: Config;
   calls: CallStore;
-  pages: PageStore;
+  paging: PagingService;
   prompts: PromptRenderer;
   /** Where voicemail audio is kept (the daemon's own disk, not Asterisk's). */
   voicemailDir: string;

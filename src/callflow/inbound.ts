@@ -6,7 +6,6 @@
 import type { AriChannel } from '../ari/types';
 import { AriRequestError } from '../ari/types';
 import type { MenuOption, Route } from '../config/model';
-import { triggerPage } from '../paging/trigger';
 import type { CallFacts, FlowContext } from './context';
 import { nextMenuStep } from './menu';
 import { joinPrompts } from './prompts';
@@ -167,7 +166,7 @@ export async function runInboundCall(
 function pageAbandonedCall(ctx: FlowContext, facts: CallFacts): void {
   const { route, team } = facts;
   if (route === undefined || team === undefined || !route.voicemail.pageOnAbandon) return;
-  triggerPage(ctx.config, ctx.pages, ctx.logger, {
+  ctx.paging.trigger({
     teamId: team.id,
     routeId: route.id,
     callId: facts.callId,

@@ -24,7 +24,13 @@ export type PromptSlot =
   | 'stillTrying'
   | 'confirm'
   | 'alreadyAnswered'
-  | 'callerHungUp';
+  | 'callerHungUp'
+  | 'pageAnnounce'
+  | 'pageMenu'
+  | 'pageAcknowledged'
+  | 'pageEscalated'
+  | 'pageAlreadyHandled'
+  | 'pageMessageMissing';
 
 export const DEFAULT_TEXTS: Record<PromptSlot, string> = {
   greeting: 'Thank you for calling {route}.',
@@ -43,6 +49,12 @@ export const DEFAULT_TEXTS: Record<PromptSlot, string> = {
   confirm: 'Call from {route} for {team}. Press 1 to accept, 2 to decline.',
   alreadyAnswered: 'This call was already answered by someone else. Goodbye.',
   callerHungUp: 'The caller hung up. Goodbye.',
+  pageAnnounce: 'New page for {team} from {route}. Caller {caller}.',
+  pageMenu: 'Press 1 to acknowledge, 2 to hear the message again, 3 to escalate now.',
+  pageAcknowledged: 'The page is acknowledged. Thank you. Goodbye.',
+  pageEscalated: 'The page is escalated to the next level. Goodbye.',
+  pageAlreadyHandled: 'This page was already {status}. Goodbye.',
+  pageMessageMissing: 'The message could not be retrieved.',
 };
 
 /** Stock Asterisk sounds that carry each slot's meaning until text-to-speech is available. */
@@ -62,6 +74,18 @@ const STOCK_FALLBACK: Record<PromptSlot, (vars: Record<string, string>) => strin
   confirm: () => ['sound:to-accept-press', 'sound:digits/1', 'sound:to-reject-press', 'sound:digits/2'],
   alreadyAnswered: () => ['sound:vm-goodbye'],
   callerHungUp: () => ['sound:conf-hasleft', 'sound:vm-goodbye'],
+  pageAnnounce: (vars) => [
+    'sound:vm-youhave',
+    'sound:vm-message',
+    ...(/^\d+$/.test(vars['callerDigits'] ?? '')
+      ? ['sound:vm-from-phonenumber', `digits:${vars['callerDigits']}`]
+      : []),
+  ],
+  pageMenu: () => ['sound:press', 'sound:digits/1', 'sound:vm-repeat', 'sound:digits/2'],
+  pageAcknowledged: () => ['sound:auth-thankyou', 'sound:vm-goodbye'],
+  pageEscalated: () => ['sound:auth-thankyou', 'sound:vm-goodbye'],
+  pageAlreadyHandled: () => ['sound:vm-goodbye'],
+  pageMessageMissing: () => ['sound:pls-try-call-later'],
 };
 
 export interface RenderedPrompt {

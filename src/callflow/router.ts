@@ -8,6 +8,7 @@ import type { AriEvent, AriPort } from '../ari/types';
 import { forCall, type Logger } from '../log/logger';
 import type { FlowContext } from './context';
 import { runInboundCall, type RoutingHandler } from './inbound';
+import { PAGE_CALL_MARK } from './pageCall';
 import { CallSession } from './session';
 
 /** First Stasis argument of every channel the daemon originates itself. */
@@ -60,9 +61,9 @@ export class CallRouter {
       return;
     }
     if (event.type !== 'StasisStart' || event.channel === undefined) return;
-    if (event.args?.[0] === RESPONDER_LEG_MARK) {
-      // A leg whose call is no longer tracked (the daemon restarted, or the call ended): end it.
-      this.deps.logger.warn('responder leg for a call that is gone; hanging it up', { channelId });
+    if (event.args?.[0] === RESPONDER_LEG_MARK || event.args?.[0] === PAGE_CALL_MARK) {
+      // A channel we originated that nobody follows any more (the daemon restarted): end it.
+      this.deps.logger.warn('originated channel nobody follows any more; hanging it up', { channelId });
       void this.deps.ari.hangup(channelId).catch(() => undefined);
       return;
     }

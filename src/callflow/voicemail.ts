@@ -6,7 +6,6 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Route, Team } from '../config/model';
-import { triggerPage } from '../paging/trigger';
 import type { CallFacts, FlowContext } from './context';
 import type { CallSession } from './session';
 import { play } from './verbs/play';
@@ -78,7 +77,7 @@ export async function takeVoicemail(
   recordCopy(ctx.calls, voicemailId, copied);
 
   const summary = `Voicemail for ${team.name} via ${route.name} from ${facts.callerNumber || 'an unknown number'} (${result.durationSeconds}s${tooShort ? ', very short' : ''})`;
-  triggerPage(ctx.config, ctx.pages, ctx.logger, {
+  ctx.paging.trigger({
     teamId: team.id,
     routeId: route.id,
     callId: facts.callId,

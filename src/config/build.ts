@@ -14,12 +14,16 @@ import type {
   Config,
   HoldAudio,
   Layer,
+  NotificationSettings,
+  NotifyRule,
   Override,
+  PageEventType,
   Policy,
   Prompt,
   Responder,
   Route,
   Schedule,
+  Secret,
   Settings,
   Team,
   TurnUnit,
@@ -219,19 +223,74 @@ function optionalPrompt<K extends string>(key: K, raw: RawPrompt | undefined): {
   return (prompt === undefined ? {} : { [key]: prompt }) as { [P in K]?: Prompt };
 }
 
+function buildSecret(raw: Record<string, unknown>, name: string): Secret {
+  const plain = raw[name];
+  const env = raw[`${name}_env`];
+  const file = raw[`${name}_file`];
+  if (typeof plain === 'string') return { kind: 'plain', value: plain };
+  if (typeof env === 'string') return { kind: 'env', name: env };
+  if (typeof file === 'string') return { kind: 'file', path: file };
+  return { kind: 'none' };
+}
+
+const ALL_PAGE_EVENTS: PageEventType[] = ['triggered', 'escalated', 'acknowledged', 'resolved', 'exhausted'];
+
+function buildNotifications(raw: RawConfig['notifications']): NotificationSettings {
+  const n = raw ?? {};
+  const seconds = (value: number | string | undefined, fallback: number): number =>
+    value === undefined ? fallback : parseDurationSeconds(value);
+  const email = n.email;
+  return {
+    phone: {
+      ringTimeoutSeconds: seconds(n.phone?.ring_timeout, 30),
+      callerId: n.phone?.caller_id ?? 'lcr',
+      announceTimes: n.phone?.announce_times ?? 3,
+    },
+    ...(email === undefined
+      ? {}
+      : {
+          email: {
+            host: email.host,
+            tls: email.tls ?? (email.port === 465 ? 'implicit' : 'starttls'),
+            port: email.port ?? (email.tls === 'implicit' ? 465 : email.tls === 'none' ? 25 : 587),
+            ...(email.username === undefined ? {} : { username: email.username }),
+            password: buildSecret(email, 'password'),
+            from: email.from,
+            timeoutSeconds: seconds(email.timeout, 20),
+            maxAttempts: email.max_attempts ?? 5,
+          },
+        }),
+    webhooks: (n.webhooks ?? []).map((w) => ({
+      id: w.id,
+      url: w.url,
+      format: w.format ?? 'generic',
+      secret: buildSecret(w, 'secret'),
+      ...(w.teams === undefined ? {} : { teams: w.teams }),
+      events: w.events ?? ALL_PAGE_EVENTS,
+      timeoutSeconds: seconds(w.timeout, 10),
+      maxAttempts: w.max_attempts ?? 10,
+    })),
+    ackLinkTtlSeconds: seconds(n.ack_link_ttl, 24 * 3600),
+  };
+}
+
+/** Default: phone then email, both at once; a channel the responder cannot be reached on is dropped. */
+function buildNotifyRules(raw: RawConfig['responders'][number]): NotifyRule[] {
+  const rules = (raw.notify ?? ['phone', 'email']).map((rule) =>
+    typeof rule === 'string'
+      ? { channel: rule, afterSeconds: 0 }
+      : { channel: rule.via, afterSeconds: rule.after === undefined ? 0 : parseDurationSeconds(rule.after) },
+  );
+  return rules.filter((rule) =>
+    rule.channel === 'phone' ? (raw.phones ?? []).length > 0 : raw.email !== undefined,
+  );
+}
+
 function buildAsterisk(raw: RawConfig['asterisk']): AsteriskSettings {
-  const password: AsteriskSettings['password'] =
-    raw.password !== undefined
-      ? { kind: 'plain', value: raw.password }
-      : raw.password_env !== undefined
-        ? { kind: 'env', name: raw.password_env }
-        : raw.password_file !== undefined
-          ? { kind: 'file', path: raw.password_file }
-          : { kind: 'none' };
   return {
     url: raw.url.replace(/\/+$/, ''),
     username: raw.username,
-    password,
+    password: buildSecret(raw, 'password'),
     app: raw.app ?? 'lcr',
     requestTimeoutSeconds: raw.request_timeout === undefined ? 10 : parseDurationSeconds(raw.request_timeout),
   };
@@ -248,6 +307,9 @@ function buildSettings(raw: RawConfig['settings'], configDir: string): Settings 
     logFormat: s.log_format ?? 'auto',
     trunkTemplate: s.trunk_template ?? DEFAULT_TRUNK_TEMPLATE,
     timezone: s.timezone ?? 'UTC',
+    ...(s.public_url === undefined ? {} : { publicUrl: s.public_url.replace(/\/+$/, '') }),
+    ...(s.media_url === undefined ? {} : { mediaUrl: s.media_url.replace(/\/+$/, '') }),
+    apiToken: buildSecret(s, 'api_token'),
   };
 }
 
@@ -265,6 +327,7 @@ export function buildConfig(raw: RawConfig, source: string, issues: ConfigIssue[
           dialString: toDialString(p, settings.trunkTemplate),
         })),
         ...(r.email === undefined ? {} : { email: r.email }),
+        notify: buildNotifyRules(r),
       },
     ]),
   );
@@ -300,6 +363,7 @@ export function buildConfig(raw: RawConfig, source: string, issues: ConfigIssue[
     source,
     asterisk: buildAsterisk(raw.asterisk),
     settings,
+    notifications: buildNotifications(raw.notifications),
     responders,
     schedules,
     policies,

@@ -12,13 +12,14 @@ interface Named {
 
 function indexIds<T extends Named>(
   items: readonly T[] | undefined,
-  section: string,
+  section: string | ReadonlyArray<string>,
   issues: ConfigIssue[],
 ): Map<string, T> {
+  const base = typeof section === 'string' ? [section] : section;
   const byId = new Map<string, T>();
   (items ?? []).forEach((item, index) => {
     if (byId.has(item.id)) {
-      issues.push({ severity: 'error', path: [section, index, 'id'], message: `duplicate id "${item.id}"` });
+      issues.push({ severity: 'error', path: [...base, index, 'id'], message: `duplicate id "${item.id}"` });
     } else {
       byId.set(item.id, item);
     }
@@ -139,7 +140,39 @@ export function crossCheck(config: RawConfig): ConfigIssue[] {
     }
     if (route.routing === 'direct') warnPhonelessResponders(config, r, issues);
   });
+  checkNotifications(config, teams, issues);
   return issues;
+}
+
+/** Webhook team filters must name teams; notification channels a responder cannot get are worth a warning. */
+function checkNotifications(config: RawConfig, teams: Map<string, Named>, issues: ConfigIssue[]): void {
+  const webhooks = config.notifications?.webhooks ?? [];
+  indexIds(webhooks, ['notifications', 'webhooks'], issues);
+  webhooks.forEach((webhook, w) =>
+    (webhook.teams ?? []).forEach((team, t) =>
+      checkReference(issues, teams, 'team', team, ['notifications', 'webhooks', w, 'teams', t]),
+    ),
+  );
+  config.responders.forEach((responder, r) => {
+    (responder.notify ?? []).forEach((rule, n) => {
+      const channel = typeof rule === 'string' ? rule : rule.via;
+      const path = ['responders', r, 'notify', n];
+      if (channel === 'email' && responder.email === undefined)
+        issues.push({
+          severity: 'warning',
+          path,
+          message: `responder "${responder.id}" has no email address`,
+        });
+      else if (channel === 'email' && config.notifications?.email === undefined)
+        issues.push({
+          severity: 'warning',
+          path,
+          message: 'email notifications need notifications.email (the SMTP server); none is configured',
+        });
+      if (channel === 'phone' && (responder.phones ?? []).length === 0)
+        issues.push({ severity: 'warning', path, message: `responder "${responder.id}" has no phone` });
+    });
+  });
 }
 
 /** Responders without a phone are skipped at call time; on a direct route the operator should know. */

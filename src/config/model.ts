@@ -14,12 +14,22 @@ export interface Phone {
   dialString: string;
 }
 
+export type NotificationChannel = 'phone' | 'email';
+
+export interface NotifyRule {
+  channel: NotificationChannel;
+  /** Delay after the responder is assigned a page. */
+  afterSeconds: number;
+}
+
 export interface Responder {
   id: string;
   name: string;
   timezone: string;
   phones: Phone[];
   email?: string;
+  /** In order; only channels the responder can be reached on (a phone, an email address). */
+  notify: NotifyRule[];
 }
 
 /** A weekly window of time in the schedule's zone: minutes since local midnight. */
@@ -136,14 +146,17 @@ export interface Route {
   };
 }
 
+/** A secret as the operator gave it; read with resolveSecret() when needed. */
+export type Secret =
+  | { kind: 'plain'; value: string }
+  | { kind: 'env'; name: string }
+  | { kind: 'file'; path: string }
+  | { kind: 'none' };
+
 export interface AsteriskSettings {
   url: string;
   username: string;
-  password:
-    | { kind: 'plain'; value: string }
-    | { kind: 'env'; name: string }
-    | { kind: 'file'; path: string }
-    | { kind: 'none' };
+  password: Secret;
   app: string;
   requestTimeoutSeconds: number;
 }
@@ -156,6 +169,43 @@ export interface Settings {
   logFormat: 'auto' | 'json' | 'text';
   trunkTemplate: string;
   timezone: string;
+  /** Base URL people use to reach the HTTP listener (ack links); undefined: the listener's own address. */
+  publicUrl?: string;
+  /** Base URL Asterisk uses to fetch audio from the daemon; undefined: the listener's own address. */
+  mediaUrl?: string;
+  apiToken: Secret;
+}
+
+export type PageEventType = 'triggered' | 'escalated' | 'acknowledged' | 'resolved' | 'exhausted';
+
+export interface WebhookSettings {
+  id: string;
+  url: string;
+  format: 'generic' | 'slack' | 'teams';
+  secret: Secret;
+  /** Undefined: every team. */
+  teams?: string[];
+  events: PageEventType[];
+  timeoutSeconds: number;
+  maxAttempts: number;
+}
+
+export interface EmailSettings {
+  host: string;
+  port: number;
+  tls: 'starttls' | 'implicit' | 'none';
+  username?: string;
+  password: Secret;
+  from: string;
+  timeoutSeconds: number;
+  maxAttempts: number;
+}
+
+export interface NotificationSettings {
+  phone: { ringTimeoutSeconds: number; callerId: string; announceTimes: number };
+  email?: EmailSettings;
+  webhooks: WebhookSettings[];
+  ackLinkTtlSeconds: number;
 }
 
 export interface Config {
@@ -163,6 +213,7 @@ export interface Config {
   source: string;
   asterisk: AsteriskSettings;
   settings: Settings;
+  notifications: NotificationSettings;
   responders: Map<string, Responder>;
   schedules: Map<string, Schedule>;
   policies: Map<string, Policy>;

@@ -120,12 +120,22 @@ const policySchema = z.strictObject({
   levels: z.array(levelSchema).min(1, { error: 'a policy needs at least one level' }),
 });
 
+const notifyRuleSchema = z.union(
+  [
+    z.enum(['phone', 'email']),
+    z.strictObject({ via: z.enum(['phone', 'email']), after: durationSchema.optional() }),
+  ],
+  { error: 'expected "phone", "email" or {via: phone|email, after: <duration>}' },
+);
+
 const responderSchema = z.strictObject({
   id: idSchema,
   name: z.string().min(1),
   timezone: timeZoneSchema.optional(),
   phones: z.array(phoneSchema).optional(),
   email: z.email({ error: 'expected an email address' }).optional(),
+  /** How this responder hears about pages, in order; default: phone, then email, both at once. */
+  notify: z.array(notifyRuleSchema).optional(),
 });
 
 const teamSchema = z.strictObject({
@@ -214,47 +224,111 @@ const routeSchema = z.strictObject({
   direct: directSchema.optional(),
 });
 
+const envNameSchema = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, { error: 'expected an environment variable name' });
+
+/** A secret given inline, through an environment variable, or in a file: at most one of them. */
+function secretFields<N extends string>(name: N) {
+  return {
+    [name]: z.string().min(1).optional(),
+    [`${name}_env`]: envNameSchema.optional(),
+    [`${name}_file`]: z.string().min(1).optional(),
+  } as { [K in N | `${N}_env` | `${N}_file`]: z.ZodOptional<z.ZodString> };
+}
+
+function atMostOneSecret(name: string) {
+  return (value: Record<string, unknown>): boolean =>
+    [value[name], value[`${name}_env`], value[`${name}_file`]].filter((v) => v !== undefined).length <= 1;
+}
+
 const asteriskSchema = z
   .strictObject({
     url: z.url({ error: 'expected the ARI base URL, e.g. "http://127.0.0.1:8088"' }),
     username: z.string().min(1),
-    password: z.string().optional(),
-    password_env: z
-      .string()
-      .regex(/^[A-Za-z_][A-Za-z0-9_]*$/)
-      .optional(),
-    password_file: z.string().optional(),
+    ...secretFields('password'),
     app: z
       .string()
       .regex(/^[A-Za-z0-9_-]+$/)
       .optional(),
     request_timeout: durationSchema.optional(),
   })
-  .refine((a) => [a.password, a.password_env, a.password_file].filter((v) => v !== undefined).length <= 1, {
+  .refine(atMostOneSecret('password'), {
     error: 'give only one of password, password_env, password_file',
   });
 
-const settingsSchema = z.strictObject({
-  database: z.string().min(1).optional(),
-  storage_dir: z.string().min(1).optional(),
-  http_listen: z
-    .string()
-    .regex(/^[^\s:]*:\d{1,5}$|^\[[0-9a-f:]+\]:\d{1,5}$/i, { error: 'expected "host:port"' })
-    .optional(),
-  log_level: z.enum(['error', 'warn', 'info', 'debug']).optional(),
-  log_format: z.enum(['auto', 'json', 'text']).optional(),
-  trunk_template: z
-    .string()
-    .refine((t) => t.includes('{number}') && DIAL_STRING_PATTERN.test(t.replace('{number}', '1')), {
-      error: 'expected a dial string containing {number}, e.g. "PJSIP/{number}@trunk"',
+const settingsSchema = z
+  .strictObject({
+    database: z.string().min(1).optional(),
+    storage_dir: z.string().min(1).optional(),
+    http_listen: z
+      .string()
+      .regex(/^[^\s:]*:\d{1,5}$|^\[[0-9a-f:]+\]:\d{1,5}$/i, { error: 'expected "host:port"' })
+      .optional(),
+    log_level: z.enum(['error', 'warn', 'info', 'debug']).optional(),
+    log_format: z.enum(['auto', 'json', 'text']).optional(),
+    trunk_template: z
+      .string()
+      .refine((t) => t.includes('{number}') && DIAL_STRING_PATTERN.test(t.replace('{number}', '1')), {
+        error: 'expected a dial string containing {number}, e.g. "PJSIP/{number}@trunk"',
+      })
+      .optional(),
+    timezone: timeZoneSchema.optional(),
+    /** Where people reach the HTTP listener (links in emails and webhooks); default http://<http_listen>. */
+    public_url: z.url({ error: 'expected a URL such as "https://lcr.example.com"' }).optional(),
+    /** Where Asterisk reaches the HTTP listener to fetch audio; default http://<http_listen>. */
+    media_url: z.url({ error: 'expected a URL such as "http://10.0.0.5:8080"' }).optional(),
+    ...secretFields('api_token'),
+  })
+  .refine(atMostOneSecret('api_token'), {
+    error: 'give only one of api_token, api_token_env, api_token_file',
+  });
+
+const PAGE_EVENT_TYPES = ['triggered', 'escalated', 'acknowledged', 'resolved', 'exhausted'] as const;
+
+const webhookSchema = z
+  .strictObject({
+    id: idSchema,
+    url: z.url({ error: 'expected the URL to POST to' }),
+    format: z.enum(['generic', 'slack', 'teams']).optional(),
+    ...secretFields('secret'),
+    teams: z.array(idSchema).min(1).optional(),
+    events: z.array(z.enum(PAGE_EVENT_TYPES)).min(1).optional(),
+    timeout: durationSchema.optional(),
+    max_attempts: z.number().int().min(1).max(50).optional(),
+  })
+  .refine(atMostOneSecret('secret'), { error: 'give only one of secret, secret_env, secret_file' });
+
+const emailSchema = z
+  .strictObject({
+    host: z.string().min(1),
+    port: z.number().int().min(1).max(65535).optional(),
+    tls: z.enum(['starttls', 'implicit', 'none']).optional(),
+    username: z.string().min(1).optional(),
+    ...secretFields('password'),
+    from: z.string().min(3),
+    timeout: durationSchema.optional(),
+    max_attempts: z.number().int().min(1).max(20).optional(),
+  })
+  .refine(atMostOneSecret('password'), { error: 'give only one of password, password_env, password_file' });
+
+const notificationsSchema = z.strictObject({
+  phone: z
+    .strictObject({
+      ring_timeout: durationSchema.optional(),
+      caller_id: z.string().min(1).optional(),
+      announce_times: z.number().int().min(1).max(10).optional(),
     })
     .optional(),
-  timezone: timeZoneSchema.optional(),
+  email: emailSchema.optional(),
+  webhooks: z.array(webhookSchema).optional(),
+  ack_link_ttl: durationSchema.optional(),
 });
 
 export const configSchema = z.strictObject({
   asterisk: asteriskSchema,
   settings: settingsSchema.optional(),
+  notifications: notificationsSchema.optional(),
   responders: z.array(responderSchema).min(1, { error: 'at least one responder is needed' }),
   schedules: z.array(scheduleSchema).optional(),
   escalation_policies: z.array(policySchema).min(1),

@@ -145,11 +145,12 @@ export async function runDemo(
     logger: createLogger({ level: 'debug', format: 'json', stream }),
     ariUrl: sim.url,
     ariPassword: 'demo',
+    httpListen: '127.0.0.1:0',
   });
   print(
     `Simulated Asterisk 22 at ${sim.url}; the daemon connects to it as application "${config.asterisk.app}".`,
   );
-  daemon.start();
+  await daemon.start();
   while (sim.connectedWebSockets === 0) await new Promise((resolve) => setTimeout(resolve, 20));
   try {
     for (const demo of demoCalls(config)) {

@@ -30,6 +30,10 @@ export const STOCK_SOUNDS: Record<string, number> = {
   'silence/1': 1000,
   welcome: 700,
   'tt-monkeys': 6000,
+  'vm-youhave': 700,
+  'vm-message': 500,
+  'vm-from-phonenumber': 1200,
+  'vm-repeat': 1500,
 };
 for (let digit = 0; digit <= 9; digit++) STOCK_SOUNDS[`digits/${digit}`] = 450;
 

@@ -126,7 +126,15 @@ function updateParams(
   return params;
 }
 
+/** Told of changes as they are written (the metrics count calls and legs from these). */
+export interface CallObserver {
+  callEnded?(call: CallRow): void;
+  callConnected?(call: CallRow): void;
+  legFinished?(result: LegResult): void;
+}
+
 export class CallStore {
+  private readonly observers: CallObserver[] = [];
   private readonly insertCallStatement;
   private readonly updateCallStatement;
   private readonly getCallStatement;
@@ -191,8 +199,19 @@ export class CallStore {
     this.insertCallStatement.run(call);
   }
 
+  observe(observer: CallObserver): void {
+    this.observers.push(observer);
+  }
+
   updateCall(id: string, update: CallUpdate): void {
     this.updateCallStatement.run(updateParams(id, CALL_UPDATABLE, update));
+    if (this.observers.length === 0 || (update.ended_at == null && update.connected_at == null)) return;
+    const call = this.getCall(id);
+    if (call === undefined) return;
+    for (const observer of this.observers) {
+      if (update.connected_at != null) observer.callConnected?.(call);
+      if (update.ended_at != null) observer.callEnded?.(call);
+    }
   }
 
   getCall(id: string): CallRow | undefined {
@@ -218,6 +237,9 @@ export class CallStore {
 
   updateLeg(id: string, update: LegUpdate): void {
     this.updateLegStatement.run(updateParams(id, LEG_UPDATABLE, update));
+    const result = update.result;
+    if (result !== undefined && result !== 'ringing' && result !== 'answered')
+      for (const observer of this.observers) observer.legFinished?.(result);
   }
 
   legsOfCall(callId: string): LegRow[] {

@@ -104,4 +104,44 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX page_events_page ON page_events(page_id, id);
   `,
+  // 2: the notification outbox (every attempt kept), ack-link tokens already used, daemon facts.
+  `
+  CREATE TABLE meta (
+    key TEXT PRIMARY KEY,
+    value TEXT NOT NULL
+  );
+
+  CREATE TABLE notifications (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    page_id INTEGER NOT NULL REFERENCES pages(id),
+    event_id INTEGER REFERENCES page_events(id),
+    channel TEXT NOT NULL CHECK (channel IN ('phone', 'email', 'webhook')),
+    responder_id TEXT,
+    webhook_id TEXT,
+    level INTEGER,
+    status TEXT NOT NULL CHECK (status IN ('pending', 'sending', 'sent', 'failed', 'cancelled')),
+    attempts INTEGER NOT NULL DEFAULT 0,
+    due_at INTEGER NOT NULL,
+    result TEXT,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL
+  );
+  CREATE INDEX notifications_due ON notifications(due_at) WHERE status = 'pending';
+  CREATE INDEX notifications_page ON notifications(page_id);
+
+  CREATE TABLE notification_attempts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    notification_id INTEGER NOT NULL REFERENCES notifications(id),
+    started_at INTEGER NOT NULL,
+    ended_at INTEGER NOT NULL,
+    ok INTEGER NOT NULL,
+    detail TEXT NOT NULL
+  );
+  CREATE INDEX notification_attempts_notification ON notification_attempts(notification_id);
+
+  CREATE TABLE used_link_tokens (
+    nonce TEXT PRIMARY KEY,
+    used_at INTEGER NOT NULL
+  );
+  `,
 ];

@@ -5,7 +5,7 @@
 import type { Db } from './database';
 
 export type PageStatus = 'triggered' | 'acknowledged' | 'resolved';
-export type EventVia = 'phone' | 'cli' | 'http' | 'email' | 'automatic';
+export type EventVia = 'phone' | 'cli' | 'http' | 'link' | 'automatic';
 
 export interface PageRow {
   id: number;
@@ -47,7 +47,17 @@ export interface PageEventRow {
 export type PageChangeRefusal = 'not-found' | 'already-acknowledged' | 'already-resolved';
 
 export type PageChange =
-  { ok: true; page: PageRow } | { ok: false; reason: PageChangeRefusal; page?: PageRow };
+  { ok: true; page: PageRow; eventId: number } | { ok: false; reason: PageChangeRefusal; page?: PageRow };
+
+/** Where an escalation found the page, and where it takes it. */
+export interface EscalationMove {
+  pageId: number;
+  from: { level: number; round: number };
+  to: { level: number; round: number };
+  /** Undefined: the policy is exhausted and nothing more is due. */
+  nextEscalationAt: number | null;
+  at: number;
+}
 
 export interface NewPage {
   teamId: string;
@@ -56,8 +66,6 @@ export interface NewPage {
   voicemailId: string | null;
   callerNumber: string | null;
   summary: string;
-  /** Everyone on call at the first level when the page is created. */
-  assignees: ReadonlyArray<{ responderId: string; level: number }>;
   nextEscalationAt: number | null;
   now: number;
 }
@@ -75,6 +83,10 @@ export class PageStore {
   private readonly changeTransaction;
   private readonly acknowledgeStatement;
   private readonly resolveStatement;
+  private readonly advanceStatement;
+  private readonly dueStatement;
+  private readonly nextDueStatement;
+  private readonly countByStatusStatement;
 
   constructor(db: Db) {
     this.insertPageStatement = db.prepare(
@@ -114,25 +126,30 @@ export class PageStore {
         by: string,
         via: EventVia,
         at: number,
-        detail: string | null,
+        detail: Record<string, unknown> | null,
       ): PageChange => {
         const page = this.get(pageId);
         if (page === undefined) return { ok: false, reason: 'not-found' };
         const statement = to === 'acknowledged' ? this.acknowledgeStatement : this.resolveStatement;
         if (statement.run(at, by, at, pageId).changes === 0)
           return { ok: false, reason: `already-${page.status}` as PageChangeRefusal, page };
-        this.insertEventStatement.run(
-          pageId,
-          at,
-          to,
-          by,
-          via,
-          detail === null ? null : JSON.stringify({ note: detail }),
-        );
-        return { ok: true, page: this.get(pageId)! };
+        const eventId = this.appendEvent(pageId, at, to, by, via, detail);
+        return { ok: true, page: this.get(pageId)!, eventId };
       },
     );
-    this.createTransaction = db.transaction((page: NewPage): number => {
+    this.advanceStatement = db.prepare(
+      `UPDATE pages SET escalation_level = ?, escalation_round = ?, next_escalation_at = ?, updated_at = ?
+       WHERE id = ? AND status = 'triggered' AND escalation_level = ? AND escalation_round = ?`,
+    );
+    this.dueStatement = db.prepare(
+      `SELECT * FROM pages WHERE status = 'triggered' AND next_escalation_at <= ?
+       ORDER BY next_escalation_at LIMIT ?`,
+    );
+    this.nextDueStatement = db
+      .prepare(`SELECT MIN(next_escalation_at) FROM pages WHERE status = 'triggered'`)
+      .pluck();
+    this.countByStatusStatement = db.prepare('SELECT status, COUNT(*) AS count FROM pages GROUP BY status');
+    this.createTransaction = db.transaction((page: NewPage): { pageId: number; eventId: number } => {
       const result = this.insertPageStatement.run({
         team_id: page.teamId,
         route_id: page.routeId,
@@ -144,26 +161,10 @@ export class PageStore {
         now: page.now,
       });
       const pageId = Number(result.lastInsertRowid);
-      this.insertEventStatement.run(
-        pageId,
-        page.now,
-        'triggered',
-        'system',
-        'automatic',
-        JSON.stringify({ summary: page.summary }),
-      );
-      for (const assignee of page.assignees) {
-        this.insertAssignmentStatement.run(pageId, assignee.responderId, assignee.level, page.now);
-      }
-      this.insertEventStatement.run(
-        pageId,
-        page.now,
-        'assigned',
-        'system',
-        'automatic',
-        JSON.stringify({ level: 0, responders: page.assignees.map((a) => a.responderId) }),
-      );
-      return pageId;
+      const eventId = this.appendEvent(pageId, page.now, 'triggered', 'system', 'automatic', {
+        summary: page.summary,
+      });
+      return { pageId, eventId };
     });
   }
 
@@ -171,17 +172,90 @@ export class PageStore {
    * triggered -> acknowledged. Returns the page as it now is, or why nothing changed. Anyone may
    * acknowledge (the event records who); an acknowledged or resolved page stays as it is.
    */
-  acknowledge(pageId: number, by: string, via: EventVia, at: number, detail?: string): PageChange {
+  acknowledge(
+    pageId: number,
+    by: string,
+    via: EventVia,
+    at: number,
+    detail?: Record<string, unknown>,
+  ): PageChange {
     return this.changeTransaction(pageId, 'acknowledged', by, via, at, detail ?? null);
   }
 
   /** triggered or acknowledged -> resolved. */
-  resolve(pageId: number, by: string, via: EventVia, at: number, detail?: string): PageChange {
+  resolve(
+    pageId: number,
+    by: string,
+    via: EventVia,
+    at: number,
+    detail?: Record<string, unknown>,
+  ): PageChange {
     return this.changeTransaction(pageId, 'resolved', by, via, at, detail ?? null);
   }
 
-  create(page: NewPage): number {
+  /** A new triggered page and its "triggered" event; assignments are added with assign(). */
+  create(page: NewPage): { pageId: number; eventId: number } {
     return this.createTransaction(page);
+  }
+
+  /** Adds responders to the page (those already assigned keep their first level). */
+  assign(pageId: number, responderIds: readonly string[], level: number, at: number): void {
+    for (const responderId of responderIds)
+      this.insertAssignmentStatement.run(pageId, responderId, level, at);
+  }
+
+  appendEvent(
+    pageId: number,
+    at: number,
+    type: string,
+    actor: string,
+    via: EventVia,
+    detail: Record<string, unknown> | null,
+  ): number {
+    const result = this.insertEventStatement.run(
+      pageId,
+      at,
+      type,
+      actor,
+      via,
+      detail === null ? null : JSON.stringify(detail),
+    );
+    return Number(result.lastInsertRowid);
+  }
+
+  /**
+   * Moves a triggered page to its next escalation level, only if it is still where the caller
+   * saw it: a second tick, or a tick racing an acknowledgement, changes nothing (returns false).
+   */
+  advance(move: EscalationMove): boolean {
+    return (
+      this.advanceStatement.run(
+        move.to.level,
+        move.to.round,
+        move.nextEscalationAt,
+        move.at,
+        move.pageId,
+        move.from.level,
+        move.from.round,
+      ).changes === 1
+    );
+  }
+
+  /** Triggered pages whose escalation is due at `now`, most overdue first. */
+  due(now: number, limit: number): PageRow[] {
+    return this.dueStatement.all(now, limit) as PageRow[];
+  }
+
+  /** When the next escalation of any page is due, or undefined when none is. */
+  nextDue(): number | undefined {
+    return (this.nextDueStatement.get() as number | null) ?? undefined;
+  }
+
+  countByStatus(): Record<PageStatus, number> {
+    const counts: Record<PageStatus, number> = { triggered: 0, acknowledged: 0, resolved: 0 };
+    for (const row of this.countByStatusStatement.all() as Array<{ status: PageStatus; count: number }>)
+      counts[row.status] = row.count;
+    return counts;
   }
 
   get(id: number): PageRow | undefined {

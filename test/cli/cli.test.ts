@@ -140,17 +140,18 @@ describe('lcr calls and pages read the database', () => {
       started_at: Date.parse('2026-11-22T06:00:10Z'),
       ended_at: Date.parse('2026-11-22T06:00:10Z'),
     });
-    new PageStore(handle).create({
+    const pages = new PageStore(handle);
+    const { pageId } = pages.create({
       teamId: 'db-team',
       routeId: 'vendors',
       callId: 'call-1',
       voicemailId: null,
       callerNumber: '+15551230001',
       summary: 'Voicemail for Database',
-      assignees: [{ responderId: 'bob', level: 0 }],
       nextEscalationAt: null,
       now: Date.parse('2026-11-22T06:00:42Z'),
     });
+    pages.assign(pageId, ['bob'], 0, Date.parse('2026-11-22T06:00:42Z'));
     handle.close();
   });
 

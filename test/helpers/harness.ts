@@ -22,6 +22,7 @@ asterisk:
   request_timeout: 2s
 settings:
   storage_dir: ./data
+  http_listen: 127.0.0.1:0
 responders:
   - { id: alice, name: Alice, phones: ['PJSIP/alice'] }
   - { id: bob, name: Bob, phones: ['PJSIP/bob', '+15551230002'] }
@@ -111,7 +112,7 @@ export async function startHarness(options: { yaml?: string; timeScale?: number 
   const { config } = loadConfigText(yaml, 'routes.yaml', file);
   const logs: string[] = [];
   const daemon = new Daemon({ config, logger: captureLogger(logs), retry: { minMs: 50, maxMs: 200 } });
-  daemon.start();
+  await daemon.start();
   await until(() => sim.connectedWebSockets > 0, 10_000, 'the daemon to connect');
   const harness: Harness = {
     sim,

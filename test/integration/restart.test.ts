@@ -26,7 +26,7 @@ test('calls left open by a crash are closed honestly when the daemon starts agai
   before.close();
 
   const daemon = new Daemon({ config, logger: silentLogger });
-  daemon.start();
+  await daemon.start();
   try {
     expect(daemon.calls.getCall('cut-short')).toMatchObject({
       outcome: 'error',

@@ -82,20 +82,18 @@ test('calls, legs, voicemails and pages round-trip; partial updates leave other 
   ]);
 
   const pages = new PageStore(db);
-  const id = pages.create({
+  const { pageId: id } = pages.create({
     teamId: 'db-team',
     routeId: 'hotline',
     callId: 'c1',
     voicemailId: null,
     callerNumber: '+15551230001',
     summary: 'Voicemail from +15551230001',
-    assignees: [
-      { responderId: 'alice', level: 0 },
-      { responderId: 'bob', level: 0 },
-    ],
     nextEscalationAt: 61000,
     now: 1000,
   });
+  pages.assign(id, ['alice', 'bob'], 0, 1000);
+  pages.appendEvent(id, 1000, 'assigned', 'system', 'automatic', { level: 0 });
   expect(pages.get(id)).toMatchObject({
     status: 'triggered',
     escalation_level: 0,

@@ -6,7 +6,6 @@
  */
 import type { MenuOption, Route, Team } from '../../config/model';
 import { resolveOnCall } from '../../oncall/escalation';
-import { triggerPage } from '../../paging/trigger';
 import type { CallFacts, FlowContext } from '../context';
 import type { CallSession } from '../session';
 import { hangup } from '../verbs/hangup';
@@ -123,7 +122,11 @@ async function connect(
   ctx.calls.updateLeg(winner.legId, { ended_at: ctx.now() });
   await Promise.all([hangup(caller), hangup(responder)]);
   if (page !== undefined && route.direct.resolveOnHangup) {
-    ctx.pages.resolve(page, winner.responderId, 'automatic', ctx.now(), 'call ended');
+    ctx.paging.resolve(
+      page,
+      { id: winner.responderId, via: 'automatic', responderId: winner.responderId },
+      'call ended',
+    );
   }
 }
 
@@ -135,7 +138,7 @@ function pageConnectedCall(
   responderId: string,
 ): number {
   const at = ctx.now();
-  const { pageId } = triggerPage(ctx.config, ctx.pages, ctx.logger, {
+  const { pageId } = ctx.paging.trigger({
     teamId: team.id,
     routeId: route.id,
     callId: facts.callId,
@@ -144,7 +147,7 @@ function pageConnectedCall(
     summary: `Call from ${facts.callerNumber || 'an unknown number'} via ${route.name} taken by ${ctx.config.responders.get(responderId)?.name ?? responderId}`,
     at,
   });
-  ctx.pages.acknowledge(pageId, responderId, 'phone', at, 'took the call');
+  ctx.paging.acknowledge(pageId, { id: responderId, via: 'phone', responderId }, 'took the call');
   return pageId;
 }
 

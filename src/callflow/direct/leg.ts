@@ -6,11 +6,12 @@
  */
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
-import { AriRequestError, type AriEvent } from '../../ari/types';
+import type { AriEvent } from '../../ari/types';
 import type { LegResult } from '../../store/calls';
 import type { FlowContext } from '../context';
 import { RESPONDER_LEG_MARK } from '../router';
 import { ChannelGone, CallSession } from '../session';
+import { dial } from '../verbs/dial';
 import { hangup } from '../verbs/hangup';
 import { play } from '../verbs/play';
 import type { RenderedPrompt } from '../prompts';
@@ -112,61 +113,43 @@ export async function runLeg(
 
   const session = new CallSession(channelId, setup.caller.ari, logger);
   ctx.legs.track(session);
-  let dialstatus: string | undefined;
   let pickedUp = false;
   const unsubscribe = session.subscribe((event: AriEvent) => {
     if (event.type === 'StasisStart') pickedUp = true;
-    if (event.type === 'Dial' && event.dialstatus) {
-      dialstatus = event.dialstatus;
-      ctx.calls.updateLeg(legId, { dial_status: event.dialstatus });
-    }
   });
-  const answered = session.waitFor(
-    (e) => e.type === 'StasisStart',
-    (setup.ringTimeoutSeconds + 15) * 1000,
-    true,
-  );
-  const destroyed = session.waitFor(
-    (e) => e.type === 'ChannelDestroyed',
-    (setup.ringTimeoutSeconds + 600) * 1000,
-    true,
-  );
   // Someone else won, or the caller left, while this phone rings: stop it ringing.
   // (A phone already picked up is told why instead, by the confirmation step.)
   const onDecided = (): void => {
     if (!pickedUp) void hangup(session);
   };
   contest.once('decided', onDecided);
+  const dialing = dial(
+    session,
+    {
+      endpoint: target.dialString,
+      app: ctx.config.asterisk.app,
+      appArgs: `${RESPONDER_LEG_MARK},${setup.caller.channelId},${legId}`,
+      callerId: setup.callerId,
+      timeout: setup.ringTimeoutSeconds,
+      originator: setup.caller.channelId,
+    },
+    (dialstatus) => ctx.calls.updateLeg(legId, { dial_status: dialstatus }),
+  );
   try {
-    try {
-      await setup.caller.ari.originate({
-        endpoint: target.dialString,
-        app: ctx.config.asterisk.app,
-        appArgs: `${RESPONDER_LEG_MARK},${setup.caller.channelId},${legId}`,
-        callerId: setup.callerId,
-        timeout: setup.ringTimeoutSeconds,
-        channelId,
-        originator: setup.caller.channelId,
-      });
-    } catch (error) {
-      session.close();
+    const dialed = await dialing.result;
+    if (dialed.kind === 'refused') {
       ctx.legs.untrack(channelId);
-      const status = error instanceof AriRequestError ? error.status : undefined;
-      return finish({
-        result: 'failed',
-        reason: `Asterisk refused the call${status ? ` (${status})` : ''}: ${(error as Error).message}`,
-      });
+      return finish({ result: 'failed', reason: dialed.reason });
     }
-    const first = await Promise.race([answered, destroyed]);
-    if (first === undefined || first.type === 'ChannelDestroyed') {
-      const cause = first?.cause ?? (await destroyed)?.cause;
+    if (dialed.kind === 'unanswered') {
+      const cause = dialed.cause === undefined ? {} : { cause: dialed.cause };
       if (contest.decided)
         return finish({
           result: 'cancelled',
           reason: contest.callerGone ? 'caller left' : 'answered elsewhere',
-          ...(cause === undefined ? {} : { cause }),
+          ...cause,
         });
-      return finish({ ...classifyUnanswered(cause, dialstatus), ...(cause === undefined ? {} : { cause }) });
+      return finish({ ...classifyUnanswered(dialed.cause, dialed.dialstatus), ...cause });
     }
     contest.off('decided', onDecided);
     ctx.calls.updateLeg(legId, { result: 'answered', answered_at: ctx.now() });
@@ -174,7 +157,7 @@ export async function runLeg(
   } finally {
     contest.off('decided', onDecided);
     unsubscribe();
-    void destroyed.then(() => ctx.legs.untrack(channelId));
+    void dialing.destroyed.then(() => ctx.legs.untrack(channelId));
   }
 }
 

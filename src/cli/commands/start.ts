@@ -18,12 +18,19 @@ export async function startCommand(io: CliIo, file: string): Promise<void> {
       throw new CliFailure((error as Error).message);
     throw error;
   }
-  daemon.start();
+  try {
+    await daemon.start();
+  } catch (error) {
+    await daemon.stop();
+    if (error instanceof StartupError) throw new CliFailure(error.message);
+    throw error;
+  }
   logger.info('lcr started', {
     config: config.source,
     database: config.settings.database,
     ari: config.asterisk.url,
     app: config.asterisk.app,
+    http: daemon.httpUrl,
   });
   const signal = await new Promise<string>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));

@@ -1,0 +1,175 @@
+/**
+ * The phone notification of a page: ring the responder's phones in order (the next one when a
+ * phone does not answer), then tell them about the page, play the voicemail, and take
+ * 1 (acknowledge), 2 (hear it again) or 3 (escalate now).
+ */
+import { randomBytes } from 'node:crypto';
+import type { AriPort } from '../ari/types';
+import type { Config, Responder } from '../config/model';
+import type { Logger } from '../log/logger';
+import type { PagingService } from '../paging/service';
+import type { PageRow, PageStore } from '../store/pages';
+import type { LegTracker } from './context';
+import { joinPrompts, type PromptRenderer, type RenderedPrompt } from './prompts';
+import { ChannelGone, CallSession } from './session';
+import { dial, type DialResult } from './verbs/dial';
+import { gatherDigit } from './verbs/gather';
+import { hangup } from './verbs/hangup';
+import { play } from './verbs/play';
+
+/** First Stasis argument of page notification calls. */
+export const PAGE_CALL_MARK = 'lcr-page';
+
+const KEY_WAIT_MS = 8000;
+/** "2" replays the message; a responder may ask a few times, not forever. */
+const MOST_REPLAYS = 5;
+
+export interface PageCallDependencies {
+  ari: AriPort;
+  legs: LegTracker;
+  prompts: PromptRenderer;
+  paging: PagingService;
+  pages: PageStore;
+  config: Config;
+  logger: Logger;
+  /** The URL Asterisk fetches the page's voicemail from, or undefined when there is no audio. */
+  voicemailMedia: (page: PageRow) => string | undefined;
+}
+
+export interface PageCallRequest {
+  notificationId: number;
+  page: PageRow;
+  responder: Responder;
+  /** Aborted when the page is acknowledged or resolved elsewhere: a ringing phone stops ringing. */
+  signal: AbortSignal;
+}
+
+export interface PageCallResult {
+  /** The responder picked up. */
+  reached: boolean;
+  detail: string;
+}
+
+function describeUnanswered(result: Exclude<DialResult, { kind: 'answered' }>): string {
+  if (result.kind === 'refused') return result.reason;
+  if (result.cause === 17 || result.dialstatus === 'BUSY') return 'busy';
+  if (result.cause === 21) return 'rejected';
+  if (result.cause === 19 || result.dialstatus === 'NOANSWER') return 'no answer';
+  return `not answered (cause ${result.cause ?? 'unknown'})`;
+}
+
+export async function callAboutPage(
+  deps: PageCallDependencies,
+  request: PageCallRequest,
+): Promise<PageCallResult> {
+  const { responder, page } = request;
+  const tried: string[] = [];
+  for (const [index, phone] of responder.phones.entries()) {
+    if (request.signal.aborted) {
+      tried.push('stopped: the page was handled');
+      break;
+    }
+    const channelId = `lcr-page-${page.id}-${request.notificationId}-${index}-${randomBytes(3).toString('hex')}`;
+    const logger = deps.logger.child({ pageId: page.id, responder: responder.id, channelId });
+    const session = new CallSession(channelId, deps.ari, logger);
+    deps.legs.track(session);
+    const stopRinging = (): void => void hangup(session);
+    request.signal.addEventListener('abort', stopRinging, { once: true });
+    const dialing = dial(session, {
+      endpoint: phone.dialString,
+      app: deps.config.asterisk.app,
+      appArgs: `${PAGE_CALL_MARK},${page.id},${request.notificationId}`,
+      callerId: deps.config.notifications.phone.callerId,
+      timeout: deps.config.notifications.phone.ringTimeoutSeconds,
+    });
+    void dialing.destroyed.then(() => deps.legs.untrack(channelId));
+    const dialed = await dialing.result;
+    request.signal.removeEventListener('abort', stopRinging);
+    if (dialed.kind !== 'answered') {
+      if (dialed.kind === 'refused') deps.legs.untrack(channelId);
+      tried.push(
+        `${phone.configured}: ${request.signal.aborted ? 'stopped: the page was handled' : describeUnanswered(dialed)}`,
+      );
+      logger.info('page call not answered', { phone: phone.configured, result: tried.at(-1) });
+      continue;
+    }
+    logger.info('page call answered', { phone: phone.configured });
+    const outcome = await converse(deps, session, page.id, responder);
+    return { reached: true, detail: `${phone.configured}: ${outcome}` };
+  }
+  return { reached: false, detail: tried.join('; ') || 'no phone to call' };
+}
+
+async function converse(
+  deps: PageCallDependencies,
+  session: CallSession,
+  pageId: number,
+  responder: Responder,
+): Promise<string> {
+  const actor = { id: responder.id, via: 'phone' as const, responderId: responder.id };
+  const farewell = async (prompt: RenderedPrompt, outcome: string): Promise<string> => {
+    await play(session, prompt).catch(() => undefined);
+    await hangup(session);
+    return outcome;
+  };
+  try {
+    let unanswered = 0;
+    for (
+      let turn = 0;
+      unanswered < deps.config.notifications.phone.announceTimes && turn < MOST_REPLAYS;
+      turn++
+    ) {
+      const page = deps.pages.get(pageId)!;
+      if (page.status !== 'triggered')
+        return await farewell(
+          deps.prompts.render('pageAlreadyHandled', undefined, { status: page.status }),
+          `answered; the page was already ${page.status}`,
+        );
+      const digit = await gatherDigit(session, announcement(deps, page), KEY_WAIT_MS);
+      await session.pendingStop;
+      if (digit === '1') {
+        const change = deps.paging.acknowledge(pageId, actor);
+        if (change.ok)
+          return await farewell(deps.prompts.render('pageAcknowledged', undefined), 'acknowledged');
+        continue;
+      }
+      if (digit === '3') {
+        const escalated = deps.paging.escalateNow(pageId, actor);
+        if (escalated.ok)
+          return await farewell(deps.prompts.render('pageEscalated', undefined), 'escalated now');
+        continue;
+      }
+      if (digit !== '2') unanswered++;
+    }
+    await hangup(session);
+    return 'answered; no acknowledgement';
+  } catch (error) {
+    if (error instanceof ChannelGone) return 'answered; hung up without acknowledging';
+    throw error;
+  }
+}
+
+/** "New page for <team> from <route>. Caller <number>." + the message + the keys. */
+function announcement(deps: PageCallDependencies, page: PageRow): RenderedPrompt {
+  const team = deps.config.teams.get(page.team_id);
+  const route = deps.config.routes.find((r) => r.id === page.route_id);
+  const caller = page.caller_number ?? 'unknown';
+  const parts = [
+    deps.prompts.render('pageAnnounce', undefined, {
+      team: team?.name ?? page.team_id,
+      route: route?.name ?? 'the hotline',
+      caller,
+      callerDigits: caller.replace(/\D/g, ''),
+    }),
+  ];
+  if (page.voicemail_id !== null) {
+    const media = deps.voicemailMedia(page);
+    parts.push(
+      media === undefined
+        ? deps.prompts.render('pageMessageMissing', undefined)
+        : { media: [`sound:${media}`], text: '[the voicemail]' },
+    );
+  }
+  parts.push(deps.prompts.render('pageMenu', undefined));
+  return joinPrompts(parts);
+}

@@ -1,0 +1,63 @@
+/**
+ * Ring a phone: originate it into the Stasis application on the session's channel id and wait
+ * until it is picked up (StasisStart) or ends without being answered. The caller of this verb
+ * tracks the session beforehand, so that no event of the new channel is missed, and may hang it
+ * up at any time to stop the ringing.
+ */
+import { AriRequestError, type OriginateRequest } from '../../ari/types';
+import type { CallSession } from '../session';
+
+export type DialResult =
+  | { kind: 'answered' }
+  /** Rang and ended unanswered: the hangup cause and Dial status say why. */
+  | { kind: 'unanswered'; cause?: number; dialstatus?: string }
+  /** Asterisk refused to place the call (unknown endpoint, not registered, ...). */
+  | { kind: 'refused'; reason: string };
+
+export interface Dialing {
+  /** Resolves when the phone is picked up or the attempt is over. */
+  result: Promise<DialResult>;
+  /** Resolves when the channel is destroyed (after the whole conversation, if answered). */
+  destroyed: Promise<unknown>;
+}
+
+export function dial(
+  session: CallSession,
+  request: Omit<OriginateRequest, 'channelId'>,
+  onDialStatus?: (dialstatus: string) => void,
+): Dialing {
+  let dialstatus: string | undefined;
+  const unsubscribe = session.subscribe((event) => {
+    if (event.type === 'Dial' && event.dialstatus) {
+      dialstatus = event.dialstatus;
+      onDialStatus?.(event.dialstatus);
+    }
+  });
+  const answered = session.waitFor((e) => e.type === 'StasisStart', (request.timeout + 15) * 1000, true);
+  const destroyed = session.waitFor(
+    (e) => e.type === 'ChannelDestroyed',
+    (request.timeout + 3600) * 1000,
+    true,
+  );
+  const result = (async (): Promise<DialResult> => {
+    try {
+      await session.ari.originate({ ...request, channelId: session.channelId });
+    } catch (error) {
+      session.close();
+      const status = error instanceof AriRequestError ? error.status : undefined;
+      return {
+        kind: 'refused',
+        reason: `Asterisk refused the call${status ? ` (${status})` : ''}: ${(error as Error).message}`,
+      };
+    }
+    const first = await Promise.race([answered, destroyed]);
+    if (first !== undefined && first.type === 'StasisStart') return { kind: 'answered' };
+    const cause = first?.cause ?? (await destroyed)?.cause;
+    return {
+      kind: 'unanswered',
+      ...(cause === undefined ? {} : { cause }),
+      ...(dialstatus === undefined ? {} : { dialstatus }),
+    };
+  })().finally(unsubscribe);
+  return { result, destroyed };
+}

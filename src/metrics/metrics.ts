@@ -1,0 +1,92 @@
+/**
+ * Prometheus metrics (prom-client), one registry per daemon. Call and leg counters are fed as rows
+ * are written; gauges that describe the present (active calls, pages by state, ARI reconnects)
+ * are read when scraped.
+ */
+import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { CallStore } from '../store/calls';
+import type { NotificationStore } from '../store/notifications';
+import type { PageStore } from '../store/pages';
+
+export interface MetricSources {
+  calls: CallStore;
+  pages: PageStore;
+  notifications: NotificationStore;
+  activeCalls: () => number;
+  ariReconnects: () => number;
+  ariConnected: () => boolean;
+}
+
+export function createMetrics(sources: MetricSources): Registry {
+  const registry = new Registry();
+  const callsTotal = new Counter({
+    name: 'lcr_calls_total',
+    help: 'Calls that ended, by route and outcome',
+    labelNames: ['route', 'outcome'] as const,
+    registers: [registry],
+  });
+  const legsTotal = new Counter({
+    name: 'lcr_legs_total',
+    help: 'Responder legs that ended, by result',
+    labelNames: ['result'] as const,
+    registers: [registry],
+  });
+  const timeToConnect = new Histogram({
+    name: 'lcr_time_to_responder_connected_seconds',
+    help: 'From the call entering the daemon to the caller being connected to a responder',
+    buckets: [5, 10, 15, 20, 30, 45, 60, 90, 120, 180, 300],
+    registers: [registry],
+  });
+  new Gauge({
+    name: 'lcr_active_calls',
+    help: 'Calls in progress',
+    registers: [registry],
+    collect() {
+      this.set(sources.activeCalls());
+    },
+  });
+  new Gauge({
+    name: 'lcr_pages',
+    help: 'Pages by state',
+    labelNames: ['state'] as const,
+    registers: [registry],
+    collect() {
+      for (const [state, count] of Object.entries(sources.pages.countByStatus())) this.set({ state }, count);
+    },
+  });
+  new Gauge({
+    name: 'lcr_notification_failures',
+    help: 'Failed notification attempts stored in the database, by channel',
+    labelNames: ['channel'] as const,
+    registers: [registry],
+    collect() {
+      for (const [channel, count] of Object.entries(sources.notifications.failedAttemptsByChannel()))
+        this.set({ channel }, count);
+    },
+  });
+  new Gauge({
+    name: 'lcr_ari_reconnects',
+    help: 'Times the ARI WebSocket was re-established since the daemon started',
+    registers: [registry],
+    collect() {
+      this.set(sources.ariReconnects());
+    },
+  });
+  new Gauge({
+    name: 'lcr_ari_connected',
+    help: '1 when the ARI WebSocket is connected',
+    registers: [registry],
+    collect() {
+      this.set(sources.ariConnected() ? 1 : 0);
+    },
+  });
+  sources.calls.observe({
+    callEnded: (call) =>
+      callsTotal.inc({ route: call.route_id ?? 'none', outcome: call.outcome ?? 'unknown' }),
+    callConnected: (call) => {
+      if (call.connected_at !== null) timeToConnect.observe((call.connected_at - call.started_at) / 1000);
+    },
+    legFinished: (result) => legsTotal.inc({ result }),
+  });
+  return registry;
+}

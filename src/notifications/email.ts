@@ -1,0 +1,91 @@
+/**
+ * Email notifications over SMTP with nodemailer: subject and body with the page's facts, an
+ * acknowledge link, and the voicemail attached. A refused or unreachable server is retried by
+ * the dispatcher; a permanent refusal (5xx, such as an unknown mailbox) is not.
+ */
+import { createTransport } from 'nodemailer';
+import type { Config, EmailSettings } from '../config/model';
+import type { LinkFactory } from '../paging/links';
+import { escapeHtml } from '../util/html';
+import { pageFacts, plainText } from './message';
+import type { Delivery, Notifier, SendResult } from './types';
+
+export interface EmailDependencies {
+  config: () => Config;
+  settings: EmailSettings;
+  password: string | undefined;
+  links: () => LinkFactory;
+  /** The voicemail's file on the daemon's disk, when it has one. */
+  voicemailFile: (voicemailId: string) => string | undefined;
+}
+
+export class EmailNotifier implements Notifier {
+  private readonly transport;
+
+  constructor(private readonly deps: EmailDependencies) {
+    const s = deps.settings;
+    this.transport = createTransport({
+      host: s.host,
+      port: s.port,
+      secure: s.tls === 'implicit',
+      requireTLS: s.tls === 'starttls',
+      ignoreTLS: s.tls === 'none',
+      ...(s.username === undefined ? {} : { auth: { user: s.username, pass: deps.password ?? '' } }),
+      connectionTimeout: s.timeoutSeconds * 1000,
+      greetingTimeout: s.timeoutSeconds * 1000,
+      socketTimeout: s.timeoutSeconds * 1000,
+    });
+  }
+
+  async send(delivery: Delivery): Promise<SendResult> {
+    const config = this.deps.config();
+    const responder = config.responders.get(delivery.notification.responder_id ?? '');
+    if (responder?.email === undefined)
+      return { ok: false, retry: false, detail: 'the responder has no email address (any more)' };
+    const { page } = delivery;
+    const ackUrl = this.deps.links().ack(page.id, responder.id, Date.now());
+    const facts = pageFacts(config, page, delivery.event, responder.timezone, ackUrl);
+    const file = page.voicemail_id === null ? undefined : this.deps.voicemailFile(page.voicemail_id);
+    const html = `<p>${escapeHtml(facts.summary)}</p><table>${[
+      ['Team', facts.team],
+      ['Route', facts.route],
+      ['Caller', facts.caller],
+      ['Time', facts.createdAt],
+      ['Status', `${facts.status} (level ${facts.level})`],
+    ]
+      .map(([k, v]) => `<tr><th align="left">${k}</th><td>${escapeHtml(v!)}</td></tr>`)
+      .join('')}</table>${
+      facts.ackUrl === undefined
+        ? ''
+        : `<p><a href="${escapeHtml(facts.ackUrl)}">Acknowledge page #${page.id}</a></p>`
+    }`;
+    try {
+      const info = await this.transport.sendMail({
+        from: this.deps.settings.from,
+        to: responder.email,
+        subject: `[lcr] Page #${page.id} for ${facts.team}: ${facts.summary}`,
+        text: plainText(facts),
+        html,
+        ...(file === undefined
+          ? {}
+          : {
+              attachments: [
+                { filename: `voicemail-page-${page.id}.wav`, path: file, contentType: 'audio/wav' },
+              ],
+            }),
+      });
+      return { ok: true, detail: `sent to ${responder.email}: ${info.response}` };
+    } catch (error) {
+      const code = (error as { responseCode?: number }).responseCode;
+      return {
+        ok: false,
+        retry: code === undefined || code < 500,
+        detail: `to ${responder.email}: ${(error as Error).message}`,
+      };
+    }
+  }
+
+  close(): void {
+    this.transport.close();
+  }
+}
