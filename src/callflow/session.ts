@@ -74,7 +74,7 @@ export class CallSession {
         // Nothing more will come; a waiter that outlived the hangup gets a short grace for late events.
         if (waiter.outlivesHangup) {
           if (waiter.timer) clearTimeout(waiter.timer);
-          waiter.timer = setTimeout(() => this.settle(waiter, undefined), 2000);
+          waiter.timer = setTimeout(() => this.settle(waiter, undefined), 2000).unref();
         } else this.fail(waiter);
       }
     }

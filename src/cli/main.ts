@@ -7,6 +7,7 @@ import { configPath } from './commands/shared';
 import { validateCommand } from './commands/validate';
 import { schemaCommand } from './commands/schema';
 import { oncallCommand } from './commands/oncall';
+import { changePageCommand, type PageActionOptions } from './commands/pageActions';
 import { listCallsCommand, listPagesCommand, showCallCommand, showPageCommand } from './commands/records';
 import { startCommand } from './commands/start';
 import { demoCommand } from './commands/demo';
@@ -106,6 +107,23 @@ function buildProgram(io: CliIo, pending: Array<Promise<unknown>>): Command {
     .action((id: string, options: { config?: string; db?: string; json?: boolean }) =>
       showPageCommand(io, configPath(options.config), id, options),
     );
+
+  for (const [name, action, verb] of [
+    ['ack', 'acknowledge', 'acknowledge'],
+    ['resolve', 'resolve', 'resolve'],
+  ] as const) {
+    pages
+      .command(name)
+      .argument('<id>', 'page id')
+      .description(`${verb} a page (recorded in its timeline; works while the daemon runs)`)
+      .addOption(configOption())
+      .addOption(dbOption())
+      .option('--as <responder>', 'the responder acting (default: your user name)')
+      .option('--note <text>', 'a note for the timeline')
+      .action((id: string, options: PageActionOptions) =>
+        changePageCommand(io, configPath(options.config), action, id, options),
+      );
+  }
 
   program
     .command('demo')

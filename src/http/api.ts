@@ -140,7 +140,7 @@ export function voicemailFile(
 ): string | undefined {
   if (!/^[A-Za-z0-9-]{1,64}$/.test(id)) return undefined;
   const row = deps.calls.getVoicemail(id);
-  if (row?.file_path == null) return undefined;
+  if (row?.file_path === undefined || row.file_path === null) return undefined;
   const root = path.resolve(deps.voicemailDir());
   const file = path.resolve(root, row.file_path);
   if (!file.startsWith(root + path.sep) || !fs.existsSync(file)) return undefined;

@@ -126,6 +126,8 @@ function updateParams(
   return params;
 }
 
+const isAbsent = (value: unknown): boolean => value === undefined || value === null;
+
 /** Told of changes as they are written (the metrics count calls and legs from these). */
 export interface CallObserver {
   callEnded?(call: CallRow): void;
@@ -205,12 +207,12 @@ export class CallStore {
 
   updateCall(id: string, update: CallUpdate): void {
     this.updateCallStatement.run(updateParams(id, CALL_UPDATABLE, update));
-    if (this.observers.length === 0 || (update.ended_at == null && update.connected_at == null)) return;
+    if (this.observers.length === 0 || (isAbsent(update.ended_at) && isAbsent(update.connected_at))) return;
     const call = this.getCall(id);
     if (call === undefined) return;
     for (const observer of this.observers) {
-      if (update.connected_at != null) observer.callConnected?.(call);
-      if (update.ended_at != null) observer.callEnded?.(call);
+      if (!isAbsent(update.connected_at)) observer.callConnected?.(call);
+      if (!isAbsent(update.ended_at)) observer.callEnded?.(call);
     }
   }
 

@@ -2,6 +2,7 @@
 import { openDatabase, type Db } from '../../store/database';
 import { CallStore } from '../../store/calls';
 import { PageStore, type PageStatus } from '../../store/pages';
+import { NotificationStore } from '../../store/notifications';
 import { CliFailure, EXIT_USAGE, type CliIo } from '../io';
 import { formatInstant, formatSeconds, renderTable } from '../table';
 import { loadOrFail } from './shared';
@@ -140,10 +141,12 @@ export function showPageCommand(io: CliIo, configFile: string, id: string, optio
     const store = new PageStore(db);
     const page = store.get(pageId);
     if (page === undefined) throw new CliFailure(`no page with id ${pageId}`);
-    return { page, assignments: store.assignments(pageId), events: store.events(pageId) };
+    const outbox = new NotificationStore(db);
+    const notifications = outbox.ofPage(pageId).map((n) => ({ ...n, attempts_made: outbox.attempts(n.id) }));
+    return { page, assignments: store.assignments(pageId), events: store.events(pageId), notifications };
   });
   if (options.json) return io.out(JSON.stringify(story, null, 2));
-  const { page, assignments, events } = story;
+  const { page, assignments, events, notifications } = story;
   const lines = [
     `Page ${page.id}: ${page.summary}`,
     `  status     ${page.status}`,
@@ -157,5 +160,15 @@ export function showPageCommand(io: CliIo, configFile: string, id: string, optio
         `  ${formatInstant(e.at)}  ${e.type.padEnd(13)} by ${e.actor} via ${e.via}${e.detail ? `  ${e.detail}` : ''}`,
     ),
   ];
+  if (notifications.length > 0) {
+    lines.push('', 'Notifications:');
+    for (const n of notifications) {
+      lines.push(
+        `  #${n.id} ${n.channel} to ${n.responder_id ?? n.webhook_id}: ${n.status}${n.attempts > 0 ? `, ${n.attempts} attempt(s)` : ''}${n.status === 'pending' ? `, due ${formatInstant(n.due_at)}` : ''}`,
+      );
+      for (const a of n.attempts_made)
+        lines.push(`      ${formatInstant(a.started_at)}  ${a.ok ? 'ok  ' : 'FAIL'}  ${a.detail}`);
+    }
+  }
   io.out(lines.join('\n'));
 }
