@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import * as os from 'node:os';
 import { Writable } from 'node:stream';
-import { Daemon } from '../../src/daemon';
+import { Daemon, type DaemonOptions } from '../../src/daemon';
 import { loadConfigText } from '../../src/config/load';
 import { createLogger, type Logger } from '../../src/log/logger';
 import { AsteriskSimulator } from '../../src/simulator';
@@ -68,6 +68,7 @@ routes:
 
 export interface Harness {
   sim: AsteriskSimulator;
+  /** Replaceable: a test may restart the daemon on the same database. */
   daemon: Daemon;
   dir: string;
   logs: string[];
@@ -103,7 +104,9 @@ export async function until<T>(
   }
 }
 
-export async function startHarness(options: { yaml?: string; timeScale?: number } = {}): Promise<Harness> {
+export async function startHarness(
+  options: { yaml?: string; timeScale?: number; daemon?: Partial<DaemonOptions> } = {},
+): Promise<Harness> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lcr-it-'));
   const sim = await AsteriskSimulator.start({ timeScale: options.timeScale ?? 0.1 });
   const yaml = (options.yaml ?? TEST_CONFIG).replace('http://127.0.0.1:1', sim.url);
@@ -111,7 +114,14 @@ export async function startHarness(options: { yaml?: string; timeScale?: number 
   fs.writeFileSync(file, yaml);
   const { config } = loadConfigText(yaml, 'routes.yaml', file);
   const logs: string[] = [];
-  const daemon = new Daemon({ config, logger: captureLogger(logs), retry: { minMs: 50, maxMs: 200 } });
+  const daemon = new Daemon({
+    config,
+    logger: captureLogger(logs),
+    retry: { minMs: 50, maxMs: 200 },
+    notificationRetry: { baseMs: 200, maxMs: 1000 },
+    pagingPollMs: 200,
+    ...options.daemon,
+  });
   await daemon.start();
   await until(() => sim.connectedWebSockets > 0, 10_000, 'the daemon to connect');
   const harness: Harness = {
@@ -122,7 +132,7 @@ export async function startHarness(options: { yaml?: string; timeScale?: number 
     async finishedCall(channelId, timeoutMs = 15_000) {
       return until(
         () => {
-          const row = daemon.db.prepare('SELECT * FROM calls WHERE channel_id = ?').get(channelId) as
+          const row = harness.daemon.db.prepare('SELECT * FROM calls WHERE channel_id = ?').get(channelId) as
             CallRow | undefined;
           return row !== undefined && row.ended_at !== null ? row : undefined;
         },
@@ -130,11 +140,11 @@ export async function startHarness(options: { yaml?: string; timeScale?: number 
         `call on ${channelId} to finish`,
       );
     },
-    legs: (callId) => daemon.calls.legsOfCall(callId),
-    voicemails: (callId) => daemon.calls.voicemailsOfCall(callId),
-    pages: () => daemon.pages.list(100),
+    legs: (callId) => harness.daemon.calls.legsOfCall(callId),
+    voicemails: (callId) => harness.daemon.calls.voicemailsOfCall(callId),
+    pages: () => harness.daemon.pages.list(100),
     async stop() {
-      await daemon.stop();
+      await harness.daemon.stop();
       await sim.stop();
       fs.rmSync(dir, { recursive: true, force: true });
     },
