@@ -186,6 +186,43 @@ describe('lcr calls and pages read the database', () => {
     expect((await lcr('pages', '--db', db, '--status', 'open')).code).toBe(2);
   });
 
+  test('pages ack and resolve change the page through the timeline; refusals are clear', async () => {
+    const acked = await lcr(
+      'pages',
+      'ack',
+      '1',
+      '--config',
+      EXAMPLE_PATH,
+      '--db',
+      db,
+      '--as',
+      'frank',
+      '--note',
+      'on it',
+    );
+    expect(acked.code).toBe(0);
+    expect(acked.stdout).toBe('page 1 acknowledged by frank\n');
+    expect(acked.stderr).toContain('note: frank is not on call for db-team; recorded as such');
+    expect(
+      (await lcr('pages', 'ack', '1', '--config', EXAMPLE_PATH, '--db', db, '--as', 'nobody')).code,
+    ).toBe(2);
+    const again = await lcr('pages', 'ack', '1', '--config', EXAMPLE_PATH, '--db', db);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/page 1 is already acknowledged \(by frank at .+\); nothing changed/);
+    const resolved = await lcr('pages', 'resolve', '1', '--config', EXAMPLE_PATH, '--db', db);
+    expect(resolved.code).toBe(0);
+    expect(resolved.stdout).toMatch(/^page 1 resolved by cli:\S+/);
+    expect((await lcr('pages', 'resolve', '1', '--config', EXAMPLE_PATH, '--db', db)).code).toBe(1);
+    expect((await lcr('pages', 'ack', '42', '--config', EXAMPLE_PATH, '--db', db)).stderr).toContain(
+      'no page with id 42',
+    );
+    const shown = (await lcr('pages', 'show', '1', '--db', db)).stdout;
+    expect(shown).toMatch(
+      /acknowledged\s+by frank via cli\s+\{"note":"on it","assigned":false,"on_call":false\}/,
+    );
+    expect(shown).toMatch(/resolved\s+by cli:\S+ via cli/);
+  });
+
   test('a database that does not exist is a clear error', async () => {
     const result = await lcr('calls', '--db', path.join(dir, 'none.db'));
     expect(result.code).toBe(1);
