@@ -66,7 +66,7 @@ export async function callAboutPage(
   const tried: string[] = [];
   for (const [index, phone] of responder.phones.entries()) {
     if (request.signal.aborted) {
-      tried.push('stopped: the page was handled');
+      if (tried.length === 0) tried.push('stopped: the page was handled');
       break;
     }
     const channelId = `lcr-page-${page.id}-${request.notificationId}-${index}-${randomBytes(3).toString('hex')}`;

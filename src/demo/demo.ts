@@ -13,8 +13,10 @@ import { createLogger } from '../log/logger';
 import { AsteriskSimulator, type PhoneBehaviour, type Step } from '../simulator';
 import { resolveOnCall } from '../oncall/escalation';
 import type { CallRow } from '../store/calls';
+import { narratePage, scriptPagePhones, withDemoEscalation } from './pageStory';
 
 export interface DemoCall {
+  kind: 'voicemail' | 'menu' | 'other';
   title: string;
   to: string;
   from: string;
@@ -29,6 +31,7 @@ export function demoCalls(config: Config): DemoCall[] {
   const inactive = config.routes.find((r) => !r.active);
   if (voicemailRoute) {
     calls.push({
+      kind: 'voicemail',
       title: `A vendor calls ${voicemailRoute.name} and leaves a message`,
       to: voicemailRoute.numbers[0]!,
       from: '+15559876543',
@@ -38,6 +41,7 @@ export function demoCalls(config: Config): DemoCall[] {
   if (menuRoute) {
     const option = menuRoute.options[0]!;
     calls.push({
+      kind: 'menu',
       title: `A customer calls ${menuRoute.name} and presses ${option.key} for ${option.label} (${menuRoute.routing} routing)`,
       to: menuRoute.numbers[0]!,
       from: '+15552223333',
@@ -52,12 +56,19 @@ export function demoCalls(config: Config): DemoCall[] {
   }
   if (inactive)
     calls.push({
+      kind: 'other',
       title: `Someone dials the retired number of ${inactive.name}`,
       to: inactive.numbers[0]!,
       from: '+15554445555',
       steps: [],
     });
-  calls.push({ title: 'A wrong number reaches the trunk', to: '5550000', from: '+15556667777', steps: [] });
+  calls.push({
+    kind: 'other',
+    title: 'A wrong number reaches the trunk',
+    to: '5550000',
+    from: '+15556667777',
+    steps: [],
+  });
   return calls;
 }
 
@@ -116,7 +127,7 @@ export async function runDemo(
 ): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lcr-demo-'));
   const config: Config = {
-    ...baseConfig,
+    ...withDemoEscalation(baseConfig),
     settings: {
       ...baseConfig.settings,
       storageDir: dir,
@@ -131,7 +142,6 @@ export async function runDemo(
   });
   // The operator's Asterisk has the sounds their configuration names; so does the simulated one.
   for (const sound of soundsNamedIn(config)) sim.catalog.extraSounds.set(sound, 2500);
-  scriptPhones(config, sim);
   const logs: LogLine[] = [];
   const stream = new Writable({
     write(chunk: Buffer, _encoding, done) {
@@ -157,6 +167,10 @@ export async function runDemo(
       print('');
       print(`== ${demo.title}`);
       print(`   ${demo.from} dials ${demo.to}`);
+      const voicemailTeam = config.routes.find((r) => r.numbers.includes(demo.to))?.options[0]?.teamId;
+      if (demo.kind === 'voicemail' && voicemailTeam !== undefined)
+        scriptPagePhones(config, sim, voicemailTeam);
+      else scriptPhones(config, sim);
       const call = sim.call({ to: demo.to, from: demo.from, steps: demo.steps });
       await call.ended;
       let row: CallRow | undefined;
@@ -217,6 +231,10 @@ export async function runDemo(
         print(
           `   -> page #${page.id} for ${page.team_id}, assigned to ${assigned.join(', ') || 'nobody'}: ${page.summary}`,
         );
+        if (demo.kind === 'voicemail') {
+          print(`   The page, from the moment it was created:`);
+          await narratePage(daemon, config, page.id, logs, print);
+        }
       }
     }
   } finally {

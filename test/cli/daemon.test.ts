@@ -73,7 +73,7 @@ test('lcr start with a missing password variable says so and exits 1', () => {
 
 test('lcr demo runs the example end to end', () => {
   const cwd = fs.mkdtempSync(path.join(dir, 'demo-'));
-  const result = spawnSync(process.execPath, [BIN, 'demo'], { encoding: 'utf8', cwd, timeout: 60_000 });
+  const result = spawnSync(process.execPath, [BIN, 'demo'], { encoding: 'utf8', cwd, timeout: 90_000 });
   expect(result.status).toBe(0);
   expect(result.stdout).toContain('caller hears: "Please leave your message after the tone.');
   expect(result.stdout).toMatch(
@@ -81,6 +81,15 @@ test('lcr demo runs the example end to end', () => {
   );
   expect(result.stdout).toMatch(/-> voicemail 6s stored at .*\.wav/);
   expect(result.stdout).toMatch(/-> page #1 for db-team, assigned to \w+/);
+  // The page: nobody at level 1 acknowledges, level 2 is called and acknowledges by phone.
+  expect(result.stdout).toMatch(
+    /\+\s+5\.\d s {2}nobody acknowledged within 5 s .*: escalated to level 2: Carol Nguyen, Erin Schmidt/,
+  );
+  expect(result.stdout).toMatch(
+    /Carol Nguyen hears: "New page for Database from Vendor support line\. Caller \+15559876543\. \[the voicemail\] Press 1 to acknowledge/,
+  );
+  expect(result.stdout).toMatch(/page acknowledged by Carol Nguyen \(phone\)/);
+  expect(result.stdout).toMatch(/phone notification to Carol Nguyen: PJSIP\/carol: acknowledged/);
   // The direct call: level 1 does not answer, level 2 declines, level 3 accepts.
   expect(result.stdout).toMatch(/-> level 1: rang .*: no-answer/);
   expect(result.stdout).toMatch(/-> level 2: rang .*: declined \(pressed 2\)/);
@@ -88,4 +97,4 @@ test('lcr demo runs the example end to end', () => {
   expect(result.stdout).toMatch(/outcome connected/);
   expect(result.stdout).toContain('outcome rejected-inactive');
   expect(result.stdout).toContain('outcome unknown-number');
-}, 60_000);
+}, 90_000);

@@ -209,7 +209,7 @@ describe('webhooks', () => {
       expect(request.headers['x-lcr-signature']).toBe(expected);
       expect(request.headers['content-type']).toBe('application/json');
     }
-    const first = JSON.parse(generic[0]!.body) as Record<string, any>;
+    const first = JSON.parse(generic[0]!.body) as { page: { ack_url?: string } };
     expect(first).toMatchObject({
       event: 'triggered',
       page: {
@@ -220,7 +220,7 @@ describe('webhooks', () => {
         caller_number: '+15551230009',
       },
     });
-    expect(first['page'].ack_url).toMatch(/\/ack\//);
+    expect(first.page.ack_url).toMatch(/\/ack\//);
     expect(JSON.parse(generic[1]!.body)).toMatchObject({
       event: 'acknowledged',
       timeline_event: { type: 'acknowledged', actor: 'carol', via: 'http' },
@@ -252,7 +252,7 @@ describe('webhooks', () => {
     );
     const body = JSON.parse(request.body) as {
       type: string;
-      attachments: Array<{ contentType: string; content: Record<string, any> }>;
+      attachments: Array<{ contentType: string; content: Record<string, unknown> }>;
     };
     expect(body.type).toBe('message');
     expect(body.attachments[0]!.contentType).toBe('application/vnd.microsoft.card.adaptive');
