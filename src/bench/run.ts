@@ -5,11 +5,13 @@
 import { runConfigBench } from './configBench';
 import { runInboundBench } from './inboundBench';
 import { runDirectBench } from './directBench';
+import { runPagingBench } from './pagingBench';
 
 const groups: Record<string, (print: (line: string) => void) => Promise<void> | void> = {
   config: runConfigBench,
   inbound: (print) => runInboundBench(print),
   direct: (print) => runDirectBench(print),
+  paging: (print) => runPagingBench(print),
 };
 
 async function main(): Promise<void> {
