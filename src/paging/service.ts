@@ -10,19 +10,12 @@ import type { Logger } from '../log/logger';
 import { resolveLevel, resolveOnCall } from '../oncall/escalation';
 import type { Db } from '../store/database';
 import type { NotificationStore } from '../store/notifications';
-import type { EventVia, PageChange, PageRow, PageStore } from '../store/pages';
+import type { EventVia, NewPage, PageChange, PageRow, PageStore } from '../store/pages';
 import { escalationDueAt, nextEscalation } from './escalation';
 import { responderNotifications, webhookNotifications } from './planner';
 
-export interface PageRequest {
-  teamId: string;
-  routeId: string | null;
-  callId: string | null;
-  voicemailId: string | null;
-  callerNumber: string | null;
-  summary: string;
-  at: number;
-}
+/** What the call flow knows when it asks for a page; the service adds when it escalates. */
+export type PageRequest = Omit<NewPage, 'nextEscalationAt' | 'now'> & { at: number };
 
 export interface TriggeredPage {
   pageId: number;
@@ -114,10 +107,7 @@ export class PagingService {
             level.responders.some((r) => r.responder.id === actor.responderId),
           );
       }
-      const change =
-        to === 'acknowledged'
-          ? this.deps.pages.acknowledge(pageId, actor.id, actor.via, at, detail)
-          : this.deps.pages.resolve(pageId, actor.id, actor.via, at, detail);
+      const change = this.deps.pages.change(pageId, to, actor.id, actor.via, at, detail);
       if (!change.ok) return change;
       this.deps.notifications.cancelForPage(pageId, `page ${to} by ${actor.id}`, at);
       this.enqueueWebhooks(config, pageId, change.eventId, page.team_id, to, at);

@@ -54,7 +54,7 @@ export interface EscalationMove {
   pageId: number;
   from: { level: number; round: number };
   to: { level: number; round: number };
-  /** Undefined: the policy is exhausted and nothing more is due. */
+  /** Null: the policy is exhausted and nothing more is due. */
   nextEscalationAt: number | null;
   at: number;
 }
@@ -169,28 +169,19 @@ export class PageStore {
   }
 
   /**
-   * triggered -> acknowledged. Returns the page as it now is, or why nothing changed. Anyone may
-   * acknowledge (the event records who); an acknowledged or resolved page stays as it is.
+   * triggered -> acknowledged, or triggered/acknowledged -> resolved. Returns the page as it now
+   * is, or why nothing changed. Anyone may act (the event records who); a page already past the
+   * requested state stays as it is.
    */
-  acknowledge(
+  change(
     pageId: number,
+    to: 'acknowledged' | 'resolved',
     by: string,
     via: EventVia,
     at: number,
     detail?: Record<string, unknown>,
   ): PageChange {
-    return this.changeTransaction(pageId, 'acknowledged', by, via, at, detail ?? null);
-  }
-
-  /** triggered or acknowledged -> resolved. */
-  resolve(
-    pageId: number,
-    by: string,
-    via: EventVia,
-    at: number,
-    detail?: Record<string, unknown>,
-  ): PageChange {
-    return this.changeTransaction(pageId, 'resolved', by, via, at, detail ?? null);
+    return this.changeTransaction(pageId, to, by, via, at, detail ?? null);
   }
 
   /** A new triggered page and its "triggered" event; assignments are added with assign(). */
