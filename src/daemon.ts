@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import { AriConnection } from './ari/connection';
 import type { AriEvent } from './ari/types';
-import type { Config, Secret } from './config/model';
+import type { Config, Secret, WebhookSettings } from './config/model';
 import { resolveSecret } from './config/secrets';
 import type { FlowContext } from './callflow/context';
 import { CallRouter } from './callflow/router';
@@ -149,12 +149,11 @@ export class Daemon {
             voicemailFile: (id) =>
               voicemailFile({ calls: this.calls, voicemailDir: () => this.voicemailDir }, id),
           });
-    const webhookSecrets = new Map(
-      options.config.notifications.webhooks.map((w) => [
-        w.id,
-        secret(w.secret, `notifications.webhooks[${w.id}].secret`),
-      ]),
-    );
+    // Checked now so that a missing secret stops the start; read again at each send, so a webhook
+    // added by a reload is signed too.
+    const webhookSecret = (w: WebhookSettings): string | undefined =>
+      secret(w.secret, `notifications.webhooks[${w.id}].secret`);
+    options.config.notifications.webhooks.forEach(webhookSecret);
     this.dispatcher = new NotificationDispatcher({
       config: () => this.config,
       notifications: this.notifications,
@@ -166,7 +165,7 @@ export class Daemon {
         ),
         webhook: new WebhookNotifier({
           config: () => this.config,
-          secretOf: (webhook) => webhookSecrets.get(webhook.id),
+          secretOf: webhookSecret,
           links: () => this.linkFactory,
         }),
         ...(this.email === undefined ? {} : { email: this.email }),
@@ -216,6 +215,28 @@ export class Daemon {
         () => void retryFailedCopies(this.connection.port, logger, this.voicemailDir, this.calls),
       );
     }
+  }
+
+  get currentConfig(): Config {
+    return this.config;
+  }
+
+  /**
+   * A reloaded configuration: new calls, escalations and notifications use it; calls in progress
+   * keep the configuration they started with (their context holds it). Settings that need a
+   * restart (the database, the listener, ARI credentials, secrets) keep their running values.
+   */
+  applyConfig(config: Config): void {
+    const running = this.config;
+    this.config = {
+      ...config,
+      asterisk: running.asterisk,
+      settings: {
+        ...config.settings,
+        database: running.settings.database,
+        storageDir: running.settings.storageDir,
+      },
+    };
   }
 
   private get voicemailDir(): string {

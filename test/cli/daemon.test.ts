@@ -33,6 +33,22 @@ test('lcr start: connects, routes a call, and exits 0 on SIGTERM after the call'
       steps: [{ waitFor: 'recording' }, { speak: 2500 }, { press: '#' }],
     });
     await call.ended;
+    // SIGHUP with a broken file: the located error is logged and the daemon keeps running.
+    fs.writeFileSync(
+      file,
+      fs.readFileSync(file, 'utf8').replace('escalation_policy: net-policy', 'escalation_policy: nope'),
+    );
+    child.kill('SIGHUP');
+    await until(() => /"reason":"SIGHUP"/.test(stderr) || undefined, 10_000, 'the SIGHUP reload attempt');
+    const reloadLine = stderr.split('\n').find((l) => l.includes('"reason":"SIGHUP"'))!;
+    expect(JSON.parse(reloadLine)).toMatchObject({
+      message: 'configuration not reloaded: the file has errors; keeping the running configuration',
+      issues: [
+        expect.stringMatching(
+          /routes\.yaml:\d+:\d+ teams\[1\]\.escalation_policy: unknown escalation policy "nope"/,
+        ),
+      ],
+    });
     child.kill('SIGTERM');
     expect(await exited).toBe(0);
     const lines = stderr

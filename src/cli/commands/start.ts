@@ -1,3 +1,4 @@
+import { ConfigReloader } from '../../config/reload';
 import { createLogger } from '../../log/logger';
 import { Daemon, StartupError } from '../../daemon';
 import { CliFailure, type CliIo } from '../io';
@@ -32,6 +33,10 @@ export async function startCommand(io: CliIo, file: string): Promise<void> {
     app: config.asterisk.app,
     http: daemon.httpUrl,
   });
+  // SIGHUP or an edit of the file: validated like `lcr validate`, applied to new calls if valid.
+  const reloader = new ConfigReloader(config.source, daemon, logger);
+  reloader.watch();
+  process.on('SIGHUP', () => reloader.reload('SIGHUP'));
   const signal = await new Promise<string>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));
     process.once('SIGINT', () => resolve('SIGINT'));
@@ -41,6 +46,7 @@ export async function startCommand(io: CliIo, file: string): Promise<void> {
     activeCalls: daemon.router.activeCalls,
     drainMs: DRAIN_MS,
   });
+  reloader.stop();
   await daemon.stop(DRAIN_MS);
   logger.info('stopped');
 }
