@@ -10,6 +10,7 @@ import { oncallCommand } from './commands/oncall';
 import { changePageCommand, type PageActionOptions } from './commands/pageActions';
 import { listCallsCommand, listPagesCommand, showCallCommand, showPageCommand } from './commands/records';
 import { startCommand } from './commands/start';
+import { doctorCommand } from './commands/doctor';
 import { demoCommand } from './commands/demo';
 import { DatabaseError } from '../store/database';
 
@@ -34,6 +35,14 @@ function buildProgram(io: CliIo, pending: Array<Promise<unknown>>): Command {
     .addOption(configOption())
     .action((options: { config?: string }) => {
       pending.push(startCommand(io, configPath(options.config)));
+    });
+
+  program
+    .command('doctor')
+    .description('check Asterisk, ARI, endpoints, storage and SMTP, with a fix for each problem')
+    .addOption(configOption())
+    .action((options: { config?: string }) => {
+      pending.push(doctorCommand(io, configPath(options.config)));
     });
 
   program

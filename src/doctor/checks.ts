@@ -1,0 +1,227 @@
+/**
+ * `lcr doctor`: the checks the troubleshooting pages of hosted products tell people to make by
+ * hand, each with a pass/warn/fail line and, when it is not a pass, what to do about it.
+ */
+import * as fs from 'node:fs';
+import { createTransport } from 'nodemailer';
+import type { Config } from '../config/model';
+import { resolveSecret } from '../config/secrets';
+import { openDatabase } from '../store/database';
+
+export type CheckStatus = 'pass' | 'warn' | 'fail' | 'info';
+
+export interface CheckResult {
+  status: CheckStatus;
+  title: string;
+  fix?: string;
+}
+
+interface AriAnswer {
+  status: number;
+  body: unknown;
+}
+
+async function ariGet(config: Config, password: string, path: string): Promise<AriAnswer> {
+  const response = await fetch(`${config.asterisk.url}/ari${path}`, {
+    headers: {
+      Authorization: `Basic ${Buffer.from(`${config.asterisk.username}:${password}`).toString('base64')}`,
+    },
+    signal: AbortSignal.timeout(5000),
+  });
+  const text = await response.text();
+  let body: unknown = text;
+  try {
+    body = JSON.parse(text);
+  } catch {
+    // not JSON: kept as text
+  }
+  return { status: response.status, body };
+}
+
+async function checkAri(config: Config, password: string): Promise<CheckResult[]> {
+  const url = config.asterisk.url;
+  let info: AriAnswer;
+  try {
+    info = await ariGet(config, password, '/asterisk/info');
+  } catch (error) {
+    const reason = (error as { cause?: Error }).cause?.message ?? (error as Error).message;
+    return [
+      {
+        status: 'fail',
+        title: `ARI reachable at ${url}: ${reason}`,
+        fix: 'in http.conf set enabled=yes and a bindaddr/bindport this machine can reach; check firewalls; asterisk.url must match',
+      },
+    ];
+  }
+  if (info.status === 401)
+    return [
+      {
+        status: 'fail',
+        title: `ARI credentials for user "${config.asterisk.username}" refused (401)`,
+        fix: `ari.conf needs [${config.asterisk.username}] type=user password=<the password in asterisk.password_env/_file>; reload with "module reload res_ari.so"`,
+      },
+    ];
+  if (info.status !== 200)
+    return [
+      {
+        status: 'fail',
+        title: `ARI at ${url}/ari answered ${info.status}`,
+        fix: 'load res_ari.so and the res_ari_* modules (modules.conf), and set enabled=yes in ari.conf',
+      },
+    ];
+  const version = (info.body as { system?: { version?: string } }).system?.version ?? 'unknown version';
+  const results: CheckResult[] = [
+    { status: 'pass', title: `ARI reachable at ${url}, credentials accepted (Asterisk ${version})` },
+  ];
+  const app = await ariGet(config, password, `/applications/${encodeURIComponent(config.asterisk.app)}`);
+  results.push(
+    app.status === 200
+      ? {
+          status: 'pass',
+          title: `Stasis application "${config.asterisk.app}" is registered (a daemon is connected)`,
+        }
+      : {
+          status: 'warn',
+          title: `Stasis application "${config.asterisk.app}" is not registered: no daemon is connected`,
+          fix:
+            'start the daemon (lcr start); calls reaching Stasis(' +
+            config.asterisk.app +
+            ') fail until it is connected',
+        },
+  );
+  results.push(...(await checkPhones(config, password)));
+  return results;
+}
+
+/** PJSIP endpoints named in responders' phones (or the trunk of E.164 numbers) must exist in Asterisk. */
+async function checkPhones(config: Config, password: string): Promise<CheckResult[]> {
+  const endpoints = new Map<string, string[]>();
+  for (const responder of config.responders.values())
+    for (const phone of responder.phones) {
+      const match = /^PJSIP\/(?:[^@]*@)?([^@/]+)$/.exec(phone.dialString);
+      if (match === null) continue;
+      const endpoint = phone.dialString.includes('@') ? match[1]! : phone.dialString.slice('PJSIP/'.length);
+      endpoints.set(endpoint, [...(endpoints.get(endpoint) ?? []), `${responder.id} (${phone.configured})`]);
+    }
+  const results: CheckResult[] = [];
+  for (const [endpoint, users] of endpoints) {
+    const answer = await ariGet(config, password, `/endpoints/PJSIP/${encodeURIComponent(endpoint)}`);
+    if (answer.status === 404)
+      results.push({
+        status: 'fail',
+        title: `PJSIP endpoint "${endpoint}" does not exist (used by ${users.join(', ')})`,
+        fix: `add [${endpoint}] (type=endpoint, with its aor and auth) to pjsip.conf, or correct the phone / settings.trunk_template`,
+      });
+    else if ((answer.body as { state?: string }).state === 'offline')
+      results.push({
+        status: 'warn',
+        title: `PJSIP endpoint "${endpoint}" exists but is offline (used by ${users.join(', ')})`,
+        fix: 'the phone or trunk is not registered / not reachable right now: calls to it fail until it is',
+      });
+    else
+      results.push({
+        status: 'pass',
+        title: `PJSIP endpoint "${endpoint}" exists (used by ${users.join(', ')})`,
+      });
+  }
+  return results;
+}
+
+function checkStorage(config: Config): CheckResult[] {
+  const results: CheckResult[] = [];
+  try {
+    fs.mkdirSync(config.settings.storageDir, { recursive: true });
+    fs.accessSync(config.settings.storageDir, fs.constants.W_OK);
+    results.push({ status: 'pass', title: `storage directory ${config.settings.storageDir} is writable` });
+  } catch (error) {
+    results.push({
+      status: 'fail',
+      title: `storage directory ${config.settings.storageDir} is not writable: ${(error as Error).message}`,
+      fix: 'create it and give the user running lcr write access, or change settings.storage_dir',
+    });
+  }
+  try {
+    const db = openDatabase(config.settings.database);
+    try {
+      db.prepare(`INSERT OR REPLACE INTO meta (key, value) VALUES ('doctor', ?)`).run(String(Date.now()));
+    } finally {
+      db.close();
+    }
+    results.push({ status: 'pass', title: `database ${config.settings.database} opens and takes writes` });
+  } catch (error) {
+    results.push({
+      status: 'fail',
+      title: `database ${config.settings.database}: ${(error as Error).message}`,
+      fix: 'check the path and permissions of settings.database (and that the disk is not full)',
+    });
+  }
+  return results;
+}
+
+async function checkSmtp(config: Config): Promise<CheckResult[]> {
+  const email = config.notifications.email;
+  if (email === undefined)
+    return [{ status: 'info', title: 'email notifications are not configured (notifications.email)' }];
+  try {
+    const password = resolveSecret(email.password, config.source, 'notifications.email.password');
+    const transport = createTransport({
+      host: email.host,
+      port: email.port,
+      secure: email.tls === 'implicit',
+      requireTLS: email.tls === 'starttls',
+      ignoreTLS: email.tls === 'none',
+      ...(email.username === undefined ? {} : { auth: { user: email.username, pass: password ?? '' } }),
+      connectionTimeout: 5000,
+      greetingTimeout: 5000,
+      socketTimeout: 5000,
+    });
+    try {
+      await transport.verify();
+    } finally {
+      transport.close();
+    }
+    return [
+      {
+        status: 'pass',
+        title: `SMTP server ${email.host}:${email.port} reachable${email.username ? ', login accepted' : ''}`,
+      },
+    ];
+  } catch (error) {
+    return [
+      {
+        status: 'fail',
+        title: `SMTP server ${email.host}:${email.port}: ${(error as Error).message}`,
+        fix: 'check notifications.email host, port and tls, and the username/password',
+      },
+    ];
+  }
+}
+
+function dialplanReminder(config: Config): CheckResult {
+  const numbers = config.routes.filter((r) => r.active).flatMap((r) => r.numbers);
+  return {
+    status: 'info',
+    title: `the dialplan cannot be read over ARI: make sure ${numbers.join(', ')} reach Stasis(${config.asterisk.app})`,
+    fix: `in the context your trunk delivers to: exten => _X.,1,Stasis(${config.asterisk.app}) (see "Connecting it to Asterisk" in the README)`,
+  };
+}
+
+export async function runChecks(
+  config: Config,
+  env: NodeJS.ProcessEnv = process.env,
+): Promise<CheckResult[]> {
+  const results: CheckResult[] = [];
+  let password: string | undefined;
+  try {
+    password = resolveSecret(config.asterisk.password, config.source, 'asterisk.password', env) ?? '';
+  } catch (error) {
+    results.push({
+      status: 'fail',
+      title: (error as Error).message,
+      fix: 'set the variable or create the file, then run lcr doctor again',
+    });
+  }
+  if (password !== undefined) results.push(...(await checkAri(config, password)));
+  results.push(dialplanReminder(config), ...checkStorage(config), ...(await checkSmtp(config)));
+  return results;
+}
