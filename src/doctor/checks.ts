@@ -3,10 +3,10 @@
  * hand, each with a pass/warn/fail line and, when it is not a pass, what to do about it.
  */
 import * as fs from 'node:fs';
-import { createTransport } from 'nodemailer';
 import type { Config } from '../config/model';
 import { resolveSecret } from '../config/secrets';
 import { openDatabase } from '../store/database';
+import { smtpTransport } from '../notifications/email';
 
 export type CheckStatus = 'pass' | 'warn' | 'fail' | 'info';
 
@@ -164,17 +164,7 @@ async function checkSmtp(config: Config): Promise<CheckResult[]> {
     return [{ status: 'info', title: 'email notifications are not configured (notifications.email)' }];
   try {
     const password = resolveSecret(email.password, config.source, 'notifications.email.password');
-    const transport = createTransport({
-      host: email.host,
-      port: email.port,
-      secure: email.tls === 'implicit',
-      requireTLS: email.tls === 'starttls',
-      ignoreTLS: email.tls === 'none',
-      ...(email.username === undefined ? {} : { auth: { user: email.username, pass: password ?? '' } }),
-      connectionTimeout: 5000,
-      greetingTimeout: 5000,
-      socketTimeout: 5000,
-    });
+    const transport = smtpTransport(email, password, 5000);
     try {
       await transport.verify();
     } finally {

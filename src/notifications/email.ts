@@ -19,22 +19,26 @@ export interface EmailDependencies {
   voicemailFile: (voicemailId: string) => string | undefined;
 }
 
+/** The SMTP connection as configured (also used by `lcr doctor` to verify the server). */
+export function smtpTransport(settings: EmailSettings, password: string | undefined, timeoutMs: number) {
+  return createTransport({
+    host: settings.host,
+    port: settings.port,
+    secure: settings.tls === 'implicit',
+    requireTLS: settings.tls === 'starttls',
+    ignoreTLS: settings.tls === 'none',
+    ...(settings.username === undefined ? {} : { auth: { user: settings.username, pass: password ?? '' } }),
+    connectionTimeout: timeoutMs,
+    greetingTimeout: timeoutMs,
+    socketTimeout: timeoutMs,
+  });
+}
+
 export class EmailNotifier implements Notifier {
   private readonly transport;
 
   constructor(private readonly deps: EmailDependencies) {
-    const s = deps.settings;
-    this.transport = createTransport({
-      host: s.host,
-      port: s.port,
-      secure: s.tls === 'implicit',
-      requireTLS: s.tls === 'starttls',
-      ignoreTLS: s.tls === 'none',
-      ...(s.username === undefined ? {} : { auth: { user: s.username, pass: deps.password ?? '' } }),
-      connectionTimeout: s.timeoutSeconds * 1000,
-      greetingTimeout: s.timeoutSeconds * 1000,
-      socketTimeout: s.timeoutSeconds * 1000,
-    });
+    this.transport = smtpTransport(deps.settings, deps.password, deps.settings.timeoutSeconds * 1000);
   }
 
   async send(delivery: Delivery): Promise<SendResult> {
