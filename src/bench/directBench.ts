@@ -11,7 +11,7 @@ const ARRIVAL_WINDOW_MS = 4000;
 
 const DIRECT_CONFIG = (url: string): string => `
 asterisk: { url: '${url}', username: lcr, password_env: BENCH_ARI_PASSWORD, request_timeout: 30s }
-settings: { storage_dir: ./data, log_level: warn, log_format: json }
+settings: { storage_dir: ./data, log_level: warn, log_format: json, http_listen: "127.0.0.1:0" }
 responders:
   - { id: r1, name: First, phones: ['PJSIP/r1'] }
   - { id: r2, name: Second, phones: ['PJSIP/r2'] }

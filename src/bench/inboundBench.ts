@@ -12,7 +12,7 @@ import { ms, summarise } from './stats';
 
 const BENCH_CONFIG = (url: string): string => `
 asterisk: { url: '${url}', username: lcr, password_env: BENCH_ARI_PASSWORD, request_timeout: 30s }
-settings: { storage_dir: ./data, log_level: warn, log_format: json }
+settings: { storage_dir: ./data, log_level: warn, log_format: json, http_listen: "127.0.0.1:0" }
 responders:
   - { id: alice, name: Alice, phones: ['PJSIP/alice'] }
   - { id: bob, name: Bob, phones: ['PJSIP/bob'] }
