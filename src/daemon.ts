@@ -39,13 +39,23 @@ export class StartupError extends Error {
   }
 }
 
-/** The ARI password from the environment, a file, or (discouraged) the YAML itself. */
-export function resolveAriPassword(config: Config, env: NodeJS.ProcessEnv = process.env): string {
+/** A secret the daemon needs to start; one it cannot read stops the start with a clear message. */
+function startupSecret(
+  config: Config,
+  secret: Secret,
+  setting: string,
+  env: NodeJS.ProcessEnv = process.env,
+): string | undefined {
   try {
-    return resolveSecret(config.asterisk.password, config.source, 'asterisk.password', env) ?? '';
+    return resolveSecret(secret, config.source, setting, env);
   } catch (error) {
     throw new StartupError((error as Error).message);
   }
+}
+
+/** The ARI password from the environment, a file, or (discouraged) the YAML itself. */
+export function resolveAriPassword(config: Config, env: NodeJS.ProcessEnv = process.env): string {
+  return startupSecret(config, config.asterisk.password, 'asterisk.password', env) ?? '';
 }
 
 export interface DaemonOptions {
@@ -102,13 +112,8 @@ export class Daemon {
     this.notifications = new NotificationStore(this.db);
     this.linkSecret = linkSigningSecret(this.db);
     const asterisk = options.config.asterisk;
-    const secret = (value: Secret, setting: string): string | undefined => {
-      try {
-        return resolveSecret(value, this.config.source, setting);
-      } catch (error) {
-        throw new StartupError((error as Error).message);
-      }
-    };
+    const secret = (value: Secret, setting: string): string | undefined =>
+      startupSecret(this.config, value, setting);
     this.connection = new AriConnection(
       {
         url: options.ariUrl ?? asterisk.url,
@@ -146,8 +151,7 @@ export class Daemon {
             settings: emailSettings,
             password: secret(emailSettings.password, 'notifications.email.password'),
             links: () => this.linkFactory,
-            voicemailFile: (id) =>
-              voicemailFile({ calls: this.calls, voicemailDir: () => this.voicemailDir }, id),
+            voicemailFile: (id) => this.voicemailFile(id),
           });
     // Checked now so that a missing secret stops the start; read again at each send, so a webhook
     // added by a reload is signed too.
@@ -243,6 +247,11 @@ export class Daemon {
     return path.join(this.config.settings.storageDir, 'voicemail');
   }
 
+  /** The stored audio of a voicemail, when the daemon has it. */
+  private voicemailFile(voicemailId: string): string | undefined {
+    return voicemailFile({ calls: this.calls, voicemailDir: () => this.voicemailDir }, voicemailId);
+  }
+
   private get linkFactory(): LinkFactory {
     if (this.links === undefined) throw new Error('the HTTP listener is not started yet');
     return this.links;
@@ -258,9 +267,7 @@ export class Daemon {
       config: this.config,
       logger: this.options.logger,
       voicemailMedia: (page) =>
-        page.voicemail_id !== null &&
-        voicemailFile({ calls: this.calls, voicemailDir: () => this.voicemailDir }, page.voicemail_id) !==
-          undefined
+        page.voicemail_id !== null && this.voicemailFile(page.voicemail_id) !== undefined
           ? this.linkFactory.voicemailForAsterisk(page.voicemail_id, Date.now())
           : undefined,
     };

@@ -12,7 +12,7 @@ import type { PageRow, PageStore } from '../store/pages';
 import type { LegTracker } from './context';
 import { joinPrompts, type PromptRenderer, type RenderedPrompt } from './prompts';
 import { ChannelGone, CallSession } from './session';
-import { dial, type DialResult } from './verbs/dial';
+import { classifyUnanswered, dial, type DialResult } from './verbs/dial';
 import { gatherDigit } from './verbs/gather';
 import { hangup } from './verbs/hangup';
 import { play } from './verbs/play';
@@ -51,11 +51,9 @@ export interface PageCallResult {
 }
 
 function describeUnanswered(result: Exclude<DialResult, { kind: 'answered' }>): string {
-  if (result.kind === 'refused') return result.reason;
-  if (result.cause === 17 || result.dialstatus === 'BUSY') return 'busy';
-  if (result.cause === 21) return 'rejected';
-  if (result.cause === 19 || result.dialstatus === 'NOANSWER') return 'no answer';
-  return `not answered (cause ${result.cause ?? 'unknown'})`;
+  return result.kind === 'refused'
+    ? result.reason
+    : classifyUnanswered(result.cause, result.dialstatus).reason;
 }
 
 export async function callAboutPage(

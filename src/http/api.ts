@@ -60,9 +60,7 @@ export function pageStory(deps: ApiDependencies, pageId: number): Record<string,
     timeline: deps.pages
       .events(pageId)
       .map((e) => ({ ...e, detail: e.detail === null ? null : (JSON.parse(e.detail) as unknown) })),
-    notifications: deps.notifications
-      .ofPage(pageId)
-      .map((n) => ({ ...n, attempts_made: deps.notifications.attempts(n.id) })),
+    notifications: deps.notifications.ofPageWithAttempts(pageId),
   };
 }
 

@@ -97,7 +97,7 @@ export class NotificationDispatcher {
       channel: row.channel,
     });
     const page = this.deps.pages.get(row.page_id)!;
-    const event = this.deps.pages.events(row.page_id).find((e) => e.id === row.event_id);
+    const event = row.event_id === null ? undefined : this.deps.pages.event(row.event_id);
     const notifier = this.deps.notifiers[row.channel];
     let result;
     try {

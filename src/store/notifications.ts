@@ -163,6 +163,11 @@ export class NotificationStore {
     return this.ofPageStatement.all(pageId) as NotificationRow[];
   }
 
+  /** The page's notifications, each with every attempt made (for `lcr pages show` and the API). */
+  ofPageWithAttempts(pageId: number): Array<NotificationRow & { attempts_made: NotificationAttemptRow[] }> {
+    return this.ofPage(pageId).map((n) => ({ ...n, attempts_made: this.attempts(n.id) }));
+  }
+
   attempts(notificationId: number): NotificationAttemptRow[] {
     return this.attemptsStatement.all(notificationId) as NotificationAttemptRow[];
   }

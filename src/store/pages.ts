@@ -79,6 +79,7 @@ export class PageStore {
   private readonly listPagesByStatusStatement;
   private readonly assignmentsStatement;
   private readonly eventsStatement;
+  private readonly eventStatement;
   private readonly createTransaction;
   private readonly changeTransaction;
   private readonly acknowledgeStatement;
@@ -111,6 +112,7 @@ export class PageStore {
       'SELECT * FROM page_assignments WHERE page_id = ? ORDER BY level, assigned_at, responder_id',
     );
     this.eventsStatement = db.prepare('SELECT * FROM page_events WHERE page_id = ? ORDER BY id');
+    this.eventStatement = db.prepare('SELECT * FROM page_events WHERE id = ?');
     this.acknowledgeStatement = db.prepare(
       `UPDATE pages SET status = 'acknowledged', acknowledged_at = ?, acknowledged_by = ?, next_escalation_at = NULL, updated_at = ?
        WHERE id = ? AND status = 'triggered'`,
@@ -263,6 +265,10 @@ export class PageStore {
 
   assignments(pageId: number): PageAssignmentRow[] {
     return this.assignmentsStatement.all(pageId) as PageAssignmentRow[];
+  }
+
+  event(eventId: number): PageEventRow | undefined {
+    return this.eventStatement.get(eventId) as PageEventRow | undefined;
   }
 
   events(pageId: number): PageEventRow[] {

@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { nextMenuStep } from '../../src/callflow/menu';
 import { findRoute } from '../../src/callflow/routing';
 import { planDialing } from '../../src/callflow/direct/plan';
-import { classifyUnanswered } from '../../src/callflow/direct/leg';
+import { classifyUnanswered } from '../../src/callflow/verbs/dial';
 import { resolveOnCall } from '../../src/oncall/escalation';
 import { configFromText, EXAMPLE_YAML } from '../helpers/config';
 

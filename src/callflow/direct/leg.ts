@@ -11,7 +11,7 @@ import type { LegResult } from '../../store/calls';
 import type { FlowContext } from '../context';
 import { RESPONDER_LEG_MARK } from '../router';
 import { ChannelGone, CallSession } from '../session';
-import { dial } from '../verbs/dial';
+import { classifyUnanswered, dial } from '../verbs/dial';
 import { hangup } from '../verbs/hangup';
 import { play } from '../verbs/play';
 import type { RenderedPrompt } from '../prompts';
@@ -61,19 +61,6 @@ export interface LegSetup {
   callerId: string;
   confirm: RenderedPrompt;
   confirmTimeoutSeconds: number;
-}
-
-/** How a leg that never answered ended, from its hangup cause and the Dial event's status. */
-export function classifyUnanswered(
-  cause: number | undefined,
-  dialstatus: string | undefined,
-): { result: LegResult; reason: string } {
-  if (cause === 17 || dialstatus === 'BUSY') return { result: 'busy', reason: 'busy' };
-  if (cause === 21) return { result: 'declined', reason: 'rejected by the network' };
-  if (cause === 34 || dialstatus === 'CONGESTION') return { result: 'failed', reason: 'congestion' };
-  if (cause === 19 || cause === 18 || dialstatus === 'NOANSWER')
-    return { result: 'no-answer', reason: 'no answer' };
-  return { result: 'failed', reason: `hangup cause ${cause ?? 'unknown'}` };
 }
 
 export async function runLeg(

@@ -5,7 +5,21 @@
  * up at any time to stop the ringing.
  */
 import { AriRequestError, type OriginateRequest } from '../../ari/types';
+import type { LegResult } from '../../store/calls';
 import type { CallSession } from '../session';
+
+/** How a phone that never answered ended (a responder leg, a page call), from its hangup cause and the Dial event's status. */
+export function classifyUnanswered(
+  cause: number | undefined,
+  dialstatus: string | undefined,
+): { result: LegResult; reason: string } {
+  if (cause === 17 || dialstatus === 'BUSY') return { result: 'busy', reason: 'busy' };
+  if (cause === 21) return { result: 'declined', reason: 'rejected by the network' };
+  if (cause === 34 || dialstatus === 'CONGESTION') return { result: 'failed', reason: 'congestion' };
+  if (cause === 19 || cause === 18 || dialstatus === 'NOANSWER')
+    return { result: 'no-answer', reason: 'no answer' };
+  return { result: 'failed', reason: `hangup cause ${cause ?? 'unknown'}` };
+}
 
 export type DialResult =
   | { kind: 'answered' }

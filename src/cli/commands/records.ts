@@ -141,8 +141,7 @@ export function showPageCommand(io: CliIo, configFile: string, id: string, optio
     const store = new PageStore(db);
     const page = store.get(pageId);
     if (page === undefined) throw new CliFailure(`no page with id ${pageId}`);
-    const outbox = new NotificationStore(db);
-    const notifications = outbox.ofPage(pageId).map((n) => ({ ...n, attempts_made: outbox.attempts(n.id) }));
+    const notifications = new NotificationStore(db).ofPageWithAttempts(pageId);
     return { page, assignments: store.assignments(pageId), events: store.events(pageId), notifications };
   });
   if (options.json) return io.out(JSON.stringify(story, null, 2));
