@@ -1,3 +1,4 @@
+import type { CallRow } from '../../src/store/calls';
 import { type Harness, until, useHarness } from '../helpers/harness';
 
 const DIRECT_CONFIG = `
@@ -46,6 +47,16 @@ routes:
 
 let h: Harness;
 useHarness({ yaml: DIRECT_CONFIG, timeScale: 0.1 }, (started) => (h = started));
+
+/** A caller on the hotline who waits to be connected, then hangs up; resolves with the finished call's row. */
+async function callUntilBridged(): Promise<CallRow> {
+  const call = h.sim.call({
+    to: '5550200',
+    from: '+15551230001',
+    steps: [{ waitFor: 'bridged' }, { hangup: true }],
+  });
+  return h.finishedCall(call.channelId, 30_000);
+}
 
 const legsOf = (callId: string): Array<[string, number, string, string | null]> =>
   h.legs(callId).map((l) => [l.responder_id, l.level + 1 + l.round * 10, l.result, l.reason]);
@@ -119,12 +130,7 @@ test('busy and network rejects move on at once, without waiting for the ring tim
   h.sim.phone('PJSIP/alice', { kind: 'busy' });
   h.sim.phone('PJSIP/bob', { kind: 'reject' });
   h.sim.phone('PJSIP/carol', accept());
-  const call = h.sim.call({
-    to: '5550200',
-    from: '+15551230001',
-    steps: [{ waitFor: 'bridged' }, { hangup: true }],
-  });
-  const row = await h.finishedCall(call.channelId, 30_000);
+  const row = await callUntilBridged();
   const legs = h.legs(row.id);
   expect(legsOf(row.id)).toEqual([
     ['alice', 1, 'busy', 'busy'],
@@ -140,12 +146,7 @@ test('a responder whose own voicemail answers never presses a key: counted as vo
   h.sim.phone('PJSIP/alice', { kind: 'answer', then: [{ speak: 60000 }] });
   h.sim.phone('PJSIP/bob', { kind: 'offline' });
   h.sim.phone('PJSIP/carol', accept());
-  const call = h.sim.call({
-    to: '5550200',
-    from: '+15551230001',
-    steps: [{ waitFor: 'bridged' }, { hangup: true }],
-  });
-  const row = await h.finishedCall(call.channelId, 30_000);
+  const row = await callUntilBridged();
   expect(legsOf(row.id)).toEqual([
     ['alice', 1, 'voicemail-pickup', 'no key pressed'],
     ['bob', 1, 'failed', 'Asterisk refused the call (500): originate: Allocation failed'],
@@ -264,12 +265,7 @@ test('a responder pressing other keys first still connects with 1', async () => 
     ],
   });
   h.sim.phone('PJSIP/bob', { kind: 'no-answer' });
-  const call = h.sim.call({
-    to: '5550200',
-    from: '+15551230001',
-    steps: [{ waitFor: 'bridged' }, { hangup: true }],
-  });
-  const row = await h.finishedCall(call.channelId, 30_000);
+  const row = await callUntilBridged();
   expect(row.connected_responder_id).toBe('alice');
 });
 

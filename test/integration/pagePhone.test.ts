@@ -23,6 +23,14 @@ function leaveVoicemail(): Promise<number> {
   return h.finishedCall(call.channelId).then(() => h.pages()[0]!.id);
 }
 
+function acknowledged(pageId: number): Promise<true> {
+  return until(
+    () => h.daemon.pages.get(pageId)!.status === 'acknowledged' || undefined,
+    30_000,
+    'the page to be acknowledged',
+  );
+}
+
 const timeline = (pageId: number): string[] =>
   h.daemon.pages.events(pageId).map((e) => `${e.type} ${e.actor} ${e.via}`);
 
@@ -86,11 +94,7 @@ test('nobody at level 1 answers: the page escalates to level 2, whose responder 
     then: [{ waitFor: 'playback', media: 'vm-repeat' }, { press: '1' }],
   });
   const pageId = await leaveVoicemail();
-  await until(
-    () => h.daemon.pages.get(pageId)!.status === 'acknowledged' || undefined,
-    30_000,
-    'carol to acknowledge',
-  );
+  await acknowledged(pageId);
   expect(timeline(pageId)).toEqual([
     'triggered system automatic',
     'assigned system automatic',
@@ -126,11 +130,7 @@ test('2 plays the message again and 3 escalates at once', async () => {
     then: [{ waitFor: 'playback', media: 'vm-repeat' }, { press: '1' }],
   });
   const pageId = await leaveVoicemail();
-  await until(
-    () => h.daemon.pages.get(pageId)!.status === 'acknowledged' || undefined,
-    30_000,
-    'carol to acknowledge',
-  );
+  await acknowledged(pageId);
   const events = h.daemon.pages.events(pageId);
   expect(events.map((e) => `${e.type} ${e.actor}`)).toEqual([
     'triggered system',
