@@ -21,6 +21,17 @@ function sign(secret: Buffer, payload: string): Buffer {
   return createHmac('sha256', secret).update(payload).digest();
 }
 
+/**
+ * Compares the text of the signature, not its decoded bytes: the last base64url character of a
+ * 32-byte MAC carries two unused bits, so decoding would accept four spellings of one signature
+ * and an altered link would still work.
+ */
+function signatureMatches(expected: Buffer, given: string): boolean {
+  const wanted = Buffer.from(expected.toString('base64url'));
+  const offered = Buffer.from(given);
+  return offered.length === wanted.length && timingSafeEqual(offered, wanted);
+}
+
 export function createAckToken(secret: Buffer, claims: Omit<AckClaims, 'nonce'>): string {
   const payload = Buffer.from(
     JSON.stringify({
@@ -37,10 +48,7 @@ export function verifyAckToken(secret: Buffer, token: string, now: number): Toke
   const match = /^([A-Za-z0-9_-]{1,1000})\.([A-Za-z0-9_-]{43})$/.exec(token);
   if (match === null) return { ok: false, reason: 'malformed' };
   const [, payload, signature] = match;
-  const expected = sign(secret, payload!);
-  const given = Buffer.from(signature!, 'base64url');
-  if (given.length !== expected.length || !timingSafeEqual(given, expected))
-    return { ok: false, reason: 'bad-signature' };
+  if (!signatureMatches(sign(secret, payload!), signature!)) return { ok: false, reason: 'bad-signature' };
   let raw: unknown;
   try {
     raw = JSON.parse(Buffer.from(payload!, 'base64url').toString('utf8'));
@@ -81,9 +89,7 @@ export function verifyMediaSignature(
   now: number,
 ): boolean {
   if (!Number.isSafeInteger(expiresAt) || expiresAt <= now) return false;
-  const expected = sign(secret, `media:${voicemailId}:${expiresAt}`);
-  const given = Buffer.from(signature, 'base64url');
-  return given.length === expected.length && timingSafeEqual(given, expected);
+  return signatureMatches(sign(secret, `media:${voicemailId}:${expiresAt}`), signature);
 }
 
 /** Makes the links that go out in notifications, once the listener's public address is known. */

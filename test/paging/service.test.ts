@@ -270,3 +270,38 @@ test('ack tokens: accepted once signed and fresh; tampered, foreign or expired o
   expect(verifyMediaSignature(secret, 'vm-2', now + MINUTE, sig, now)).toBe(false);
   expect(verifyMediaSignature(secret, 'vm-1', now + MINUTE, sig, now + 2 * MINUTE)).toBe(false);
 });
+
+test('ack tokens and media signatures: every other spelling of the signature is refused', () => {
+  const secret = Buffer.alloc(32, 7);
+  const now = Date.now();
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_';
+  fc.assert(
+    fc.property(fc.nat(), fc.constantFrom(...alphabet), (where, replacement) => {
+      const token = createAckToken(secret, { pageId: 1, responderId: 'alice', expiresAt: now + MINUTE });
+      const [payload, signature] = token.split('.') as [string, string];
+      const at = where % signature.length;
+      fc.pre(signature[at] !== replacement);
+      const altered = signature.slice(0, at) + replacement + signature.slice(at + 1);
+      expect(verifyAckToken(secret, `${payload}.${altered}`, now)).toEqual({
+        ok: false,
+        reason: 'bad-signature',
+      });
+      const media = new URL(`http://x${signMediaPath(secret, 'vm-1', now + MINUTE)}`);
+      const sig = media.searchParams.get('s')!;
+      const alteredMedia =
+        sig.slice(0, at) +
+        (sig[at] === replacement ? (replacement === 'A' ? 'B' : 'A') : replacement) +
+        sig.slice(at + 1);
+      expect(verifyMediaSignature(secret, 'vm-1', now + MINUTE, alteredMedia, now)).toBe(false);
+    }),
+    { numRuns: 500 },
+  );
+  // The two unused bits of the last character: decoding alone would accept these.
+  const token = createAckToken(secret, { pageId: 1, expiresAt: now + MINUTE });
+  const last = token.at(-1)!;
+  const sibling = alphabet[alphabet.indexOf(last) ^ 1]!;
+  expect(verifyAckToken(secret, token.slice(0, -1) + sibling, now)).toEqual({
+    ok: false,
+    reason: 'bad-signature',
+  });
+});
