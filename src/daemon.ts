@@ -9,7 +9,9 @@ import type { Config, Secret, WebhookSettings } from './config/model';
 import { resolveSecret } from './config/secrets';
 import type { FlowContext } from './callflow/context';
 import { CallRouter } from './callflow/router';
-import { StockSoundRenderer, type PromptRenderer } from './callflow/prompts';
+import type { PromptRenderer } from './callflow/prompts';
+import type { PromptLibrary } from './prompts/library';
+import { createPromptLibrary } from './prompts/setup';
 import { routeDirect } from './callflow/direct/direct';
 import { retryFailedCopies } from './callflow/voicemailCopy';
 import type { Logger } from './log/logger';
@@ -87,7 +89,9 @@ export class Daemon {
   /** Where the HTTP listener is reachable, once started. */
   httpUrl: string | undefined;
   private config: Config;
-  private readonly prompts: PromptRenderer;
+  readonly prompts: PromptRenderer;
+  /** The daemon's own prompts (undefined when a test hands it a renderer). */
+  readonly promptLibrary: PromptLibrary | undefined;
   private readonly lock: DaemonLock;
   private readonly linkSecret: Buffer;
   private links: LinkFactory | undefined;
@@ -98,8 +102,12 @@ export class Daemon {
 
   constructor(private readonly options: DaemonOptions) {
     this.config = options.config;
-    this.prompts = options.prompts ?? new StockSoundRenderer();
     const logger = options.logger;
+    this.promptLibrary =
+      options.prompts === undefined
+        ? createPromptLibrary(options.config.prompts, logger, () => this.mediaBaseUrl)
+        : undefined;
+    this.prompts = options.prompts ?? this.promptLibrary!;
     this.db = openDatabase(options.config.settings.database);
     try {
       this.lock = lockDatabase(this.db, options.config.settings.database);
@@ -207,6 +215,10 @@ export class Daemon {
       useLinkToken: (nonce, at) => useLinkToken(this.db, nonce, at),
       logger,
       apiToken: () => apiToken,
+      promptDir: () =>
+        this.promptLibrary !== undefined && this.config.prompts.delivery === 'http'
+          ? this.config.prompts.cacheDir
+          : undefined,
       health: async () => this.health(),
       metrics: async () => ({ contentType: this.metrics.contentType, body: await this.metrics.metrics() }),
     });
@@ -230,9 +242,9 @@ export class Daemon {
    * keep the configuration they started with (their context holds it). Settings that need a
    * restart (the database, the listener, ARI credentials, secrets) keep their running values.
    */
-  applyConfig(config: Config): void {
+  async applyConfig(config: Config): Promise<void> {
     const running = this.config;
-    this.config = {
+    const next: Config = {
       ...config,
       asterisk: running.asterisk,
       settings: {
@@ -240,7 +252,30 @@ export class Daemon {
         database: running.settings.database,
         storageDir: running.settings.storageDir,
       },
+      prompts: { ...running.prompts, texts: config.prompts.texts },
     };
+    // The new prompts are made before the configuration takes over, so no caller waits for them.
+    await this.preparePrompts(next);
+    this.config = next;
+  }
+
+  /** Where Asterisk fetches audio from the daemon (prompts, voicemails in page calls). */
+  private get mediaBaseUrl(): string {
+    return this.config.settings.mediaUrl ?? this.httpUrl ?? 'http://127.0.0.1';
+  }
+
+  private async preparePrompts(config: Config): Promise<void> {
+    const library = this.promptLibrary;
+    if (library === undefined) return;
+    const report = await library.prepare(config);
+    this.options.logger.info('prompts ready', {
+      engine: library.engineName,
+      prompts: report.needed,
+      synthesized: report.synthesized,
+      converted: report.converted,
+      failed: report.failures.length,
+      ms: Math.round(report.elapsedMs),
+    });
   }
 
   private get voicemailDir(): string {
@@ -337,6 +372,7 @@ export class Daemon {
       settings.mediaUrl ?? this.httpUrl,
       this.config.notifications.ackLinkTtlSeconds,
     );
+    await this.preparePrompts(this.config);
     this.engine.start();
     this.connection.start();
   }

@@ -42,11 +42,16 @@ async function chooseOption(
   if (route.options.length === 1) return route.options[0];
   const menu = joinPrompts(
     route.options.map((option) =>
-      ctx.prompts.render('menuOption', option.prompt ?? route.menu.prompt, {
-        key: option.key,
-        label: option.label,
-        route: route.name,
-      }),
+      ctx.prompts.render(
+        'menuOption',
+        option.prompt ?? route.menu.prompt,
+        {
+          key: option.key,
+          label: option.label,
+          route: route.name,
+        },
+        route,
+      ),
     ),
   );
   for (let attempt = 1; ; attempt++) {
@@ -67,6 +72,8 @@ async function chooseOption(
           ctx.prompts.render(
             step.reason === 'invalid' ? 'menuInvalid' : 'menuNoInput',
             route.menu.invalidPrompt,
+            {},
+            route,
           ),
         );
     }
@@ -110,7 +117,10 @@ export async function runInboundCall(
     if (!route.active) {
       facts.outcome = 'rejected-inactive';
       await answer(ctx, session, facts);
-      await play(session, ctx.prompts.render('inactive', route.inactiveMessage, { route: route.name }));
+      await play(
+        session,
+        ctx.prompts.render('inactive', route.inactiveMessage, { route: route.name }, route),
+      );
       return;
     }
     // Asterisk runs a channel's commands in order, so the greeting is requested right behind the
@@ -118,9 +128,13 @@ export async function runInboundCall(
     const answering = answer(ctx, session, facts);
     answering.catch(() => undefined);
     stage = 'during the greeting';
-    const greeting = play(session, ctx.prompts.render('greeting', route.greeting, { route: route.name }), {
-      bargeIn: route.options.length > 1,
-    });
+    const greeting = play(
+      session,
+      ctx.prompts.render('greeting', route.greeting, { route: route.name }, route),
+      {
+        bargeIn: route.options.length > 1,
+      },
+    );
     greeting.catch(() => undefined);
     await answering;
     await greeting;
@@ -148,7 +162,8 @@ export async function runInboundCall(
       facts.outcome = 'error';
       facts.detail = (error as Error).message;
       ctx.logger.error('call failed', { error: (error as Error).message, stage });
-      if (!session.gone) await play(session, ctx.prompts.render('error', undefined)).catch(() => undefined);
+      if (!session.gone)
+        await play(session, ctx.prompts.render('error', undefined, {}, facts.route)).catch(() => undefined);
     }
   } finally {
     await hangup(session);

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { AriPort } from '../ari/types';
-import type { Config, Responder } from '../config/model';
+import type { Config, Responder, Route } from '../config/model';
 import type { Logger } from '../log/logger';
 import type { PagingService } from '../paging/service';
 import type { PageRow, PageStore } from '../store/pages';
@@ -120,7 +120,7 @@ async function converse(
       const page = deps.pages.get(pageId)!;
       if (page.status !== 'triggered')
         return await farewell(
-          deps.prompts.render('pageAlreadyHandled', undefined, { status: page.status }),
+          deps.prompts.render('pageAlreadyHandled', undefined, { status: page.status }, routeOf(deps, page)),
           `answered; the page was already ${page.status}`,
         );
       const digit = await gatherDigit(session, announcement(deps, page), KEY_WAIT_MS);
@@ -128,13 +128,19 @@ async function converse(
       if (digit === '1') {
         const change = deps.paging.acknowledge(pageId, actor);
         if (change.ok)
-          return await farewell(deps.prompts.render('pageAcknowledged', undefined), 'acknowledged');
+          return await farewell(
+            deps.prompts.render('pageAcknowledged', undefined, {}, routeOf(deps, page)),
+            'acknowledged',
+          );
         continue;
       }
       if (digit === '3') {
         const escalated = deps.paging.escalateNow(pageId, actor);
         if (escalated.ok)
-          return await farewell(deps.prompts.render('pageEscalated', undefined), 'escalated now');
+          return await farewell(
+            deps.prompts.render('pageEscalated', undefined, {}, routeOf(deps, page)),
+            'escalated now',
+          );
         continue;
       }
       if (digit !== '2') unanswered++;
@@ -147,27 +153,36 @@ async function converse(
   }
 }
 
+function routeOf(deps: PageCallDependencies, page: PageRow): Route | undefined {
+  return deps.config.routes.find((r) => r.id === page.route_id);
+}
+
 /** "New page for <team> from <route>. Caller <number>." + the message + the keys. */
 function announcement(deps: PageCallDependencies, page: PageRow): RenderedPrompt {
   const team = deps.config.teams.get(page.team_id);
-  const route = deps.config.routes.find((r) => r.id === page.route_id);
+  const route = routeOf(deps, page);
   const caller = page.caller_number ?? 'unknown';
   const parts = [
-    deps.prompts.render('pageAnnounce', undefined, {
-      team: team?.name ?? page.team_id,
-      route: route?.name ?? 'the hotline',
-      caller,
-      callerDigits: caller.replace(/\D/g, ''),
-    }),
+    deps.prompts.render(
+      'pageAnnounce',
+      undefined,
+      {
+        team: team?.name ?? page.team_id,
+        route: route?.name ?? 'the hotline',
+        caller,
+        callerDigits: caller.replace(/\D/g, ''),
+      },
+      route,
+    ),
   ];
   if (page.voicemail_id !== null) {
     const media = deps.voicemailMedia(page);
     parts.push(
       media === undefined
-        ? deps.prompts.render('pageMessageMissing', undefined)
+        ? deps.prompts.render('pageMessageMissing', undefined, {}, route)
         : { media: [`sound:${media}`], text: '[the voicemail]' },
     );
   }
-  parts.push(deps.prompts.render('pageMenu', undefined));
+  parts.push(deps.prompts.render('pageMenu', undefined, {}, route));
   return joinPrompts(parts);
 }

@@ -21,7 +21,7 @@ export async function takeVoicemail(
   team: Team,
 ): Promise<void> {
   const vars = { route: route.name, team: team.name };
-  await play(session, ctx.prompts.render('voicemailPrompt', route.voicemail.prompt, vars));
+  await play(session, ctx.prompts.render('voicemailPrompt', route.voicemail.prompt, vars, route));
   session.ensurePresent();
   const recordingName = `lcr-vm-${facts.callId}`;
   const result = await recordMessage(session, {
@@ -34,7 +34,7 @@ export async function takeVoicemail(
     facts.outcome = 'error';
     facts.detail = `recording failed: ${result.reason}`;
     if (!session.gone)
-      await play(session, ctx.prompts.render('error', undefined, vars)).catch(() => undefined);
+      await play(session, ctx.prompts.render('error', undefined, vars, route)).catch(() => undefined);
     return;
   }
 
@@ -64,7 +64,12 @@ export async function takeVoicemail(
     ? Promise.resolve()
     : play(
         session,
-        ctx.prompts.render(tooShort ? 'voicemailTooShort' : 'voicemailThanks', route.voicemail.thanks, vars),
+        ctx.prompts.render(
+          tooShort ? 'voicemailTooShort' : 'voicemailThanks',
+          route.voicemail.thanks,
+          vars,
+          route,
+        ),
       ).then(
         () => undefined,
         () => undefined,

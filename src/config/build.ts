@@ -4,6 +4,7 @@
  * (a date that does not exist, an override that ends before it starts) become located issues.
  */
 import * as path from 'node:path';
+import { PROMPT_SLOTS, yamlSlotName } from '../prompts/slots';
 import type { RawConfig, RawPrompt, RawRoute, RawSchedule } from './schema';
 import type { ConfigIssue } from './issues';
 import { parseDurationSeconds } from './duration';
@@ -20,6 +21,8 @@ import type {
   PageEventType,
   Policy,
   Prompt,
+  PromptSettings,
+  PromptTexts,
   Responder,
   Route,
   Schedule,
@@ -180,6 +183,7 @@ function buildRoute(raw: RawRoute): Route {
     ...optionalPrompt('inactiveMessage', raw.inactive_message),
     ...optionalPrompt('greeting', raw.greeting),
     routing: raw.routing,
+    prompts: buildPromptTexts(raw.prompts),
     options: raw.options.map((o) => ({
       key: String(o.key),
       teamId: o.team,
@@ -215,6 +219,32 @@ function buildRoute(raw: RawRoute): Route {
       pageOnConnect,
       resolveOnHangup: direct.resolve_on_hangup ?? pageOnConnect,
     },
+  };
+}
+
+function buildPromptTexts(raw: Partial<Record<string, RawPrompt>> | undefined): PromptTexts {
+  const texts: PromptTexts = {};
+  for (const slot of PROMPT_SLOTS) {
+    const prompt = toPrompt(raw?.[yamlSlotName(slot)]);
+    if (prompt !== undefined) texts[slot] = prompt;
+  }
+  return texts;
+}
+
+function buildPrompts(raw: RawConfig['prompts'], settings: Settings, configDir: string): PromptSettings {
+  const p = raw ?? {};
+  const delivery = p.delivery ?? 'http';
+  const directory = p.directory === undefined ? undefined : path.resolve(configDir, p.directory);
+  return {
+    engine: p.engine ?? 'auto',
+    ...(p.command === undefined ? {} : { command: p.command }),
+    voices: p.voices ?? {},
+    timeoutSeconds: p.timeout === undefined ? 30 : parseDurationSeconds(p.timeout),
+    format: p.format ?? 'wav',
+    delivery,
+    cacheDir: directory ?? path.resolve(configDir, p.cache_dir ?? path.join(settings.storageDir, 'prompts')),
+    ...(directory === undefined ? {} : { soundPath: p.sound_path ?? directory }),
+    texts: buildPromptTexts(p.texts),
   };
 }
 
@@ -364,6 +394,7 @@ export function buildConfig(raw: RawConfig, source: string, issues: ConfigIssue[
     asterisk: buildAsterisk(raw.asterisk),
     settings,
     notifications: buildNotifications(raw.notifications),
+    prompts: buildPrompts(raw.prompts, settings, path.dirname(source)),
     responders,
     schedules,
     policies,

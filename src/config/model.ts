@@ -2,8 +2,28 @@
  * The typed configuration the daemon runs on: ids resolved to maps, durations in seconds,
  * local date-times turned into instants in their schedule's time zone, defaults filled in.
  */
+import type { PromptSlot } from '../prompts/slots';
+
 export type Prompt =
   { kind: 'text'; text: string } | { kind: 'sound'; sound: string } | { kind: 'file'; path: string };
+
+/** Per prompt name (PromptSlot), the operator's replacement for the built-in text. */
+export type PromptTexts = Partial<Record<PromptSlot, Prompt>>;
+
+export interface PromptSettings {
+  engine: 'auto' | 'bundled' | 'espeak-ng' | 'command' | 'none';
+  command?: string[];
+  /** Voice per language ("de" -> "de+f3"); languages not listed use the language code itself. */
+  voices: Record<string, string>;
+  timeoutSeconds: number;
+  format: 'wav' | 'wav16';
+  delivery: 'http' | 'directory';
+  /** Where synthesized audio is kept: the shared directory itself with delivery: directory. */
+  cacheDir: string;
+  /** delivery: directory: how Asterisk names that directory in `sound:` URIs. */
+  soundPath?: string;
+  texts: PromptTexts;
+}
 
 export type RingStrategy = 'simultaneous' | 'sequential' | 'random';
 
@@ -115,6 +135,8 @@ export interface Route {
   greeting?: Prompt;
   routing: 'voicemail' | 'direct';
   options: MenuOption[];
+  /** Prompts replaced for this route only. */
+  prompts: PromptTexts;
   menu: {
     prompt?: Prompt;
     timeoutSeconds: number;
@@ -214,6 +236,7 @@ export interface Config {
   asterisk: AsteriskSettings;
   settings: Settings;
   notifications: NotificationSettings;
+  prompts: PromptSettings;
   responders: Map<string, Responder>;
   schedules: Map<string, Schedule>;
   policies: Map<string, Policy>;

@@ -19,17 +19,23 @@ export function settingsNeedingRestart(running: Config, next: Config): string[] 
   for (const key of ['database', 'storageDir', 'httpListen', 'publicUrl', 'mediaUrl', 'apiToken'] as const)
     if (!same(running.settings[key], next.settings[key])) changed.push(`settings.${key}`);
   if (!same(running.notifications.email, next.notifications.email)) changed.push('notifications.email');
+  // Prompt texts reload; how prompts are made and delivered is fixed at start.
+  if (!same({ ...running.prompts, texts: {} }, { ...next.prompts, texts: {} }))
+    changed.push('prompts (except texts)');
   return changed;
 }
 
 export interface ReloadTarget {
   readonly currentConfig: Config;
-  applyConfig(config: Config): void;
+  /** May take a while: prompts of the new configuration are made before it takes over. */
+  applyConfig(config: Config): Promise<void> | void;
 }
 
 export class ConfigReloader {
   private watcher: fs.FSWatcher | undefined;
   private debounce: NodeJS.Timeout | undefined;
+  /** Reloads run one after another, so a slow one cannot be overtaken by an older file. */
+  private queue: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly file: string,
@@ -37,8 +43,14 @@ export class ConfigReloader {
     private readonly logger: Logger,
   ) {}
 
-  /** Loads the file now; returns whether the new configuration is in force. */
-  reload(reason: string): boolean {
+  /** Loads the file now; resolves with whether the new configuration is in force. */
+  reload(reason: string): Promise<boolean> {
+    const run = this.queue.then(() => this.reloadNow(reason));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async reloadNow(reason: string): Promise<boolean> {
     let next: Config;
     try {
       const loaded = loadConfigFile(this.file);
@@ -61,7 +73,7 @@ export class ConfigReloader {
       return false;
     }
     const needRestart = settingsNeedingRestart(this.target.currentConfig, next);
-    this.target.applyConfig(next);
+    await this.target.applyConfig(next);
     this.logger.info('configuration reloaded; new calls use it, calls in progress finish as they started', {
       reason,
       file: this.file,
@@ -82,7 +94,7 @@ export class ConfigReloader {
     this.watcher = fs.watch(path.dirname(this.file), (_event, changed) => {
       if (changed !== null && changed !== name) return;
       if (this.debounce !== undefined) clearTimeout(this.debounce);
-      this.debounce = setTimeout(() => this.reload('file changed'), debounceMs);
+      this.debounce = setTimeout(() => void this.reload('file changed'), debounceMs);
       this.debounce.unref();
     });
     this.watcher.unref();

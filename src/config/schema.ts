@@ -6,6 +6,7 @@
  * transforms so that it can also be exported as JSON Schema for editors (`lcr schema`).
  */
 import { z } from 'zod';
+import { PROMPT_SLOTS, yamlSlotName } from '../prompts/slots';
 import { IANAZone } from 'luxon';
 import { DURATION_PATTERN } from './duration';
 import { DIAL_STRING_PATTERN, looksLikePhoneNumber } from './dialString';
@@ -51,10 +52,22 @@ const phoneSchema = z
       `invalid phone "${String(issue.input)}": use an E.164 number ("+15551230001") or an Asterisk dial string ("PJSIP/alice") without spaces or shell metacharacters`,
   });
 
+/** About a minute of speech: longer texts are almost always a paste error, and keep callers waiting. */
+export const MAX_PROMPT_CHARACTERS = 1000;
+
+const promptTextSchema = z
+  .string()
+  .trim()
+  .min(1, { error: 'a prompt must not be empty' })
+  .max(MAX_PROMPT_CHARACTERS, {
+    error: (issue) =>
+      `a prompt of ${String(issue.input).length} characters would play for minutes; keep it under ${MAX_PROMPT_CHARACTERS} (about a minute of speech)`,
+  });
+
 export const promptSchema = z.union(
   [
-    z.string().trim().min(1, { error: 'a prompt must not be empty' }),
-    z.strictObject({ text: z.string().trim().min(1, { error: 'a prompt must not be empty' }) }),
+    promptTextSchema,
+    z.strictObject({ text: promptTextSchema }),
     z.strictObject({ sound: z.string().min(1) }),
     z.strictObject({ file: z.string().min(1) }),
   ],
@@ -196,6 +209,14 @@ const directSchema = z.strictObject({
   resolve_on_hangup: z.boolean().optional(),
 });
 
+const promptMapSchema = z.partialRecord(
+  z.enum(PROMPT_SLOTS.map(yamlSlotName) as [string, ...string[]], {
+    error: (issue) =>
+      `unknown prompt "${String(issue.input)}"; known prompts: ${PROMPT_SLOTS.map(yamlSlotName).join(', ')}`,
+  }),
+  promptSchema,
+);
+
 const routeSchema = z.strictObject({
   id: idSchema,
   name: z.string().min(1),
@@ -222,6 +243,8 @@ const routeSchema = z.strictObject({
   menu: menuSchema.optional(),
   voicemail: voicemailSchema.optional(),
   direct: directSchema.optional(),
+  /** Any prompt for this route only, by name (see prompts.texts). */
+  prompts: promptMapSchema.optional(),
 });
 
 const envNameSchema = z
@@ -325,10 +348,37 @@ const notificationsSchema = z.strictObject({
   ack_link_ttl: durationSchema.optional(),
 });
 
+const promptsSchema = z
+  .strictObject({
+    /** auto: the system espeak-ng when installed, else the bundled one; none: stock Asterisk sounds. */
+    engine: z.enum(['auto', 'bundled', 'espeak-ng', 'command', 'none']).optional(),
+    command: z.array(z.string().min(1)).min(1).optional(),
+    voices: z.record(z.string().regex(/^[a-z]{2}(?:[_-][A-Za-z]{2})?$/), z.string().min(1)).optional(),
+    timeout: durationSchema.optional(),
+    format: z.enum(['wav', 'wav16']).optional(),
+    delivery: z.enum(['http', 'directory']).optional(),
+    cache_dir: z.string().min(1).optional(),
+    directory: z.string().min(1).optional(),
+    sound_path: z
+      .string()
+      .regex(/^[A-Za-z0-9_./-]+$/, { error: 'expected a sound path such as "lcr"' })
+      .optional(),
+    texts: promptMapSchema.optional(),
+  })
+  .refine((p) => (p.engine === 'command') === (p.command !== undefined), {
+    error:
+      'engine: command needs command: [program, arguments...], and command is only used with engine: command',
+  })
+  .refine((p) => (p.delivery === 'directory') === (p.directory !== undefined), {
+    error:
+      'delivery: directory needs directory: <path Asterisk reads sounds from>, and directory is only used with it',
+  });
+
 export const configSchema = z.strictObject({
   asterisk: asteriskSchema,
   settings: settingsSchema.optional(),
   notifications: notificationsSchema.optional(),
+  prompts: promptsSchema.optional(),
   responders: z.array(responderSchema).min(1, { error: 'at least one responder is needed' }),
   schedules: z.array(scheduleSchema).optional(),
   escalation_policies: z.array(policySchema).min(1),

@@ -7,7 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
 import { Writable } from 'node:stream';
-import type { Config } from '../config/model';
+import type { Config, MenuOption, Route } from '../config/model';
 import { Daemon } from '../daemon';
 import { createLogger } from '../log/logger';
 import { AsteriskSimulator, type PhoneBehaviour, type Step } from '../simulator';
@@ -23,8 +23,14 @@ export interface DemoCall {
   steps: Step[];
 }
 
-/** The scripted calls, chosen to exist in any configuration shaped like routes.example.yaml. */
-export function demoCalls(config: Config): DemoCall[] {
+/**
+ * The scripted calls, chosen to exist in any configuration shaped like routes.example.yaml.
+ * `menuMedia` names the audio of a menu option, so the caller presses its key while hearing it.
+ */
+export function demoCalls(
+  config: Config,
+  menuMedia: (route: Route, option: MenuOption) => string,
+): DemoCall[] {
   const calls: DemoCall[] = [];
   const voicemailRoute = config.routes.find((r) => r.active && r.routing === 'voicemail');
   const menuRoute = config.routes.find((r) => r.active && r.options.length > 1);
@@ -46,7 +52,7 @@ export function demoCalls(config: Config): DemoCall[] {
       to: menuRoute.numbers[0]!,
       from: '+15552223333',
       steps: [
-        { waitFor: 'playback', media: 'press' },
+        { waitFor: 'playback', media: menuMedia(menuRoute, option) },
         { press: option.key },
         { waitFor: 'bridged', timeout: 120_000 },
         { wait: 5000 },
@@ -120,6 +126,15 @@ interface LogLine {
   [key: string]: unknown;
 }
 
+/**
+ * Synthesized prompts are kept between demos (in the user's cache directory; the content hash in
+ * each file name makes sharing safe), and are always served to the simulator over HTTP.
+ */
+function demoPromptCache(): string {
+  const base = process.env['XDG_CACHE_HOME'] || path.join(os.homedir(), '.cache');
+  return path.join(base, 'lcr', 'prompts');
+}
+
 export async function runDemo(
   baseConfig: Config,
   print: (line: string) => void,
@@ -134,7 +149,9 @@ export async function runDemo(
       database: path.join(dir, 'lcr.db'),
       logLevel: 'debug',
     },
+    prompts: { ...baseConfig.prompts, delivery: 'http', cacheDir: demoPromptCache() },
   };
+  delete config.prompts.soundPath;
   const sim = await AsteriskSimulator.start({
     username: config.asterisk.username,
     password: 'demo',
@@ -160,10 +177,22 @@ export async function runDemo(
   print(
     `Simulated Asterisk 22 at ${sim.url}; the daemon connects to it as application "${config.asterisk.app}".`,
   );
+  print(
+    `Preparing prompts with ${daemon.promptLibrary?.engineName ?? 'stock sounds'} (cached in ${config.prompts.cacheDir})...`,
+  );
   await daemon.start();
+  const prepared = logs.find((l) => l.message === 'prompts ready');
+  if (prepared)
+    print(
+      `Prompts ready: ${String(prepared['prompts'])} audio files, ${String(prepared['synthesized'])} synthesized now, in ${String(prepared['ms'])} ms.`,
+    );
   while (sim.connectedWebSockets === 0) await new Promise((resolve) => setTimeout(resolve, 20));
+  const menuMedia = (route: Route, option: MenuOption): string => {
+    const vars = { key: option.key, label: option.label, route: route.name };
+    return daemon.prompts.render('menuOption', option.prompt ?? route.menu.prompt, vars, route).media[0]!;
+  };
   try {
-    for (const demo of demoCalls(config)) {
+    for (const demo of demoCalls(config, menuMedia)) {
       print('');
       print(`== ${demo.title}`);
       print(`   ${demo.from} dials ${demo.to}`);

@@ -1,7 +1,7 @@
 /**
  * The daemon's HTTP listener (loopback by default): health and metrics for monitoring, the
  * JSON API for pages and calls (bearer token), acknowledge links for responders (signed
- * single-use tokens), and voicemail audio for Asterisk (signed URLs).
+ * single-use tokens), voicemail audio for Asterisk (signed URLs) and prompt audio for Asterisk.
  */
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -9,10 +9,11 @@ import type { Logger } from '../log/logger';
 import { handleApi, type ApiDependencies } from './api';
 import { handleAckLink } from './ackLink';
 import { handleMedia } from './media';
+import { handlePrompt, type PromptFiles } from './prompts';
 import { sendJson, type Reply } from './reply';
 import { tokenMatches } from './auth';
 
-export interface HttpDependencies extends ApiDependencies {
+export interface HttpDependencies extends ApiDependencies, PromptFiles {
   logger: Logger;
   /** The configured API token, or undefined when the API is not enabled. */
   apiToken: () => string | undefined;
@@ -88,6 +89,8 @@ export class HttpServer {
       return;
     }
     if (url.pathname.startsWith('/media/')) return handleMedia(this.deps, url, reply);
+    if (url.pathname.startsWith('/prompts/'))
+      return handlePrompt(this.deps, url, reply, request.headers['if-none-match']);
     if (url.pathname.startsWith('/ack/')) {
       const body = method === 'POST' ? await readBody(request) : '';
       return handleAckLink(this.deps, url, body, reply);

@@ -3,6 +3,8 @@
  * second prompt waits for the first, and a bridge join waits behind a prompt still playing.
  */
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { RestError, type SimAsterisk } from './engine';
 import { wavDurationMs, wavFile, type LiveRecordingJson, type PlaybackJson } from './json';
 import type { SimChannel, SimPlayback, SimRecording } from './model';
@@ -37,6 +39,9 @@ export const STOCK_SOUNDS: Record<string, number> = {
 };
 for (let digit = 0; digit <= 9; digit++) STOCK_SOUNDS[`digits/${digit}`] = 450;
 
+/** Below this length a `sound:http...` URL fails to play (Asterisk issue #444). */
+export const SHORTEST_PLAYABLE_URL = 30;
+
 export interface MediaCatalog {
   /** Duration in ms of a media URI, or undefined when Asterisk could not play it. */
   durationOf(mediaUri: string, language: string): Promise<number | undefined>;
@@ -45,6 +50,11 @@ export interface MediaCatalog {
 /** Knows the stock sounds, recordings Asterisk stores, generated say-media, and fetches `sound:http...`. */
 export class DefaultCatalog implements MediaCatalog {
   readonly extraSounds = new Map<string, number>();
+  /**
+   * Asterisk's sounds directory (astdatadir/sounds): `sound:lcr/x` plays `<dir>/lcr/x.wav` (or
+   * `.wav16`) when the file is there. Absolute `sound:/path/x` names are read as they are.
+   */
+  soundsDirectory: string | undefined;
   /** HTTP fetches Asterisk made for `sound:http://...` media, as res_http_media_cache would. */
   readonly httpFetches: Array<{ url: string; status: number; contentType: string | null }> = [];
   private readonly httpCache = new Map<string, { durationMs: number; freshUntil: number; etag?: string }>();
@@ -59,7 +69,7 @@ export class DefaultCatalog implements MediaCatalog {
     switch (scheme) {
       case 'sound':
         if (/^https?:\/\//.test(rest)) return this.fetchHttp(rest);
-        return this.extraSounds.get(rest) ?? STOCK_SOUNDS[rest];
+        return this.extraSounds.get(rest) ?? STOCK_SOUNDS[rest] ?? this.soundFile(rest);
       case 'recording': {
         const stored = this.engine.storedRecordings.get(rest);
         return stored === undefined ? undefined : (wavDurationMs(stored.data) ?? 1000);
@@ -76,12 +86,31 @@ export class DefaultCatalog implements MediaCatalog {
     }
   }
 
+  private soundFile(name: string): number | undefined {
+    const base = name.startsWith('/') ? name : this.soundsDirectory && join(this.soundsDirectory, name);
+    if (base === undefined || name.split('/').includes('..')) return undefined;
+    for (const extension of ['wav', 'wav16']) {
+      try {
+        return wavDurationMs(readFileSync(`${base}.${extension}`));
+      } catch {
+        // Not in this format: Asterisk tries the next one.
+      }
+    }
+    return undefined;
+  }
+
   /**
    * res_http_media_cache: a response with Cache-Control max-age (or Expires) is reused until it
    * expires; one with an ETag is revalidated with If-None-Match; anything else is fetched again
    * on every playback, as the recorded Asterisk did.
    */
   private async fetchHttp(url: string): Promise<number | undefined> {
+    // Asterisk issue #444: the cached copy's local path (/var/spool/asterisk/tmp/... plus the
+    // extension) must fit in a buffer the size of the URL, so short URLs fail to play.
+    if (url.length < SHORTEST_PLAYABLE_URL) {
+      this.httpFetches.push({ url, status: 0, contentType: null });
+      return undefined;
+    }
     const cached = this.httpCache.get(url);
     if (cached !== undefined && cached.freshUntil > Date.now()) return cached.durationMs;
     try {

@@ -23,6 +23,9 @@ asterisk:
 settings:
   storage_dir: ./data
   http_listen: 127.0.0.1:0
+# Speech synthesis has its own tests (test/prompts, test/integration/prompts*); elsewhere text
+# prompts play as stock sounds, which keeps each daemon's start instant.
+prompts: { engine: none }
 responders:
   - { id: alice, name: Alice, phones: ['PJSIP/alice'] }
   - { id: bob, name: Bob, phones: ['PJSIP/bob', '+15551230002'] }
@@ -109,7 +112,8 @@ export async function startHarness(
 ): Promise<Harness> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lcr-it-'));
   const sim = await AsteriskSimulator.start({ timeScale: options.timeScale ?? 0.1 });
-  const yaml = (options.yaml ?? TEST_CONFIG).replace('http://127.0.0.1:1', sim.url);
+  const given = (options.yaml ?? TEST_CONFIG).replace('http://127.0.0.1:1', sim.url);
+  const yaml = /^prompts:/m.test(given) ? given : `${given}\nprompts: { engine: none }\n`;
   const file = path.join(dir, 'routes.yaml');
   fs.writeFileSync(file, yaml);
   const { config } = loadConfigText(yaml, 'routes.yaml', file);

@@ -41,7 +41,7 @@ test('a valid file applies to new calls; the call in progress finishes under the
     file,
     yaml.replace('{ key: 1, team: db-team, label: Database }', '{ key: 1, team: net-team, label: Network }'),
   );
-  expect(reloader.reload('test')).toBe(true);
+  expect(await reloader.reload('test')).toBe(true);
   const first = await h.finishedCall(during.channelId);
   expect(first.team_id).toBe('db-team');
   const after = h.sim.call({
@@ -57,7 +57,7 @@ test('an invalid file is reported with its location and the running configuratio
   const logs: string[] = [];
   const { reloader, file, yaml } = reloaderFor(logs);
   fs.writeFileSync(file, yaml.replace('escalation_policy: db-policy', 'escalation_policy: db-polcy'));
-  expect(reloader.reload('test')).toBe(false);
+  expect(await reloader.reload('test')).toBe(false);
   const line = JSON.parse(logs.find((l) => l.includes('not reloaded'))!) as { issues: string[] };
   expect(line.issues).toEqual([
     expect.stringMatching(
@@ -91,12 +91,15 @@ test('editing the file is noticed without a signal', async () => {
   }
 });
 
-test('settings that need a restart keep their running values, and the log says so', () => {
+test('settings that need a restart keep their running values, and the log says so', async () => {
   const logs: string[] = [];
   const { reloader, file, yaml } = reloaderFor(logs);
   const database = h.daemon.currentConfig.settings.database;
   fs.writeFileSync(file, yaml.replace('storage_dir: ./data', 'storage_dir: ./elsewhere'));
-  expect(reloader.reload('test')).toBe(true);
+  expect(await reloader.reload('test')).toBe(true);
   expect(h.daemon.currentConfig.settings.database).toBe(database);
-  expect(logs.join('')).toContain('"settings":["settings.database","settings.storageDir"]');
+  // The prompt cache lives under the storage directory unless placed elsewhere: it moves with it.
+  expect(logs.join('')).toContain(
+    '"settings":["settings.database","settings.storageDir","prompts (except texts)"]',
+  );
 });

@@ -188,7 +188,11 @@ export async function routeDirect(
         callId: facts.callId,
         contest,
         callerId: callerIdFor(route, facts.callerNumber),
-        confirm: ctx.prompts.render('confirm', route.direct.confirmPrompt, vars),
+        confirm: ctx.prompts.render('confirm', route.direct.confirmPrompt, vars, route),
+        farewells: {
+          alreadyAnswered: ctx.prompts.render('alreadyAnswered', undefined, {}, route),
+          callerHungUp: ctx.prompts.render('callerHungUp', undefined, {}, route),
+        },
         confirmTimeoutSeconds: route.direct.confirmTimeoutSeconds,
       };
       for (const step of plan) {
@@ -233,7 +237,12 @@ async function noOneAvailable(
 ): Promise<void> {
   await play(
     caller,
-    ctx.prompts.render('noAnswer', route.direct.noAnswerPrompt, { route: route.name, team: team.name }),
+    ctx.prompts.render(
+      'noAnswer',
+      route.direct.noAnswerPrompt,
+      { route: route.name, team: team.name },
+      route,
+    ),
   );
   if (route.direct.onNoAnswer === 'voicemail') {
     await takeVoicemail(ctx, caller, facts, route, team);

@@ -60,7 +60,12 @@ export class HoldAudio {
     await this.end().catch(() => undefined);
     await play(
       this.caller,
-      this.ctx.prompts.render('stillTrying', this.route.direct.stillTryingPrompt, { route: this.route.name }),
+      this.ctx.prompts.render(
+        'stillTrying',
+        this.route.direct.stillTryingPrompt,
+        { route: this.route.name },
+        this.route,
+      ),
     ).catch(() => undefined);
     if (!this.running || this.caller.gone) return;
     await this.begin().catch(() => undefined);

@@ -60,6 +60,8 @@ export interface LegSetup {
   ringTimeoutSeconds: number;
   callerId: string;
   confirm: RenderedPrompt;
+  /** What an answered responder hears when the call is no longer theirs to take. */
+  farewells: Record<'alreadyAnswered' | 'callerHungUp', RenderedPrompt>;
   confirmTimeoutSeconds: number;
 }
 
@@ -159,7 +161,7 @@ async function confirm(
 ): Promise<LegOutcome> {
   const { ctx, contest } = setup;
   const tellAndHangUp = async (slot: 'alreadyAnswered' | 'callerHungUp'): Promise<void> => {
-    await play(session, ctx.prompts.render(slot, undefined)).catch(() => undefined);
+    await play(session, setup.farewells[slot]).catch(() => undefined);
     await hangup(session);
   };
   if (contest.decided) {

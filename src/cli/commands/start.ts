@@ -36,7 +36,7 @@ export async function startCommand(io: CliIo, file: string): Promise<void> {
   // SIGHUP or an edit of the file: validated like `lcr validate`, applied to new calls if valid.
   const reloader = new ConfigReloader(config.source, daemon, logger);
   reloader.watch();
-  process.on('SIGHUP', () => reloader.reload('SIGHUP'));
+  process.on('SIGHUP', () => void reloader.reload('SIGHUP'));
   const signal = await new Promise<string>((resolve) => {
     process.once('SIGTERM', () => resolve('SIGTERM'));
     process.once('SIGINT', () => resolve('SIGINT'));

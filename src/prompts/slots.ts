@@ -1,0 +1,63 @@
+/**
+ * Every prompt the caller and responders can hear, with its built-in English text. Operators
+ * override any of them in YAML (`prompts.texts.<name>` for every route, `prompts.<name>` on a
+ * route); {placeholders} are filled from the call.
+ */
+
+export type PromptSlot =
+  | 'greeting'
+  | 'menuOption'
+  | 'menuInvalid'
+  | 'menuNoInput'
+  | 'notInService'
+  | 'inactive'
+  | 'voicemailPrompt'
+  | 'voicemailThanks'
+  | 'voicemailTooShort'
+  | 'error'
+  | 'noAnswer'
+  | 'stillTrying'
+  | 'confirm'
+  | 'alreadyAnswered'
+  | 'callerHungUp'
+  | 'pageAnnounce'
+  | 'pageMenu'
+  | 'pageAcknowledged'
+  | 'pageEscalated'
+  | 'pageAlreadyHandled'
+  | 'pageMessageMissing';
+
+export const DEFAULT_TEXTS: Record<PromptSlot, string> = {
+  greeting: 'Thank you for calling {route}.',
+  menuOption: 'For {label}, press {key}.',
+  menuInvalid: 'Sorry, that is not a valid choice.',
+  menuNoInput: 'Sorry, I did not hear a choice.',
+  notInService: 'The number you have dialed is not in service.',
+  inactive: 'This number is not in service at the moment. Please try again later.',
+  voicemailPrompt:
+    'Please leave your message after the tone. When you are done, hang up or press the pound key.',
+  voicemailThanks: 'Thank you. Your message has been passed to the on-call team. Goodbye.',
+  voicemailTooShort: 'Your message was very short. It has been passed on anyway. Goodbye.',
+  error: 'Sorry, something went wrong. Please call again.',
+  noAnswer: 'Nobody is available to take your call right now.',
+  stillTrying: 'Please hold while we try to reach the on-call responder.',
+  confirm: 'Call from {route} for {team}. Press 1 to accept, 2 to decline.',
+  alreadyAnswered: 'This call was already answered by someone else. Goodbye.',
+  callerHungUp: 'The caller hung up. Goodbye.',
+  pageAnnounce: 'New page for {team} from {route}. Caller {caller}.',
+  pageMenu: 'Press 1 to acknowledge, 2 to hear the message again, 3 to escalate now.',
+  pageAcknowledged: 'The page is acknowledged. Thank you. Goodbye.',
+  pageEscalated: 'The page is escalated to the next level. Goodbye.',
+  pageAlreadyHandled: 'This page was already {status}. Goodbye.',
+  pageMessageMissing: 'The message could not be retrieved.',
+};
+
+export const PROMPT_SLOTS = Object.keys(DEFAULT_TEXTS) as PromptSlot[];
+
+/** The YAML spelling of a slot: `noAnswer` is `no_answer`. */
+export function yamlSlotName(slot: PromptSlot): string {
+  return slot.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
+}
+
+/** Placeholders whose values are only known during a call: spoken from cached pieces. */
+export const DYNAMIC_PLACEHOLDERS = new Set(['caller']);

@@ -1,0 +1,37 @@
+/**
+ * Stock Asterisk sounds (the core sounds every Asterisk installs) that carry each prompt's
+ * meaning. Played when text-to-speech is off (`prompts.engine: none`) or failed for a prompt that
+ * has no earlier audio, so a caller never hears silence.
+ */
+import type { PromptSlot } from './slots';
+
+/** Stock Asterisk sounds that carry each slot's meaning until text-to-speech is available. */
+export const STOCK_FALLBACK: Record<PromptSlot, (vars: Record<string, string>) => string[]> = {
+  greeting: () => ['sound:welcome'],
+  menuOption: (vars) => ['sound:press', `sound:digits/${vars['key'] ?? '1'}`],
+  menuInvalid: () => ['sound:option-is-invalid'],
+  menuNoInput: () => ['sound:option-is-invalid'],
+  notInService: () => ['sound:ss-noservice'],
+  inactive: () => ['sound:ss-noservice', 'sound:pls-try-call-later'],
+  voicemailPrompt: () => ['sound:vm-intro'],
+  voicemailThanks: () => ['sound:vm-msgsaved', 'sound:vm-goodbye'],
+  voicemailTooShort: () => ['sound:vm-msgsaved', 'sound:vm-goodbye'],
+  error: () => ['sound:pls-try-call-later'],
+  noAnswer: () => ['sound:vm-nobodyavail'],
+  stillTrying: () => ['sound:pls-hold-while-try'],
+  confirm: () => ['sound:to-accept-press', 'sound:digits/1', 'sound:to-reject-press', 'sound:digits/2'],
+  alreadyAnswered: () => ['sound:vm-goodbye'],
+  callerHungUp: () => ['sound:conf-hasleft', 'sound:vm-goodbye'],
+  pageAnnounce: (vars) => [
+    'sound:vm-youhave',
+    'sound:vm-message',
+    ...(/^\d+$/.test(vars['callerDigits'] ?? '')
+      ? ['sound:vm-from-phonenumber', `digits:${vars['callerDigits']}`]
+      : []),
+  ],
+  pageMenu: () => ['sound:press', 'sound:digits/1', 'sound:vm-repeat', 'sound:digits/2'],
+  pageAcknowledged: () => ['sound:auth-thankyou', 'sound:vm-goodbye'],
+  pageEscalated: () => ['sound:auth-thankyou', 'sound:vm-goodbye'],
+  pageAlreadyHandled: () => ['sound:vm-goodbye'],
+  pageMessageMissing: () => ['sound:pls-try-call-later'],
+};
