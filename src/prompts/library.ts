@@ -87,7 +87,9 @@ export class PromptLibrary implements PromptRenderer {
     const files = new Map<string, string>();
     for (const use of uses) {
       const prompt = this.effective(use.slot, use.override, use.scope);
-      if (prompt?.kind === 'file') files.set(resolve(this.configDir, prompt.path), use.where);
+      if (prompt?.kind !== 'file') continue;
+      const file = resolve(this.configDir, prompt.path);
+      if (!files.has(file)) files.set(file, use.where);
     }
     for (const [path, where] of files) {
       try {
@@ -185,18 +187,17 @@ export class PromptLibrary implements PromptRenderer {
     const language = prompt === undefined ? BUILT_IN_LANGUAGE : (scope?.language ?? BUILT_IN_LANGUAGE);
     const pieces: Piece[] = [];
     // Fixed placeholders are filled in; dynamic ones split the text into separately cached parts.
-    for (const part of template.split(/(\{\w+\})/)) {
+    const fixed = Object.fromEntries(
+      Object.entries(vars).filter(([name]) => !DYNAMIC_PLACEHOLDERS.has(name)),
+    );
+    for (const part of fillTemplate(template, fixed).split(/(\{\w+\})/)) {
       const name = /^\{(\w+)\}$/.exec(part)?.[1];
       if (name !== undefined && DYNAMIC_PLACEHOLDERS.has(name)) {
         pieces.push({ kind: 'digits', digits: (vars[name] ?? '').replace(/\D/g, ''), language });
         continue;
       }
-      const text = speakable(fillTemplate(part, vars));
-      if (/[\p{L}\p{N}]/u.test(text)) {
-        const last = pieces.at(-1);
-        if (last?.kind === 'speech') last.text = `${last.text} ${text}`;
-        else pieces.push({ kind: 'speech', text, language });
-      }
+      const text = speakable(part);
+      if (/[\p{L}\p{N}]/u.test(text)) pieces.push({ kind: 'speech', text, language });
     }
     return pieces;
   }
@@ -210,7 +211,9 @@ export class PromptLibrary implements PromptRenderer {
     const prompt = this.effective(slot, override, scope);
     if (prompt?.kind === 'file') {
       const hash = this.files.get(resolve(this.configDir, prompt.path));
-      return hash === undefined ? undefined : [this.options.delivery.uri(hash)];
+      return hash === undefined || !this.options.cache.has(hash)
+        ? undefined
+        : [this.options.delivery.uri(hash)];
     }
     const media: string[] = [];
     for (const piece of this.pieces(slot, override, vars, scope) ?? []) {

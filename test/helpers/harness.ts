@@ -83,7 +83,7 @@ export interface Harness {
   stop(): Promise<void>;
 }
 
-function captureLogger(logs: string[]): Logger {
+export function captureLogger(logs: string[]): Logger {
   const stream = new Writable({
     write(chunk: Buffer, _encoding, done) {
       logs.push(chunk.toString('utf8').trim());

@@ -20,7 +20,11 @@ const MAX_OUTPUT = 64 * 1024 * 1024;
 
 export function runEngineProcess(run: ProcessRun): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const child = spawn(run.file, run.args, { stdio: ['pipe', 'pipe', 'pipe'], detached: true, env: process.env });
+    const child = spawn(run.file, run.args, {
+      stdio: ['pipe', 'pipe', 'pipe'],
+      detached: true,
+      env: process.env,
+    });
     const stdout: Buffer[] = [];
     let stdoutBytes = 0;
     let stderr = '';
