@@ -99,6 +99,7 @@ export class Daemon {
   private readonly engine: PagingEngine;
   private readonly http: HttpServer;
   private readonly email: EmailNotifier | undefined;
+  private stopped: Promise<void> | undefined;
 
   constructor(private readonly options: DaemonOptions) {
     this.config = options.config;
@@ -318,6 +319,7 @@ export class Daemon {
       logger,
       now: Date.now,
       legs: this.router,
+      stopping: !this.router.accepting,
       random: Math.random,
     };
   }
@@ -395,7 +397,12 @@ export class Daemon {
    * Stops taking calls and escalating, lets calls and notifications in progress finish (up to
    * `drainMs`), then disconnects. Whatever was cut short resumes from the database at the next start.
    */
-  async stop(drainMs = 0): Promise<void> {
+  stop(drainMs = 0): Promise<void> {
+    this.stopped ??= this.stopNow(drainMs);
+    return this.stopped;
+  }
+
+  private async stopNow(drainMs: number): Promise<void> {
     this.router.accepting = false;
     this.engine.stop();
     this.dispatcher.stopping = true;

@@ -120,6 +120,9 @@ export class AriHttpPort implements AriPort {
   answer(channelId: string): Promise<void> {
     return this.request('answer', 'POST', `/channels/${segment(channelId)}/answer`);
   }
+  continueInDialplan(channelId: string): Promise<void> {
+    return this.request('continue', 'POST', `/channels/${segment(channelId)}/continue`);
+  }
   hangup(channelId: string, reason = 'normal'): Promise<void> {
     return this.request('hangup', 'DELETE', `/channels/${segment(channelId)}`, { reason });
   }

@@ -96,6 +96,8 @@ export interface RecordRequest {
  */
 export interface AriPort {
   answer(channelId: string): Promise<void>;
+  /** Leaves the application: Asterisk runs the dialplan after the Stasis() line. */
+  continueInDialplan(channelId: string): Promise<void>;
   hangup(
     channelId: string,
     reason?: 'normal' | 'busy' | 'no_answer' | 'rejected' | 'answered_elsewhere',

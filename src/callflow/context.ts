@@ -23,6 +23,8 @@ export interface FlowContext {
   logger: Logger;
   now: () => number;
   legs: LegTracker;
+  /** The daemon is shutting down: the call is turned away (settings.shutdown.new_calls). */
+  stopping: boolean;
   /** [0, 1) numbers for the `random` ring strategy. */
   random: () => number;
 }

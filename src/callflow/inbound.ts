@@ -80,6 +80,26 @@ async function chooseOption(
   }
 }
 
+/**
+ * A call that arrives while the daemon is stopping: told to call again, or handed back to the
+ * dialplan after Stasis() (where the operator may send it to a voicemail box or a queue).
+ * Returns whether the channel went back to the dialplan.
+ */
+async function turnAway(ctx: FlowContext, session: CallSession, facts: CallFacts): Promise<boolean> {
+  facts.outcome = 'refused-stopping';
+  if (ctx.config.settings.shutdown.newCalls === 'dialplan') {
+    ctx.logger.info('not taking new calls (shutting down); handing the call back to the dialplan');
+    facts.detail = 'handed back to the dialplan: lcr was stopping';
+    await session.ari.continueInDialplan(session.channelId);
+    return true;
+  }
+  ctx.logger.info('not taking new calls (shutting down); asking the caller to call again');
+  facts.detail = 'asked to call again: lcr was stopping';
+  await answer(ctx, session, facts);
+  await play(session, ctx.prompts.render('callAgain', undefined));
+  return false;
+}
+
 export async function runInboundCall(
   ctx: FlowContext,
   session: CallSession,
@@ -103,7 +123,12 @@ export async function runInboundCall(
     dialed: channel.dialplan.exten,
     args: stasisArgs,
   });
+  let handedToDialplan = false;
   try {
+    if (ctx.stopping) {
+      handedToDialplan = await turnAway(ctx, session, facts);
+      return;
+    }
     const route = findRoute(ctx.config.routes, stasisArgs, channel.dialplan.exten);
     if (route === undefined) {
       facts.outcome = 'unknown-number';
@@ -166,7 +191,7 @@ export async function runInboundCall(
         await play(session, ctx.prompts.render('error', undefined, {}, facts.route)).catch(() => undefined);
     }
   } finally {
-    await hangup(session);
+    if (!handedToDialplan) await hangup(session);
     ctx.calls.updateCall(facts.callId, {
       outcome: facts.outcome ?? 'error',
       outcome_detail: facts.detail ?? null,

@@ -25,7 +25,7 @@ export interface RouterDependencies {
 export class CallRouter {
   private readonly sessions = new Map<string, CallSession>();
   private readonly running = new Set<Promise<void>>();
-  /** Refuse new calls (graceful shutdown): they are left to the dialplan. */
+  /** False while shutting down: new calls are turned away (see turnAway in inbound.ts). */
   accepting = true;
 
   constructor(private readonly deps: RouterDependencies) {}
@@ -76,12 +76,6 @@ export class CallRouter {
     const logger = forCall(this.deps.logger, callId);
     const session = new CallSession(channel.id, this.deps.ari, logger);
     this.sessions.set(channel.id, session);
-    if (!this.accepting) {
-      logger.info('not taking new calls (shutting down); leaving the call to the dialplan');
-      void this.deps.ari.hangup(channel.id, 'normal').catch(() => undefined);
-      this.sessions.delete(channel.id);
-      return;
-    }
     const ctx = this.deps.contextForNewCall(logger);
     const flow = runInboundCall(ctx, session, channel, event.args ?? [], callId, this.deps.routeDirect)
       .catch((error: Error) =>

@@ -39,10 +39,16 @@ function buildProgram(io: CliIo, pending: Array<Promise<unknown>>): Command {
 
   program
     .command('doctor')
-    .description('check Asterisk, ARI, endpoints, storage and SMTP, with a fix for each problem')
+    .description(
+      'check Asterisk, ARI, endpoints, the dialplan, storage, prompts and SMTP, with a fix for each problem',
+    )
     .addOption(configOption())
-    .action((options: { config?: string }) => {
-      pending.push(doctorCommand(io, configPath(options.config)));
+    .option(
+      '--dialplan <file>',
+      'extensions.conf to check (default: /etc/asterisk/extensions.conf when present)',
+    )
+    .action((options: { config?: string; dialplan?: string }) => {
+      pending.push(doctorCommand(io, configPath(options.config), options.dialplan));
     });
 
   program

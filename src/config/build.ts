@@ -340,6 +340,10 @@ function buildSettings(raw: RawConfig['settings'], configDir: string): Settings 
     ...(s.public_url === undefined ? {} : { publicUrl: s.public_url.replace(/\/+$/, '') }),
     ...(s.media_url === undefined ? {} : { mediaUrl: s.media_url.replace(/\/+$/, '') }),
     apiToken: buildSecret(s, 'api_token'),
+    shutdown: {
+      drainSeconds: s.shutdown?.drain === undefined ? 30 : parseDurationSeconds(s.shutdown.drain),
+      newCalls: s.shutdown?.new_calls ?? 'prompt',
+    },
   };
 }
 

@@ -196,6 +196,12 @@ export interface Settings {
   /** Base URL Asterisk uses to fetch audio from the daemon; undefined: the listener's own address. */
   mediaUrl?: string;
   apiToken: Secret;
+  shutdown: {
+    /** How long calls in progress may go on after SIGTERM. */
+    drainSeconds: number;
+    /** What callers arriving meanwhile get: a "please call again" prompt, or the dialplan after Stasis(). */
+    newCalls: 'prompt' | 'dialplan';
+  };
 }
 
 export type PageEventType = 'triggered' | 'escalated' | 'acknowledged' | 'resolved' | 'exhausted';

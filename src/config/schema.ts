@@ -302,6 +302,14 @@ const settingsSchema = z
     /** Where Asterisk reaches the HTTP listener to fetch audio; default http://<http_listen>. */
     media_url: z.url({ error: 'expected a URL such as "http://10.0.0.5:8080"' }).optional(),
     ...secretFields('api_token'),
+    shutdown: z
+      .strictObject({
+        drain: durationSchema.optional(),
+        new_calls: z
+          .enum(['prompt', 'dialplan'], { error: 'expected new_calls "prompt" or "dialplan"' })
+          .optional(),
+      })
+      .optional(),
   })
   .refine(atMostOneSecret('api_token'), {
     error: 'give only one of api_token, api_token_env, api_token_file',

@@ -7,6 +7,10 @@ import type { Config } from '../config/model';
 import { resolveSecret } from '../config/secrets';
 import { openDatabase } from '../store/database';
 import { smtpTransport } from '../notifications/email';
+import { extensionMatches, stasisExtensions } from './dialplan';
+import { checkPrompts } from './promptChecks';
+
+const SYSTEM_DIALPLAN = '/etc/asterisk/extensions.conf';
 
 export type CheckStatus = 'pass' | 'warn' | 'fail' | 'info';
 
@@ -187,19 +191,65 @@ async function checkSmtp(config: Config): Promise<CheckResult[]> {
   }
 }
 
-function dialplanReminder(config: Config): CheckResult {
+/**
+ * Where the dialplan can be read (lcr doctor on the Asterisk machine, or --dialplan), every
+ * active route's number must reach an extension that runs Stasis(<app>).
+ */
+function checkDialplan(config: Config, file: string | undefined): CheckResult[] {
+  const app = config.asterisk.app;
   const numbers = config.routes.filter((r) => r.active).flatMap((r) => r.numbers);
-  return {
-    status: 'info',
-    title: `the dialplan cannot be read over ARI: make sure ${numbers.join(', ')} reach Stasis(${config.asterisk.app})`,
-    fix: `in the context your trunk delivers to: exten => _X.,1,Stasis(${config.asterisk.app}) (see "Connecting it to Asterisk" in the README)`,
-  };
+  let text: string;
+  try {
+    if (file === undefined) throw new Error('no file');
+    text = fs.readFileSync(file, 'utf8');
+  } catch {
+    return [
+      {
+        status: 'info',
+        title: `the dialplan cannot be read here${file ? ` (${file})` : ''}: make sure ${numbers.join(', ')} reach Stasis(${app})`,
+        fix: `run lcr doctor --dialplan /etc/asterisk/extensions.conf, or see asterisk-config/extensions.conf: exten => _X.,1,Stasis(${app})`,
+      },
+    ];
+  }
+  const extensions = stasisExtensions(text, app);
+  if (extensions.length === 0)
+    return [
+      {
+        status: 'fail',
+        title: `${file} has no extension that runs Stasis(${app})`,
+        fix: `add to the context your trunk delivers calls to: exten => _X.,1,Stasis(${app}) (see asterisk-config/extensions.conf)`,
+      },
+    ];
+  return config.routes
+    .filter((r) => r.active)
+    .flatMap((route) =>
+      route.numbers.map((number): CheckResult => {
+        const digits = number.replace(/\D/g, '');
+        const hit = extensions.find((e) =>
+          [digits, `+${digits}`].some((d) => extensionMatches(e.pattern, d)),
+        );
+        return hit
+          ? {
+              status: 'pass',
+              title: `route ${route.id}: ${number} reaches Stasis(${app}) (${file}:${hit.line}, [${hit.context}] ${hit.pattern})`,
+            }
+          : {
+              status: 'warn',
+              title: `route ${route.id}: ${number} matches none of ${extensions.map((e) => `[${e.context}] ${e.pattern}`).join(', ')}`,
+              fix: 'check the format your trunk delivers the number in (with or without + and country code) and the Stasis extension pattern',
+            };
+      }),
+    );
 }
 
-export async function runChecks(
-  config: Config,
-  env: NodeJS.ProcessEnv = process.env,
-): Promise<CheckResult[]> {
+export interface DoctorOptions {
+  env?: NodeJS.ProcessEnv;
+  /** extensions.conf to read; undefined: /etc/asterisk/extensions.conf when present. */
+  dialplan?: string;
+}
+
+export async function runChecks(config: Config, options: DoctorOptions = {}): Promise<CheckResult[]> {
+  const env = options.env ?? process.env;
   const results: CheckResult[] = [];
   let password: string | undefined;
   try {
@@ -212,6 +262,12 @@ export async function runChecks(
     });
   }
   if (password !== undefined) results.push(...(await checkAri(config, password)));
-  results.push(dialplanReminder(config), ...checkStorage(config), ...(await checkSmtp(config)));
+  const dialplan = options.dialplan ?? (fs.existsSync(SYSTEM_DIALPLAN) ? SYSTEM_DIALPLAN : undefined);
+  results.push(
+    ...checkDialplan(config, dialplan),
+    ...checkStorage(config),
+    ...(await checkPrompts(config)),
+    ...(await checkSmtp(config)),
+  );
   return results;
 }

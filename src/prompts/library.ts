@@ -47,10 +47,9 @@ export interface PromptLibraryOptions {
 
 /** Printable text: control characters become spaces, so engines and logs see one clean line. */
 export function speakable(text: string): string {
-  return text
-    .replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, ' ')
-    .replace(/\s+/g, ' ')
-    .trim();
+  // eslint-disable-next-line no-control-regex -- finding control characters is the point
+  const controls = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g;
+  return text.replace(controls, ' ').replace(/\s+/g, ' ').trim();
 }
 
 export class PromptLibrary implements PromptRenderer {

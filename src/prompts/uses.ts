@@ -34,6 +34,7 @@ export function promptUses(config: Config): PromptUse[] {
   };
   add('notInService', undefined, {}, undefined, 'unknown number');
   add('error', undefined, {}, undefined, 'any call');
+  add('callAgain', undefined, {}, undefined, 'calls while stopping');
   for (const route of config.routes) {
     const where = `route ${route.id}`;
     const named = { route: route.name };

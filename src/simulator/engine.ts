@@ -243,6 +243,14 @@ export class SimAsterisk extends EventEmitter {
     this.note(channel, 'answered');
   }
 
+  continueInDialplan(channel: SimChannel): void {
+    channel.playback?.finish?.('done');
+    this.channelEvent(channel, 'StasisEnd');
+    channel.app = undefined;
+    this.note(channel, 'continued', 'back to the dialplan');
+    this.after(channel, 50, () => this.hangup(channel, 16, false));
+  }
+
   /**
    * Ends a channel. `requestedByApp` is a `DELETE /channels/{id}` (reported as cause 32, soft);
    * otherwise the far end hung up with `cause`. Event order follows the recorded traces:

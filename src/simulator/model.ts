@@ -54,6 +54,7 @@ export interface TranscriptEntry {
     | 'answered'
     | 'played'
     | 'heard-failed'
+    | 'continued'
     | 'moh'
     | 'ringing'
     | 'pressed'

@@ -140,6 +140,15 @@ export function restHandlers(
       setImmediate(() => engine.hangup(target, cause, true));
       return NO_CONTENT;
     },
+    /**
+     * The channel leaves the application (StasisEnd) and runs the dialplan after its Stasis()
+     * line. The simulated dialplan has nothing after it but Hangup(), so the channel then ends.
+     */
+    'channels.continueInDialplan': async (params) => {
+      const target = inStasis(params);
+      await engine.runSync(target, () => engine.continueInDialplan(target));
+      return NO_CONTENT;
+    },
     'channels.answer': async (params) => {
       const target = inStasis(params);
       await engine.runSync(target, () => engine.answer(target));

@@ -5,7 +5,14 @@
 import type { Db } from './database';
 
 export type CallOutcome =
-  'voicemail' | 'abandoned' | 'rejected-inactive' | 'unknown-number' | 'connected' | 'no-answer' | 'error';
+  | 'voicemail'
+  | 'abandoned'
+  | 'rejected-inactive'
+  | 'unknown-number'
+  | 'connected'
+  | 'no-answer'
+  | 'refused-stopping'
+  | 'error';
 
 export interface CallRow {
   id: string;

@@ -4,9 +4,6 @@ import { Daemon, StartupError } from '../../daemon';
 import { CliFailure, type CliIo } from '../io';
 import { loadOrFail } from './shared';
 
-/** How long calls in progress may take to finish after SIGTERM before the daemon exits anyway. */
-const DRAIN_MS = 30_000;
-
 /** Runs the daemon until SIGTERM or SIGINT; calls in progress are allowed to finish. */
 export async function startCommand(io: CliIo, file: string): Promise<void> {
   const { config } = loadOrFail(io, file);
@@ -41,12 +38,15 @@ export async function startCommand(io: CliIo, file: string): Promise<void> {
     process.once('SIGTERM', () => resolve('SIGTERM'));
     process.once('SIGINT', () => resolve('SIGINT'));
   });
+  // The drain time in force now (a reload may have changed it).
+  const drainMs = daemon.currentConfig.settings.shutdown.drainSeconds * 1000;
   logger.info('stopping: no new calls; waiting for calls in progress', {
     signal,
     activeCalls: daemon.router.activeCalls,
-    drainMs: DRAIN_MS,
+    drainMs,
+    newCalls: daemon.currentConfig.settings.shutdown.newCalls,
   });
   reloader.stop();
-  await daemon.stop(DRAIN_MS);
+  await daemon.stop(drainMs);
   logger.info('stopped');
 }
