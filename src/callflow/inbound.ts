@@ -164,7 +164,10 @@ export async function runInboundCall(
     await answering;
     await greeting;
     stage = 'during the menu';
-    const option = await chooseOption(ctx, session, route);
+    // Stasis(lcr,<route>,option=N) (or `lcr test-call --option N`) picks the option without the menu.
+    const preselected = /^option=(\d)$/.exec(stasisArgs[1] ?? '')?.[1];
+    const option =
+      route.options.find((o) => o.key === preselected) ?? (await chooseOption(ctx, session, route));
     if (option === undefined) {
       facts.outcome = 'abandoned';
       facts.detail = 'no menu choice';

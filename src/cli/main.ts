@@ -12,6 +12,7 @@ import { listCallsCommand, listPagesCommand, showCallCommand, showPageCommand } 
 import { startCommand } from './commands/start';
 import { doctorCommand } from './commands/doctor';
 import { demoCommand } from './commands/demo';
+import { testCallCommand } from './commands/testCall';
 import { DatabaseError } from '../store/database';
 
 const VERSION = '0.1.0';
@@ -69,6 +70,29 @@ function buildProgram(io: CliIo, pending: Array<Promise<unknown>>): Command {
     .option('--json', 'machine-readable output')
     .action((options: { config?: string; team?: string; at?: string; json?: boolean }) =>
       oncallCommand(io, configPath(options.config), options),
+    );
+
+  program
+    .command('test-call <route>')
+    .description('ring your own phone; answered, you are a caller on the route, to try each option for real')
+    .addOption(configOption())
+    .requiredOption(
+      '--to <phone>',
+      'the phone to ring: a responder id, a number (+1555...) or a dial string (PJSIP/alice)',
+    )
+    .option('--option <key>', 'go straight to this menu option after the greeting')
+    .option(
+      '--dialplan <context>',
+      'enter through this dialplan context instead (e.g. lcr-test-call), as a trunk call would',
+    )
+    .option('--ring-timeout <seconds>', 'how long your phone rings', '30')
+    .action(
+      (
+        route: string,
+        options: { config?: string; to: string; option?: string; dialplan?: string; ringTimeout?: string },
+      ) => {
+        pending.push(testCallCommand(io, configPath(options.config), route, options));
+      },
     );
 
   program

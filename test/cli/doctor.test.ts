@@ -28,7 +28,10 @@ test('a healthy setup: every check passes and the exit code is 0', async () => {
     expect(result.stdout).toContain('PASS  PJSIP endpoint "trunk" exists (used by bob (+15551230002))');
     expect(result.stdout).toContain('PASS  PJSIP endpoint "alice" exists (used by alice (PJSIP/alice))');
     expect(result.stdout).toMatch(
-      /INFO {2}the dialplan cannot be read over ARI: make sure \+1 555 0100, \+1 555 0150 reach Stasis\(lcr\)/,
+      /INFO {2}the dialplan cannot be read here: make sure \+1 555 0100, \+1 555 0150 reach Stasis\(lcr\)/,
+    );
+    expect(result.stdout).toContain(
+      'INFO  text prompts play as stock Asterisk sounds (prompts.engine: none)',
     );
     expect(result.stdout).toMatch(/PASS {2}database .* opens and takes writes/);
     expect(result.stdout).toContain(`PASS  SMTP server 127.0.0.1:${smtp.port} reachable`);
@@ -75,4 +78,61 @@ test('each problem is a FAIL or WARN line with its fix, and the exit code is 1',
   } finally {
     await sim.stop();
   }
+});
+
+const KIT_DIALPLAN = path.join(__dirname, '..', '..', 'asterisk-config', 'extensions.conf');
+const FAKE_TTS = path.join(__dirname, '..', 'prompts', 'fixtures', 'fake-tts.js');
+
+test('the dialplan: the kit sends every hotline number to Stasis(lcr); other dialplans get a FAIL or a WARN with the fix', async () => {
+  const file = path.join(dir, 'dialplan.yaml');
+  fs.writeFileSync(file, TEST_CONFIG);
+  const kit = await lcr('doctor', '--config', file, '--dialplan', KIT_DIALPLAN);
+  expect(kit.stdout).toMatch(
+    /PASS {2}route main: \+1 555 0100 reaches Stasis\(lcr\) \(.*extensions\.conf:\d+, \[from-trunk\] _X\.\)/,
+  );
+  expect(kit.stdout).toMatch(/PASS {2}route vendors: \+1 555 0150 reaches Stasis\(lcr\)/);
+  const narrow = path.join(dir, 'narrow.conf');
+  fs.writeFileSync(
+    narrow,
+    '[from-trunk]\nexten => 15550100,1,Answer()\n same => n,Stasis(lcr,main) ; the main line only\n',
+  );
+  const partial = await lcr('doctor', '--config', file, '--dialplan', narrow);
+  expect(partial.stdout).toContain('PASS  route main: +1 555 0100 reaches Stasis(lcr)');
+  expect(partial.stdout).toContain('WARN  route vendors: +1 555 0150 matches none of [from-trunk] 15550100');
+  const none = path.join(dir, 'none.conf');
+  fs.writeFileSync(none, '[from-trunk]\nexten => _X.,1,Dial(PJSIP/alice)\n; exten => _X.,1,Stasis(lcr)\n');
+  const missing = await lcr('doctor', '--config', file, '--dialplan', none);
+  expect(missing.stdout).toContain(`FAIL  ${none} has no extension that runs Stasis(lcr)`);
+  expect(missing.stdout).toContain(
+    'fix: add to the context your trunk delivers calls to: exten => _X.,1,Stasis(lcr)',
+  );
+});
+
+test('prompts: each prompt that cannot be made is a FAIL with its fix; a remote Asterisk cannot fetch from loopback', async () => {
+  const file = path.join(dir, 'prompts.yaml');
+  const failing = `prompts:\n  engine: command\n  command: ['${process.execPath}', '${FAKE_TTS}', 'out={output}']\n  cache_dir: ./doctor-cache`;
+  fs.writeFileSync(file, TEST_CONFIG.replace('prompts: { engine: none }', failing));
+  process.env['FAKE_TTS_MODE'] = 'fail';
+  try {
+    const broken = await lcr('doctor', '--config', file);
+    expect(broken.stdout).toMatch(
+      /FAIL {2}prompt unknown number, notInService: "The number you have dialed is not in service\.": .*exited with status 3: model file not found/,
+    );
+    expect(broken.stdout).toContain('fix: run prompts.command by hand with a short text');
+    expect(broken.stdout).toMatch(/FAIL {2}\.\.\. and \d+ more prompts could not be made/);
+  } finally {
+    delete process.env['FAKE_TTS_MODE'];
+  }
+  fs.writeFileSync(
+    file,
+    TEST_CONFIG.replace('prompts: { engine: none }', failing).replace(
+      'http://127.0.0.1:1',
+      'http://10.1.2.3:8088',
+    ),
+  );
+  const remote = await lcr('doctor', '--config', file);
+  expect(remote.stdout).toMatch(
+    /PASS {2}prompts synthesizable: \d+ audio files ready with command .* in .*doctor-cache/,
+  );
+  expect(remote.stdout).toContain('FAIL  Asterisk at 10.1.2.3 cannot fetch prompts from http://127.0.0.1:0');
 });
