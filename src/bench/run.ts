@@ -6,12 +6,14 @@ import { runConfigBench } from './configBench';
 import { runInboundBench } from './inboundBench';
 import { runDirectBench } from './directBench';
 import { runPagingBench } from './pagingBench';
+import { runPromptsBench } from './promptsBench';
 
 const groups: Record<string, (print: (line: string) => void) => Promise<void> | void> = {
   config: runConfigBench,
   inbound: (print) => runInboundBench(print),
   direct: (print) => runDirectBench(print),
   paging: (print) => runPagingBench(print),
+  prompts: (print) => runPromptsBench(print),
 };
 
 async function main(): Promise<void> {

@@ -266,6 +266,13 @@ export async function runDemo(
         }
       }
     }
+    const misses = daemon.promptLibrary?.misses ?? 0;
+    print('');
+    print(
+      misses === 0
+        ? 'Every prompt played was made ahead of time: no caller waited for speech synthesis.'
+        : `${misses} prompts were played before their audio was ready (stock sounds instead): see the log.`,
+    );
   } finally {
     await daemon.stop();
     await sim.stop();

@@ -89,8 +89,19 @@ test('lcr start with a missing password variable says so and exits 1', () => {
 
 test('lcr demo runs the example end to end', () => {
   const cwd = fs.mkdtempSync(path.join(dir, 'demo-'));
-  const result = spawnSync(process.execPath, [BIN, 'demo'], { encoding: 'utf8', cwd, timeout: 90_000 });
+  const cache = path.join(cwd, 'cache');
+  const result = spawnSync(process.execPath, [BIN, 'demo'], {
+    encoding: 'utf8',
+    cwd,
+    timeout: 90_000,
+    env: { ...process.env, XDG_CACHE_HOME: cache },
+  });
   expect(result.status).toBe(0);
+  // Prompts are synthesized before the first call, kept in the user's cache, and all were ready.
+  const ready = /Prompts ready: (\d+) audio files, (\d+) synthesized now/.exec(result.stdout)!;
+  expect(Number(ready[1])).toBeGreaterThan(30);
+  expect(fs.readdirSync(path.join(cache, 'lcr', 'prompts'))).toHaveLength(Number(ready[1]));
+  expect(result.stdout).toContain('Every prompt played was made ahead of time');
   expect(result.stdout).toContain('caller hears: "Please leave your message after the tone.');
   expect(result.stdout).toMatch(
     /-> call \S+: route vendors, option 1, outcome voicemail \(6s, ended by dtmf\)/,

@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { loadConfigText } from '../../src/config/load';
@@ -264,3 +265,40 @@ function stereo44k(): Buffer {
   header.writeUInt32LE(data.length, 40);
   return Buffer.concat([header, data]);
 }
+
+// .ci/run installs sox; without it lcr asks for WAV files (the test above covers that message's path).
+const withSox = (() => {
+  try {
+    execFileSync('sox', ['--version'], { stdio: 'pipe' });
+    return test;
+  } catch {
+    return test.skip;
+  }
+})();
+withSox('an operator FLAC file is converted through sox to 8 kHz WAV', async () => {
+  execFileSync('sox', [
+    '-n',
+    '-r',
+    '44100',
+    '-c',
+    '2',
+    path.join(dir, 'hold-on.flac'),
+    'synth',
+    '0.75',
+    'sine',
+    '440',
+  ]);
+  const config = configOf(
+    `${MINIMAL_YAML.replace('    routing: voicemail\n', '    routing: voicemail\n    greeting: { file: hold-on.flac }\n')}\n${FAKE_ENGINE}`,
+  );
+  const library = libraryFor(config);
+  const report = await library.prepare(config);
+  expect(report).toMatchObject({ converted: 1, failures: [] });
+  const route = config.routes[0]!;
+  const hash = /([0-9a-f]{64})\.wav$/.exec(
+    library.render('greeting', route.greeting, {}, route).media[0]!,
+  )![1]!;
+  const pcm = parseWav(fs.readFileSync(path.join(dir, 'cache', `${hash}.wav`)));
+  expect(pcm).toMatchObject({ sampleRate: 8000 });
+  expect(pcm.samples.length).toBe(6000);
+});
