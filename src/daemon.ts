@@ -203,6 +203,10 @@ export class Daemon {
       activeCalls: () => this.router.activeCalls,
       ariReconnects: () => this.connection.state.reconnects,
       ariConnected: () => this.connection.state.status === 'connected',
+      prompts: () => ({
+        notReady: this.promptLibrary?.misses ?? 0,
+        failed: this.promptLibrary?.lastReport?.failures.length ?? 0,
+      }),
     });
     const apiToken = secret(options.config.settings.apiToken, 'settings.api_token');
     this.http = new HttpServer({
@@ -349,6 +353,12 @@ export class Daemon {
         },
         database: { writable, ...(databaseError === undefined ? {} : { error: databaseError }) },
         active_calls: this.router.activeCalls,
+        // Informational: a failed prompt plays stock sounds, so it does not fail the health check.
+        prompts: {
+          engine: this.promptLibrary?.engineName ?? 'custom',
+          ready: this.promptLibrary?.lastReport?.needed ?? 0,
+          failed: this.promptLibrary?.lastReport?.failures.length ?? 0,
+        },
       },
     };
   }

@@ -15,6 +15,8 @@ export interface MetricSources {
   activeCalls: () => number;
   ariReconnects: () => number;
   ariConnected: () => boolean;
+  /** Prompts played before their audio existed, and prompts the last load could not make. */
+  prompts: () => { notReady: number; failed: number };
 }
 
 export function createMetrics(sources: MetricSources): Registry {
@@ -78,6 +80,22 @@ export function createMetrics(sources: MetricSources): Registry {
     registers: [registry],
     collect() {
       this.set(sources.ariConnected() ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'lcr_prompts_not_ready',
+    help: 'Prompts played as stock sounds or earlier audio because their own audio was not made yet',
+    registers: [registry],
+    collect() {
+      this.set(sources.prompts().notReady);
+    },
+  });
+  new Gauge({
+    name: 'lcr_prompts_failed',
+    help: 'Prompts of the running configuration that could not be made (see the log or lcr doctor)',
+    registers: [registry],
+    collect() {
+      this.set(sources.prompts().failed);
     },
   });
   sources.calls.observe({

@@ -53,8 +53,10 @@ export function speakable(text: string): string {
 }
 
 export class PromptLibrary implements PromptRenderer {
-  /** Prompts rendered before their audio existed (should stay 0; a metric and a test watch it). */
+  /** Prompts rendered before their audio existed (should stay 0; a metric and the tests watch it). */
   misses = 0;
+  /** What the last prepare() found, for /healthz and /metrics. */
+  lastReport: PrepareReport | undefined;
   private readonly settings: PromptSettings;
   private readonly files = new Map<string, string>();
   private readonly lastGood = new Map<string, string[]>();
@@ -137,6 +139,7 @@ export class PromptLibrary implements PromptRenderer {
         failure,
       );
     report.elapsedMs = performance.now() - started;
+    this.lastReport = report;
     return report;
   }
 
@@ -158,8 +161,13 @@ export class PromptLibrary implements PromptRenderer {
     const media = this.mediaOf(slot, override, vars, scope);
     if (media !== undefined) return { media, text };
     this.misses++;
-    for (const piece of this.pieces(slot, override, vars, scope) ?? [])
-      if (piece.kind === 'speech') void this.synthesize(this.speechHash(piece), piece);
+    // Made in the background for the next caller, unless it already failed: a broken engine is
+    // not started again for every call; the next reload tries again.
+    for (const piece of this.pieces(slot, override, vars, scope) ?? []) {
+      const hash = piece.kind === 'speech' ? this.speechHash(piece) : undefined;
+      if (piece.kind === 'speech' && hash !== undefined && !this.failed.has(hash))
+        void this.synthesize(hash, piece);
+    }
     const previous = this.lastGood.get(positionKey(slot, vars, scope));
     this.options.logger.warn('prompt not ready; playing its previous audio or stock sounds', { slot, text });
     return { media: previous ?? STOCK_FALLBACK[slot](vars), text };

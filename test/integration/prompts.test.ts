@@ -89,6 +89,16 @@ describe('delivery over HTTP', () => {
     expect(fetches.length).toBe(new Set(played).size);
     for (const fetch of fetches) expect(fetch).toMatchObject({ status: 200, contentType: 'audio/wav' });
 
+    const metrics = await (await fetch(`${h.daemon.httpUrl}/metrics`)).text();
+    expect(metrics).toMatch(/^lcr_prompts_not_ready 0$/m);
+    expect(metrics).toMatch(/^lcr_prompts_failed 0$/m);
+    const health = (await (await fetch(`${h.daemon.httpUrl}/healthz`)).json()) as { prompts: unknown };
+    expect(health.prompts).toEqual({
+      engine: `command ${process.execPath}`,
+      ready: expect.any(Number),
+      failed: 0,
+    });
+
     const second = leaveMessage();
     await h.finishedCall(second.channelId);
     expect(heard(second.transcript)).toEqual(played);

@@ -9,11 +9,17 @@ import { promptUses } from '../../src/prompts/uses';
 import { PromptLibrary } from '../../src/prompts/library';
 import { encodeWav, parseWav } from '../../src/prompts/wav';
 import { EXAMPLE_YAML, MINIMAL_YAML } from '../helpers/config';
-import { captureLogger } from '../helpers/harness';
+import { captureLogger, until } from '../helpers/harness';
 import { tempDir } from '../helpers/tmp';
 
-const FAKE_TTS = path.join(__dirname, 'fixtures', 'fake-tts.js');
+const FAKE_TTS = path.join(__dirname, 'fixtures', 'fake-tts.sh');
 const root = tempDir('lcr-library-');
+// What the fake engine "speaks": a second of 22,050 Hz audio, as eSpeak writes it.
+process.env['FAKE_TTS_WAV'] = path.join(root, 'speech.wav');
+beforeAll(() => {
+  const samples = new Int16Array(22050).map((_, i) => Math.round(6000 * Math.sin(i / 4)));
+  fs.writeFileSync(process.env['FAKE_TTS_WAV']!, encodeWav({ sampleRate: 22050, samples }));
+});
 let dir: string;
 let calls: () => Array<{ args: string[]; stdin: string }>;
 
@@ -28,13 +34,16 @@ beforeEach(() => {
           .readFileSync(log, 'utf8')
           .trim()
           .split('\n')
-          .map((line) => JSON.parse(line) as { args: string[]; stdin: string })
+          .map((line) => {
+            const [voice, stdin] = line.split('\t') as [string, string];
+            return { args: [voice], stdin };
+          })
       : [];
 });
 
 const FAKE_ENGINE = `prompts:
   engine: command
-  command: ['${process.execPath}', '${FAKE_TTS}', 'voice={voice}', 'out={output}']
+  command: [/bin/sh, '${FAKE_TTS}', 'voice={voice}', 'out={output}']
   timeout: 2s
   cache_dir: ./cache
 `;
@@ -54,7 +63,9 @@ function renderAll(library: PromptLibrary, config: Config) {
 }
 
 test('every prompt of routes.example.yaml is made at load, served from the cache after, and a restart synthesizes nothing', async () => {
-  const config = configOf(`${EXAMPLE_YAML}\n${FAKE_ENGINE}`);
+  // The example's own prompts section (its texts included), with the test engine.
+  const config = configOf(EXAMPLE_YAML.replace(/^prompts:\n {2}engine: auto.*\n/m, FAKE_ENGINE));
+  expect(config.prompts.texts.noAnswer).toBeDefined();
   const library = libraryFor(config);
   const first = await library.prepare(config);
   expect(first.failures).toEqual([]);
@@ -111,6 +122,23 @@ test("a caller's number is spoken from cached digits; the team and route are par
     route,
   );
   expect(anonymous.media).toHaveLength(2);
+});
+
+test('a sentence no configuration foresaw (a page of a route since removed) is synthesized once, then cached', async () => {
+  const config = configOf(`${MINIMAL_YAML}\n${FAKE_ENGINE}`);
+  const library = libraryFor(config);
+  await library.prepare(config);
+  const vars = { team: 'Storage', route: 'the hotline', caller: '12' };
+  const cached = () => fs.readdirSync(path.join(dir, 'cache')).filter((name) => !name.startsWith('.')).length;
+  const before = cached();
+  const first = library.render('pageAnnounce', undefined, vars, undefined);
+  expect(first.media).toEqual(['sound:vm-youhave', 'sound:vm-message']);
+  expect(library.misses).toBe(1);
+  const spoken = () => calls().filter((c) => c.stdin === 'New page for Storage from the hotline. Caller');
+  await until(() => (cached() === before + 1 ? true : undefined), 10_000, 'the background synthesis');
+  expect(library.misses).toBe(1);
+  expect(library.render('pageAnnounce', undefined, vars).media[0]).toMatch(/\/prompts\/[0-9a-f]{64}\.wav$/);
+  expect(spoken()).toHaveLength(1);
 });
 
 test('languages: operator text is spoken in the route language (and its configured voice); built-in English stays English', async () => {
