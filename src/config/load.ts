@@ -2,6 +2,7 @@
  * Reads the YAML file and returns the typed configuration, or a ConfigError whose every issue
  * points at a line and column. `lcr validate`, `lcr start` and reloads all come through here.
  */
+import { PROMPT_SLOTS, yamlSlotName } from '../prompts/slots';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
@@ -58,11 +59,15 @@ function valueAt(data: unknown, issuePath: IssuePath): unknown {
 function fromZodIssue(issue: z.core.$ZodIssue, data: unknown): ConfigIssue[] {
   const issuePath = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
   if (issue.code === 'unrecognized_keys') {
+    const promptNames =
+      issuePath.at(-1) === 'texts' || (issuePath.at(-1) === 'prompts' && issuePath[0] === 'routes');
     return issue.keys.map((key) => ({
       severity: 'error' as const,
       path: [...issuePath, key],
       atKey: true,
-      message: `unknown key "${key}"`,
+      message: promptNames
+        ? `unknown prompt "${key}"; known prompts: ${PROMPT_SLOTS.map(yamlSlotName).join(', ')}`
+        : `unknown key "${key}"`,
     }));
   }
   const parent = valueAt(data, issuePath.slice(0, -1));

@@ -197,3 +197,34 @@ test('E.164 numbers go through the trunk template; dial strings are used as writ
   expect(hotline.direct.stillTryingEverySeconds).toBe(45);
   expect(config.policies.get('db-policy')!.levels[0]!.escalateAfterSeconds).toBe(600);
 });
+
+test('prompts: empty, 10,000 characters, unknown names and incomplete engine settings are located errors', () => {
+  const withGreeting = (greeting: string) =>
+    replaceOnce(
+      MINIMAL_YAML,
+      '    routing: voicemail\n',
+      `    routing: voicemail\n    greeting: ${greeting}\n`,
+    );
+  expect(errorsOf(withGreeting("''"))).toEqual([
+    expect.stringMatching(/^routes\.yaml:\d+:\d+ routes\[0\]\.greeting: a prompt must not be empty/),
+  ]);
+  expect(errorsOf(withGreeting(`{ text: '   ' }`))).toEqual([
+    expect.stringMatching(/routes\[0\]\.greeting(\.text)?: .*(must not be empty|expected a prompt)/),
+  ]);
+  expect(errorsOf(withGreeting(`'${'a'.repeat(10_000)}'`))).toEqual([
+    expect.stringMatching(
+      /routes\[0\]\.greeting: a prompt of 10000 characters would play for minutes; keep it under 1000/,
+    ),
+  ]);
+  expect(errorsOf(`${MINIMAL_YAML}prompts:\n  texts:\n    no_anwser: Nobody.\n`)).toEqual([
+    expect.stringMatching(
+      /prompts\.texts\.no_anwser: unknown prompt "no_anwser"; known prompts: greeting, menu_option,/,
+    ),
+  ]);
+  expect(errorsOf(`${MINIMAL_YAML}prompts:\n  engine: command\n`)).toEqual([
+    expect.stringContaining('engine: command needs command: [program, arguments...]'),
+  ]);
+  expect(errorsOf(`${MINIMAL_YAML}prompts:\n  delivery: directory\n`)).toEqual([
+    expect.stringContaining('delivery: directory needs directory:'),
+  ]);
+});
