@@ -64,7 +64,15 @@ test('the responder on call hears the page and the message, presses 1, and the p
   // What alice's phone showed and heard.
   const leg = h.sim.legs().find((l) => l.dialstring === 'alice')!;
   expect(leg.callerId).toContain('5550100');
-  const heard = leg.transcript.filter((t) => t.kind === 'played').map((t) => t.detail);
+  // The farewell starts after the acknowledgement is stored: wait for it rather than race it.
+  const heard = await until(
+    () => {
+      const played = leg.transcript.filter((t) => t.kind === 'played').map((t) => t.detail);
+      return played.includes('sound:auth-thankyou') ? played : undefined;
+    },
+    10_000,
+    'the farewell',
+  );
   expect(heard).toEqual(
     expect.arrayContaining(['sound:vm-youhave', 'digits:15551230001', 'sound:auth-thankyou']),
   );
