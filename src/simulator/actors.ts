@@ -15,6 +15,11 @@ function satisfied(channel: SimChannel, condition: WaitCondition, media: string 
         channel.playback !== undefined &&
         (media === undefined || channel.playback.media.some((uri) => uri.includes(media)))
       );
+    case 'playing':
+      return (
+        channel.playback !== undefined &&
+        (channel.playback.media[channel.playback.index] ?? '').includes(media ?? '')
+      );
     case 'prompts-done':
       return channel.playback === undefined && !channel.running && channel.queue.length === 0;
     case 'recording':

@@ -215,6 +215,7 @@ export function play(
             if (playback.index + 1 < playback.media.length) {
               playback.index += 1;
               publish('PlaybackContinuing');
+              engine.wake(channel);
               playItem();
             } else {
               playback.finish?.('done');

@@ -15,11 +15,12 @@ export type Step =
   | { hangup: true }
   /**
    * Wait until something happens on the channel: a prompt starts (optionally one whose media
-   * contains `media`), all prompts have finished, a recording has started, the channel is bridged.
+   * contains `media`), the item now playing is `media` ('playing'), all prompts have finished, a
+   * recording has started, the channel is bridged.
    * `timeout` (ms) gives up and goes on.
    */
   | {
-      waitFor: 'answered' | 'playback' | 'prompts-done' | 'recording' | 'bridged';
+      waitFor: 'answered' | 'playback' | 'playing' | 'prompts-done' | 'recording' | 'bridged';
       media?: string;
       timeout?: number;
     };

@@ -38,8 +38,8 @@ test('the responder on call hears the page and the message, presses 1, and the p
   h.sim.phone('PJSIP/alice', {
     kind: 'answer',
     ringMs: 1000,
-    // The announcement (with the caller's 11 digits) lasts ~7 s; the message follows it.
-    then: [{ waitFor: 'playback', media: '/media/voicemail/' }, { wait: 9000 }, { press: '1' }],
+    // After the announcement (with the caller's 11 digits), while the message itself plays.
+    then: [{ waitFor: 'playing', media: '/media/voicemail/' }, { wait: 2000 }, { press: '1' }],
   });
   const pageId = await leaveVoicemail();
   const page = await until(
