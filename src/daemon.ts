@@ -30,6 +30,7 @@ import { EmailNotifier } from './notifications/email';
 import { PhoneNotifier } from './notifications/phone';
 import { WebhookNotifier } from './notifications/webhook';
 import { HttpServer } from './http/server';
+import { checkHealth } from './http/health';
 import { voicemailFile } from './http/api';
 import { createMetrics } from './metrics/metrics';
 import type { Registry } from 'prom-client';
@@ -203,10 +204,7 @@ export class Daemon {
       activeCalls: () => this.router.activeCalls,
       ariReconnects: () => this.connection.state.reconnects,
       ariConnected: () => this.connection.state.status === 'connected',
-      prompts: () => ({
-        notReady: this.promptLibrary?.misses ?? 0,
-        failed: this.promptLibrary?.lastReport?.failures.length ?? 0,
-      }),
+      prompts: () => ({ notReady: this.promptLibrary?.misses ?? 0, failed: this.promptStatus().failed }),
     });
     const apiToken = secret(options.config.settings.apiToken, 'settings.api_token');
     this.http = new HttpServer({
@@ -224,7 +222,13 @@ export class Daemon {
         this.promptLibrary !== undefined && this.config.prompts.delivery === 'http'
           ? this.config.prompts.cacheDir
           : undefined,
-      health: async () => this.health(),
+      health: async () =>
+        checkHealth({
+          db: this.db,
+          ari: () => this.connection.state,
+          activeCalls: () => this.router.activeCalls,
+          prompts: () => this.promptStatus(),
+        }),
       metrics: async () => ({ contentType: this.metrics.contentType, body: await this.metrics.metrics() }),
     });
     this.connection.on('event', (event: AriEvent) => this.router.handle(event));
@@ -262,6 +266,15 @@ export class Daemon {
     // The new prompts are made before the configuration takes over, so no caller waits for them.
     await this.preparePrompts(next);
     this.config = next;
+  }
+
+  private promptStatus(): { engine: string; ready: number; failed: number } {
+    const library = this.promptLibrary;
+    return {
+      engine: library?.engineName ?? 'custom',
+      ready: library?.lastReport?.needed ?? 0,
+      failed: library?.lastReport?.failures.length ?? 0,
+    };
   }
 
   /** Where Asterisk fetches audio from the daemon (prompts, voicemails in page calls). */
@@ -325,41 +338,6 @@ export class Daemon {
       legs: this.router,
       stopping: !this.router.accepting,
       random: Math.random,
-    };
-  }
-
-  /** ARI connected and the database takes writes. */
-  private health(): { ok: boolean; checks: Record<string, unknown> } {
-    const state = this.connection.state;
-    let writable = true;
-    let databaseError: string | undefined;
-    try {
-      this.db
-        .prepare(`INSERT OR REPLACE INTO meta (key, value) VALUES ('healthz', ?)`)
-        .run(String(Date.now()));
-    } catch (error) {
-      writable = false;
-      databaseError = (error as Error).message;
-    }
-    const ari = state.status === 'connected';
-    return {
-      ok: ari && writable,
-      checks: {
-        ari: {
-          connected: ari,
-          status: state.status,
-          since: new Date(state.since).toISOString(),
-          reconnects: state.reconnects,
-        },
-        database: { writable, ...(databaseError === undefined ? {} : { error: databaseError }) },
-        active_calls: this.router.activeCalls,
-        // Informational: a failed prompt plays stock sounds, so it does not fail the health check.
-        prompts: {
-          engine: this.promptLibrary?.engineName ?? 'custom',
-          ready: this.promptLibrary?.lastReport?.needed ?? 0,
-          failed: this.promptLibrary?.lastReport?.failures.length ?? 0,
-        },
-      },
     };
   }
 

@@ -1,0 +1,42 @@
+/**
+ * What `GET /healthz` reports: healthy when ARI is connected and the database takes writes.
+ * Active calls and prompts are shown for operators but do not fail the check (a prompt that
+ * could not be made plays stock sounds; callers are still served).
+ */
+import type { Db } from '../store/database';
+
+export interface HealthSources {
+  db: Db;
+  ari: () => { status: string; since: number; reconnects: number };
+  activeCalls: () => number;
+  prompts: () => { engine: string; ready: number; failed: number };
+}
+
+export function checkHealth(sources: HealthSources): { ok: boolean; checks: Record<string, unknown> } {
+  const state = sources.ari();
+  let writable = true;
+  let databaseError: string | undefined;
+  try {
+    sources.db
+      .prepare(`INSERT OR REPLACE INTO meta (key, value) VALUES ('healthz', ?)`)
+      .run(String(Date.now()));
+  } catch (error) {
+    writable = false;
+    databaseError = (error as Error).message;
+  }
+  const ari = state.status === 'connected';
+  return {
+    ok: ari && writable,
+    checks: {
+      ari: {
+        connected: ari,
+        status: state.status,
+        since: new Date(state.since).toISOString(),
+        reconnects: state.reconnects,
+      },
+      database: { writable, ...(databaseError === undefined ? {} : { error: databaseError }) },
+      active_calls: sources.activeCalls(),
+      prompts: sources.prompts(),
+    },
+  };
+}
