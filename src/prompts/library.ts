@@ -23,6 +23,7 @@ import { toTelephoneWav } from './wav';
 const BUILT_IN_LANGUAGE = 'en';
 const SPOKEN_DIGITS = ['0', '1', '2', '3', '4', '5', '6', '7', '8', '9'];
 const UNKNOWN_CALLER = 'unknown';
+const GIVE_UP_AFTER_FAILURES = 3;
 
 type Piece =
   { kind: 'speech'; text: string; language: string } | { kind: 'digits'; digits: string; language: string };
@@ -117,13 +118,31 @@ export class PromptLibrary implements PromptRenderer {
     report.needed = pieces.size + files.size;
     if (this.options.engine !== undefined) {
       const queue = [...pieces].filter(([hash]) => !this.options.cache.has(hash));
+      // An engine that fails every time (a missing model, a command that hangs) would otherwise
+      // hold the start for a timeout per prompt: after a few failures and no success, stop trying.
+      let failedInARow = 0;
+      let lastError = '';
       const worker = async (): Promise<void> => {
         for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
           const [hash, { piece, where }] = next;
+          const label = `${where}: "${abbreviate(piece.text)}"`;
+          if (failedInARow >= GIVE_UP_AFTER_FAILURES && report.synthesized === 0) {
+            report.failures.push({
+              where: label,
+              error: `not attempted: the engine failed ${failedInARow} times in a row (${lastError})`,
+            });
+            continue;
+          }
           await this.synthesize(hash, piece);
           const error = this.failed.get(hash);
-          if (error === undefined) report.synthesized++;
-          else report.failures.push({ where: `${where}: "${abbreviate(piece.text)}"`, error });
+          if (error === undefined) {
+            report.synthesized++;
+            failedInARow = 0;
+          } else {
+            report.failures.push({ where: label, error });
+            failedInARow++;
+            lastError = error;
+          }
         }
       };
       const workers = Math.max(1, Math.min(4, availableParallelism()));

@@ -250,6 +250,25 @@ test('an engine that fails or hangs: the error is reported, the previous audio o
   expect((await library.prepare(garbage)).failures[0]!.error).toMatch(/not a WAV file/);
 });
 
+test('an engine that fails every time is given up after three failures, so the daemon starts without waiting a timeout per prompt', async () => {
+  process.env['FAKE_TTS_MODE'] = 'hang';
+  const config = configOf(`${MINIMAL_YAML}\n${FAKE_ENGINE}`);
+  const library = libraryFor(config);
+  const started = Date.now();
+  const report = await library.prepare(config);
+  expect(Date.now() - started).toBeLessThan(12_000);
+  expect(report.synthesized).toBe(0);
+  expect(report.failures).toHaveLength(report.needed);
+  expect(calls().length).toBeLessThanOrEqual(4);
+  const notAttempted = report.failures.filter((f) => f.error.startsWith('not attempted'));
+  expect(notAttempted.length).toBeGreaterThanOrEqual(report.needed - 4);
+  expect(notAttempted[0]!.error).toMatch(
+    /^not attempted: the engine failed 3 times in a row \(TTS command "\/bin\/sh" did not finish within 2 s/,
+  );
+  const route = config.routes[0]!;
+  expect(library.render('voicemailPrompt', undefined, {}, route).media).toEqual(['sound:vm-intro']);
+});
+
 test('a cache directory that cannot be written: prompts already there still play, new ones are reported and play as stock sounds', async () => {
   const config = configOf(`${MINIMAL_YAML}\n${FAKE_ENGINE}`);
   await libraryFor(config).prepare(config);
