@@ -5,8 +5,7 @@
  * made when the configuration loaded (src/prompts/).
  */
 import type { Prompt } from '../config/model';
-import { DEFAULT_TEXTS, type PromptSlot } from '../prompts/slots';
-import { STOCK_FALLBACK } from '../prompts/stockSounds';
+import type { PromptSlot } from '../prompts/slots';
 import type { PromptScope } from '../prompts/uses';
 
 export type { PromptSlot } from '../prompts/slots';
@@ -29,22 +28,6 @@ export interface PromptRenderer {
 
 export function fillTemplate(text: string, vars: Record<string, string>): string {
   return text.replace(/\{(\w+)\}/g, (whole, name: string) => vars[name] ?? whole);
-}
-
-/** Text prompts as the nearest stock Asterisk sounds: `prompts.engine: none`, and the last resort. */
-export class StockSoundRenderer implements PromptRenderer {
-  render(
-    slot: PromptSlot,
-    override: Prompt | undefined,
-    vars: Record<string, string> = {},
-    scope?: PromptScope,
-  ): RenderedPrompt {
-    const prompt = override ?? scope?.prompts[slot];
-    if (prompt?.kind === 'sound')
-      return { media: [`sound:${prompt.sound}`], text: `[sound ${prompt.sound}]` };
-    const text = fillTemplate(prompt?.kind === 'text' ? prompt.text : DEFAULT_TEXTS[slot], vars);
-    return { media: STOCK_FALLBACK[slot](vars), text };
-  }
 }
 
 /** Several prompts played as one playback, so that a key press stops all of them at once. */

@@ -7,6 +7,7 @@ import type { Config } from '../config/model';
 import { resolveSecret } from '../config/secrets';
 import { openDatabase } from '../store/database';
 import { smtpTransport } from '../notifications/email';
+import { ariRequest, type AriAnswer } from '../ari/request';
 import { extensionMatches, stasisExtensions } from './dialplan';
 import { checkPrompts } from './promptChecks';
 
@@ -20,26 +21,8 @@ export interface CheckResult {
   fix?: string;
 }
 
-interface AriAnswer {
-  status: number;
-  body: unknown;
-}
-
-async function ariGet(config: Config, password: string, path: string): Promise<AriAnswer> {
-  const response = await fetch(`${config.asterisk.url}/ari${path}`, {
-    headers: {
-      Authorization: `Basic ${Buffer.from(`${config.asterisk.username}:${password}`).toString('base64')}`,
-    },
-    signal: AbortSignal.timeout(5000),
-  });
-  const text = await response.text();
-  let body: unknown = text;
-  try {
-    body = JSON.parse(text);
-  } catch {
-    // not JSON: kept as text
-  }
-  return { status: response.status, body };
+function ariGet(config: Config, password: string, path: string): Promise<AriAnswer> {
+  return ariRequest(config.asterisk, password, 'GET', path, { timeoutMs: 5000 });
 }
 
 async function checkAri(config: Config, password: string): Promise<CheckResult[]> {

@@ -6,9 +6,24 @@ import { Daemon } from '../../src/daemon';
 import { silentLogger } from '../../src/log/logger';
 import { openDatabase } from '../../src/store/database';
 import type { CallRow } from '../../src/store/calls';
-import { TEST_CONFIG, expectCleanAsterisk, startHarness, until } from '../helpers/harness';
+import { TEST_CONFIG, expectCleanAsterisk, startHarness, type Harness, until } from '../helpers/harness';
 
 const MESSAGE = [{ waitFor: 'recording' as const }, { speak: 4000 }, { press: '#' }];
+
+function withShutdown(settings: string): string {
+  return TEST_CONFIG.replace(
+    '  http_listen: 127.0.0.1:0\n',
+    `  http_listen: 127.0.0.1:0\n  shutdown: ${settings}\n`,
+  );
+}
+
+async function recordingStarted(h: Harness, channelId: string, timeoutMs: number): Promise<void> {
+  await until(
+    () => h.sim.transcript(channelId).some((t) => t.kind === 'recorded') || undefined,
+    timeoutMs,
+    'the recording',
+  );
+}
 
 function rowsAfterStop(database: string): CallRow[] {
   const db = openDatabase(database);
@@ -24,11 +39,7 @@ test('SIGTERM-style stop: the message being left is kept and paged; a new caller
   try {
     const database = h.daemon.currentConfig.settings.database;
     const leaving = h.sim.call({ to: '+15550150', from: '+15551230009', steps: MESSAGE });
-    await until(
-      () => h.sim.transcript(leaving.channelId).some((t) => t.kind === 'recorded') || undefined,
-      5000,
-      'the recording',
-    );
+    await recordingStarted(h, leaving.channelId, 5000);
     const stopping = h.daemon.stop(20_000);
     const late = h.sim.call({ to: '+15550100', from: '+15551230002', steps: [] });
     await late.ended;
@@ -52,19 +63,12 @@ test('SIGTERM-style stop: the message being left is kept and paged; a new caller
 
 test('with new_calls: dialplan, callers arriving during the stop go back to the dialplan after Stasis()', async () => {
   const h = await startHarness({
-    yaml: TEST_CONFIG.replace(
-      '  http_listen: 127.0.0.1:0\n',
-      '  http_listen: 127.0.0.1:0\n  shutdown: { drain: 10s, new_calls: dialplan }\n',
-    ),
+    yaml: withShutdown('{ drain: 10s, new_calls: dialplan }'),
   });
   try {
     const database = h.daemon.currentConfig.settings.database;
     const leaving = h.sim.call({ to: '+15550150', from: '+15551230009', steps: MESSAGE });
-    await until(
-      () => h.sim.transcript(leaving.channelId).some((t) => t.kind === 'recorded') || undefined,
-      5000,
-      'the recording',
-    );
+    await recordingStarted(h, leaving.channelId, 5000);
     const stopping = h.daemon.stop(h.daemon.currentConfig.settings.shutdown.drainSeconds * 1000);
     const late = h.sim.call({ to: '+15550100', from: '+15551230002', steps: [] });
     await late.ended;
@@ -82,10 +86,7 @@ test('with new_calls: dialplan, callers arriving during the stop go back to the 
 
 test('a call longer than the drain time does not hold the stop; its row is closed at the next start', async () => {
   const h = await startHarness({
-    yaml: TEST_CONFIG.replace(
-      '  http_listen: 127.0.0.1:0\n',
-      '  http_listen: 127.0.0.1:0\n  shutdown: { drain: 1s }\n',
-    ),
+    yaml: withShutdown('{ drain: 1s }'),
     timeScale: 1,
   });
   try {
@@ -94,11 +95,7 @@ test('a call longer than the drain time does not hold the stop; its row is close
       from: '+15551230009',
       steps: [{ waitFor: 'recording' }, { speak: 15_000 }],
     });
-    await until(
-      () => h.sim.transcript(long.channelId).some((t) => t.kind === 'recorded') || undefined,
-      10_000,
-      'the recording',
-    );
+    await recordingStarted(h, long.channelId, 10_000);
     const started = Date.now();
     await h.daemon.stop(h.daemon.currentConfig.settings.shutdown.drainSeconds * 1000);
     expect(Date.now() - started).toBeLessThan(8000);

@@ -6,6 +6,7 @@
  * from the trunk would, which also tests the Stasis() line.
  */
 import { randomUUID } from 'node:crypto';
+import { ariRequest, type AriAnswer } from '../../ari/request';
 import { normaliseDialedNumber, toDialString } from '../../config/dialString';
 import type { Config } from '../../config/model';
 import { resolveAriPassword, StartupError } from '../../daemon';
@@ -22,11 +23,7 @@ export interface TestCallOptions {
 }
 
 interface Ari {
-  request(
-    method: string,
-    path: string,
-    query?: Record<string, string>,
-  ): Promise<{ status: number; body: unknown }>;
+  request(method: string, path: string, query?: Record<string, string>): Promise<AriAnswer>;
 }
 
 function ariClient(config: Config): Ari {
@@ -36,30 +33,14 @@ function ariClient(config: Config): Ari {
   } catch (error) {
     throw new CliFailure((error as StartupError).message);
   }
-  const authorization = `Basic ${Buffer.from(`${config.asterisk.username}:${password}`).toString('base64')}`;
   return {
     async request(method, path, query = {}) {
-      const url = new URL(`${config.asterisk.url}/ari${path}`);
-      for (const [name, value] of Object.entries(query)) url.searchParams.set(name, value);
-      let response: Response;
       try {
-        response = await fetch(url, {
-          method,
-          headers: { Authorization: authorization },
-          signal: AbortSignal.timeout(10_000),
-        });
+        return await ariRequest(config.asterisk, password, method, path, { query, timeoutMs: 10_000 });
       } catch (error) {
         const reason = (error as { cause?: Error }).cause?.message ?? (error as Error).message;
         throw new CliFailure(`cannot reach ARI at ${config.asterisk.url}: ${reason} (lcr doctor tells more)`);
       }
-      const text = await response.text();
-      let body: unknown = text;
-      try {
-        body = JSON.parse(text);
-      } catch {
-        // not JSON
-      }
-      return { status: response.status, body };
     },
   };
 }
