@@ -4,6 +4,7 @@
 #   docker run -d --name lcr --restart unless-stopped \
 #     -v /etc/lcr:/etc/lcr:ro -v lcr-data:/var/lib/lcr \
 #     -e LCR_ARI_PASSWORD=... -p 127.0.0.1:8080:8080 lcr
+# Try it first with nothing mounted: docker run --rm lcr demo  (the simulated Asterisk is built in)
 # The configuration must set settings.http_listen: 0.0.0.0:8080 and settings.storage_dir: /var/lib/lcr.
 
 # ---- build: compile TypeScript and the SQLite addon, then drop the development packages

@@ -15,6 +15,8 @@ export default tseslint.config(
         require: 'readonly',
         Buffer: 'readonly',
         setInterval: 'readonly',
+        console: 'readonly',
+        __dirname: 'readonly',
       },
     },
     rules: { '@typescript-eslint/no-require-imports': 'off' },

@@ -1,54 +1,30 @@
-/** The parts of ARI's JSON the daemon reads; Asterisk sends more. */
-export interface AriChannel {
-  id: string;
-  name: string;
-  state: string;
-  caller: { name: string; number: string };
-  connected: { name: string; number: string };
-  dialplan: { context: string; exten: string; priority: number; app_name?: string; app_data?: string };
-  creationtime: string;
-  language: string;
+/**
+ * ARI's JSON as the generated model declares it (src/ari/model/types.gen.ts, made by
+ * `npm run ari:model` from Asterisk 22's declarations): the daemon and the simulator share these
+ * shapes, so neither can misspell a field.
+ */
+import type { AnyEvent, Bridge, Channel, LiveRecording, Playback } from './model/types.gen';
+
+export type AriChannel = Channel;
+export type AriPlayback = Playback;
+export type AriLiveRecording = LiveRecording;
+export type AriBridge = Bridge;
+/** Every event Asterisk 22 declares, discriminated by `type`. */
+export type AriEvent = AnyEvent;
+export type AriEventOf<T extends AriEvent['type']> = Extract<AriEvent, { type: T }>;
+
+/** The channel an event is about, when it names one (as `channel`, or a Dial's `peer`). */
+export function eventChannel(event: AriEvent): Channel | undefined {
+  if ('channel' in event && event.channel !== undefined) return event.channel;
+  if (event.type === 'Dial') return event.peer;
+  return undefined;
 }
 
-export interface AriPlayback {
-  id: string;
-  media_uri: string;
-  target_uri: string;
-  state: string;
-}
-
-export interface AriLiveRecording {
-  name: string;
-  format: string;
-  state: string;
-  target_uri: string;
-  duration?: number;
-  talking_duration?: number;
-  silence_duration?: number;
-  cause?: string;
-}
-
-export interface AriBridge {
-  id: string;
-  channels: string[];
-}
-
-export interface AriEvent {
-  type: string;
-  timestamp?: string;
-  application?: string;
-  channel?: AriChannel;
-  playback?: AriPlayback;
-  recording?: AriLiveRecording;
-  bridge?: AriBridge;
-  peer?: AriChannel;
-  args?: string[];
-  digit?: string;
-  cause?: number;
-  soft?: boolean;
-  dialstatus?: string;
-  variable?: string;
-  value?: string;
+/** The `channel:<id>` a playback or recording event targets. */
+export function eventMediaTarget(event: AriEvent): string | undefined {
+  if ('playback' in event) return event.playback.target_uri;
+  if ('recording' in event) return event.recording.target_uri;
+  return undefined;
 }
 
 /** A REST request Asterisk refused or never answered. `status` is known when Asterisk answered. */
@@ -91,7 +67,7 @@ export interface RecordRequest {
 }
 
 /**
- * Everything the call flow asks of Asterisk. Implemented over ari-client in production; every
+ * Everything the call flow asks of Asterisk. Implemented by AriHttpPort over REST; every
  * method rejects with AriRequestError, after the configured timeout at the latest.
  */
 export interface AriPort {

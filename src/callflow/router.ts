@@ -4,7 +4,7 @@
  * Stasis arguments) apart from callers from their very first event.
  */
 import { randomUUID } from 'node:crypto';
-import type { AriEvent, AriPort } from '../ari/types';
+import { eventChannel, eventMediaTarget, type AriEvent, type AriEventOf, type AriPort } from '../ari/types';
 import { forCall, type Logger } from '../log/logger';
 import type { FlowContext } from './context';
 import { runInboundCall, type RoutingHandler } from './inbound';
@@ -36,10 +36,10 @@ export class CallRouter {
 
   /** The channel id an event is about, whatever its kind. */
   private channelOf(event: AriEvent): string | undefined {
-    if (event.channel !== undefined) return event.channel.id;
-    const target = event.playback?.target_uri ?? event.recording?.target_uri;
+    const channel = eventChannel(event);
+    if (channel !== undefined) return channel.id;
+    const target = eventMediaTarget(event);
     if (target?.startsWith('channel:')) return target.slice('channel:'.length);
-    if (event.type === 'Dial') return event.peer?.id;
     return undefined;
   }
 
@@ -60,8 +60,8 @@ export class CallRouter {
       existing.deliver(event);
       return;
     }
-    if (event.type !== 'StasisStart' || event.channel === undefined) return;
-    if (event.args?.[0] === RESPONDER_LEG_MARK || event.args?.[0] === PAGE_CALL_MARK) {
+    if (event.type !== 'StasisStart') return;
+    if (event.args[0] === RESPONDER_LEG_MARK || event.args[0] === PAGE_CALL_MARK) {
       // A channel we originated that nobody follows any more (the daemon restarted): end it.
       this.deps.logger.warn('originated channel nobody follows any more; hanging it up', { channelId });
       void this.deps.ari.hangup(channelId).catch(() => undefined);
@@ -70,14 +70,14 @@ export class CallRouter {
     this.startInbound(event);
   }
 
-  private startInbound(event: AriEvent): void {
-    const channel = event.channel!;
+  private startInbound(event: AriEventOf<'StasisStart'>): void {
+    const channel = event.channel;
     const callId = randomUUID();
     const logger = forCall(this.deps.logger, callId);
     const session = new CallSession(channel.id, this.deps.ari, logger);
     this.sessions.set(channel.id, session);
     const ctx = this.deps.contextForNewCall(logger);
-    const flow = runInboundCall(ctx, session, channel, event.args ?? [], callId, this.deps.routeDirect)
+    const flow = runInboundCall(ctx, session, channel, event.args, callId, this.deps.routeDirect)
       .catch((error: Error) =>
         logger.error('call flow crashed', { error: error.message, stack: error.stack }),
       )

@@ -3,7 +3,17 @@
  * it is still there. Verbs (verbs/*.ts) are small functions over a session; the session itself
  * only delivers events and keeps this state.
  */
-import type { AriEvent, AriPort } from '../ari/types';
+import { eventChannel, eventMediaTarget, type AriEvent, type AriPort } from '../ari/types';
+
+/**
+ * What a session's waiters see: Asterisk's events, and what the daemon learnt by asking Asterisk
+ * after a WebSocket gap when the event itself was lost (never dressed up as an Asterisk event).
+ */
+export type SessionEvent =
+  | AriEvent
+  | { type: 'lcr:ChannelEnded' }
+  | { type: 'lcr:PlaybackGone'; playbackId: string }
+  | { type: 'lcr:RecordingGone'; name: string };
 import type { Logger } from '../log/logger';
 
 /** The person on this channel hung up (or the channel vanished); the flow stops where it is. */
@@ -15,8 +25,8 @@ export class ChannelGone extends Error {
 }
 
 interface Waiter {
-  match: (event: AriEvent) => boolean;
-  resolve: (event: AriEvent | undefined) => void;
+  match: (event: SessionEvent) => boolean;
+  resolve: (event: SessionEvent | undefined) => void;
   reject: (error: Error) => void;
   /** Keeps waiting after the hangup: events that follow it (RecordingFinished) still matter. */
   outlivesHangup: boolean;
@@ -37,7 +47,7 @@ export class CallSession {
   pendingStop: Promise<void> | undefined;
   private readonly waiters = new Set<Waiter>();
   private readonly goneListeners = new Set<() => void>();
-  private readonly listeners = new Set<(event: AriEvent) => void>();
+  private readonly listeners = new Set<(event: SessionEvent) => void>();
   /** Checks that re-learn, after an ARI WebSocket gap, what the lost events would have said. */
   readonly resyncChecks = new Set<() => Promise<void>>();
 
@@ -53,13 +63,14 @@ export class CallSession {
     return `lcr-${prefix}-${this.channelId}-${sequence}`;
   }
 
-  deliver(event: AriEvent): void {
+  deliver(event: SessionEvent): void {
     for (const listener of this.listeners) listener(event);
-    if (event.type === 'ChannelDtmfReceived' && event.digit !== undefined) this.digits.push(event.digit);
+    if (event.type === 'ChannelDtmfReceived') this.digits.push(event.digit);
     if (
       event.type === 'ChannelHangupRequest' ||
       event.type === 'StasisEnd' ||
-      event.type === 'ChannelDestroyed'
+      event.type === 'ChannelDestroyed' ||
+      event.type === 'lcr:ChannelEnded'
     ) {
       if (event.type === 'ChannelHangupRequest' && this.hangupCause === undefined)
         this.hangupCause = event.cause;
@@ -89,12 +100,13 @@ export class CallSession {
     }
   }
 
+  /** Asterisk no longer has the channel (learnt by asking, after a WebSocket gap). */
   markEnded(): void {
-    this.deliver({ type: 'StasisEnd' });
+    this.deliver({ type: 'lcr:ChannelEnded' });
   }
 
   /** Every event of this channel, as it arrives. */
-  subscribe(listener: (event: AriEvent) => void): () => void {
+  subscribe(listener: (event: SessionEvent) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
@@ -104,7 +116,7 @@ export class CallSession {
     return () => this.goneListeners.delete(listener);
   }
 
-  private settle(waiter: Waiter, event: AriEvent | undefined): void {
+  private settle(waiter: Waiter, event: SessionEvent | undefined): void {
     if (!this.waiters.delete(waiter)) return;
     if (waiter.timer) clearTimeout(waiter.timer);
     waiter.resolve(event);
@@ -122,11 +134,11 @@ export class CallSession {
    * Rejects with ChannelGone when the person hangs up, unless `outlivesHangup`.
    */
   waitFor(
-    match: (event: AriEvent) => boolean,
+    match: (event: SessionEvent) => boolean,
     timeoutMs: number,
     outlivesHangup = false,
-  ): Promise<AriEvent | undefined> {
-    const promise = new Promise<AriEvent | undefined>((resolve, reject) => {
+  ): Promise<SessionEvent | undefined> {
+    const promise = new Promise<SessionEvent | undefined>((resolve, reject) => {
       if (this.gone && !outlivesHangup) return reject(new ChannelGone(this.channelId));
       const waiter: Waiter = { match, resolve, reject, outlivesHangup };
       // A wait alone never keeps the process alive: the ARI connection does that while it runs.
@@ -162,6 +174,4 @@ export class CallSession {
 }
 
 export const targetsChannel = (event: AriEvent, channelId: string): boolean =>
-  event.channel?.id === channelId ||
-  event.playback?.target_uri === `channel:${channelId}` ||
-  event.recording?.target_uri === `channel:${channelId}`;
+  eventChannel(event)?.id === channelId || eventMediaTarget(event) === `channel:${channelId}`;

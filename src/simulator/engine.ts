@@ -7,7 +7,14 @@
  */
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
-import { asteriskTimestamp, CAUSE_TEXT, type ChannelJson } from './json';
+import type { AnyEvent } from '../ari/model/types.gen';
+import {
+  asteriskTimestamp,
+  CAUSE_TEXT,
+  type ChannelEventType,
+  type ChannelJson,
+  type EventFields,
+} from './json';
 import type {
   ChannelCommand,
   ChannelState,
@@ -106,7 +113,7 @@ export class SimAsterisk extends EventEmitter {
     return (this.sinks.get(app)?.size ?? 0) > 0;
   }
 
-  publish(app: string | undefined, type: string, fields: Record<string, unknown>): void {
+  publish<T extends AnyEvent['type']>(app: string | undefined, type: T, fields: EventFields<T>): void {
     if (app === undefined) return;
     const event: AriEvent = {
       type,
@@ -120,11 +127,15 @@ export class SimAsterisk extends EventEmitter {
     for (const sink of this.sinks.get(app) ?? []) sink(event);
   }
 
-  channelEvent(channel: SimChannel, type: string, fields: Record<string, unknown> = {}): void {
+  channelEvent<T extends ChannelEventType>(
+    channel: SimChannel,
+    type: T,
+    fields: Omit<EventFields<T>, 'channel'>,
+  ): void {
     this.publish(channel.app ?? channel.subscribedApp, type, {
       ...fields,
       channel: this.channelJson(channel),
-    });
+    } as unknown as EventFields<T>);
   }
 
   // ---- channels
@@ -191,7 +202,7 @@ export class SimAsterisk extends EventEmitter {
   setState(channel: SimChannel, state: ChannelState): void {
     if (channel.state === state) return;
     channel.state = state;
-    this.channelEvent(channel, 'ChannelStateChange');
+    this.channelEvent(channel, 'ChannelStateChange', {});
     this.wake(channel);
   }
 
@@ -245,7 +256,7 @@ export class SimAsterisk extends EventEmitter {
 
   continueInDialplan(channel: SimChannel): void {
     channel.playback?.finish?.('done');
-    this.channelEvent(channel, 'StasisEnd');
+    this.channelEvent(channel, 'StasisEnd', {});
     channel.app = undefined;
     this.note(channel, 'continued', 'back to the dialplan');
     this.after(channel, 50, () => this.hangup(channel, 16, false));
@@ -282,7 +293,7 @@ export class SimAsterisk extends EventEmitter {
     for (const command of channel.queue.splice(0)) command.cancel?.();
     if (channel.bridgeId !== undefined) this.emit('channel-leaving-bridge', channel);
     if (channel.app !== undefined) {
-      this.channelEvent(channel, 'StasisEnd');
+      this.channelEvent(channel, 'StasisEnd', {});
       channel.app = undefined;
     }
     const finalCause = requestedByApp ? (cause === 32 ? 16 : cause) : cause;

@@ -16,6 +16,7 @@ import { restHandlers } from './rest';
 import type { PhoneBehaviour, Step } from './script';
 import { AriHttpServer } from './server';
 import { AriSpec } from './spec';
+import { modelFromDeclarations, readDeclarations } from '../ari/model/fromDeclarations';
 
 export type { PhoneBehaviour, Step } from './script';
 export type { TranscriptEntry } from './model';
@@ -25,6 +26,7 @@ export interface SimulatorOptions {
   password?: string;
   port?: number;
   timeScale?: number;
+  /** A folder of another Asterisk's ARI declarations to serve and enforce instead of the model. */
   docsDir?: string;
 }
 
@@ -35,7 +37,7 @@ export interface CallHandle {
   transcript: TranscriptEntry[];
 }
 
-let sharedSpec: AriSpec | undefined;
+let defaultSpec: AriSpec | undefined;
 
 export class AsteriskSimulator {
   readonly engine: SimAsterisk;
@@ -50,7 +52,9 @@ export class AsteriskSimulator {
     readonly password: string,
   ) {
     const spec =
-      options.docsDir === undefined ? (sharedSpec ??= new AriSpec()) : new AriSpec(options.docsDir);
+      options.docsDir === undefined
+        ? (defaultSpec ??= new AriSpec())
+        : new AriSpec(modelFromDeclarations(readDeclarations(options.docsDir)));
     this.engine = new SimAsterisk({ timeScale: options.timeScale ?? 1 });
     this.catalog = new DefaultCatalog(this.engine);
     const bridges = new Bridges(this.engine);
@@ -60,6 +64,10 @@ export class AsteriskSimulator {
       ...(options.port === undefined ? {} : { port: options.port }),
     });
     this.engine.on('channel-gone', (channel: SimChannel) => this.history.set(channel.id, channel));
+    // Every event must be one the model declares, field for field: what a real Asterisk would send.
+    this.engine.on('event', (event: Record<string, unknown>) => {
+      for (const problem of spec.checkEvent(event)) this.server.violations.push(`event ${problem}`);
+    });
   }
 
   url = '';

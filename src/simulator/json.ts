@@ -1,59 +1,28 @@
 /** The JSON shapes Asterisk 22 puts on the wire, and the small formats around them. */
+import type { AnyEvent, Bridge, CallerID, Channel, LiveRecording, Playback } from '../ari/model/types.gen';
 
 /** Asterisk's event timestamp format: 2026-11-22T06:27:39.359+0000 */
 export function asteriskTimestamp(ms: number = Date.now()): string {
   return new Date(ms).toISOString().replace('Z', '+0000');
 }
 
-export interface CallerIdJson {
-  name: string;
-  number: string;
-}
+// The simulator writes ARI's JSON with the same generated types the daemon reads it with.
+export type CallerIdJson = CallerID;
+export type ChannelJson = Channel;
+export type BridgeJson = Bridge;
+export type PlaybackJson = Playback;
+export type LiveRecordingJson = LiveRecording;
 
-export interface ChannelJson {
-  id: string;
-  name: string;
-  state: string;
-  protocol_id: string;
-  caller: CallerIdJson;
-  connected: CallerIdJson;
-  accountcode: string;
-  dialplan: { context: string; exten: string; priority: number; app_name: string; app_data: string };
-  creationtime: string;
-  language: string;
-}
+/** An event's own fields: what publish() is given (it adds type, timestamp, application, asterisk_id). */
+export type EventFields<T extends AnyEvent['type']> = Omit<
+  Extract<AnyEvent, { type: T }>,
+  'type' | 'timestamp' | 'application' | 'asterisk_id'
+>;
 
-export interface BridgeJson {
-  id: string;
-  technology: string;
-  bridge_type: string;
-  bridge_class: string;
-  creator: string;
-  name: string;
-  channels: string[];
-  creationtime: string;
-  video_mode: string;
-}
-
-export interface PlaybackJson {
-  id: string;
-  media_uri: string;
-  next_media_uri?: string;
-  target_uri: string;
-  language: string;
-  state: string;
-}
-
-export interface LiveRecordingJson {
-  name: string;
-  format: string;
-  state: string;
-  target_uri: string;
-  duration?: number;
-  talking_duration?: number;
-  silence_duration?: number;
-  cause?: string;
-}
+/** Events that are about one channel, in their `channel` field. */
+export type ChannelEventType = {
+  [K in AnyEvent['type']]: 'channel' extends keyof Extract<AnyEvent, { type: K }> ? K : never;
+}[AnyEvent['type']];
 
 /** Parses an originate callerId such as `"Hotline" <+15550105>` or `+15550105`. */
 export function parseCallerId(text: string | undefined): CallerIdJson {

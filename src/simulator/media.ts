@@ -179,7 +179,8 @@ export function play(
       playback.state = 'playing';
       channel.playback = playback;
       const app = channel.app;
-      const publish = (type: string): void => engine.publish(app, type, { playback: playbackJson(playback) });
+      const publish = (type: 'PlaybackStarted' | 'PlaybackContinuing' | 'PlaybackFinished'): void =>
+        engine.publish(app, type, { playback: playbackJson(playback) });
       publish('PlaybackStarted');
       engine.wake(channel);
       let timer: NodeJS.Timeout | undefined;

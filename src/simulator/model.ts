@@ -106,7 +106,7 @@ export interface SimChannel {
 export interface SimBridge {
   id: string;
   name: string;
-  type: string;
+  type: 'mixing' | 'holding';
   channels: string[];
   createdAt: number;
   app?: string;

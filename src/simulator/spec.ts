@@ -1,48 +1,20 @@
 /**
- * The official ARI declarations of Asterisk 22 (Swagger 1.1): served to clients the way Asterisk
- * serves them, and used to check every REST request the simulator receives.
+ * The simulator's ARI contract: lcr's generated model of Asterisk 22's declarations
+ * (src/ari/model/asterisk22.gen.ts), served to clients as Swagger 1.1 documents the way Asterisk
+ * serves /ari/api-docs, and used to check every REST request the simulator receives.
  *
- * The declarations are not copied into this repository; they are read from `$LCR_ARI_DOCS` or from
- * `../shared/ari` beside the project (where the project's CI and developers have them).
+ * `$LCR_ARI_DOCS` may name a folder of another Asterisk's declarations to check against instead.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
-
-interface SwaggerParameter {
-  name: string;
-  paramType: 'path' | 'query' | 'body';
-  dataType: string;
-  required?: boolean;
-  allowMultiple?: boolean;
-  allowableValues?:
-    { valueType: 'LIST'; values: string[] } | { valueType: 'RANGE'; min?: number; max?: number };
-}
-
-interface SwaggerOperation {
-  httpMethod: string;
-  nickname: string;
-  responseClass?: string;
-  parameters?: SwaggerParameter[];
-  errorResponses?: Array<{ code: number; reason: string }>;
-}
-
-interface SwaggerApi {
-  path: string;
-  operations: SwaggerOperation[];
-}
-
-export interface ApiDeclaration {
-  basePath?: string;
-  resourcePath: string;
-  apis: SwaggerApi[];
-  models: Record<string, { properties?: Record<string, unknown> }>;
-}
+import * as http from 'node:http';
+import { ASTERISK_22_ARI } from '../ari/model/asterisk22.gen';
+import type { AriModel, AriOperationModel, AriParameterModel, AriPropertyModel } from '../ari/model/format';
+import { modelFromDeclarations, readDeclarations } from '../ari/model/fromDeclarations';
 
 export interface MatchedOperation {
   /** e.g. "channels.play" */
   name: string;
   resource: string;
-  operation: SwaggerOperation;
+  operation: AriOperationModel;
   pathParams: Record<string, string>;
 }
 
@@ -57,70 +29,115 @@ interface CompiledRoute {
   regex: RegExp;
   names: string[];
   resource: string;
-  operations: Map<string, SwaggerOperation>;
+  operations: Map<string, AriOperationModel>;
 }
 
-export function findAriDocs(): string {
-  const candidates = [
-    process.env['LCR_ARI_DOCS'],
-    path.resolve(__dirname, '../../../shared/ari'),
-    path.resolve(__dirname, '../../../../shared/ari'),
-    path.resolve(process.cwd(), '../shared/ari'),
-  ].filter((candidate): candidate is string => candidate !== undefined);
-  for (const candidate of candidates) {
-    if (fs.existsSync(path.join(candidate, 'resources.json'))) return candidate;
-  }
-  throw new Error(
-    `cannot find the ARI declarations (resources.json and api-docs/*.json of Asterisk 22): set LCR_ARI_DOCS to their folder (looked in ${candidates.join(', ')})`,
-  );
+type Json = Record<string, unknown>;
+
+/** The model the simulator enforces: the committed one, or one read from `$LCR_ARI_DOCS`. */
+export function defaultAriModel(): AriModel {
+  const override = process.env['LCR_ARI_DOCS'];
+  return override === undefined || override === ''
+    ? ASTERISK_22_ARI
+    : modelFromDeclarations(readDeclarations(override));
 }
 
 export class AriSpec {
-  readonly resources: Record<string, unknown>;
-  readonly declarations = new Map<string, ApiDeclaration>();
+  private readonly documents = new Map<string, Json>();
   private readonly routes: CompiledRoute[] = [];
   readonly eventTypes: Set<string>;
 
-  constructor(readonly docsDir: string = findAriDocs()) {
-    this.resources = JSON.parse(fs.readFileSync(path.join(docsDir, 'resources.json'), 'utf8')) as Record<
-      string,
-      unknown
-    >;
-    for (const file of fs.readdirSync(path.join(docsDir, 'api-docs'))) {
-      if (!file.endsWith('.json')) continue;
-      const declaration = JSON.parse(
-        fs.readFileSync(path.join(docsDir, 'api-docs', file), 'utf8'),
-      ) as ApiDeclaration;
-      const resource = file.replace(/\.json$/, '');
-      this.declarations.set(resource, declaration);
-      for (const api of declaration.apis) {
+  constructor(readonly model: AriModel = defaultAriModel()) {
+    for (const resource of model.resources) {
+      this.documents.set(resource.name, swaggerDocument(model, resource.name));
+      const byPath = new Map<string, AriOperationModel[]>();
+      for (const operation of resource.operations) {
+        byPath.set(operation.path, [...(byPath.get(operation.path) ?? []), operation]);
+      }
+      for (const [apiPath, operations] of byPath) {
         const names: string[] = [];
-        const pattern = api.path.replace(/\{([^}]+)\}/g, (_m, name: string) => {
+        const pattern = apiPath.replace(/\{([^}]+)\}/g, (_m, name: string) => {
           names.push(name);
           return '([^/]+)';
         });
         this.routes.push({
           regex: new RegExp(`^${pattern}$`),
           names,
-          resource,
-          operations: new Map(api.operations.map((op) => [op.httpMethod.toUpperCase(), op])),
+          resource: resource.name,
+          operations: new Map(operations.map((operation) => [operation.method, operation])),
         });
       }
     }
-    this.eventTypes = new Set(Object.keys(this.declarations.get('events')?.models ?? {}));
+    const events = model.resources.find((resource) => resource.name === 'events');
+    this.eventTypes = new Set(events?.types ?? []);
   }
 
-  /** A declaration as Asterisk serves it: basePath rewritten from the request's Host header. */
-  servedDocument(file: string, host: string | undefined): unknown | undefined {
-    const source =
-      file === 'resources.json' ? this.resources : this.declarations.get(file.replace(/\.json$/, ''));
-    if (source === undefined) return undefined;
-    const copy = { ...(source as Record<string, unknown>) };
-    if ('basePath' in copy) {
-      if (host === undefined) delete copy['basePath'];
-      else copy['basePath'] = `http://${host}/ari`;
+  /**
+   * What is wrong with an event the simulator is about to send, by the model: an unknown type,
+   * a required field missing, a field not declared, or a value of the wrong type.
+   */
+  checkEvent(event: Json): string[] {
+    const type = typeof event['type'] === 'string' ? this.model.types[event['type']] : undefined;
+    if (type === undefined || !this.eventTypes.has(type.name))
+      return [`unknown event type ${String(event['type'])}`];
+    return this.checkValue(event, type.name, type.name);
+  }
+
+  private checkValue(value: unknown, typeName: string, where: string): string[] {
+    const list = /^List\[(.+)\]$/.exec(typeName);
+    if (list !== null) {
+      if (!Array.isArray(value)) return [`${where}: expected a list`];
+      return value.flatMap((item, i) => this.checkValue(item, list[1]!, `${where}[${i}]`));
     }
-    return copy;
+    const scalar = SCALAR_CHECKS[typeName];
+    if (scalar !== undefined)
+      return scalar(value) ? [] : [`${where}: expected ${typeName}, got ${JSON.stringify(value)}`];
+    const properties = this.propertiesOf(typeName);
+    if (properties === undefined) return [];
+    if (value === null || typeof value !== 'object' || Array.isArray(value))
+      return [`${where}: expected ${typeName}`];
+    const record = value as Json;
+    const problems: string[] = [];
+    for (const property of properties.values()) {
+      const field = record[property.name];
+      if (field === undefined) {
+        if (property.required) problems.push(`${where}.${property.name}: required field missing`);
+        continue;
+      }
+      problems.push(...this.checkValue(field, property.type, `${where}.${property.name}`));
+      if (property.values !== undefined && !property.values.includes(String(field)))
+        problems.push(
+          `${where}.${property.name}: "${String(field)}" is not one of ${property.values.join(', ')}`,
+        );
+    }
+    for (const name of Object.keys(record)) {
+      if (!properties.has(name)) problems.push(`${where}.${name}: not declared`);
+    }
+    return problems;
+  }
+
+  private readonly propertyCache = new Map<string, Map<string, AriPropertyModel>>();
+
+  /** A type's fields with those of the types it derives from. */
+  private propertiesOf(typeName: string): Map<string, AriPropertyModel> | undefined {
+    const cached = this.propertyCache.get(typeName);
+    if (cached !== undefined) return cached;
+    const type = this.model.types[typeName];
+    if (type === undefined) return undefined;
+    const parent = Object.values(this.model.types).find((candidate) =>
+      candidate.subtypes?.includes(typeName),
+    );
+    const properties = new Map(parent === undefined ? [] : this.propertiesOf(parent.name));
+    for (const property of type.properties) properties.set(property.name, property);
+    this.propertyCache.set(typeName, properties);
+    return properties;
+  }
+
+  /** A declaration as Asterisk serves it: basePath from the request's Host header. */
+  servedDocument(file: string, host: string | undefined): unknown | undefined {
+    if (file === 'resources.json') return withBasePath(resourceListing(this.model), host);
+    const document = this.documents.get(file.replace(/\.json$/, ''));
+    return document === undefined ? undefined : withBasePath(document, host);
   }
 
   /**
@@ -147,13 +164,13 @@ export class AriSpec {
 
   private checkParameters(
     resource: string,
-    operation: SwaggerOperation,
+    operation: AriOperationModel,
     pathParams: Record<string, string>,
     query: Record<string, string | string[]>,
     body: unknown,
   ): Validation {
     const params: RequestParams = { ...pathParams };
-    const declared = operation.parameters ?? [];
+    const declared = operation.parameters;
     const bodyObject =
       body !== null && typeof body === 'object' && !Array.isArray(body)
         ? (body as Record<string, unknown>)
@@ -165,9 +182,9 @@ export class AriSpec {
     // parameter its own way. The simulator lets its handler answer and reports the request.
     const missing: string[] = [];
     for (const parameter of declared) {
-      if (parameter.paramType === 'path') continue;
+      if (parameter.in === 'path') continue;
       let raw: unknown;
-      if (parameter.paramType === 'body') {
+      if (parameter.in === 'body') {
         // Asterisk (and ari-client) wrap a body parameter in an object under its own name: {"variables": {...}}.
         raw = bodyObject[parameter.name];
         if (raw !== undefined) params[parameter.name] = raw as Record<string, unknown>;
@@ -186,7 +203,7 @@ export class AriSpec {
     }
     return {
       ok: true,
-      match: { name: `${resource}.${operation.nickname}`, resource, operation, pathParams },
+      match: { name: `${resource}.${operation.name}`, resource, operation, pathParams },
       params,
       unknown,
       missing,
@@ -195,30 +212,28 @@ export class AriSpec {
 }
 
 function convert(
-  parameter: SwaggerParameter,
+  parameter: AriParameterModel,
   raw: unknown,
 ): string | number | boolean | string[] | { error: string } {
   const values = Array.isArray(raw)
     ? raw.map(String)
-    : String(raw).split(parameter.allowMultiple ? ',' : '\u0000');
+    : String(raw).split(parameter.multiple ? ',' : '\u0000');
   const one = values.join(',');
   const check = (value: string): string | undefined => {
-    const allowed = parameter.allowableValues;
-    if (allowed?.valueType === 'LIST' && !allowed.values.includes(value)) {
-      return `${parameter.name}: "${value}" is not one of ${allowed.values.join(', ')}`;
+    if (parameter.values !== undefined && !parameter.values.includes(value)) {
+      return `${parameter.name}: "${value}" is not one of ${parameter.values.join(', ')}`;
     }
     return undefined;
   };
-  switch (parameter.dataType) {
+  switch (parameter.type) {
     case 'int':
     case 'long': {
       if (!/^-?\d+$/.test(one)) return { error: `${parameter.name}: expected an integer, got "${one}"` };
       const number = Number(one);
-      const allowed = parameter.allowableValues;
+      const range = parameter.range;
       if (
-        allowed?.valueType === 'RANGE' &&
-        ((allowed.min !== undefined && number < allowed.min) ||
-          (allowed.max !== undefined && number > allowed.max))
+        range !== undefined &&
+        ((range.min !== undefined && number < range.min) || (range.max !== undefined && number > range.max))
       ) {
         return { error: `${parameter.name}: ${number} is out of range` };
       }
@@ -233,7 +248,106 @@ function convert(
         const problem = check(value);
         if (problem !== undefined) return { error: problem };
       }
-      return parameter.allowMultiple ? values : one;
+      return parameter.multiple ? values : one;
     }
   }
+}
+
+const SCALAR_CHECKS: Record<string, (value: unknown) => boolean> = {
+  string: (value) => typeof value === 'string',
+  Date: (value) =>
+    typeof value === 'string' && !Number.isNaN(Date.parse(value.replace(/([+-]\d{2})(\d{2})$/, '$1:$2'))),
+  int: Number.isInteger,
+  long: Number.isInteger,
+  double: (value) => typeof value === 'number',
+  float: (value) => typeof value === 'number',
+  boolean: (value) => typeof value === 'boolean',
+  object: (value) => value !== null && typeof value === 'object',
+};
+
+function withBasePath(document: Json, host: string | undefined): Json {
+  const copy = { ...document };
+  if (host === undefined) delete copy['basePath'];
+  else copy['basePath'] = `http://${host}/ari`;
+  return copy;
+}
+
+/** resources.json: the list of resource documents. */
+export function resourceListing(model: AriModel): Json {
+  return {
+    apiVersion: model.apiVersion,
+    swaggerVersion: '1.1',
+    basePath: '',
+    apis: model.resources.map((resource) => ({ path: `/api-docs/${resource.name}.{format}` })),
+  };
+}
+
+/** One resource's Swagger 1.1 document, rebuilt from the model's facts (no prose). */
+export function swaggerDocument(model: AriModel, name: string): Json {
+  const resource = model.resources.find((candidate) => candidate.name === name);
+  if (resource === undefined) throw new Error(`no ARI resource ${name}`);
+  const apis: Json[] = [];
+  for (const operation of resource.operations) {
+    let api = apis.find((candidate) => candidate['path'] === operation.path);
+    if (api === undefined) apis.push((api = { path: operation.path, operations: [] }));
+    (api['operations'] as Json[]).push(swaggerOperation(operation));
+  }
+  const models: Json = {};
+  for (const typeName of resource.types) {
+    const type = model.types[typeName]!;
+    const properties: Json = {};
+    for (const property of type.properties) {
+      properties[property.name] = {
+        type: property.type,
+        required: property.required,
+        ...(property.values === undefined
+          ? {}
+          : { allowableValues: { valueType: 'LIST', values: property.values } }),
+      };
+    }
+    models[typeName] = {
+      id: typeName,
+      ...(type.discriminator === undefined ? {} : { discriminator: type.discriminator }),
+      properties,
+      ...(type.subtypes === undefined ? {} : { subTypes: type.subtypes }),
+    };
+  }
+  return {
+    apiVersion: model.resourceApiVersion,
+    swaggerVersion: resource.swaggerVersion,
+    basePath: '',
+    resourcePath: `/api-docs/${resource.name}.{format}`,
+    since: resource.since,
+    ...(resource.requiresModules.length === 0 ? {} : { requiresModules: resource.requiresModules }),
+    apis,
+    models,
+  };
+}
+
+function swaggerOperation(operation: AriOperationModel): Json {
+  return {
+    httpMethod: operation.method,
+    since: operation.since,
+    ...(operation.upgrade === undefined
+      ? {}
+      : { upgrade: operation.upgrade.to, websocketProtocol: operation.upgrade.protocol }),
+    nickname: operation.name,
+    responseClass: operation.returns,
+    parameters: operation.parameters.map((parameter) => ({
+      name: parameter.name,
+      paramType: parameter.in,
+      required: parameter.required,
+      allowMultiple: parameter.multiple,
+      dataType: parameter.type,
+      ...(parameter.default === undefined ? {} : { defaultValue: parameter.default }),
+      ...(parameter.values === undefined
+        ? {}
+        : { allowableValues: { valueType: 'LIST', values: parameter.values } }),
+      ...(parameter.range === undefined
+        ? {}
+        : { allowableValues: { valueType: 'RANGE', ...parameter.range } }),
+    })),
+    // Reasons are Asterisk's prose; the status's standard phrase stands in for them.
+    errorResponses: operation.errors.map((code) => ({ code, reason: http.STATUS_CODES[code] ?? 'Error' })),
+  };
 }

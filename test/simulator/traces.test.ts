@@ -1,5 +1,5 @@
 /**
- * The simulator against recordings of a real Asterisk 22 (../shared/ari/traces): each trace's
+ * The simulator against recordings of a real Asterisk 22 (copies in test/fixtures/ari-traces): each trace's
  * requests are replayed over HTTP, the caller it placed through the trunk is played by a scripted
  * caller, and the simulator must answer with the same statuses and emit, channel by channel, the
  * same events in the same order.
@@ -15,7 +15,6 @@ import * as path from 'node:path';
 import type { AddressInfo } from 'node:net';
 import WebSocket from 'ws';
 import { AsteriskSimulator, type Step } from '../../src/simulator';
-import { findAriDocs } from '../../src/simulator/spec';
 import { wavFile } from '../../src/simulator/json';
 
 interface TraceLine {
@@ -31,7 +30,7 @@ interface TraceLine {
   text?: string;
 }
 
-const TRACE_DIR = path.join(findAriDocs(), 'traces');
+const TRACE_DIR = path.join(__dirname, '../fixtures/ari-traces');
 const IGNORED_EVENTS = new Set(['ChannelVarset', 'ChannelConnectedLine', 'ChannelDialplan']);
 type Json = Record<string, unknown>;
 

@@ -6,7 +6,6 @@
  */
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
-import type { AriEvent } from '../../ari/types';
 import type { LegResult } from '../../store/calls';
 import type { FlowContext } from '../context';
 import { RESPONDER_LEG_MARK } from '../router';
@@ -103,7 +102,7 @@ export async function runLeg(
   const session = new CallSession(channelId, setup.caller.ari, logger);
   ctx.legs.track(session);
   let pickedUp = false;
-  const unsubscribe = session.subscribe((event: AriEvent) => {
+  const unsubscribe = session.subscribe((event) => {
     if (event.type === 'StasisStart') pickedUp = true;
   });
   // Someone else won, or the caller left, while this phone rings: stop it ringing.

@@ -6,7 +6,7 @@
  */
 import { AriRequestError, type OriginateRequest } from '../../ari/types';
 import type { LegResult } from '../../store/calls';
-import type { CallSession } from '../session';
+import type { CallSession, SessionEvent } from '../session';
 
 /** How a phone that never answered ended (a responder leg, a page call), from its hangup cause and the Dial event's status. */
 export function classifyUnanswered(
@@ -42,7 +42,7 @@ export function dial(
 ): Dialing {
   let dialstatus: string | undefined;
   const unsubscribe = session.subscribe((event) => {
-    if (event.type === 'Dial' && event.dialstatus) {
+    if (event.type === 'Dial' && event.dialstatus !== '') {
       dialstatus = event.dialstatus;
       onDialStatus?.(event.dialstatus);
     }
@@ -66,7 +66,9 @@ export function dial(
     }
     const first = await Promise.race([answered, destroyed]);
     if (first !== undefined && first.type === 'StasisStart') return { kind: 'answered' };
-    const cause = first?.cause ?? (await destroyed)?.cause;
+    const causeOf = (event: SessionEvent | undefined): number | undefined =>
+      event?.type === 'ChannelDestroyed' ? event.cause : undefined;
+    const cause = causeOf(first) ?? causeOf(await destroyed);
     return {
       kind: 'unanswered',
       ...(cause === undefined ? {} : { cause }),

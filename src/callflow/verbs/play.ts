@@ -32,7 +32,8 @@ export async function play(
   const playbackId = session.nextId('pb');
   const finished = session.waitFor(
     (event) =>
-      (event.type === 'PlaybackFinished' && event.playback?.id === playbackId) ||
+      (event.type === 'PlaybackFinished' && event.playback.id === playbackId) ||
+      (event.type === 'lcr:PlaybackGone' && event.playbackId === playbackId) ||
       (options.bargeIn === true && event.type === 'ChannelDtmfReceived'),
     PROMPT_GUARD_MS,
   );
@@ -54,15 +55,7 @@ export async function play(
   const check = async (): Promise<void> => {
     await session.ari.getPlayback(playbackId).catch((error: unknown) => {
       if (error instanceof AriRequestError && error.notFound) {
-        session.deliver({
-          type: 'PlaybackFinished',
-          playback: {
-            id: playbackId,
-            state: 'done',
-            media_uri: '',
-            target_uri: `channel:${session.channelId}`,
-          },
-        });
+        session.deliver({ type: 'lcr:PlaybackGone', playbackId });
       }
     });
   };
@@ -78,5 +71,5 @@ export async function play(
     return 'interrupted';
   }
   if (event === undefined) session.logger.warn('prompt did not report its end; going on', { playbackId });
-  return event?.playback?.state === 'failed' ? 'failed' : 'finished';
+  return event?.type === 'PlaybackFinished' && event.playback.state === 'failed' ? 'failed' : 'finished';
 }

@@ -20,10 +20,16 @@ export type RecordResult =
 export async function recordMessage(session: CallSession, settings: RecordSettings): Promise<RecordResult> {
   session.ensurePresent();
   session.clearDigits();
-  const owns = (event: { recording?: { name: string } }): boolean => event.recording?.name === settings.name;
-  const started = session.waitFor((e) => e.type === 'RecordingStarted' && owns(e), 30_000, true);
+  const started = session.waitFor(
+    (e) => e.type === 'RecordingStarted' && e.recording.name === settings.name,
+    30_000,
+    true,
+  );
   const finished = session.waitFor(
-    (e) => (e.type === 'RecordingFinished' || e.type === 'RecordingFailed') && owns(e),
+    (e) =>
+      ((e.type === 'RecordingFinished' || e.type === 'RecordingFailed') &&
+        e.recording.name === settings.name) ||
+      (e.type === 'lcr:RecordingGone' && e.name === settings.name),
     (settings.maxDurationSeconds + 60) * 1000,
     true,
   );
@@ -52,15 +58,7 @@ export async function recordMessage(session: CallSession, settings: RecordSettin
   const check = async (): Promise<void> => {
     await session.ari.getLiveRecording(settings.name).catch((error: unknown) => {
       if (error instanceof AriRequestError && error.notFound) {
-        session.deliver({
-          type: 'RecordingFinished',
-          recording: {
-            name: settings.name,
-            format: 'wav',
-            state: 'done',
-            target_uri: `channel:${session.channelId}`,
-          },
-        });
+        session.deliver({ type: 'lcr:RecordingGone', name: settings.name });
       }
     });
   };
@@ -69,8 +67,9 @@ export async function recordMessage(session: CallSession, settings: RecordSettin
   if (event === undefined)
     return { state: 'failed', reason: 'Asterisk never reported the end of the recording' };
   if (event.type === 'RecordingFailed')
-    return { state: 'failed', reason: event.recording?.cause ?? 'recording failed' };
-  const durationSeconds = event.recording?.duration ?? 0;
+    return { state: 'failed', reason: event.recording.cause ?? 'recording failed' };
+  const recording = event.type === 'RecordingFinished' ? event.recording : undefined;
+  const durationSeconds = recording?.duration ?? 0;
   const pressedHash = session.digits.includes('#');
   session.clearDigits();
   const endedBy: RecordingEnd = pressedHash
@@ -80,5 +79,5 @@ export async function recordMessage(session: CallSession, settings: RecordSettin
       : durationSeconds >= settings.maxDurationSeconds
         ? 'max-duration'
         : 'silence';
-  return { state: 'done', endedBy, durationSeconds, talkingSeconds: event.recording?.talking_duration };
+  return { state: 'done', endedBy, durationSeconds, talkingSeconds: recording?.talking_duration };
 }
