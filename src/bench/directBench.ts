@@ -5,7 +5,7 @@
  */
 import { AsteriskSimulator } from '../simulator';
 import { daemonConnected, readProcess, spreadOver, startDaemonProcess } from './daemonProcess';
-import { ms, summarise } from './stats';
+import { ms, requireSamples, summarise } from './stats';
 
 const ARRIVAL_WINDOW_MS = 4000;
 
@@ -75,6 +75,7 @@ export async function runDirectBench(print: (line: string) => void, calls = 200)
       firstOnes.add(legId);
       latencies.push(request.at - at);
     }
+    requireSamples('DTMF 1 -> addChannel', latencies, calls);
     const stats = summarise(latencies);
     const connected = sim.requests.filter((r) => r.path.endsWith('/addChannel') && r.status === 204).length;
     print(

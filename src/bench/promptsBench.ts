@@ -27,8 +27,9 @@ export async function runPromptsBench(print: (line: string) => void): Promise<vo
       const coldStart = nowMs();
       const cold = await library.prepare(config);
       const coldMs = nowMs() - coldStart;
+      // Timings of a run where prompts failed would flatter the engine: fail the group instead.
       if (cold.failures.length > 0)
-        print(`  ${engine}: ${cold.failures.length} prompts failed: ${cold.failures[0]!.error}`);
+        throw new Error(`${engine}: ${cold.failures.length} prompts failed: ${cold.failures[0]!.error}`);
       // A restart: a new library over the same cache directory.
       const warmStart = nowMs();
       const restarted = createPromptLibrary(config.prompts, silentLogger, () => 'http://127.0.0.1:8080');

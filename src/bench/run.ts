@@ -18,13 +18,28 @@ const groups: Record<string, (print: (line: string) => void) => Promise<void> | 
 
 async function main(): Promise<void> {
   const wanted = process.argv.slice(2);
+  const failed: string[] = [];
   const print = (line: string): void => console.log(line);
   print(`lcr benchmarks on node ${process.version}, ${new Date().toISOString()}`);
   for (const [name, bench] of Object.entries(groups)) {
     if (wanted.length > 0 && !wanted.includes(name)) continue;
     print('');
     print(`== ${name}`);
-    await bench(print);
+    try {
+      await bench(print);
+    } catch (error) {
+      // The other groups still run, but the run as a whole fails.
+      failed.push(name);
+      print(`  FAILED: ${error instanceof Error ? error.message : String(error)}`);
+    }
+  }
+  if (wanted.some((name) => !(name in groups))) {
+    failed.push(...wanted.filter((name) => !(name in groups)).map((name) => `${name} (no such group)`));
+  }
+  if (failed.length > 0) {
+    print('');
+    print(`failed: ${failed.join(', ')}`);
+    process.exitCode = 1;
   }
 }
 

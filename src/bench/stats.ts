@@ -27,3 +27,13 @@ export function ms(value: number): string {
 export function nowMs(): number {
   return Number(process.hrtime.bigint()) / 1e6;
 }
+
+/**
+ * A benchmark whose scripted calls went wrong measures nothing: with fewer samples than calls,
+ * it throws, so that `npm run bench` fails instead of printing NaN or a figure of a few calls.
+ */
+export function requireSamples(name: string, samples: number[], expected: number): void {
+  if (samples.length < expected || samples.some((x) => !Number.isFinite(x))) {
+    throw new Error(`${name}: ${samples.length} valid samples of the ${expected} expected`);
+  }
+}
