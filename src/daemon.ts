@@ -21,7 +21,7 @@ import { PageStore } from './store/pages';
 import { NotificationStore } from './store/notifications';
 import { DatabaseInUseError, lockDatabase, type DaemonLock } from './store/lock';
 import { linkSigningSecret, useLinkToken } from './store/meta';
-import type { PageCallDependencies } from './callflow/pageCall';
+import { callAboutPage, type PageCallDependencies } from './callflow/pageCall';
 import { PagingService } from './paging/service';
 import { DEFAULT_RETRY, NotificationDispatcher, type RetryPolicy } from './paging/dispatcher';
 import { PagingEngine } from './paging/engine';
@@ -175,7 +175,7 @@ export class Daemon {
       notifiers: {
         phone: new PhoneNotifier(
           () => this.config,
-          () => this.pageCallDependencies(),
+          (request) => callAboutPage(this.pageCallDependencies(), request),
         ),
         webhook: new WebhookNotifier({
           config: () => this.config,

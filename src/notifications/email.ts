@@ -5,16 +5,15 @@
  */
 import { createTransport } from 'nodemailer';
 import type { Config, EmailSettings } from '../config/model';
-import type { LinkFactory } from '../paging/links';
 import { escapeHtml } from '../util/html';
 import { pageFacts, plainText } from './message';
-import type { Delivery, Notifier, SendResult } from './types';
+import type { AckLinks, Delivery, Notifier, SendResult } from './types';
 
 export interface EmailDependencies {
   config: () => Config;
   settings: EmailSettings;
   password: string | undefined;
-  links: () => LinkFactory;
+  links: () => AckLinks;
   /** The voicemail's file on the daemon's disk, when it has one. */
   voicemailFile: (voicemailId: string) => string | undefined;
 }

@@ -6,16 +6,15 @@
  */
 import { createHmac } from 'node:crypto';
 import type { Config, WebhookSettings } from '../config/model';
-import type { LinkFactory } from '../paging/links';
 import { pageFacts } from './message';
-import type { Delivery, Notifier, SendResult } from './types';
+import type { AckLinks, Delivery, Notifier, SendResult } from './types';
 import { genericPayload, slackPayload, teamsPayload } from './webhookFormats';
 
 export interface WebhookDependencies {
   config: () => Config;
   /** The webhook's secret, read from the environment or a file. */
   secretOf: (webhook: WebhookSettings) => string | undefined;
-  links: () => LinkFactory;
+  links: () => AckLinks;
 }
 
 export function signatureOf(secret: string, body: string): string {
