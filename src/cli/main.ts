@@ -1,6 +1,8 @@
 /**
  * The `lcr` command line. Exit codes: 0 ok, 1 invalid configuration or runtime error, 2 usage.
  */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
 import { CliFailure, EXIT_FAILURE, EXIT_OK, EXIT_USAGE, processIo, type CliIo } from './io';
 import { configPath } from './commands/shared';
@@ -15,7 +17,10 @@ import { demoCommand } from './commands/demo';
 import { testCallCommand } from './commands/testCall';
 import { DatabaseError } from '../store/database';
 
-const VERSION = '0.1.0';
+/** package.json is the one place the version is written; it sits two folders up from src/cli and dist/cli. */
+const VERSION = (
+  JSON.parse(readFileSync(resolve(__dirname, '../../package.json'), 'utf8')) as { version: string }
+).version;
 
 function buildProgram(io: CliIo, pending: Array<Promise<unknown>>): Command {
   const program = new Command('lcr')

@@ -10,6 +10,33 @@ import { tempDir } from '../helpers/tmp';
 
 const dir = tempDir();
 
+describe('lcr --version', () => {
+  test('prints the version package.json declares', async () => {
+    const { version } = JSON.parse(
+      fs.readFileSync(path.resolve(__dirname, '../../package.json'), 'utf8'),
+    ) as {
+      version: string;
+    };
+    const result = await lcr('--version');
+    expect(result.code).toBe(0);
+    expect(result.stdout.trim()).toBe(version);
+  });
+
+  test('a release that only bumps package.json reports the new version', () => {
+    // The built CLI in a copy of the tree whose package.json says something else.
+    const root = path.resolve(__dirname, '../..');
+    const copy = path.join(dir, 'release-copy');
+    fs.cpSync(path.join(root, 'dist'), path.join(copy, 'dist'), { recursive: true });
+    fs.cpSync(path.join(root, 'bin'), path.join(copy, 'bin'), { recursive: true });
+    fs.symlinkSync(path.join(root, 'node_modules'), path.join(copy, 'node_modules'));
+    fs.writeFileSync(path.join(copy, 'package.json'), JSON.stringify({ name: 'lcr', version: '9.9.9-bump' }));
+    const result = spawnSync(process.execPath, [path.join(copy, 'bin', 'lcr.js'), '--version'], {
+      encoding: 'utf8',
+    });
+    expect(result.stdout.trim()).toBe('9.9.9-bump');
+  });
+});
+
 describe('lcr validate', () => {
   test('the example validates with exit code 0', async () => {
     const result = await lcr('validate', EXAMPLE_PATH);
