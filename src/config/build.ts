@@ -4,12 +4,13 @@
  * (a date that does not exist, an override that ends before it starts) become located issues.
  */
 import * as path from 'node:path';
-import { PROMPT_SLOTS, yamlSlotName } from '../prompts/slots';
+import { PROMPT_SLOTS, yamlSlotName } from '../domain/promptSlots';
 import type { RawConfig, RawPrompt, RawRoute, RawSchedule } from './schema';
 import type { ConfigIssue } from './issues';
+import { PAGE_EVENTS, WEEKDAYS } from '../domain/enums';
 import { parseDurationSeconds } from './duration';
 import { DEFAULT_TRUNK_TEMPLATE, normaliseDialedNumber, toDialString } from './dialString';
-import { toInstant } from '../oncall/wallClock';
+import { toInstant } from '../util/wallClock';
 import type {
   AsteriskSettings,
   Config,
@@ -18,7 +19,6 @@ import type {
   NotificationSettings,
   NotifyRule,
   Override,
-  PageEventType,
   Policy,
   Prompt,
   PromptSettings,
@@ -32,7 +32,6 @@ import type {
   TurnUnit,
 } from './model';
 
-const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
 const TURN_UNITS: Record<string, TurnUnit> = { h: 'hours', d: 'days', w: 'weeks' };
 
 export function toPrompt(raw: RawPrompt | undefined): Prompt | undefined {
@@ -263,8 +262,6 @@ function buildSecret(raw: Record<string, unknown>, name: string): Secret {
   return { kind: 'none' };
 }
 
-const ALL_PAGE_EVENTS: PageEventType[] = ['triggered', 'escalated', 'acknowledged', 'resolved', 'exhausted'];
-
 function buildNotifications(raw: RawConfig['notifications']): NotificationSettings {
   const n = raw ?? {};
   const seconds = (value: number | string | undefined, fallback: number): number =>
@@ -296,7 +293,7 @@ function buildNotifications(raw: RawConfig['notifications']): NotificationSettin
       format: w.format ?? 'generic',
       secret: buildSecret(w, 'secret'),
       ...(w.teams === undefined ? {} : { teams: w.teams }),
-      events: w.events ?? ALL_PAGE_EVENTS,
+      events: w.events ?? [...PAGE_EVENTS],
       timeoutSeconds: seconds(w.timeout, 10),
       maxAttempts: w.max_attempts ?? 10,
     })),

@@ -2,7 +2,7 @@
  * Reads the YAML file and returns the typed configuration, or a ConfigError whose every issue
  * points at a line and column. `lcr validate`, `lcr start` and reloads all come through here.
  */
-import { PROMPT_SLOTS, yamlSlotName } from '../prompts/slots';
+import { PROMPT_SLOTS, yamlSlotName } from '../domain/promptSlots';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';

@@ -2,7 +2,10 @@
  * The typed configuration the daemon runs on: ids resolved to maps, durations in seconds,
  * local date-times turned into instants in their schedule's time zone, defaults filled in.
  */
-import type { PromptSlot } from '../prompts/slots';
+import type { PromptSlot } from '../domain/promptSlots';
+import type { LogFormat, LogLevel, NotificationChannel, PageEventType } from '../domain/enums';
+
+export type { NotificationChannel, PageEventType } from '../domain/enums';
 
 export type Prompt =
   { kind: 'text'; text: string } | { kind: 'sound'; sound: string } | { kind: 'file'; path: string };
@@ -33,8 +36,6 @@ export interface Phone {
   /** What is handed to Asterisk in an originate request. */
   dialString: string;
 }
-
-export type NotificationChannel = 'phone' | 'email';
 
 export interface NotifyRule {
   channel: NotificationChannel;
@@ -187,8 +188,8 @@ export interface Settings {
   database: string;
   storageDir: string;
   httpListen: string;
-  logLevel: 'error' | 'warn' | 'info' | 'debug';
-  logFormat: 'auto' | 'json' | 'text';
+  logLevel: LogLevel;
+  logFormat: LogFormat;
   trunkTemplate: string;
   timezone: string;
   /** Base URL people use to reach the HTTP listener (ack links); undefined: the listener's own address. */
@@ -203,8 +204,6 @@ export interface Settings {
     newCalls: 'prompt' | 'dialplan';
   };
 }
-
-export type PageEventType = 'triggered' | 'escalated' | 'acknowledged' | 'resolved' | 'exhausted';
 
 export interface WebhookSettings {
   id: string;

@@ -6,10 +6,11 @@
  * transforms so that it can also be exported as JSON Schema for editors (`lcr schema`).
  */
 import { z } from 'zod';
-import { PROMPT_SLOTS, yamlSlotName } from '../prompts/slots';
+import { PROMPT_SLOTS, yamlSlotName } from '../domain/promptSlots';
 import { IANAZone } from 'luxon';
 import { DURATION_PATTERN } from './duration';
 import { DIAL_STRING_PATTERN, looksLikePhoneNumber } from './dialString';
+import { LOG_FORMATS, LOG_LEVELS, NOTIFY_CHANNELS, PAGE_EVENTS, WEEKDAYS } from '../domain/enums';
 
 const ID_PATTERN = /^[a-z0-9][a-z0-9_-]*$/i;
 const LOCAL_DATETIME = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?)?$/;
@@ -74,9 +75,7 @@ export const promptSchema = z.union(
   { error: 'expected a prompt: text, "sound:<name>", {text: ...}, {sound: <name>} or {file: <path>}' },
 );
 
-const weekdaySchema = z.enum(['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'], {
-  error: 'expected a day of week: mon, tue, wed, thu, fri, sat, sun',
-});
+const weekdaySchema = z.enum(WEEKDAYS, { error: `expected a day of week: ${WEEKDAYS.join(', ')}` });
 
 const restrictionSchema = z.strictObject({
   days: z.array(weekdaySchema).min(1).optional(),
@@ -135,8 +134,8 @@ const policySchema = z.strictObject({
 
 const notifyRuleSchema = z.union(
   [
-    z.enum(['phone', 'email']),
-    z.strictObject({ via: z.enum(['phone', 'email']), after: durationSchema.optional() }),
+    z.enum(NOTIFY_CHANNELS),
+    z.strictObject({ via: z.enum(NOTIFY_CHANNELS), after: durationSchema.optional() }),
   ],
   { error: 'expected "phone", "email" or {via: phone|email, after: <duration>}' },
 );
@@ -288,8 +287,8 @@ const settingsSchema = z
       .string()
       .regex(/^[^\s:]*:\d{1,5}$|^\[[0-9a-f:]+\]:\d{1,5}$/i, { error: 'expected "host:port"' })
       .optional(),
-    log_level: z.enum(['error', 'warn', 'info', 'debug']).optional(),
-    log_format: z.enum(['auto', 'json', 'text']).optional(),
+    log_level: z.enum(LOG_LEVELS).optional(),
+    log_format: z.enum(LOG_FORMATS).optional(),
     trunk_template: z
       .string()
       .refine((t) => t.includes('{number}') && DIAL_STRING_PATTERN.test(t.replace('{number}', '1')), {
@@ -315,8 +314,6 @@ const settingsSchema = z
     error: 'give only one of api_token, api_token_env, api_token_file',
   });
 
-const PAGE_EVENT_TYPES = ['triggered', 'escalated', 'acknowledged', 'resolved', 'exhausted'] as const;
-
 const webhookSchema = z
   .strictObject({
     id: idSchema,
@@ -324,7 +321,7 @@ const webhookSchema = z
     format: z.enum(['generic', 'slack', 'teams']).optional(),
     ...secretFields('secret'),
     teams: z.array(idSchema).min(1).optional(),
-    events: z.array(z.enum(PAGE_EVENT_TYPES)).min(1).optional(),
+    events: z.array(z.enum(PAGE_EVENTS)).min(1).optional(),
     timeout: durationSchema.optional(),
     max_attempts: z.number().int().min(1).max(50).optional(),
   })
