@@ -23,7 +23,6 @@ export interface ApiDependencies {
   useLinkToken: (nonce: string, at: number) => boolean;
 }
 
-
 function limitOf(url: URL): number {
   const limit = Number(url.searchParams.get('limit') ?? '50');
   if (!Number.isInteger(limit) || limit < 1 || limit > 1000)

@@ -105,7 +105,6 @@ export function showCallCommand(io: CliIo, configFile: string, id: string, optio
   io.out(lines.join('\n'));
 }
 
-
 export function listPagesCommand(
   io: CliIo,
   configFile: string,
