@@ -144,9 +144,10 @@ export function loadConfigText(
     const issues = parsed.error.issues.flatMap((issue) => fromZodIssue(issue, data));
     throw new ConfigError(sortByPosition(located(issues)));
   }
-  const raw: RawConfig = parsed.data;
-  const issues = crossCheck(raw);
-  const config = buildConfig(raw, absolutePath, issues);
+  // References are checked in the file's own terms (the input, now known to be valid), and
+  // reported where the operator wrote them; the model is built from the schema's output.
+  const issues = crossCheck(data as RawConfig);
+  const config = buildConfig(parsed.data, absolutePath, issues);
   const all = sortByPosition(located(issues));
   const errors = all.filter((issue) => issue.severity === 'error');
   if (errors.length > 0) throw new ConfigError(errors);
