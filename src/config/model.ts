@@ -66,11 +66,8 @@ export type Layer = Omit<ParsedLayer, 'name' | 'start' | 'end'> & {
   end?: number;
 };
 
-export interface Override {
-  responderId: string;
-  start: number;
-  end: number;
-}
+type ParsedOverride = ParsedSchedule['overrides'][number];
+export type Override = Omit<ParsedOverride, 'start' | 'end'> & { start: number; end: number };
 
 export type Schedule = Omit<ParsedSchedule, 'layers' | 'overrides'> & {
   /** Lowest precedence first: a later layer wins wherever it has someone on call. */

@@ -1,8 +1,9 @@
 /**
  * Hot reload: on SIGHUP, or when the YAML file changes, the file is loaded and checked with the
  * same code as `lcr validate`. A valid file is handed to the daemon (new calls use it; calls in
- * progress finish under the configuration they started with); an invalid one is logged with its
- * located errors and the running configuration stays.
+ * progress finish under the configuration they started with) and replaces its live part only:
+ * start-up keys that changed are named as waiting for a restart (config/startup.ts). An invalid
+ * file is logged with its located errors and the running configuration stays.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
