@@ -120,14 +120,15 @@ describe('a reload that changes start-up and live settings at once', () => {
   beforeEach(async () => {
     [peer, smtp] = await Promise.all([startHttpPeer(), startSmtpPeer()]);
     // Prompts spoken by a fake engine and delivered over HTTP, so that they have URLs; a webhook,
-    // so that ack links go out; carol can be mailed, but no SMTP server is configured yet.
+    // so that ack links go out; carol is called (and hears the voicemail) and could be mailed,
+    // but no SMTP server is configured yet.
     const yaml = TEST_CONFIG.replace(
       'prompts: { engine: none }',
       `prompts:\n  engine: command\n  command: ['${process.execPath}', '${FAKE_TTS}', 'out={output}']`,
     )
       .replace(
         "  - { id: carol, name: Carol, phones: ['PJSIP/carol'] }",
-        "  - { id: carol, name: Carol, phones: ['PJSIP/carol'], email: carol@example.com, notify: [email] }",
+        "  - { id: carol, name: Carol, phones: ['PJSIP/carol'], email: carol@example.com, notify: [phone, email] }",
       )
       .replace(
         'escalation_policies:',
@@ -181,7 +182,12 @@ describe('a reload that changes start-up and live settings at once', () => {
     expect(r.daemon.prompts.render('greeting', undefined, { route: main.name }, main).media).toEqual([
       expect.stringMatching(new RegExp(`^sound:${own}/prompts/`)),
     ]);
-    // ...ack links in chat use it too, and no email is planned for a transport that is not there.
+    // ...and so are voicemails in page calls and ack links in chat; no email is planned for an
+    // SMTP transport the daemon does not have.
+    r.sim.phone('PJSIP/carol', {
+      kind: 'answer',
+      then: [{ waitFor: 'playing', media: '/media/voicemail/' }, { wait: 1000 }, { press: '1' }],
+    });
     const call = r.sim.call({
       to: '+15550150',
       from: '+15551230009',
@@ -192,7 +198,21 @@ describe('a reload that changes start-up and live settings at once', () => {
     expect(hook.body).toContain(`${own}/ack/`);
     expect(hook.body).not.toContain('lcr.invalid');
     const pageId = r.pages()[0]!.id;
-    expect(r.daemon.notifications.ofPage(pageId).map((n) => n.channel)).not.toContain('email');
+    await until(() => r.daemon.pages.get(pageId)!.status === 'acknowledged' || undefined, 20_000, 'the ack');
+    const voicemails = r.sim.catalog.httpFetches.filter((f) => f.url.includes('/media/voicemail/'));
+    expect(voicemails.length).toBeGreaterThan(0);
+    for (const fetch of voicemails)
+      expect(fetch).toMatchObject({ status: 200, url: expect.stringMatching(`^${own}/`) });
+    const prompts = r.sim.catalog.httpFetches.filter((f) => f.url.includes('/prompts/'));
+    expect(prompts.length).toBeGreaterThan(0);
+    for (const fetch of prompts)
+      expect(fetch).toMatchObject({ status: 200, url: expect.stringMatching(`^${own}/`) });
+    expect(
+      r.daemon.notifications
+        .ofPage(pageId)
+        .map((n) => n.channel)
+        .sort(),
+    ).toEqual(['phone', 'webhook']);
     expect(smtp.mails).toEqual([]);
   });
 });
