@@ -7,6 +7,13 @@ import { AriConnection } from './ari/connection';
 import type { AriEvent } from './ari/types';
 import type { Config, Secret, WebhookSettings } from './config/model';
 import { resolveSecret } from './config/secrets';
+import {
+  listenerAddresses,
+  startupPart,
+  withStartup,
+  type ListenerAddresses,
+  type StartupConfig,
+} from './config/startup';
 import type { FlowContext } from './callflow/context';
 import { CallRouter } from './callflow/router';
 import type { PromptRenderer } from './callflow/prompts';
@@ -89,6 +96,10 @@ export class Daemon {
   readonly metrics: Registry;
   /** Where the HTTP listener is reachable, once started. */
   httpUrl: string | undefined;
+  /** Read once: a reload never changes it (see config/startup.ts). */
+  readonly startup: StartupConfig;
+  /** Public and media addresses, fixed once the listener is bound. */
+  private addresses: ListenerAddresses | undefined;
   private config: Config;
   readonly prompts: PromptRenderer;
   /** The daemon's own prompts (undefined when a test hands it a renderer). */
@@ -104,6 +115,7 @@ export class Daemon {
 
   constructor(private readonly options: DaemonOptions) {
     this.config = options.config;
+    this.startup = startupPart(options.config);
     const logger = options.logger;
     this.promptLibrary =
       options.prompts === undefined
@@ -247,22 +259,13 @@ export class Daemon {
   }
 
   /**
-   * A reloaded configuration: new calls, escalations and notifications use it; calls in progress
-   * keep the configuration they started with (their context holds it). Settings that need a
-   * restart (the database, the listener, ARI credentials, secrets) keep their running values.
+   * A reloaded configuration: new calls, escalations and notifications use its live part; calls
+   * in progress keep the configuration they started with (their context holds it). The start-up
+   * part (ARI, database, storage, listener and its addresses, API token, SMTP, prompt engine and
+   * delivery) stays as read at start, so every consumer sees the same values until a restart.
    */
   async applyConfig(config: Config): Promise<void> {
-    const running = this.config;
-    const next: Config = {
-      ...config,
-      asterisk: running.asterisk,
-      settings: {
-        ...config.settings,
-        database: running.settings.database,
-        storageDir: running.settings.storageDir,
-      },
-      prompts: { ...running.prompts, texts: config.prompts.texts },
-    };
+    const next = withStartup(config, this.startup);
     // The new prompts are made before the configuration takes over, so no caller waits for them.
     await this.preparePrompts(next);
     this.config = next;
@@ -277,9 +280,9 @@ export class Daemon {
     };
   }
 
-  /** Where Asterisk fetches audio from the daemon (prompts, voicemails in page calls). */
+  /** Where Asterisk fetches audio from the daemon: prompts here, voicemails through the link factory. */
   private get mediaBaseUrl(): string {
-    return this.config.settings.mediaUrl ?? this.httpUrl ?? 'http://127.0.0.1';
+    return (this.addresses ?? listenerAddresses(this.startup.settings)).media;
   }
 
   private async preparePrompts(config: Config): Promise<void> {
@@ -353,14 +356,13 @@ export class Daemon {
         `cannot listen on ${listen} (settings.http_listen): ${(error as Error).message}`,
       );
     }
-    const host = bound.host === '0.0.0.0' || bound.host === '::' ? '127.0.0.1' : bound.host;
-    this.httpUrl = `http://${host.includes(':') ? `[${host}]` : host}:${bound.port}`;
-    const settings = this.config.settings;
+    this.addresses = listenerAddresses(this.startup.settings, bound);
+    this.httpUrl = this.addresses.own;
+    // The link lifetime is live: a reload that changes ack_link_ttl applies to the next link.
     this.links = new LinkFactory(
       this.linkSecret,
-      settings.publicUrl ?? this.httpUrl,
-      settings.mediaUrl ?? this.httpUrl,
-      this.config.notifications.ackLinkTtlSeconds,
+      this.addresses,
+      () => this.config.notifications.ackLinkTtlSeconds,
     );
     await this.preparePrompts(this.config);
     this.engine.start();

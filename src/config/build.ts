@@ -1,56 +1,15 @@
 /**
- * Turns the validated YAML into the typed model: defaults filled in, durations in seconds,
- * local date-times resolved in their schedule's zone. Problems only visible at this stage
- * (a date that does not exist, an override that ends before it starts) become located issues.
+ * Finishes what the schema parsed into the model, where the whole file is needed: paths
+ * relative to the file, dial strings through settings.trunk_template, responders' default
+ * zone, and local date-times resolved in their schedule's zone. Problems only visible at this
+ * stage (a date that does not exist, an override that ends before it starts) become located issues.
  */
 import * as path from 'node:path';
-import { PROMPT_SLOTS, yamlSlotName } from '../prompts/slots';
-import type { RawConfig, RawPrompt, RawRoute, RawSchedule } from './schema';
+import type { ParsedConfig } from './schema';
 import type { ConfigIssue } from './issues';
-import { parseDurationSeconds } from './duration';
-import { DEFAULT_TRUNK_TEMPLATE, normaliseDialedNumber, toDialString } from './dialString';
-import { toInstant } from '../oncall/wallClock';
-import type {
-  AsteriskSettings,
-  Config,
-  HoldAudio,
-  Layer,
-  NotificationSettings,
-  NotifyRule,
-  Override,
-  PageEventType,
-  Policy,
-  Prompt,
-  PromptSettings,
-  PromptTexts,
-  Responder,
-  Route,
-  Schedule,
-  Secret,
-  Settings,
-  Team,
-  TurnUnit,
-} from './model';
-
-const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'];
-const TURN_UNITS: Record<string, TurnUnit> = { h: 'hours', d: 'days', w: 'weeks' };
-
-export function toPrompt(raw: RawPrompt | undefined): Prompt | undefined {
-  if (raw === undefined) return undefined;
-  if (typeof raw === 'string') {
-    return raw.startsWith('sound:')
-      ? { kind: 'sound', sound: raw.slice('sound:'.length) }
-      : { kind: 'text', text: raw.trim() };
-  }
-  if ('text' in raw) return { kind: 'text', text: raw.text.trim() };
-  if ('sound' in raw) return { kind: 'sound', sound: raw.sound.replace(/^sound:/, '') };
-  return { kind: 'file', path: raw.file };
-}
-
-function minuteOfDay(hhmm: string): number {
-  const [h, m] = hhmm.split(':').map(Number);
-  return h! * 60 + m!;
-}
+import { toDialString } from './dialString';
+import { toInstant } from '../util/wallClock';
+import type { Config, Layer, Override, PromptSettings, Responder, Schedule, Settings } from './model';
 
 class LocalTimeParser {
   constructor(
@@ -78,12 +37,17 @@ class LocalTimeParser {
   }
 }
 
-function buildSchedule(raw: RawSchedule, index: number, issues: ConfigIssue[]): Schedule {
+function buildSchedule(
+  raw: ParsedConfig['schedules'][number],
+  index: number,
+  issues: ConfigIssue[],
+): Schedule {
   const times = new LocalTimeParser(issues, raw.timezone);
   const base = ['schedules', index];
   const layers: Layer[] = raw.layers.map((layer, l) => {
-    const start = times.parse(layer.start, [...base, 'layers', l, 'start']);
-    const end = layer.end === undefined ? undefined : times.parse(layer.end, [...base, 'layers', l, 'end']);
+    const { start: writtenStart, end: writtenEnd, ...rest } = layer;
+    const start = times.parse(writtenStart, [...base, 'layers', l, 'start']);
+    const end = writtenEnd === undefined ? undefined : times.parse(writtenEnd, [...base, 'layers', l, 'end']);
     if (end !== undefined && end <= start) {
       issues.push({
         severity: 'error',
@@ -91,40 +55,8 @@ function buildSchedule(raw: RawSchedule, index: number, issues: ConfigIssue[]): 
         message: 'layer ends before it starts',
       });
     }
-    const restrictions = (layer.restrictions ?? []).map((r, i) => {
-      const fromMinute = minuteOfDay(r.from);
-      const toMinute = minuteOfDay(r.to);
-      if (fromMinute === toMinute) {
-        issues.push({
-          severity: 'error',
-          path: [...base, 'layers', l, 'restrictions', i],
-          message:
-            'restriction window is empty (from equals to); use from "00:00" to "24:00" for a whole day',
-        });
-      }
-      const days = (r.days ?? WEEKDAYS).map((d) => WEEKDAYS.indexOf(d) + 1);
-      return { days, fromMinute, toMinute };
-    });
-    return {
-      name: layer.name ?? `layer ${l + 1}`,
-      start,
-      ...(end === undefined ? {} : { end }),
-      turnUnit: TURN_UNITS[layer.turn.slice(-1)]!,
-      turnCount: Number(layer.turn.slice(0, -1)),
-      members: layer.members,
-      restrictions,
-    };
+    return { ...rest, name: layer.name ?? `layer ${l + 1}`, start, ...(end === undefined ? {} : { end }) };
   });
-  layers.forEach((layer, l) => {
-    if (layer.turnCount === 0) {
-      issues.push({
-        severity: 'error',
-        path: [...base, 'layers', l, 'turn'],
-        message: 'a turn must last at least 1 hour',
-      });
-    }
-  });
-
   const overrides: Array<Override & { index: number }> = (raw.overrides ?? []).map((o, i) => {
     const start = times.parse(o.start, [...base, 'overrides', i, 'start']);
     const end = times.parse(o.end, [...base, 'overrides', i, 'end']);
@@ -135,7 +67,7 @@ function buildSchedule(raw: RawSchedule, index: number, issues: ConfigIssue[]): 
         message: `override ends (${o.end}) before it starts (${o.start})`,
       });
     }
-    return { responderId: o.responder, start, end, index: i };
+    return { responderId: o.responderId, start, end, index: i };
   });
   const sorted = [...overrides].sort((a, b) => a.start - b.start);
   for (let i = 1; i < sorted.length; i++) {
@@ -151,258 +83,52 @@ function buildSchedule(raw: RawSchedule, index: number, issues: ConfigIssue[]): 
   }
   return {
     id: raw.id,
-    name: raw.name ?? raw.id,
+    name: raw.name,
     timezone: raw.timezone,
     layers,
     overrides: sorted.map(({ responderId, start, end }) => ({ responderId, start, end })),
   };
 }
 
-function buildHold(raw: NonNullable<RawRoute['direct']>['hold']): HoldAudio {
-  if (raw === undefined || raw === 'ringback') return { kind: 'ringback' };
-  if ('moh' in raw) return { kind: 'moh', mohClass: raw.moh };
-  return { kind: 'sound', sound: raw.sound.replace(/^sound:/, '') };
-}
-
-function buildRoute(raw: RawRoute): Route {
-  const seconds = (value: number | string | undefined, fallback: number): number =>
-    value === undefined ? fallback : parseDurationSeconds(value);
-  const menu = raw.menu ?? {};
-  const voicemail = raw.voicemail ?? {};
-  const direct = raw.direct ?? {};
-  const fallback = menu.fallback;
-  const pageOnConnect = direct.page_on_connect ?? false;
+function buildSettings(raw: ParsedConfig['settings'], configDir: string): Settings {
   return {
-    id: raw.id,
-    name: raw.name,
-    numbers: raw.numbers,
-    normalisedNumbers: raw.numbers.map(normaliseDialedNumber),
-    ...(raw.region === undefined ? {} : { region: raw.region }),
-    language: raw.language ?? 'en',
-    active: raw.active ?? true,
-    ...optionalPrompt('inactiveMessage', raw.inactive_message),
-    ...optionalPrompt('greeting', raw.greeting),
-    routing: raw.routing,
-    prompts: buildPromptTexts(raw.prompts),
-    options: raw.options.map((o) => ({
-      key: String(o.key),
-      teamId: o.team,
-      label: o.label,
-      ...optionalPrompt('prompt', o.prompt),
-    })),
-    menu: {
-      ...optionalPrompt('prompt', menu.prompt),
-      timeoutSeconds: seconds(menu.timeout, 6),
-      tries: menu.tries ?? 3,
-      ...optionalPrompt('invalidPrompt', menu.invalid_prompt),
-      fallback: typeof fallback === 'number' ? String(fallback) : (fallback ?? 'first'),
-    },
-    voicemail: {
-      ...optionalPrompt('prompt', voicemail.prompt),
-      ...optionalPrompt('thanks', voicemail.thanks),
-      maxDurationSeconds: seconds(voicemail.max_duration, 180),
-      maxSilenceSeconds: seconds(voicemail.max_silence, 10),
-      minDurationSeconds: seconds(voicemail.min_duration, 2),
-      pageOnAbandon: voicemail.page_on_abandon ?? false,
-    },
-    direct: {
-      strategy: direct.strategy ?? 'simultaneous',
-      hold: buildHold(direct.hold),
-      stillTryingEverySeconds: seconds(direct.still_trying_every, 0),
-      ...optionalPrompt('stillTryingPrompt', direct.still_trying_prompt),
-      callerId: direct.caller_id ?? 'hotline',
-      ...optionalPrompt('confirmPrompt', direct.confirm_prompt),
-      confirmTimeoutSeconds: seconds(direct.confirm_timeout, 15),
-      onNoAnswer: direct.on_no_answer ?? 'voicemail',
-      ...optionalPrompt('noAnswerPrompt', direct.no_answer_prompt),
-      skipAlreadyDialed: direct.skip_already_dialed ?? false,
-      pageOnConnect,
-      resolveOnHangup: direct.resolve_on_hangup ?? pageOnConnect,
-    },
+    ...raw,
+    storageDir: path.resolve(configDir, raw.storageDir),
+    database: path.resolve(configDir, raw.database),
   };
 }
 
-function buildPromptTexts(raw: Partial<Record<string, RawPrompt>> | undefined): PromptTexts {
-  const texts: PromptTexts = {};
-  for (const slot of PROMPT_SLOTS) {
-    const prompt = toPrompt(raw?.[yamlSlotName(slot)]);
-    if (prompt !== undefined) texts[slot] = prompt;
-  }
-  return texts;
-}
-
-function buildPrompts(raw: RawConfig['prompts'], settings: Settings, configDir: string): PromptSettings {
-  const p = raw ?? {};
-  const delivery = p.delivery ?? 'http';
-  const directory = p.directory === undefined ? undefined : path.resolve(configDir, p.directory);
+function buildPrompts(raw: ParsedConfig['prompts'], settings: Settings, configDir: string): PromptSettings {
+  const { cacheDir, directory, soundPath, ...rest } = raw;
+  const shared = directory === undefined ? undefined : path.resolve(configDir, directory);
   return {
-    engine: p.engine ?? 'auto',
-    ...(p.command === undefined ? {} : { command: p.command }),
-    voices: p.voices ?? {},
-    timeoutSeconds: p.timeout === undefined ? 30 : parseDurationSeconds(p.timeout),
-    format: p.format ?? 'wav',
-    delivery,
-    cacheDir: directory ?? path.resolve(configDir, p.cache_dir ?? path.join(settings.storageDir, 'prompts')),
-    ...(directory === undefined ? {} : { soundPath: p.sound_path ?? directory }),
-    texts: buildPromptTexts(p.texts),
+    ...rest,
+    cacheDir: shared ?? path.resolve(configDir, cacheDir ?? path.join(settings.storageDir, 'prompts')),
+    ...(shared === undefined ? {} : { soundPath: soundPath ?? shared }),
   };
 }
 
-function optionalPrompt<K extends string>(key: K, raw: RawPrompt | undefined): { [P in K]?: Prompt } {
-  const prompt = toPrompt(raw);
-  return (prompt === undefined ? {} : { [key]: prompt }) as { [P in K]?: Prompt };
-}
-
-function buildSecret(raw: Record<string, unknown>, name: string): Secret {
-  const plain = raw[name];
-  const env = raw[`${name}_env`];
-  const file = raw[`${name}_file`];
-  if (typeof plain === 'string') return { kind: 'plain', value: plain };
-  if (typeof env === 'string') return { kind: 'env', name: env };
-  if (typeof file === 'string') return { kind: 'file', path: file };
-  return { kind: 'none' };
-}
-
-const ALL_PAGE_EVENTS: PageEventType[] = ['triggered', 'escalated', 'acknowledged', 'resolved', 'exhausted'];
-
-function buildNotifications(raw: RawConfig['notifications']): NotificationSettings {
-  const n = raw ?? {};
-  const seconds = (value: number | string | undefined, fallback: number): number =>
-    value === undefined ? fallback : parseDurationSeconds(value);
-  const email = n.email;
+function buildResponder(raw: ParsedConfig['responders'][number], settings: Settings): Responder {
   return {
-    phone: {
-      ringTimeoutSeconds: seconds(n.phone?.ring_timeout, 30),
-      callerId: n.phone?.caller_id ?? 'lcr',
-      announceTimes: n.phone?.announce_times ?? 3,
-    },
-    ...(email === undefined
-      ? {}
-      : {
-          email: {
-            host: email.host,
-            tls: email.tls ?? (email.port === 465 ? 'implicit' : 'starttls'),
-            port: email.port ?? (email.tls === 'implicit' ? 465 : email.tls === 'none' ? 25 : 587),
-            ...(email.username === undefined ? {} : { username: email.username }),
-            password: buildSecret(email, 'password'),
-            from: email.from,
-            timeoutSeconds: seconds(email.timeout, 20),
-            maxAttempts: email.max_attempts ?? 5,
-          },
-        }),
-    webhooks: (n.webhooks ?? []).map((w) => ({
-      id: w.id,
-      url: w.url,
-      format: w.format ?? 'generic',
-      secret: buildSecret(w, 'secret'),
-      ...(w.teams === undefined ? {} : { teams: w.teams }),
-      events: w.events ?? ALL_PAGE_EVENTS,
-      timeoutSeconds: seconds(w.timeout, 10),
-      maxAttempts: w.max_attempts ?? 10,
-    })),
-    ackLinkTtlSeconds: seconds(n.ack_link_ttl, 24 * 3600),
+    ...raw,
+    timezone: raw.timezone ?? settings.timezone,
+    phones: raw.phones.map((p) => ({ configured: p, dialString: toDialString(p, settings.trunkTemplate) })),
   };
 }
 
-/** Default: phone then email, both at once; a channel the responder cannot be reached on is dropped. */
-function buildNotifyRules(raw: RawConfig['responders'][number]): NotifyRule[] {
-  const rules = (raw.notify ?? ['phone', 'email']).map((rule) =>
-    typeof rule === 'string'
-      ? { channel: rule, afterSeconds: 0 }
-      : { channel: rule.via, afterSeconds: rule.after === undefined ? 0 : parseDurationSeconds(rule.after) },
-  );
-  return rules.filter((rule) =>
-    rule.channel === 'phone' ? (raw.phones ?? []).length > 0 : raw.email !== undefined,
-  );
-}
-
-function buildAsterisk(raw: RawConfig['asterisk']): AsteriskSettings {
-  return {
-    url: raw.url.replace(/\/+$/, ''),
-    username: raw.username,
-    password: buildSecret(raw, 'password'),
-    app: raw.app ?? 'lcr',
-    requestTimeoutSeconds: raw.request_timeout === undefined ? 10 : parseDurationSeconds(raw.request_timeout),
-  };
-}
-
-function buildSettings(raw: RawConfig['settings'], configDir: string): Settings {
-  const s = raw ?? {};
-  const storageDir = path.resolve(configDir, s.storage_dir ?? 'data');
-  return {
-    database: path.resolve(configDir, s.database ?? path.join(storageDir, 'lcr.db')),
-    storageDir,
-    httpListen: s.http_listen ?? '127.0.0.1:8080',
-    logLevel: s.log_level ?? 'info',
-    logFormat: s.log_format ?? 'auto',
-    trunkTemplate: s.trunk_template ?? DEFAULT_TRUNK_TEMPLATE,
-    timezone: s.timezone ?? 'UTC',
-    ...(s.public_url === undefined ? {} : { publicUrl: s.public_url.replace(/\/+$/, '') }),
-    ...(s.media_url === undefined ? {} : { mediaUrl: s.media_url.replace(/\/+$/, '') }),
-    apiToken: buildSecret(s, 'api_token'),
-    shutdown: {
-      drainSeconds: s.shutdown?.drain === undefined ? 30 : parseDurationSeconds(s.shutdown.drain),
-      newCalls: s.shutdown?.new_calls ?? 'prompt',
-    },
-  };
-}
-
-export function buildConfig(raw: RawConfig, source: string, issues: ConfigIssue[]): Config {
-  const settings = buildSettings(raw.settings, path.dirname(source));
-  const responders = new Map<string, Responder>(
-    raw.responders.map((r) => [
-      r.id,
-      {
-        id: r.id,
-        name: r.name,
-        timezone: r.timezone ?? settings.timezone,
-        phones: (r.phones ?? []).map((p) => ({
-          configured: p,
-          dialString: toDialString(p, settings.trunkTemplate),
-        })),
-        ...(r.email === undefined ? {} : { email: r.email }),
-        notify: buildNotifyRules(r),
-      },
-    ]),
-  );
-  const schedules = new Map<string, Schedule>(
-    (raw.schedules ?? []).map((s, i) => [s.id, buildSchedule(s, i, issues)]),
-  );
-  const policies = new Map<string, Policy>(
-    raw.escalation_policies.map((p) => [
-      p.id,
-      {
-        id: p.id,
-        name: p.name ?? p.id,
-        repeat: p.repeat ?? 0,
-        levels: p.levels.map((level) => ({
-          targets: level.targets.map((t) =>
-            'responder' in t
-              ? { kind: 'responder' as const, id: t.responder }
-              : { kind: 'schedule' as const, id: t.schedule },
-          ),
-          ringTimeoutSeconds:
-            level.ring_timeout === undefined ? 30 : parseDurationSeconds(level.ring_timeout),
-          escalateAfterSeconds:
-            level.escalate_after === undefined ? 900 : parseDurationSeconds(level.escalate_after),
-          ...(level.strategy === undefined ? {} : { strategy: level.strategy }),
-        })),
-      },
-    ]),
-  );
-  const teams = new Map<string, Team>(
-    raw.teams.map((t) => [t.id, { id: t.id, name: t.name, policyId: t.escalation_policy }]),
-  );
+export function buildConfig(raw: ParsedConfig, source: string, issues: ConfigIssue[]): Config {
+  const configDir = path.dirname(source);
+  const settings = buildSettings(raw.settings, configDir);
   return {
     source,
-    asterisk: buildAsterisk(raw.asterisk),
+    asterisk: raw.asterisk,
     settings,
-    notifications: buildNotifications(raw.notifications),
-    prompts: buildPrompts(raw.prompts, settings, path.dirname(source)),
-    responders,
-    schedules,
-    policies,
-    teams,
-    routes: raw.routes.map(buildRoute),
+    notifications: raw.notifications,
+    prompts: buildPrompts(raw.prompts, settings, configDir),
+    responders: new Map(raw.responders.map((r) => [r.id, buildResponder(r, settings)])),
+    schedules: new Map(raw.schedules.map((s, i) => [s.id, buildSchedule(s, i, issues)])),
+    policies: new Map(raw.escalation_policies.map((p) => [p.id, p])),
+    teams: new Map(raw.teams.map((t) => [t.id, t])),
+    routes: raw.routes,
   };
 }

@@ -2,7 +2,7 @@
  * Reads the YAML file and returns the typed configuration, or a ConfigError whose every issue
  * points at a line and column. `lcr validate`, `lcr start` and reloads all come through here.
  */
-import { PROMPT_SLOTS, yamlSlotName } from '../prompts/slots';
+import { PROMPT_SLOTS, yamlSlotName } from '../domain/promptSlots';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { LineCounter, parseDocument } from 'yaml';
@@ -144,9 +144,10 @@ export function loadConfigText(
     const issues = parsed.error.issues.flatMap((issue) => fromZodIssue(issue, data));
     throw new ConfigError(sortByPosition(located(issues)));
   }
-  const raw: RawConfig = parsed.data;
-  const issues = crossCheck(raw);
-  const config = buildConfig(raw, absolutePath, issues);
+  // References are checked in the file's own terms (the input, now known to be valid), and
+  // reported where the operator wrote them; the model is built from the schema's output.
+  const issues = crossCheck(data as RawConfig);
+  const config = buildConfig(parsed.data, absolutePath, issues);
   const all = sortByPosition(located(issues));
   const errors = all.filter((issue) => issue.severity === 'error');
   if (errors.length > 0) throw new ConfigError(errors);

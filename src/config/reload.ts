@@ -1,8 +1,9 @@
 /**
  * Hot reload: on SIGHUP, or when the YAML file changes, the file is loaded and checked with the
  * same code as `lcr validate`. A valid file is handed to the daemon (new calls use it; calls in
- * progress finish under the configuration they started with); an invalid one is logged with its
- * located errors and the running configuration stays.
+ * progress finish under the configuration they started with) and replaces its live part only:
+ * start-up keys that changed are named as waiting for a restart (config/startup.ts). An invalid
+ * file is logged with its located errors and the running configuration stays.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -10,24 +11,22 @@ import type { Logger } from '../log/logger';
 import { ConfigError, formatIssue } from './issues';
 import { loadConfigFile } from './load';
 import type { Config } from './model';
+import { startupChanges, startupPart } from './startup';
 
-/** Settings a running daemon cannot change on the fly: they need a restart, and the log says so. */
-export function settingsNeedingRestart(running: Config, next: Config): string[] {
-  const changed: string[] = [];
-  const same = (a: unknown, b: unknown): boolean => JSON.stringify(a) === JSON.stringify(b);
-  if (!same(running.asterisk, next.asterisk)) changed.push('asterisk');
-  for (const key of ['database', 'storageDir', 'httpListen', 'publicUrl', 'mediaUrl', 'apiToken'] as const)
-    if (!same(running.settings[key], next.settings[key])) changed.push(`settings.${key}`);
-  if (!same(running.notifications.email, next.notifications.email)) changed.push('notifications.email');
-  // Prompt texts reload; how prompts are made and delivered is fixed at start.
-  if (!same({ ...running.prompts, texts: {} }, { ...next.prompts, texts: {} }))
-    changed.push('prompts (except texts)');
-  return changed;
-}
+/**
+ * What a reload did: applied (new calls use the live part; `waitingForRestart` names the
+ * start-up keys that changed and keep their running values), or refused with the file's errors.
+ */
+export type ReloadResult =
+  { applied: true; waitingForRestart: string[] } | { applied: false; issues: string[] };
 
 export interface ReloadTarget {
+  /** Its start-up part is the one read at start: applyConfig never replaces it. */
   readonly currentConfig: Config;
-  /** May take a while: prompts of the new configuration are made before it takes over. */
+  /**
+   * Puts the live part of `config` in force and keeps the running start-up part. May take a
+   * while: prompts of the new configuration are made before it takes over.
+   */
   applyConfig(config: Config): Promise<void> | void;
 }
 
@@ -43,14 +42,14 @@ export class ConfigReloader {
     private readonly logger: Logger,
   ) {}
 
-  /** Loads the file now; resolves with whether the new configuration is in force. */
-  reload(reason: string): Promise<boolean> {
+  /** Loads the file now; resolves with what was applied and what waits for a restart. */
+  reload(reason: string): Promise<ReloadResult> {
     const run = this.queue.then(() => this.reloadNow(reason));
     this.queue = run.catch(() => undefined);
     return run;
   }
 
-  private async reloadNow(reason: string): Promise<boolean> {
+  private async reloadNow(reason: string): Promise<ReloadResult> {
     let next: Config;
     try {
       const loaded = loadConfigFile(this.file);
@@ -70,9 +69,9 @@ export class ConfigReloader {
           issues,
         },
       );
-      return false;
+      return { applied: false, issues };
     }
-    const needRestart = settingsNeedingRestart(this.target.currentConfig, next);
+    const waitingForRestart = startupChanges(startupPart(this.target.currentConfig), startupPart(next));
     await this.target.applyConfig(next);
     this.logger.info('configuration reloaded; new calls use it, calls in progress finish as they started', {
       reason,
@@ -80,9 +79,11 @@ export class ConfigReloader {
       routes: next.routes.length,
       responders: next.responders.size,
     });
-    if (needRestart.length > 0)
-      this.logger.warn('some changes take effect only after a restart', { settings: needRestart });
-    return true;
+    if (waitingForRestart.length > 0)
+      this.logger.warn('some changes take effect only after a restart; until then the running values stay', {
+        waitingForRestart,
+      });
+    return { applied: true, waitingForRestart };
   }
 
   /**

@@ -4,6 +4,7 @@
  * them where they are delivered.
  */
 import type { Config } from '../config/model';
+import { listenerAddresses } from '../config/startup';
 import { silentLogger } from '../log/logger';
 import { createPromptLibrary } from '../prompts/setup';
 import type { CheckResult } from './checks';
@@ -46,8 +47,9 @@ export async function checkPrompts(config: Config): Promise<CheckResult[]> {
   return results;
 }
 
+/** Derived as the daemon derives it, so the check looks at the address Asterisk will be given. */
 function mediaBase(config: Config): string {
-  return config.settings.mediaUrl ?? `http://${config.settings.httpListen}`;
+  return listenerAddresses(config.settings).media;
 }
 
 function deliveryCheck(config: Config): CheckResult {

@@ -8,7 +8,8 @@ import type { Config } from '../config/model';
 import type { Actor, PagingService } from '../paging/service';
 import type { CallStore } from '../store/calls';
 import type { NotificationStore } from '../store/notifications';
-import type { PageChange, PageStatus, PageStore } from '../store/pages';
+import type { PageChange, PageStore } from '../store/pages';
+import { PAGE_STATUSES, type PageStatus } from '../domain/enums';
 import { HttpError, sendJson, type Reply } from './reply';
 
 export interface ApiDependencies {
@@ -21,8 +22,6 @@ export interface ApiDependencies {
   linkSecret: Buffer;
   useLinkToken: (nonce: string, at: number) => boolean;
 }
-
-const STATUSES: PageStatus[] = ['triggered', 'acknowledged', 'resolved'];
 
 function limitOf(url: URL): number {
   const limit = Number(url.searchParams.get('limit') ?? '50');
@@ -79,8 +78,8 @@ export async function handleApi(deps: ApiDependencies, url: URL, body: string, r
   const [collection, id, action] = parts;
   if (collection === 'pages' && id === undefined && method === 'GET') {
     const status = url.searchParams.get('status');
-    if (status !== null && !STATUSES.includes(status as PageStatus))
-      throw new HttpError(400, `status must be one of ${STATUSES.join(', ')}`);
+    if (status !== null && !PAGE_STATUSES.includes(status as PageStatus))
+      throw new HttpError(400, `status must be one of ${PAGE_STATUSES.join(', ')}`);
     return sendJson(response, 200, {
       pages: deps.pages.list(limitOf(url), (status ?? undefined) as PageStatus | undefined),
     });

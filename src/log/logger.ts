@@ -5,8 +5,9 @@
  */
 import * as winston from 'winston';
 
-export type LogLevel = 'error' | 'warn' | 'info' | 'debug';
-export type LogFormat = 'auto' | 'json' | 'text';
+import type { LogFormat, LogLevel } from '../domain/enums';
+
+export type { LogFormat, LogLevel } from '../domain/enums';
 
 export interface Logger {
   error(message: string, fields?: Record<string, unknown>): void;

@@ -7,7 +7,7 @@
  * its start and end, it lets the layers below show through).
  */
 import type { Layer, Restriction, Schedule } from '../config/model';
-import { DAY_MS, HOUR_MS, localMinuteOfDay, localWeekday, toInstant, toLocalMs } from './wallClock';
+import { DAY_MS, HOUR_MS, localMinuteOfDay, localWeekday, toInstant, toLocalMs } from '../util/wallClock';
 
 export interface ScheduleShift {
   responderId: string;

@@ -96,18 +96,18 @@ export function verifyMediaSignature(
 export class LinkFactory {
   constructor(
     private readonly secret: Buffer,
-    private readonly publicUrl: string,
-    private readonly mediaUrl: string,
-    private readonly ackTtlSeconds: number,
+    /** From config/startup.ts listenerAddresses(), as prompt URLs and `lcr doctor` are. */
+    private readonly addresses: { public: string; media: string },
+    private readonly ackTtlSeconds: () => number,
   ) {}
 
   ack(pageId: number, responderId: string | undefined, now: number): string {
     const token = createAckToken(this.secret, {
       pageId,
       ...(responderId === undefined ? {} : { responderId }),
-      expiresAt: now + this.ackTtlSeconds * 1000,
+      expiresAt: now + this.ackTtlSeconds() * 1000,
     });
-    return `${this.publicUrl}/ack/${token}`;
+    return `${this.addresses.public}/ack/${token}`;
   }
 
   /**
@@ -116,6 +116,6 @@ export class LinkFactory {
    */
   voicemailForAsterisk(voicemailId: string, now: number): string {
     const expiresAt = (Math.floor(now / 3600_000) + 2) * 3600_000;
-    return `${this.mediaUrl}${signMediaPath(this.secret, voicemailId, expiresAt)}`;
+    return `${this.addresses.media}${signMediaPath(this.secret, voicemailId, expiresAt)}`;
   }
 }

@@ -4,29 +4,9 @@
  * route); {placeholders} are filled from the call.
  */
 
-export type PromptSlot =
-  | 'greeting'
-  | 'menuOption'
-  | 'menuInvalid'
-  | 'menuNoInput'
-  | 'notInService'
-  | 'inactive'
-  | 'voicemailPrompt'
-  | 'voicemailThanks'
-  | 'voicemailTooShort'
-  | 'error'
-  | 'callAgain'
-  | 'noAnswer'
-  | 'stillTrying'
-  | 'confirm'
-  | 'alreadyAnswered'
-  | 'callerHungUp'
-  | 'pageAnnounce'
-  | 'pageMenu'
-  | 'pageAcknowledged'
-  | 'pageEscalated'
-  | 'pageAlreadyHandled'
-  | 'pageMessageMissing';
+import type { PromptSlot } from '../domain/promptSlots';
+
+export { PROMPT_SLOTS, yamlSlotName, type PromptSlot } from '../domain/promptSlots';
 
 export const DEFAULT_TEXTS: Record<PromptSlot, string> = {
   greeting: 'Thank you for calling {route}.',
@@ -53,13 +33,6 @@ export const DEFAULT_TEXTS: Record<PromptSlot, string> = {
   pageAlreadyHandled: 'This page was already {status}. Goodbye.',
   pageMessageMissing: 'The message could not be retrieved.',
 };
-
-export const PROMPT_SLOTS = Object.keys(DEFAULT_TEXTS) as PromptSlot[];
-
-/** The YAML spelling of a slot: `noAnswer` is `no_answer`. */
-export function yamlSlotName(slot: PromptSlot): string {
-  return slot.replace(/[A-Z]/g, (c) => `_${c.toLowerCase()}`);
-}
 
 /** Placeholders whose values are only known during a call: spoken from cached pieces. */
 export const DYNAMIC_PLACEHOLDERS = new Set(['caller']);

@@ -3,16 +3,9 @@
  * mid-call still leaves what happened up to that point.
  */
 import type { Db } from './database';
+import type { CallOutcome, LegResult } from '../domain/enums';
 
-export type CallOutcome =
-  | 'voicemail'
-  | 'abandoned'
-  | 'rejected-inactive'
-  | 'unknown-number'
-  | 'connected'
-  | 'no-answer'
-  | 'refused-stopping'
-  | 'error';
+export type { CallOutcome, LegResult } from '../domain/enums';
 
 export interface CallRow {
   id: string;
@@ -33,18 +26,6 @@ export interface CallRow {
   connected_at: number | null;
   ended_at: number | null;
 }
-
-export type LegResult =
-  | 'ringing'
-  | 'answered'
-  | 'accepted'
-  | 'declined'
-  | 'no-answer'
-  | 'busy'
-  | 'voicemail-pickup'
-  | 'failed'
-  | 'skipped'
-  | 'cancelled';
 
 export interface LegRow {
   id: string;

@@ -3,8 +3,9 @@
  * appends its event, so the timeline and the page never disagree, even after a crash.
  */
 import type { Db } from './database';
+import type { PageStatus } from '../domain/enums';
 
-export type PageStatus = 'triggered' | 'acknowledged' | 'resolved';
+export type { PageStatus } from '../domain/enums';
 export type EventVia = 'phone' | 'cli' | 'http' | 'link' | 'automatic';
 
 export interface PageRow {

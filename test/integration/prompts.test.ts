@@ -213,7 +213,7 @@ test('reload during a call: new prompts are made before new calls use them; the 
         '    name: Acme hotline\n    greeting: Welcome to the new Acme hotline.\n',
       ),
     );
-    expect(await reloader.reload('test')).toBe(true);
+    expect(await reloader.reload('test')).toEqual({ applied: true, waitingForRestart: [] });
     const route = h.daemon.currentConfig.routes[0]!;
     const newGreeting = h.daemon.prompts.render('greeting', route.greeting, { route: route.name }, route);
     expect(newGreeting.text).toBe('Welcome to the new Acme hotline.');
@@ -226,7 +226,7 @@ test('reload during a call: new prompts are made before new calls use them; the 
         `    name: Acme hotline\n    greeting: '${'x'.repeat(1200)}'\n`,
       ),
     );
-    expect(await reloader.reload('test')).toBe(false);
+    expect(await reloader.reload('test')).toMatchObject({ applied: false });
     expect(logs.join('\n')).toMatch(
       /routes\.yaml:\d+:\d+ routes\[0\]\.greeting: a prompt of 1200 characters would play for minutes/,
     );

@@ -4,7 +4,16 @@ import * as path from 'node:path';
 import { ConfigReloader } from '../../src/config/reload';
 import { createLogger } from '../../src/log/logger';
 import { Writable } from 'node:stream';
-import { type Harness, until, useHarness } from '../helpers/harness';
+import {
+  TEST_CONFIG,
+  captureLogger,
+  expectCleanAsterisk,
+  startHarness,
+  type Harness,
+  until,
+  useHarness,
+} from '../helpers/harness';
+import { startHttpPeer, startSmtpPeer, type HttpPeer, type SmtpPeer } from '../helpers/peers';
 
 let h: Harness;
 useHarness({}, (started) => (h = started));
@@ -41,7 +50,7 @@ test('a valid file applies to new calls; the call in progress finishes under the
     file,
     yaml.replace('{ key: 1, team: db-team, label: Database }', '{ key: 1, team: net-team, label: Network }'),
   );
-  expect(await reloader.reload('test')).toBe(true);
+  expect(await reloader.reload('test')).toMatchObject({ applied: true });
   const first = await h.finishedCall(during.channelId);
   expect(first.team_id).toBe('db-team');
   const after = h.sim.call({
@@ -57,7 +66,7 @@ test('an invalid file is reported with its location and the running configuratio
   const logs: string[] = [];
   const { reloader, file, yaml } = reloaderFor(logs);
   fs.writeFileSync(file, yaml.replace('escalation_policy: db-policy', 'escalation_policy: db-polcy'));
-  expect(await reloader.reload('test')).toBe(false);
+  expect(await reloader.reload('test')).toMatchObject({ applied: false });
   const line = JSON.parse(logs.find((l) => l.includes('not reloaded'))!) as { issues: string[] };
   expect(line.issues).toEqual([
     expect.stringMatching(
@@ -96,10 +105,114 @@ test('settings that need a restart keep their running values, and the log says s
   const { reloader, file, yaml } = reloaderFor(logs);
   const database = h.daemon.currentConfig.settings.database;
   fs.writeFileSync(file, yaml.replace('storage_dir: ./data', 'storage_dir: ./elsewhere'));
-  expect(await reloader.reload('test')).toBe(true);
+  // The database and the prompt cache live under the storage directory unless placed elsewhere.
+  const waitingForRestart = ['settings.database', 'settings.storage_dir', 'prompts.cache_dir'];
+  expect(await reloader.reload('test')).toEqual({ applied: true, waitingForRestart });
   expect(h.daemon.currentConfig.settings.database).toBe(database);
-  // The prompt cache lives under the storage directory unless placed elsewhere: it moves with it.
-  expect(logs.join('')).toContain(
-    '"settings":["settings.database","settings.storageDir","prompts (except texts)"]',
-  );
+  expect(logs.join('')).toContain(`"waitingForRestart":${JSON.stringify(waitingForRestart)}`);
+});
+
+describe('a reload that changes start-up and live settings at once', () => {
+  const FAKE_TTS = path.join(__dirname, '..', 'prompts', 'fixtures', 'fake-tts.js');
+  let peer: HttpPeer;
+  let smtp: SmtpPeer;
+  let r: Harness;
+  beforeEach(async () => {
+    [peer, smtp] = await Promise.all([startHttpPeer(), startSmtpPeer()]);
+    // Prompts spoken by a fake engine and delivered over HTTP, so that they have URLs; a webhook,
+    // so that ack links go out; carol is called (and hears the voicemail) and could be mailed,
+    // but no SMTP server is configured yet.
+    const yaml = TEST_CONFIG.replace(
+      'prompts: { engine: none }',
+      `prompts:\n  engine: command\n  command: ['${process.execPath}', '${FAKE_TTS}', 'out={output}']`,
+    )
+      .replace(
+        "  - { id: carol, name: Carol, phones: ['PJSIP/carol'] }",
+        "  - { id: carol, name: Carol, phones: ['PJSIP/carol'], email: carol@example.com, notify: [phone, email] }",
+      )
+      .replace(
+        'escalation_policies:',
+        `notifications:\n  webhooks:\n    - { id: chat, url: ${peer.url}/hook, events: [triggered] }\nescalation_policies:`,
+      );
+    r = await startHarness({ yaml });
+  });
+  afterEach(async () => {
+    try {
+      await expectCleanAsterisk(r);
+    } finally {
+      await r.stop();
+      await Promise.all([peer.stop(), smtp.stop()]);
+    }
+  });
+
+  test('the route applies; media_url, public_url and notifications.email wait for a restart, and prompt URLs, links and email agree', async () => {
+    const logs: string[] = [];
+    const file = path.join(r.dir, 'routes.yaml');
+    const yaml = fs.readFileSync(file, 'utf8');
+    fs.writeFileSync(
+      file,
+      yaml
+        .replace(
+          'http_listen: 127.0.0.1:0',
+          'http_listen: 127.0.0.1:0\n  media_url: http://media.invalid:8080\n  public_url: https://lcr.invalid',
+        )
+        .replace(
+          'notifications:\n',
+          `notifications:\n  email: { host: 127.0.0.1, port: ${smtp.port}, tls: none, from: pages@example.com, timeout: 1s }\n`,
+        )
+        .replace('name: Vendor line', 'name: Suppliers line'),
+    );
+    const reloader = new ConfigReloader(file, r.daemon, captureLogger(logs));
+    expect(await reloader.reload('test')).toEqual({
+      applied: true,
+      waitingForRestart: ['settings.public_url', 'settings.media_url', 'notifications.email'],
+    });
+    expect(logs.join('\n')).toContain(
+      '"waitingForRestart":["settings.public_url","settings.media_url","notifications.email"]',
+    );
+    const running = r.daemon.currentConfig;
+    expect(running.routes.find((route) => route.id === 'vendors')!.name).toBe('Suppliers line');
+    expect(running.settings.mediaUrl).toBeUndefined();
+    expect(running.settings.publicUrl).toBeUndefined();
+    expect(running.notifications.email).toBeUndefined();
+
+    // Prompts are still fetched from the listener's own address...
+    const own = r.daemon.httpUrl!;
+    const main = running.routes.find((route) => route.id === 'main')!;
+    expect(r.daemon.prompts.render('greeting', undefined, { route: main.name }, main).media).toEqual([
+      expect.stringMatching(new RegExp(`^sound:${own}/prompts/`)),
+    ]);
+    // ...and so are voicemails in page calls and ack links in chat; no email is planned for an
+    // SMTP transport the daemon does not have.
+    r.sim.phone('PJSIP/carol', {
+      kind: 'answer',
+      then: [{ waitFor: 'playing', media: '/media/voicemail/' }, { wait: 1000 }, { press: '1' }],
+    });
+    const call = r.sim.call({
+      to: '+15550150',
+      from: '+15551230009',
+      steps: [{ waitFor: 'recording' }, { speak: 3000 }, { press: '#' }],
+    });
+    await r.finishedCall(call.channelId);
+    const hook = await until(() => peer.requests.find((q) => q.path === '/hook'), 10_000, 'the webhook');
+    expect(hook.body).toContain(`${own}/ack/`);
+    expect(hook.body).not.toContain('lcr.invalid');
+    const pageId = r.pages()[0]!.id;
+    await until(() => r.daemon.pages.get(pageId)!.status === 'acknowledged' || undefined, 20_000, 'the ack');
+    const voicemails = r.sim.catalog.httpFetches.filter((f) => f.url.includes('/media/voicemail/'));
+    expect(voicemails.length).toBeGreaterThan(0);
+    for (const fetch of voicemails)
+      expect(fetch).toMatchObject({ status: 200, url: expect.stringMatching(`^${own}/`) });
+    const prompts = r.sim.catalog.httpFetches.filter((f) => f.url.includes('/prompts/'));
+    expect(prompts.length).toBeGreaterThan(0);
+    for (const fetch of prompts)
+      expect(fetch).toMatchObject({ status: 200, url: expect.stringMatching(`^${own}/`) });
+    expect(
+      r.daemon.notifications
+        .ofPage(pageId)
+        .map((n) => n.channel)
+        .sort(),
+    ).toEqual(['phone', 'webhook']);
+    expect(smtp.mails).toEqual([]);
+  });
 });

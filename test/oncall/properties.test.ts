@@ -6,7 +6,7 @@
 import fc from 'fast-check';
 import type { Layer, Restriction, Schedule } from '../../src/config/model';
 import { insideWindow, layerOnCall, scheduleOnCall, turnIndex } from '../../src/oncall/schedule';
-import { localMinuteOfDay, localWeekday, toInstant, toLocalMs } from '../../src/oncall/wallClock';
+import { localMinuteOfDay, localWeekday, toInstant, toLocalMs } from '../../src/util/wallClock';
 
 const ZONES = [
   'America/New_York',

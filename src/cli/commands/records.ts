@@ -1,7 +1,8 @@
 /** Read-only listings of what the daemon stored: `lcr calls` and `lcr pages`. */
 import { openDatabase, type Db } from '../../store/database';
 import { CallStore } from '../../store/calls';
-import { PageStore, type PageStatus } from '../../store/pages';
+import { PageStore } from '../../store/pages';
+import { PAGE_STATUSES, type PageStatus } from '../../domain/enums';
 import { NotificationStore } from '../../store/notifications';
 import { CliFailure, EXIT_USAGE, type CliIo } from '../io';
 import { formatInstant, formatSeconds, renderTable } from '../table';
@@ -103,8 +104,6 @@ export function showCallCommand(io: CliIo, configFile: string, id: string, optio
   }
   io.out(lines.join('\n'));
 }
-
-const PAGE_STATUSES: PageStatus[] = ['triggered', 'acknowledged', 'resolved'];
 
 export function listPagesCommand(
   io: CliIo,

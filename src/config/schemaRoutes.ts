@@ -1,0 +1,195 @@
+/** The `routes` section of the YAML file: hotline numbers, their menu, voicemail and direct routing. */
+import { z } from 'zod';
+import { normaliseDialedNumber } from './dialString';
+import {
+  compact,
+  duration,
+  idSchema,
+  LANGUAGE_PATTERN,
+  promptMapSchema,
+  promptSchema,
+  quotedNumberHint,
+} from './fields';
+import { ringStrategySchema } from './schemaOncall';
+
+const optionSchema = z
+  .strictObject({
+    key: z
+      .union([z.number().int().min(1).max(9), z.string().regex(/^[1-9]$/)], {
+        error: 'expected a keypad key from 1 to 9',
+      })
+      .describe('the keypad key, 1 to 9'),
+    team: idSchema.describe('the id of the team this option reaches'),
+    label: z.string().min(1).describe('spoken in the menu: "For <label>, press <key>"'),
+    prompt: promptSchema.optional().describe('replaces the menu line of this option'),
+  })
+  .transform((o) => compact({ key: String(o.key), teamId: o.team, label: o.label, prompt: o.prompt }));
+
+const menuSchema = z
+  .strictObject({
+    prompt: promptSchema.optional().describe('replaces the whole menu prompt'),
+    timeout: duration('6s', 'how long to wait for a key'),
+    tries: z.number().int().min(1).max(10).default(3).describe('how many times the menu is offered'),
+    invalid_prompt: promptSchema.optional().describe('played after a key that is no option'),
+    fallback: z
+      .union([z.literal('first'), z.literal('hangup'), z.number().int().min(1).max(9)])
+      .default('first')
+      .describe('after the last try: the first option, a key, or hangup'),
+  })
+  .transform((m) =>
+    compact({
+      prompt: m.prompt,
+      timeoutSeconds: m.timeout,
+      tries: m.tries,
+      invalidPrompt: m.invalid_prompt,
+      /** 'first', 'hangup' or a key. */
+      fallback: String(m.fallback),
+    }),
+  );
+
+const voicemailSchema = z
+  .strictObject({
+    prompt: promptSchema.optional().describe('played before the tone'),
+    thanks: promptSchema.optional().describe('played after the message'),
+    max_duration: duration('3m', 'longest message'),
+    max_silence: duration('10s', 'silence that ends the message'),
+    min_duration: duration('2s', 'shorter messages are kept but marked'),
+    page_on_abandon: z
+      .boolean()
+      .default(false)
+      .describe('page the team when a caller hangs up before leaving a message'),
+  })
+  .transform((v) =>
+    compact({
+      prompt: v.prompt,
+      thanks: v.thanks,
+      maxDurationSeconds: v.max_duration,
+      maxSilenceSeconds: v.max_silence,
+      minDurationSeconds: v.min_duration,
+      pageOnAbandon: v.page_on_abandon,
+    }),
+  );
+
+const holdSchema = z
+  .union(
+    [
+      z.literal('ringback'),
+      z.strictObject({ moh: z.string().min(1).describe('an Asterisk music-on-hold class') }),
+      z.strictObject({ sound: z.string().min(1).describe('a sound Asterisk has, played in a loop') }),
+    ],
+    { error: 'expected "ringback", {moh: <class>} or {sound: <name>}' },
+  )
+  .transform((raw) => {
+    if (raw === 'ringback') return { kind: 'ringback' as const };
+    if ('moh' in raw) return { kind: 'moh' as const, mohClass: raw.moh };
+    return { kind: 'sound' as const, sound: raw.sound.replace(/^sound:/, '') };
+  });
+
+const directSchema = z
+  .strictObject({
+    strategy: ringStrategySchema
+      .default('simultaneous')
+      .describe('how phones of a level ring: simultaneous, sequential, random'),
+    hold: holdSchema
+      .prefault('ringback')
+      .describe('what the caller hears meanwhile: ringback, {moh: class} or {sound: name}'),
+    still_trying_every: duration('0s', 'how often the caller hears "still trying" (0: never)'),
+    still_trying_prompt: promptSchema.optional().describe('replaces the "still trying" prompt'),
+    caller_id: z
+      .enum(['hotline', 'caller'])
+      .default('hotline')
+      .describe("the number responders' phones show: the hotline's or the caller's"),
+    confirm_prompt: promptSchema.optional().describe('replaces "press 1 to accept"'),
+    confirm_timeout: duration('15s', 'how long an answering responder has to press 1'),
+    on_no_answer: z
+      .enum(['voicemail', 'hangup'])
+      .default('voicemail')
+      .describe('when nobody accepts: take a voicemail (a page) or hang up'),
+    no_answer_prompt: promptSchema.optional().describe('played when nobody accepts'),
+    skip_already_dialed: z
+      .boolean()
+      .default(false)
+      .describe('do not ring again a phone an earlier level already rang'),
+    page_on_connect: z.boolean().default(false).describe('a connected call also becomes a page'),
+    resolve_on_hangup: z
+      .boolean()
+      .optional()
+      .describe("resolve that page when the call ends (default page_on_connect's value)"),
+  })
+  .transform((d) =>
+    compact({
+      strategy: d.strategy,
+      hold: d.hold,
+      stillTryingEverySeconds: d.still_trying_every,
+      stillTryingPrompt: d.still_trying_prompt,
+      callerId: d.caller_id,
+      confirmPrompt: d.confirm_prompt,
+      confirmTimeoutSeconds: d.confirm_timeout,
+      onNoAnswer: d.on_no_answer,
+      noAnswerPrompt: d.no_answer_prompt,
+      skipAlreadyDialed: d.skip_already_dialed,
+      pageOnConnect: d.page_on_connect,
+      resolveOnHangup: d.resolve_on_hangup ?? d.page_on_connect,
+    }),
+  );
+
+export const routeSchema = z
+  .strictObject({
+    id: idSchema.describe('the route id'),
+    name: z.string().min(1).describe('what responders hear ("Call from <name> for <team>")'),
+    numbers: z
+      .array(
+        z
+          .string({ error: quotedNumberHint })
+          .regex(/^\+?[0-9][0-9 ().-]*$/, { error: 'expected a dialed number such as "+1 555 0100"' }),
+      )
+      .min(1, { error: 'a route needs at least one dialed number' })
+      .describe('dialed numbers (DIDs), compared digits only; no number may belong to two routes'),
+    region: z
+      .string()
+      .regex(/^[A-Z]{2}$/, { error: 'expected a two-letter region code such as "US"' })
+      .optional()
+      .describe('two-letter region code of the hotline (US)'),
+    language: z
+      .string()
+      .regex(LANGUAGE_PATTERN)
+      .default('en')
+      .describe("language (and so voice) of this route's prompt texts"),
+    active: z.boolean().default(true).describe('an inactive route plays inactive_message and hangs up'),
+    inactive_message: promptSchema.optional().describe('played by an inactive route'),
+    greeting: promptSchema.optional().describe('played after answering (default built-in)'),
+    routing: z
+      .enum(['voicemail', 'direct'], { error: 'expected routing "voicemail" or "direct"' })
+      .describe('voicemail (a page for the team) or direct (connected live to the on-call responder)'),
+    options: z
+      .array(optionSchema)
+      .min(1, { error: 'a route needs at least one option' })
+      .describe('1 to 9 menu options; with one option there is no menu'),
+    menu: menuSchema.prefault({}).describe('the keypad menu'),
+    voicemail: voicemailSchema.prefault({}).describe('recording the message'),
+    direct: directSchema.prefault({}).describe('direct routing: ringing the on-call responders'),
+    prompts: promptMapSchema
+      .prefault({})
+      .describe('any prompt for this route only, by name (see prompts.texts)'),
+  })
+  .transform((r) =>
+    compact({
+      id: r.id,
+      name: r.name,
+      numbers: r.numbers,
+      /** Digits-only forms of `numbers`, used to match the dialed extension. */
+      normalisedNumbers: r.numbers.map(normaliseDialedNumber),
+      region: r.region,
+      language: r.language,
+      active: r.active,
+      inactiveMessage: r.inactive_message,
+      greeting: r.greeting,
+      routing: r.routing,
+      options: r.options,
+      /** Prompts replaced for this route only. */
+      prompts: r.prompts,
+      menu: r.menu,
+      voicemail: r.voicemail,
+      direct: r.direct,
+    }),
+  );
