@@ -78,14 +78,15 @@ beforeEach(() => {
       return { ok: true, detail: 'answered' };
     },
   };
-  let engine: PagingEngine | undefined;
+  // The service and the dispatcher wake the engine, which is built after them.
+  const ref: { engine?: PagingEngine } = {};
   const service = new PagingService({
     db,
     config: () => config,
     pages,
     notifications,
     logger,
-    onChange: () => engine?.wake(MODULES.escalate, MODULES.dispatch),
+    onChange: () => ref.engine?.wake(MODULES.escalate, MODULES.dispatch),
   });
   const dispatcher = new NotificationDispatcher({
     config: () => config,
@@ -95,7 +96,7 @@ beforeEach(() => {
     logger,
     retry: { baseMs: 1000, maxMs: 10_000 },
     concurrency: 5,
-    onSettled: () => engine?.wake(MODULES.dispatch),
+    onSettled: () => ref.engine?.wake(MODULES.dispatch),
     clock,
   });
   const copies: CopyResult[] = [];
@@ -119,7 +120,8 @@ beforeEach(() => {
     },
     ariConnected: () => connected.value,
   });
-  engine = built.engine;
+  const engine = built.engine;
+  ref.engine = engine;
   world = {
     db,
     clock,
