@@ -25,13 +25,13 @@ const IDLE_SECONDS = 10;
 
 function benchConfigText(): string {
   const example = fs.readFileSync(path.resolve(__dirname, '../../routes.example.yaml'), 'utf8');
+  // The example's notifications section has email and webhooks commented out: switch them on.
   return example.replace(
-    'responders:\n',
+    'notifications:\n',
     `notifications:
   email: { host: 127.0.0.1, port: 2525, tls: none, from: lcr@example.com }
   webhooks:
     - { id: ops, url: 'http://127.0.0.1:9/hook' }
-responders:
 `,
   );
 }
