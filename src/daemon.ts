@@ -75,8 +75,9 @@ export interface DaemonOptions {
   retry?: { minMs: number; maxMs: number };
   /** Overrides settings.http_listen ("127.0.0.1:0" for any free port). */
   httpListen?: string;
-  /** Backoff of notification retries; tests shorten it. */
+  /** Backoff of notification retries, and of voicemail copy retries; tests shorten them. */
   notificationRetry?: RetryPolicy;
+  voicemailRetry?: RetryPolicy;
   /** Longest the paging engine sleeps between two looks at the database. */
   pagingPollMs?: number;
 }
@@ -208,6 +209,7 @@ export class Daemon {
       dispatcher: this.dispatcher,
       copyVoicemail: (vm) => copyRecording(this.connection.port, logger, this.voicemailDir, vm, 1),
       ariConnected: () => this.connection.state.status === 'connected',
+      ...(options.voicemailRetry === undefined ? {} : { voicemailRetry: options.voicemailRetry }),
     });
     this.engine = engine.engine;
     this.metrics = createMetrics({
