@@ -87,7 +87,6 @@ export class Daemon {
   readonly calls: CallStore;
   readonly pages: PageStore;
   readonly notifications: NotificationStore;
-  readonly linkTokens: LinkTokenStore;
   readonly paging: PagingService;
   readonly connection: AriConnection;
   readonly router: CallRouter;
@@ -125,7 +124,7 @@ export class Daemon {
     this.calls = new CallStore(this.db);
     this.pages = new PageStore(this.db);
     this.notifications = new NotificationStore(this.db);
-    this.linkTokens = new LinkTokenStore(this.db);
+    const linkTokens = new LinkTokenStore(this.db);
     this.linkSecret = linkSigningSecret(this.db);
     const asterisk = options.config.asterisk;
     const secret = (value: Secret, setting: string): string | undefined =>
@@ -205,11 +204,11 @@ export class Daemon {
       pages: this.pages,
       notifications: this.notifications,
       calls: this.calls,
-      linkTokens: this.linkTokens,
+      linkTokens,
       dispatcher: this.dispatcher,
       copyVoicemail: (vm) => copyRecording(this.connection.port, logger, this.voicemailDir, vm, 1),
       ariConnected: () => this.connection.state.status === 'connected',
-      ...(options.voicemailRetry === undefined ? {} : { voicemailRetry: options.voicemailRetry }),
+      voicemailRetry: options.voicemailRetry,
     });
     this.engine = engine.engine;
     this.metrics = createMetrics({
@@ -230,7 +229,7 @@ export class Daemon {
       paging: this.paging,
       voicemailDir: () => this.voicemailDir,
       linkSecret: this.linkSecret,
-      useLinkToken: (nonce, expiresAt, at) => this.linkTokens.use(nonce, expiresAt, at),
+      useLinkToken: (nonce, expiresAt, at) => linkTokens.use(nonce, expiresAt, at),
       logger,
       apiToken: () => apiToken,
       promptDir: () =>
@@ -356,10 +355,7 @@ export class Daemon {
     };
   }
 
-  /**
-   * Starts the HTTP listener, then the engine (which first closes what a crash left open), then
-   * the ARI connection.
-   */
+  /** Starts the HTTP listener, the engine (which first closes what a crash left open), then ARI. */
   async start(): Promise<void> {
     const listen = this.options.httpListen ?? this.config.settings.httpListen;
     let bound: { host: string; port: number };
