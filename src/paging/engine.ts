@@ -30,6 +30,11 @@ export interface EngineModule {
    * processes (`lcr pages ack`). Default: the engine's poll; Infinity: only when woken.
    */
   readonly pollMs?: number;
+  /**
+   * Does what is due at `now` (the engine clock's time). Every write goes through `tx`: a lease
+   * wrapper (`leased(module, lease)`, for several daemons) will hand one that checks its fencing
+   * token first, in the same transaction. Safe to repeat: a run cut short is simply done again.
+   */
   runOnce(now: number, tx: Transaction): ModuleRun | Promise<ModuleRun>;
 }
 
