@@ -20,18 +20,21 @@ import type { PromptRenderer } from './callflow/prompts';
 import type { PromptLibrary } from './prompts/library';
 import { createPromptLibrary } from './prompts/setup';
 import { routeDirect } from './callflow/direct/direct';
-import { retryFailedCopies } from './callflow/voicemailCopy';
+import { copyRecording } from './callflow/voicemailCopy';
 import type { Logger } from './log/logger';
 import { openDatabase, type Db } from './store/database';
 import { CallStore } from './store/calls';
 import { PageStore } from './store/pages';
 import { NotificationStore } from './store/notifications';
 import { DatabaseInUseError, lockDatabase, type DaemonLock } from './store/lock';
-import { linkSigningSecret, useLinkToken } from './store/meta';
+import { linkSigningSecret } from './store/meta';
+import { LinkTokenStore } from './store/linkTokens';
 import { callAboutPage, type PageCallDependencies } from './callflow/pageCall';
 import { PagingService } from './paging/service';
 import { DEFAULT_RETRY, NotificationDispatcher, type RetryPolicy } from './paging/dispatcher';
-import { PagingEngine } from './paging/engine';
+import type { PagingEngine } from './paging/engine';
+import { createEngine, MODULES } from './paging/modules';
+import { systemClock } from './util/clock';
 import { LinkFactory } from './paging/links';
 import { EmailNotifier } from './notifications/email';
 import { PhoneNotifier } from './notifications/phone';
@@ -79,8 +82,9 @@ export interface DaemonOptions {
   retry?: { minMs: number; maxMs: number };
   /** Overrides settings.http_listen ("127.0.0.1:0" for any free port). */
   httpListen?: string;
-  /** Backoff of notification retries; tests shorten it. */
+  /** Backoff of notification retries, and of voicemail copy retries; tests shorten them. */
   notificationRetry?: RetryPolicy;
+  voicemailRetry?: RetryPolicy;
   /** Longest the paging engine sleeps between two looks at the database. */
   pagingPollMs?: number;
 }
@@ -132,6 +136,7 @@ export class Daemon {
     this.calls = new CallStore(this.db);
     this.pages = new PageStore(this.db);
     this.notifications = new NotificationStore(this.db);
+    const linkTokens = new LinkTokenStore(this.db);
     this.linkSecret = linkSigningSecret(this.db);
     const asterisk = options.config.asterisk;
     const secret = (value: Secret, setting: string): string | undefined =>
@@ -161,7 +166,7 @@ export class Daemon {
       logger,
       onChange: (pageId, event) => {
         if (event === 'acknowledged' || event === 'resolved') this.dispatcher.abortForPage(pageId);
-        this.engine.wake();
+        this.engine.wake(MODULES.escalate, MODULES.dispatch);
       },
     });
     const emailSettings = options.config.notifications.email;
@@ -199,16 +204,25 @@ export class Daemon {
       logger,
       retry: options.notificationRetry ?? DEFAULT_RETRY,
       concurrency: 20,
-      onSettled: () => this.engine.wake(),
+      onSettled: () => this.engine.wake(MODULES.dispatch),
+      clock: systemClock,
     });
-    this.engine = new PagingEngine({
-      service: this.paging,
-      dispatcher: this.dispatcher,
-      pages: this.pages,
-      notifications: this.notifications,
+    const engine = createEngine({
+      db: this.db,
+      clock: systemClock,
       logger,
       pollMs: options.pagingPollMs ?? 1000,
+      service: this.paging,
+      pages: this.pages,
+      notifications: this.notifications,
+      calls: this.calls,
+      linkTokens,
+      dispatcher: this.dispatcher,
+      copyVoicemail: (vm) => copyRecording(this.connection.port, logger, this.voicemailDir, vm, 1),
+      ariConnected: () => this.connection.state.status === 'connected',
+      voicemailRetry: options.voicemailRetry,
     });
+    this.engine = engine.engine;
     this.metrics = createMetrics({
       calls: this.calls,
       pages: this.pages,
@@ -227,7 +241,7 @@ export class Daemon {
       paging: this.paging,
       voicemailDir: () => this.voicemailDir,
       linkSecret: this.linkSecret,
-      useLinkToken: (nonce, at) => useLinkToken(this.db, nonce, at),
+      useLinkToken: (nonce, expiresAt, at) => linkTokens.use(nonce, expiresAt, at),
       logger,
       apiToken: () => apiToken,
       promptDir: () =>
@@ -247,10 +261,10 @@ export class Daemon {
     this.connection.on('reconnected', () => void this.router.resync());
     // Messages whose copy failed while Asterisk was unreachable are fetched again on every (re)connection.
     for (const moment of ['connected', 'reconnected']) {
-      this.connection.on(
-        moment,
-        () => void retryFailedCopies(this.connection.port, logger, this.voicemailDir, this.calls),
-      );
+      this.connection.on(moment, () => {
+        engine.voicemailCopies.retryNow();
+        this.engine.wake(MODULES.voicemailCopies);
+      });
     }
   }
 
@@ -344,9 +358,8 @@ export class Daemon {
     };
   }
 
-  /** Closes what a crash left open, starts the HTTP listener, paging and the ARI connection. */
+  /** Starts the HTTP listener, the engine (which first closes what a crash left open), then ARI. */
   async start(): Promise<void> {
-    this.closeInterruptedCalls();
     const listen = this.options.httpListen ?? this.config.settings.httpListen;
     let bound: { host: string; port: number };
     try {
@@ -365,22 +378,8 @@ export class Daemon {
       () => this.config.notifications.ackLinkTtlSeconds,
     );
     await this.preparePrompts(this.config);
-    this.engine.start();
+    await this.engine.start();
     this.connection.start();
-  }
-
-  /**
-   * Calls still open in the database when the daemon starts were cut short by a crash or a
-   * kill: their channels are gone with the old process's sessions. Close their rows honestly.
-   */
-  private closeInterruptedCalls(): void {
-    for (const call of this.calls.unfinishedCalls()) {
-      this.calls.updateCall(call.id, {
-        outcome: call.outcome ?? 'error',
-        outcome_detail: call.outcome_detail ?? 'the daemon stopped during the call',
-        ended_at: Date.now(),
-      });
-    }
   }
 
   /**
@@ -394,7 +393,7 @@ export class Daemon {
 
   private async stopNow(drainMs: number): Promise<void> {
     this.router.accepting = false;
-    this.engine.stop();
+    const engineStopped = this.engine.stop();
     this.dispatcher.stopping = true;
     if (drainMs > 0) {
       await Promise.race([
@@ -405,6 +404,8 @@ export class Daemon {
     await this.http.close();
     this.connection.stop();
     this.email?.close();
+    // A module still running (a voicemail copy) ends now that ARI is stopped, and records it.
+    await engineStopped;
     this.lock.release();
     this.db.close();
   }

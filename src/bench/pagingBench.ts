@@ -12,10 +12,12 @@ import { loadConfigText } from '../config/load';
 import { silentLogger } from '../log/logger';
 import { NotificationDispatcher } from '../paging/dispatcher';
 import { PagingEngine } from '../paging/engine';
+import { dispatchDueNotifications, escalateDuePages } from '../paging/modules';
 import { PagingService } from '../paging/service';
-import { openDatabase } from '../store/database';
+import { openDatabase, transactionOf } from '../store/database';
 import { NotificationStore } from '../store/notifications';
 import { PageStore } from '../store/pages';
+import { systemClock } from '../util/clock';
 import { ms, nowMs, summarise } from './stats';
 
 const OPEN_PAGES = 10_000;
@@ -107,16 +109,16 @@ export async function runPagingBench(print: (line: string) => void): Promise<voi
       retry: { baseMs: 30_000, maxMs: 3600_000 },
       concurrency: 20,
       onSettled: () => undefined,
+      clock: systemClock,
     });
     const engine = new PagingEngine({
-      service,
-      dispatcher,
-      pages,
-      notifications,
+      modules: [escalateDuePages(service, pages), dispatchDueNotifications(dispatcher, notifications)],
+      clock: systemClock,
+      tx: transactionOf(db),
       logger: silentLogger,
       pollMs: 1000,
     });
-    engine.start();
+    await engine.start();
     await new Promise((resolve) => setTimeout(resolve, 500));
     const cpuBefore = process.cpuUsage();
     const wallBefore = nowMs();
@@ -124,7 +126,7 @@ export async function runPagingBench(print: (line: string) => void): Promise<voi
     await new Promise((resolve) => setTimeout(resolve, IDLE_SECONDS * 1000));
     const cpu = process.cpuUsage(cpuBefore);
     const wall = nowMs() - wallBefore;
-    engine.stop();
+    await engine.stop();
     db.close();
     const share = ((cpu.user + cpu.system) / 1000 / wall) * 100;
     print(

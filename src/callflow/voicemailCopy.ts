@@ -1,7 +1,7 @@
 /**
- * Copying a voicemail from Asterisk to the daemon's own storage: during the call, and again for
- * any message whose copy failed (Asterisk unreachable for a while) each time the daemon
- * (re)connects, so nothing recorded is lost.
+ * Copying a voicemail from Asterisk to the daemon's own storage during the call. A message whose
+ * copy failed (Asterisk unreachable for a while) is copied again later by the engine
+ * (src/paging/modules.ts), on a schedule and whenever the daemon reconnects, so nothing recorded is lost.
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
@@ -58,21 +58,4 @@ export async function copyRecording(
 export function recordCopy(calls: CallStore, voicemailId: string, result: CopyResult): void {
   if ('error' in result) calls.updateVoicemailFile(voicemailId, null, null, result.error);
   else calls.updateVoicemailFile(voicemailId, result.file, result.size, null);
-}
-
-/** Retries every copy that failed before; one attempt each, on every (re)connection. */
-export async function retryFailedCopies(
-  ari: AriPort,
-  logger: Logger,
-  voicemailDir: string,
-  calls: CallStore,
-): Promise<void> {
-  for (const voicemail of calls.voicemailsNotCopied()) {
-    const result = await copyRecording(ari, logger, voicemailDir, voicemail, 1);
-    if ('error' in result && /not found/i.test(result.error)) {
-      logger.error('voicemail is gone from Asterisk and was never copied', { voicemailId: voicemail.id });
-    }
-    recordCopy(calls, voicemail.id, result);
-    if (!('error' in result)) logger.info('voicemail copied on retry', { voicemailId: voicemail.id });
-  }
 }

@@ -43,7 +43,7 @@ export function handleAckLink(deps: ApiDependencies, url: URL, _body: string, re
     return sendHtml(reply.response, 200, title, about + form);
   }
   if (reply.method !== 'POST') return sendHtml(reply.response, 405, title, '<p>Use the button.</p>');
-  if (!deps.useLinkToken(claims.nonce, now))
+  if (!deps.useLinkToken(claims.nonce, claims.expiresAt, now))
     return sendHtml(reply.response, 410, title, `${about}<p>This link was already used.</p>`);
   const actor: Actor =
     claims.responderId === undefined

@@ -20,7 +20,8 @@ export interface ApiDependencies {
   paging: PagingService;
   voicemailDir: () => string;
   linkSecret: Buffer;
-  useLinkToken: (nonce: string, at: number) => boolean;
+  /** Records a token as used (its expiry says when the record may be pruned); false when it already was. */
+  useLinkToken: (nonce: string, expiresAt: number, at: number) => boolean;
 }
 
 function limitOf(url: URL): number {

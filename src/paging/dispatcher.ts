@@ -7,7 +7,9 @@ import type { Config } from '../config/model';
 import type { Logger } from '../log/logger';
 import type { Notifier } from '../notifications/types';
 import type { NotificationChannelName, NotificationRow, NotificationStore } from '../store/notifications';
+import type { Transaction } from '../store/database';
 import type { PageStore } from '../store/pages';
+import type { Clock } from '../util/clock';
 
 export interface RetryPolicy {
   baseMs: number;
@@ -32,6 +34,8 @@ export interface DispatcherDependencies {
   concurrency: number;
   /** Told when a send finishes, so the engine looks again for due work. */
   onSettled: () => void;
+  /** Times each attempt and its retry. */
+  clock: Clock;
 }
 
 export class NotificationDispatcher {
@@ -49,14 +53,23 @@ export class NotificationDispatcher {
     return this.inFlight.size;
   }
 
-  /** Starts every due notification there is room for; returns how many started. */
-  dispatchDue(now: number): number {
-    const room = this.deps.concurrency - this.inFlight.size;
-    if (room <= 0 || this.stopping) return 0;
+  /** How many more sends may start now. */
+  get room(): number {
+    return this.stopping ? 0 : Math.max(0, this.deps.concurrency - this.inFlight.size);
+  }
+
+  /**
+   * Starts every due notification there is room for; returns how many started. Each claim, and
+   * later the record of its attempt, runs in its own transaction given by `tx` (the engine's):
+   * a send lasts up to a minute and must not hold a transaction open.
+   */
+  dispatchDue(now: number, tx: Transaction): number {
+    const room = this.room;
+    if (room <= 0) return 0;
     let started = 0;
     for (const row of this.deps.notifications.due(now, room)) {
-      if (!this.deps.notifications.claim(row.id, now)) continue;
-      this.start({ ...row, attempts: row.attempts + 1, status: 'sending' });
+      if (!tx(() => this.deps.notifications.claim(row.id, now))) continue;
+      this.start({ ...row, attempts: row.attempts + 1, status: 'sending' }, tx);
       started++;
     }
     return started;
@@ -72,9 +85,9 @@ export class NotificationDispatcher {
     await Promise.allSettled([...this.inFlight.values()].map((e) => e.done));
   }
 
-  private start(row: NotificationRow): void {
+  private start(row: NotificationRow, tx: Transaction): void {
     const abort = new AbortController();
-    const done = this.send(row, abort.signal)
+    const done = this.send(row, abort.signal, tx)
       .catch((error: Error) =>
         // Most often the daemon stopped mid-send: the row stays 'sending' and is sent again at the next start.
         this.deps.logger.warn('notification attempt not recorded', {
@@ -89,8 +102,8 @@ export class NotificationDispatcher {
     this.inFlight.set(row.id, { pageId: row.page_id, abort, done });
   }
 
-  private async send(row: NotificationRow, signal: AbortSignal): Promise<void> {
-    const startedAt = Date.now();
+  private async send(row: NotificationRow, signal: AbortSignal, tx: Transaction): Promise<void> {
+    const startedAt = this.deps.clock.now();
     const logger = this.deps.logger.child({
       notification: row.id,
       pageId: row.page_id,
@@ -108,20 +121,22 @@ export class NotificationDispatcher {
     } catch (error) {
       result = { ok: false as const, retry: true, detail: `internal error: ${(error as Error).message}` };
     }
-    const endedAt = Date.now();
+    const endedAt = this.deps.clock.now();
     const maxAttempts = this.maxAttempts(row);
     const retry = !result.ok && result.retry && row.attempts < maxAttempts;
-    this.deps.notifications.finish(row.id, {
-      startedAt,
-      endedAt,
-      ok: result.ok,
-      detail: result.detail,
-      next: result.ok
-        ? { status: 'sent' }
-        : retry
-          ? { status: 'pending', dueAt: endedAt + retryDelayMs(row.attempts, this.deps.retry) }
-          : { status: 'failed' },
-    });
+    tx(() =>
+      this.deps.notifications.finish(row.id, {
+        startedAt,
+        endedAt,
+        ok: result.ok,
+        detail: result.detail,
+        next: result.ok
+          ? { status: 'sent' }
+          : retry
+            ? { status: 'pending', dueAt: endedAt + retryDelayMs(row.attempts, this.deps.retry) }
+            : { status: 'failed' },
+      }),
+    );
     if (result.ok) logger.info('notification sent', { detail: result.detail });
     else
       logger.warn(retry ? 'notification failed; will retry' : 'notification failed', {

@@ -8,7 +8,7 @@
 import type { Config, PageEventType, Responder } from '../config/model';
 import type { Logger } from '../log/logger';
 import { resolveLevel, resolveOnCall } from '../oncall/escalation';
-import type { Db } from '../store/database';
+import { transactionOf, type Db, type Transaction } from '../store/database';
 import type { NotificationStore } from '../store/notifications';
 import type { EventVia, NewPage, PageChange, PageRow, PageStore } from '../store/pages';
 import { escalationDueAt, nextEscalation } from './escalation';
@@ -45,10 +45,10 @@ export interface PagingDependencies {
 }
 
 export class PagingService {
-  private readonly transactionally: <T>(work: () => T) => T;
+  private readonly transactionally: Transaction;
 
   constructor(private readonly deps: PagingDependencies) {
-    this.transactionally = <T>(work: () => T): T => deps.db.transaction(work)();
+    this.transactionally = transactionOf(deps.db);
   }
 
   trigger(request: PageRequest): TriggeredPage {
@@ -120,16 +120,20 @@ export class PagingService {
     return result;
   }
 
-  /** Escalates every page whose deadline has passed; returns how many moved. Safe to run twice. */
-  escalateDue(now: number, limit = 500): number {
+  /**
+   * Escalates up to `limit` pages whose deadline has passed, in one transaction (the engine's,
+   * which may check its lease in it); returns how many moved. Safe to run twice.
+   */
+  escalateDue(now: number, limit = 500, tx: Transaction = this.transactionally): number {
     const config = this.deps.config();
     let moved = 0;
-    const due = this.deps.pages.due(now, limit);
-    this.transactionally(() => {
-      for (const page of due)
+    const due = tx(() => {
+      const pages = this.deps.pages.due(now, limit);
+      for (const page of pages)
         if (this.escalate(config, page, now, SYSTEM, 'no acknowledgement in time')) moved++;
+      return pages.length;
     });
-    if (due.length > 0) this.deps.logger.info('escalation tick', { due: due.length, moved });
+    if (due > 0) this.deps.logger.info('escalation tick', { due, moved });
     return moved;
   }
 

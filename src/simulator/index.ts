@@ -117,6 +117,11 @@ export class AsteriskSimulator {
     else this.server.stalls.set(operation, ms);
   }
 
+  /** Requests still held by stall() (an unstall does not release them early). */
+  get stalledRequests(): number {
+    return this.server.stalled;
+  }
+
   dropWebSockets(refuseForMs = 0): void {
     this.server.dropWebSockets(refuseForMs);
   }

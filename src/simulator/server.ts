@@ -40,6 +40,8 @@ export class AriHttpServer {
   private readonly sockets = new Set<WebSocket>();
   /** Operations that answer late (an overloaded Asterisk): name -> delay in ms. */
   readonly stalls = new Map<string, number>();
+  /** Requests held by a stall right now (tests wait for them to come back before stopping). */
+  stalled = 0;
   /** While set, new event WebSockets are refused (an Asterisk restarting, a network cut). */
   refuseWebSocketsUntil = 0;
 
@@ -198,7 +200,11 @@ export class AriHttpServer {
       );
     }
     const stall = this.stalls.get(validation.match.name);
-    if (stall !== undefined) await new Promise((resolve) => setTimeout(resolve, stall));
+    if (stall !== undefined) {
+      this.stalled++;
+      await new Promise((resolve) => setTimeout(resolve, stall));
+      this.stalled--;
+    }
     const handler = this.handlers[validation.match.name];
     if (handler === undefined) {
       this.violations.push(`${method} ${ariPath}: ${validation.match.name} is valid ARI but not simulated`);

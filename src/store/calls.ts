@@ -58,6 +58,9 @@ export interface VoicemailRow {
   ended_by: string | null;
   fetch_error: string | null;
   created_at: number;
+  /** Copies tried again after the call (by the engine), and when the next is due (null: none owed). */
+  copy_attempts: number;
+  copy_retry_at: number | null;
 }
 
 type CallUpdate = Partial<Omit<CallRow, 'id' | 'channel_id' | 'started_at'>>;
@@ -138,7 +141,9 @@ export class CallStore {
   private readonly getVoicemailStatement;
   private readonly unfinishedCallsStatement;
   private readonly callOfChannelStatement;
-  private readonly notCopiedStatement;
+  private readonly owedStatement;
+  private readonly retriedStatement;
+  private readonly nextCopyRetryStatement;
 
   constructor(db: Db) {
     this.insertCallStatement = db.prepare(
@@ -168,15 +173,26 @@ export class CallStore {
        VALUES (@id, @call_id, @route_id, @team_id, @recording_name, @file_path, @format, @duration_seconds,
          @size_bytes, @too_short, @ended_by, @fetch_error, @created_at)`,
     );
+    // A copy that failed during the call is owed at once (the engine retries it); one that worked is owed no more.
     this.updateVoicemailStatement = db.prepare(
-      'UPDATE voicemails SET file_path = @file_path, size_bytes = @size_bytes, fetch_error = @fetch_error WHERE id = @id',
+      `UPDATE voicemails SET file_path = @file_path, size_bytes = @size_bytes, fetch_error = @fetch_error,
+         copy_retry_at = CASE WHEN @file_path IS NULL AND @fetch_error IS NOT NULL THEN COALESCE(copy_retry_at, 0) ELSE NULL END
+       WHERE id = @id`,
     );
+    this.retriedStatement = db.prepare(
+      `UPDATE voicemails SET file_path = @file_path, size_bytes = @size_bytes, fetch_error = @fetch_error,
+         copy_attempts = copy_attempts + 1, copy_retry_at = @retry_at WHERE id = @id AND file_path IS NULL`,
+    );
+    this.nextCopyRetryStatement = db
+      .prepare('SELECT MIN(copy_retry_at) FROM voicemails WHERE copy_retry_at IS NOT NULL')
+      .pluck();
     this.voicemailsOfCallStatement = db.prepare(
       'SELECT * FROM voicemails WHERE call_id = ? ORDER BY created_at',
     );
     this.getVoicemailStatement = db.prepare('SELECT * FROM voicemails WHERE id = ?');
-    this.notCopiedStatement = db.prepare(
-      'SELECT * FROM voicemails WHERE file_path IS NULL AND fetch_error IS NOT NULL ORDER BY created_at',
+    this.owedStatement = db.prepare(
+      `SELECT * FROM voicemails WHERE copy_retry_at IS NOT NULL AND copy_retry_at <= ?
+       ORDER BY copy_retry_at, created_at LIMIT ?`,
     );
   }
 
@@ -236,7 +252,7 @@ export class CallStore {
     return this.legsOfCallStatement.all(callId) as LegRow[];
   }
 
-  insertVoicemail(voicemail: VoicemailRow): void {
+  insertVoicemail(voicemail: Omit<VoicemailRow, 'copy_attempts' | 'copy_retry_at'>): void {
     this.insertVoicemailStatement.run(voicemail);
   }
 
@@ -258,9 +274,29 @@ export class CallStore {
     return this.voicemailsOfCallStatement.all(callId) as VoicemailRow[];
   }
 
-  /** Messages whose copy from Asterisk failed and is still owed. */
-  voicemailsNotCopied(): VoicemailRow[] {
-    return this.notCopiedStatement.all() as VoicemailRow[];
+  /** Messages whose copy from Asterisk failed and whose next try is due at `now`, most overdue first. */
+  voicemailsOwed(now: number, limit: number): VoicemailRow[] {
+    return this.owedStatement.all(now, limit) as VoicemailRow[];
+  }
+
+  /** When the next copy retry is due, or undefined when no copy is owed. */
+  nextCopyRetry(): number | undefined {
+    return (this.nextCopyRetryStatement.get() as number | null) ?? undefined;
+  }
+
+  /**
+   * Records a retried copy: the file, or the error and when to try again (null: never, the
+   * recording is gone). A message already copied meanwhile keeps its file.
+   */
+  recordCopyRetry(
+    id: string,
+    result: { file: string; size: number } | { error: string; retryAt: number | null },
+  ): void {
+    this.retriedStatement.run(
+      'error' in result
+        ? { id, file_path: null, size_bytes: null, fetch_error: result.error, retry_at: result.retryAt }
+        : { id, file_path: result.file, size_bytes: result.size, fetch_error: null, retry_at: null },
+    );
   }
 
   getVoicemail(id: string): VoicemailRow | undefined {

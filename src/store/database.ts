@@ -9,6 +9,18 @@ import { MIGRATIONS } from './migrations';
 
 export type Db = Database.Database;
 
+/**
+ * Runs `work` atomically and returns what it returns. Stores only hold statements; the paging
+ * service and the engine's modules decide where a transaction begins and ends, so that a lease
+ * check (a fencing token) can later run inside the very transaction that changes a page.
+ */
+export type Transaction = <T>(work: () => T) => T;
+
+/** A Transaction on this database; nested calls become savepoints. */
+export function transactionOf(db: Db): Transaction {
+  return <T>(work: () => T): T => db.transaction(work)();
+}
+
 export class DatabaseError extends Error {
   constructor(message: string) {
     super(message);

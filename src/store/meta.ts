@@ -1,4 +1,4 @@
-/** Small facts the daemon keeps about itself: the signing secret of ack links, used link tokens. */
+/** Small facts the daemon keeps about itself: the signing secret of ack links (used tokens: linkTokens.ts). */
 import { randomBytes } from 'node:crypto';
 import type { Db } from './database';
 
@@ -9,12 +9,4 @@ export function linkSigningSecret(db: Db): Buffer {
   );
   const hex = db.prepare(`SELECT value FROM meta WHERE key = 'link_secret'`).pluck().get() as string;
   return Buffer.from(hex, 'hex');
-}
-
-/** Marks a link token as used; false when it already was. */
-export function useLinkToken(db: Db, nonce: string, at: number): boolean {
-  return (
-    db.prepare('INSERT OR IGNORE INTO used_link_tokens (nonce, used_at) VALUES (?, ?)').run(nonce, at)
-      .changes === 1
-  );
 }

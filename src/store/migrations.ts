@@ -144,4 +144,18 @@ export const MIGRATIONS: readonly string[] = [
     used_at INTEGER NOT NULL
   );
   `,
+  // 3: when a used link token expires (so it can be pruned), and the voicemail copy retry schedule.
+  // Tokens used before this migration never recorded their expiry: it is reckoned as 30 days after
+  // their use, longer than any sensible ack_link_ttl (24 h by default), so pruning them never makes a
+  // still valid link usable twice. Copies already owed are due at once.
+  `
+  ALTER TABLE used_link_tokens ADD COLUMN expires_at INTEGER;
+  UPDATE used_link_tokens SET expires_at = used_at + 2592000000;
+  CREATE INDEX used_link_tokens_expiry ON used_link_tokens(expires_at);
+
+  ALTER TABLE voicemails ADD COLUMN copy_attempts INTEGER NOT NULL DEFAULT 0;
+  ALTER TABLE voicemails ADD COLUMN copy_retry_at INTEGER;
+  UPDATE voicemails SET copy_retry_at = 0 WHERE file_path IS NULL AND fetch_error IS NOT NULL;
+  CREATE INDEX voicemails_copy_retry ON voicemails(copy_retry_at) WHERE copy_retry_at IS NOT NULL;
+  `,
 ];

@@ -64,7 +64,6 @@ export class NotificationStore {
   private readonly ofPageStatement;
   private readonly attemptsStatement;
   private readonly failuresStatement;
-  private readonly finishTransaction;
 
   constructor(db: Db) {
     this.insertStatement = db.prepare(
@@ -102,14 +101,6 @@ export class NotificationStore {
       `SELECT n.channel AS channel, COUNT(*) AS count FROM notification_attempts a
        JOIN notifications n ON n.id = a.notification_id WHERE a.ok = 0 GROUP BY n.channel`,
     );
-    this.finishTransaction = db.transaction((id: number, outcome: AttemptOutcome): boolean => {
-      this.attemptStatement.run(id, outcome.startedAt, outcome.endedAt, outcome.ok ? 1 : 0, outcome.detail);
-      const dueAt = outcome.next.status === 'pending' ? outcome.next.dueAt : outcome.endedAt;
-      return (
-        this.finishStatement.run(outcome.next.status, dueAt, outcome.detail, outcome.endedAt, id).changes ===
-        1
-      );
-    });
   }
 
   enqueue(notification: NewNotification, now: number): number {
@@ -141,9 +132,16 @@ export class NotificationStore {
     return this.claimStatement.run(now, id).changes === 1;
   }
 
-  /** Records one attempt and where the notification goes from here. */
+  /**
+   * Records one attempt and where the notification goes from here (false: it was no longer being
+   * sent). Two statements: run it in a transaction.
+   */
   finish(id: number, outcome: AttemptOutcome): boolean {
-    return this.finishTransaction(id, outcome);
+    this.attemptStatement.run(id, outcome.startedAt, outcome.endedAt, outcome.ok ? 1 : 0, outcome.detail);
+    const dueAt = outcome.next.status === 'pending' ? outcome.next.dueAt : outcome.endedAt;
+    return (
+      this.finishStatement.run(outcome.next.status, dueAt, outcome.detail, outcome.endedAt, id).changes === 1
+    );
   }
 
   /** The page was acknowledged or resolved: nobody needs to be called or mailed about it any more. */

@@ -1,6 +1,7 @@
 /**
- * Pages and their timeline. Every state change is one transaction that updates the page and
- * appends its event, so the timeline and the page never disagree, even after a crash.
+ * Pages and their timeline: statements only. The paging service runs every state change (the
+ * page, its event, its notifications) in one transaction, so the timeline and the page never
+ * disagree, even after a crash.
  */
 import type { Db } from './database';
 import type { PageStatus } from '../domain/enums';
@@ -81,8 +82,6 @@ export class PageStore {
   private readonly assignmentsStatement;
   private readonly eventsStatement;
   private readonly eventStatement;
-  private readonly createTransaction;
-  private readonly changeTransaction;
   private readonly acknowledgeStatement;
   private readonly resolveStatement;
   private readonly advanceStatement;
@@ -122,24 +121,6 @@ export class PageStore {
       `UPDATE pages SET status = 'resolved', resolved_at = ?, resolved_by = ?, next_escalation_at = NULL, updated_at = ?
        WHERE id = ? AND status != 'resolved'`,
     );
-    this.changeTransaction = db.transaction(
-      (
-        pageId: number,
-        to: 'acknowledged' | 'resolved',
-        by: string,
-        via: EventVia,
-        at: number,
-        detail: Record<string, unknown> | null,
-      ): PageChange => {
-        const page = this.get(pageId);
-        if (page === undefined) return { ok: false, reason: 'not-found' };
-        const statement = to === 'acknowledged' ? this.acknowledgeStatement : this.resolveStatement;
-        if (statement.run(at, by, at, pageId).changes === 0)
-          return { ok: false, reason: `already-${page.status}` as PageChangeRefusal, page };
-        const eventId = this.appendEvent(pageId, at, to, by, via, detail);
-        return { ok: true, page: this.get(pageId)!, eventId };
-      },
-    );
     this.advanceStatement = db.prepare(
       `UPDATE pages SET escalation_level = ?, escalation_round = ?, next_escalation_at = ?, updated_at = ?
        WHERE id = ? AND status = 'triggered' AND escalation_level = ? AND escalation_round = ?`,
@@ -152,29 +133,12 @@ export class PageStore {
       .prepare(`SELECT MIN(next_escalation_at) FROM pages WHERE status = 'triggered'`)
       .pluck();
     this.countByStatusStatement = db.prepare('SELECT status, COUNT(*) AS count FROM pages GROUP BY status');
-    this.createTransaction = db.transaction((page: NewPage): { pageId: number; eventId: number } => {
-      const result = this.insertPageStatement.run({
-        team_id: page.teamId,
-        route_id: page.routeId,
-        call_id: page.callId,
-        voicemail_id: page.voicemailId,
-        caller_number: page.callerNumber,
-        summary: page.summary,
-        next_escalation_at: page.nextEscalationAt,
-        now: page.now,
-      });
-      const pageId = Number(result.lastInsertRowid);
-      const eventId = this.appendEvent(pageId, page.now, 'triggered', 'system', 'automatic', {
-        summary: page.summary,
-      });
-      return { pageId, eventId };
-    });
   }
 
   /**
    * triggered -> acknowledged, or triggered/acknowledged -> resolved. Returns the page as it now
    * is, or why nothing changed. Anyone may act (the event records who); a page already past the
-   * requested state stays as it is.
+   * requested state stays as it is. Several statements: run it in a transaction.
    */
   change(
     pageId: number,
@@ -184,12 +148,35 @@ export class PageStore {
     at: number,
     detail?: Record<string, unknown>,
   ): PageChange {
-    return this.changeTransaction(pageId, to, by, via, at, detail ?? null);
+    const page = this.get(pageId);
+    if (page === undefined) return { ok: false, reason: 'not-found' };
+    const statement = to === 'acknowledged' ? this.acknowledgeStatement : this.resolveStatement;
+    if (statement.run(at, by, at, pageId).changes === 0)
+      return { ok: false, reason: `already-${page.status}` as PageChangeRefusal, page };
+    const eventId = this.appendEvent(pageId, at, to, by, via, detail ?? null);
+    return { ok: true, page: this.get(pageId)!, eventId };
   }
 
-  /** A new triggered page and its "triggered" event; assignments are added with assign(). */
+  /**
+   * A new triggered page and its "triggered" event; assignments are added with assign(). Two
+   * statements: run it in a transaction.
+   */
   create(page: NewPage): { pageId: number; eventId: number } {
-    return this.createTransaction(page);
+    const result = this.insertPageStatement.run({
+      team_id: page.teamId,
+      route_id: page.routeId,
+      call_id: page.callId,
+      voicemail_id: page.voicemailId,
+      caller_number: page.callerNumber,
+      summary: page.summary,
+      next_escalation_at: page.nextEscalationAt,
+      now: page.now,
+    });
+    const pageId = Number(result.lastInsertRowid);
+    const eventId = this.appendEvent(pageId, page.now, 'triggered', 'system', 'automatic', {
+      summary: page.summary,
+    });
+    return { pageId, eventId };
   }
 
   /** Adds responders to the page (those already assigned keep their first level). */

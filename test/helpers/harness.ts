@@ -123,6 +123,7 @@ export async function startHarness(
     logger: captureLogger(logs),
     retry: { minMs: 50, maxMs: 200 },
     notificationRetry: { baseMs: 200, maxMs: 1000 },
+    voicemailRetry: { baseMs: 200, maxMs: 1000 },
     pagingPollMs: 200,
     ...options.daemon,
   });

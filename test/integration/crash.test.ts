@@ -110,7 +110,7 @@ test('SIGKILL in the middle of an escalation: the restarted daemon resumes it fr
     // Killed again and kept down past the next deadline: nothing happens while it is down...
     await killHard(daemon.child);
     const secondDeadline = page().next_escalation_at!;
-    await new Promise((resolve) => setTimeout(resolve, Math.max(0, secondDeadline - Date.now()) + 1500));
+    await until(() => Date.now() > secondDeadline || undefined, 10_000, 'the second deadline to pass');
     expect(events().map((e) => e.type)).toEqual(['triggered', 'assigned', 'escalated']);
     // ...and the missed deadline fires at once, exactly once, when it is back.
     const restartedAt = Date.now();
@@ -121,7 +121,21 @@ test('SIGKILL in the middle of an escalation: the restarted daemon resumes it fr
       15_000,
       'the policy to be exhausted',
     );
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // Nothing is left to do once every notification has been sent or given up: any doubled step
+    // would have shown by then (and an exhausted page has no deadline left to fire).
+    await until(
+      () =>
+        read(
+          (db) =>
+            db
+              .prepare(`SELECT COUNT(*) AS n FROM notifications WHERE status IN ('pending', 'sending')`)
+              .get() as {
+              n: number;
+            },
+        ).n === 0 || undefined,
+      20_000,
+      'every notification to be settled',
+    );
     const types = events().map((e) => e.type);
     expect(types).toEqual(['triggered', 'assigned', 'escalated', 'exhausted']);
     expect(events().at(-1)!.at).toBeGreaterThanOrEqual(restartedAt);

@@ -246,7 +246,8 @@ test('a REST request that times out: the call ends as an error and nothing is le
   expect(row.outcome).toBe('error');
   expect(row.outcome_detail).toMatch(/answer: no answer from Asterisk within 2000 ms/);
   h.sim.stall('channels.answer', undefined);
-  await new Promise((resolve) => setTimeout(resolve, 1200));
+  // The answer the daemon gave up on is still held; Asterisk must have answered it before it stops.
+  await until(() => h.sim.stalledRequests === 0 || undefined, 5000, 'the stalled answer to come back');
 });
 
 test('a message Asterisk could not hand over is kept there and copied once the daemon reconnects', async () => {
@@ -278,4 +279,31 @@ test('a message Asterisk could not hand over is kept there and copied once the d
   expect(copied.fetch_error).toBeNull();
   expect(fs.existsSync(path.join(h.dir, 'data', 'voicemail', copied.file_path!))).toBe(true);
   expect(h.sim.engine.storedRecordings.has(failed!.recording_name)).toBe(false);
+}, 40_000);
+
+test('a message whose copy failed is copied on the retry schedule, with no reconnection needed', async () => {
+  h.sim.stall('recordings.getStoredFile', 2500);
+  const call = h.sim.call({
+    to: '+15550150',
+    from: '+15551230001',
+    steps: [{ waitFor: 'recording' }, { speak: 3000 }, { press: '#' }],
+  });
+  const row = await h.finishedCall(call.channelId, 30_000);
+  expect(h.voicemails(row.id)[0]).toMatchObject({ file_path: null, fetch_error: expect.any(String) });
+  const reconnects = h.daemon.connection.state.reconnects;
+  h.sim.stall('recordings.getStoredFile', undefined);
+  const copied = await until(
+    () => {
+      const vm = h.voicemails(row.id)[0]!;
+      return vm.file_path !== null ? vm : undefined;
+    },
+    15_000,
+    'the scheduled retry',
+  );
+  expect(copied).toMatchObject({ fetch_error: null, copy_retry_at: null });
+  expect(copied.copy_attempts).toBeGreaterThanOrEqual(1);
+  expect(h.daemon.connection.state.reconnects).toBe(reconnects);
+  expect(h.logs.some((line) => line.includes('voicemail copied on retry'))).toBe(true);
+  // Retries still stalled when the copy succeeded must come back before the simulator stops.
+  await until(() => h.sim.stalledRequests === 0 || undefined, 5000, 'stalled copies to come back');
 }, 40_000);

@@ -1,0 +1,218 @@
+/**
+ * The engine's modules (see engine.ts), each one small step that is safe to repeat: the state it
+ * works from is in the database, and it writes only through the transaction it is handed.
+ */
+import type { CopyResult } from '../callflow/voicemailCopy';
+import type { Logger } from '../log/logger';
+import type { CallStore, VoicemailRow } from '../store/calls';
+import { transactionOf, type Db, type Transaction } from '../store/database';
+import type { LinkTokenStore } from '../store/linkTokens';
+import type { NotificationStore } from '../store/notifications';
+import type { PageStore } from '../store/pages';
+import type { Clock } from '../util/clock';
+import { DEFAULT_RETRY, retryDelayMs, type NotificationDispatcher, type RetryPolicy } from './dispatcher';
+import { PagingEngine, type EngineModule, type ModuleRun } from './engine';
+import type { PagingService } from './service';
+
+export const MODULES = {
+  closeInterruptedCalls: 'close-interrupted-calls',
+  releaseInterruptedNotifications: 'release-interrupted-notifications',
+  escalate: 'escalate-due-pages',
+  dispatch: 'dispatch-due-notifications',
+  voicemailCopies: 'retry-voicemail-copies',
+  pruneLinkTokens: 'prune-used-link-tokens',
+} as const;
+
+const BATCH = 500;
+const HOUR = 3600_000;
+/** Used link tokens are kept this long after they expire, then deleted. */
+export const LINK_TOKEN_RETENTION_MS = 7 * 24 * HOUR;
+
+/**
+ * Calls still open in the database when the daemon starts were cut short by a crash or a kill:
+ * their channels went with the old process's sessions. Closes their rows honestly. At start only:
+ * later, an open call is a live one.
+ */
+export function closeInterruptedCalls(calls: CallStore, logger: Logger): EngineModule {
+  return {
+    name: MODULES.closeInterruptedCalls,
+    atStartOnly: true,
+    runOnce(now, tx) {
+      const closed = tx(() => {
+        const open = calls.unfinishedCalls();
+        for (const call of open)
+          calls.updateCall(call.id, {
+            outcome: call.outcome ?? 'error',
+            outcome_detail: call.outcome_detail ?? 'the daemon stopped during the call',
+            ended_at: now,
+          });
+        return open.length;
+      });
+      if (closed > 0) logger.warn('calls cut short by the last stop were closed', { closed });
+      return {};
+    },
+  };
+}
+
+/**
+ * Notifications the last process was sending when it died go back to pending, to be sent again.
+ * At start only: one daemon runs against a database, so nobody else is sending them.
+ */
+export function releaseInterruptedNotifications(
+  notifications: NotificationStore,
+  logger: Logger,
+): EngineModule {
+  return {
+    name: MODULES.releaseInterruptedNotifications,
+    atStartOnly: true,
+    runOnce(now, tx) {
+      const released = tx(() => notifications.releaseInterrupted(now));
+      if (released > 0)
+        logger.warn('notifications interrupted by the last stop will be sent again', { released });
+      return {};
+    },
+  };
+}
+
+/** Moves every page whose deadline passed one step; more than a batch due: runs again at once. */
+export function escalateDuePages(service: PagingService, pages: PageStore): EngineModule {
+  return {
+    name: MODULES.escalate,
+    runOnce(now, tx) {
+      service.escalateDue(now, BATCH, tx);
+      return { next: pages.nextDue() };
+    },
+  };
+}
+
+/**
+ * Starts the sends that are due. With no room left it waits to be woken when a send ends, rather
+ * than looking again at rows it cannot start.
+ */
+export function dispatchDueNotifications(
+  dispatcher: NotificationDispatcher,
+  notifications: NotificationStore,
+): EngineModule {
+  return {
+    name: MODULES.dispatch,
+    runOnce(now, tx) {
+      dispatcher.dispatchDue(now, tx);
+      return { next: dispatcher.room > 0 ? notifications.nextDue() : undefined };
+    },
+  };
+}
+
+/** Deletes used link tokens that expired more than `retentionMs` ago; hourly is plenty. */
+export function pruneUsedLinkTokens(
+  tokens: LinkTokenStore,
+  logger: Logger,
+  retentionMs = LINK_TOKEN_RETENTION_MS,
+): EngineModule {
+  return {
+    name: MODULES.pruneLinkTokens,
+    pollMs: HOUR,
+    runOnce(now, tx) {
+      const pruned = tx(() => tokens.prune(now - retentionMs));
+      if (pruned > 0) logger.info('pruned used link tokens', { pruned });
+      return {};
+    },
+  };
+}
+
+export interface VoicemailCopyDependencies {
+  calls: CallStore;
+  /** One attempt at copying the message from Asterisk. */
+  copy: (voicemail: VoicemailRow) => Promise<CopyResult>;
+  /** Whether Asterisk is reachable: no attempt is spent while it is not. */
+  connected: () => boolean;
+  logger: Logger;
+  retry: RetryPolicy;
+}
+
+/**
+ * Copies the messages whose copy from Asterisk failed during the call, with exponential backoff
+ * kept in the database (so a restart neither forgets nor hurries them), and at once whenever
+ * Asterisk comes back. A message Asterisk no longer has is given up, loudly.
+ */
+export class VoicemailCopyRetry implements EngineModule {
+  readonly name = MODULES.voicemailCopies;
+  private forced = false;
+
+  constructor(private readonly deps: VoicemailCopyDependencies) {}
+
+  /** Asterisk is back: the next run tries every owed copy, whatever its backoff. */
+  retryNow(): void {
+    this.forced = true;
+  }
+
+  async runOnce(now: number, tx: Transaction): Promise<ModuleRun> {
+    const { calls, logger } = this.deps;
+    if (!this.deps.connected()) return {};
+    const forced = this.forced;
+    this.forced = false;
+    for (const voicemail of calls.voicemailsOwed(forced ? Number.MAX_SAFE_INTEGER : now, BATCH)) {
+      const result = await this.deps.copy(voicemail);
+      const attempt = voicemail.copy_attempts + 1;
+      if (!('error' in result)) {
+        tx(() => calls.recordCopyRetry(voicemail.id, result));
+        logger.info('voicemail copied on retry', { voicemailId: voicemail.id, attempt });
+      } else if (/not found/i.test(result.error)) {
+        tx(() => calls.recordCopyRetry(voicemail.id, { error: result.error, retryAt: null }));
+        logger.error('voicemail is gone from Asterisk and was never copied', { voicemailId: voicemail.id });
+      } else {
+        const retryAt = now + retryDelayMs(attempt, this.deps.retry);
+        tx(() => calls.recordCopyRetry(voicemail.id, { error: result.error, retryAt }));
+        logger.warn('voicemail copy failed again; will retry', {
+          voicemailId: voicemail.id,
+          attempt,
+          retryInMs: retryAt - now,
+        });
+      }
+      // Asterisk went away meanwhile: the rest waits for it rather than failing one by one.
+      if (!this.deps.connected()) break;
+    }
+    return { next: calls.nextCopyRetry() };
+  }
+}
+
+export interface EngineWiring {
+  db: Db;
+  clock: Clock;
+  logger: Logger;
+  pollMs: number;
+  service: PagingService;
+  pages: PageStore;
+  notifications: NotificationStore;
+  calls: CallStore;
+  linkTokens: LinkTokenStore;
+  dispatcher: NotificationDispatcher;
+  copyVoicemail: VoicemailCopyDependencies['copy'];
+  ariConnected: () => boolean;
+  voicemailRetry?: RetryPolicy;
+}
+
+/** The daemon's engine: every module, recovery first, on the daemon's database. */
+export function createEngine(w: EngineWiring): { engine: PagingEngine; voicemailCopies: VoicemailCopyRetry } {
+  const voicemailCopies = new VoicemailCopyRetry({
+    calls: w.calls,
+    copy: w.copyVoicemail,
+    connected: w.ariConnected,
+    logger: w.logger,
+    retry: w.voicemailRetry ?? DEFAULT_RETRY,
+  });
+  const engine = new PagingEngine({
+    modules: [
+      closeInterruptedCalls(w.calls, w.logger),
+      releaseInterruptedNotifications(w.notifications, w.logger),
+      escalateDuePages(w.service, w.pages),
+      dispatchDueNotifications(w.dispatcher, w.notifications),
+      voicemailCopies,
+      pruneUsedLinkTokens(w.linkTokens, w.logger),
+    ],
+    clock: w.clock,
+    tx: transactionOf(w.db),
+    logger: w.logger,
+    pollMs: w.pollMs,
+  });
+  return { engine, voicemailCopies };
+}

@@ -1,0 +1,243 @@
+/**
+ * The dispatcher with a fake clock and notifiers the test answers by hand: what it claims, how it
+ * records each attempt, when it retries and when it gives up, how many sends run at once, and
+ * what stopping and acknowledging do to sends in flight.
+ */
+import { silentLogger, type Logger } from '../../src/log/logger';
+import type { Delivery, Notifier, SendResult } from '../../src/notifications/types';
+import { NotificationDispatcher, retryDelayMs, type RetryPolicy } from '../../src/paging/dispatcher';
+import { openDatabase, transactionOf, type Db, type Transaction } from '../../src/store/database';
+import {
+  NotificationStore,
+  type NotificationChannelName,
+  type NotificationRow,
+} from '../../src/store/notifications';
+import { PageStore } from '../../src/store/pages';
+import { configFromText } from '../helpers/config';
+import { FakeClock, settle } from '../helpers/fakeClock';
+
+const config = configFromText(`asterisk: { url: 'http://127.0.0.1:8088', username: lcr, password: x }
+notifications:
+  email: { host: 127.0.0.1, port: 2525, tls: none, from: lcr@example.com, max_attempts: 3 }
+  webhooks:
+    - { id: ops, url: 'http://127.0.0.1:9/ops', max_attempts: 2 }
+responders:
+  - { id: alice, name: Alice, phones: ['PJSIP/alice'], email: alice@example.com }
+escalation_policies:
+  - { id: p, levels: [{ targets: [{ responder: alice }] }] }
+teams:
+  - { id: db-team, name: Database, escalation_policy: p }
+routes:
+  - { id: main, name: Main, numbers: ['+1 555 0100'], routing: voicemail, options: [{ key: 1, team: db-team, label: DB }] }
+`);
+const RETRY: RetryPolicy = { baseMs: 1000, maxMs: 5000 };
+
+/** A notifier whose every send waits until the test answers it. */
+class ManualNotifier implements Notifier {
+  readonly waiting: Array<{ delivery: Delivery; answer: (result: SendResult | Error) => void }> = [];
+
+  send(delivery: Delivery): Promise<SendResult> {
+    return new Promise((resolve, reject) =>
+      this.waiting.push({
+        delivery,
+        answer: (result) => (result instanceof Error ? reject(result) : resolve(result)),
+      }),
+    );
+  }
+
+  /** Answers the oldest send still waiting, then lets the dispatcher record it. */
+  async answer(result: SendResult | Error): Promise<void> {
+    this.waiting.shift()!.answer(result);
+    await settle();
+  }
+}
+
+let db: Db;
+let clock: FakeClock;
+let pages: PageStore;
+let notifications: NotificationStore;
+let email: ManualNotifier;
+let webhook: ManualNotifier;
+let dispatcher: NotificationDispatcher;
+let settled: number;
+let transactions: number;
+let warnings: string[];
+let tx: Transaction;
+
+function makeDispatcher(concurrency = 5): NotificationDispatcher {
+  const logger: Logger = { ...silentLogger, warn: (message) => warnings.push(message) };
+  return new NotificationDispatcher({
+    config: () => config,
+    notifications,
+    pages,
+    notifiers: { email, webhook },
+    logger,
+    retry: RETRY,
+    concurrency,
+    onSettled: () => settled++,
+    clock,
+  });
+}
+
+beforeEach(() => {
+  db = openDatabase(':memory:');
+  clock = new FakeClock();
+  pages = new PageStore(db);
+  notifications = new NotificationStore(db);
+  email = new ManualNotifier();
+  webhook = new ManualNotifier();
+  settled = 0;
+  transactions = 0;
+  warnings = [];
+  const real = transactionOf(db);
+  tx = (work) => {
+    transactions++;
+    return real(work);
+  };
+  dispatcher = makeDispatcher();
+});
+afterEach(() => db.close());
+
+function page(): number {
+  return pages.create({
+    teamId: 'db-team',
+    routeId: 'main',
+    callId: null,
+    voicemailId: null,
+    callerNumber: null,
+    summary: 'test page',
+    nextEscalationAt: null,
+    now: clock.now(),
+  }).pageId;
+}
+
+function enqueue(pageId: number, channel: NotificationChannelName, dueInMs = 0): number {
+  return notifications.enqueue(
+    {
+      pageId,
+      eventId: null,
+      channel,
+      ...(channel === 'webhook' ? { webhookId: 'ops' } : { responderId: 'alice' }),
+      dueAt: clock.now() + dueInMs,
+    },
+    clock.now(),
+  );
+}
+
+const row = (id: number): NotificationRow =>
+  db.prepare('SELECT * FROM notifications WHERE id = ?').get(id) as NotificationRow;
+
+test('retries back off exponentially up to the cap', () => {
+  expect([1, 2, 3, 4, 5, 9].map((n) => retryDelayMs(n, RETRY))).toEqual([1000, 2000, 4000, 5000, 5000, 5000]);
+  expect(retryDelayMs(1, { baseMs: 30_000, maxMs: 3600_000 })).toBe(30_000);
+});
+
+test('only due rows are claimed; each attempt is recorded with the clock’s times, in a transaction', async () => {
+  const id = page();
+  const now = enqueue(id, 'email');
+  const later = enqueue(id, 'email', 60_000);
+  expect(dispatcher.dispatchDue(clock.now(), tx)).toBe(1);
+  expect(row(now)).toMatchObject({ status: 'sending', attempts: 1 });
+  expect(row(later).status).toBe('pending');
+  expect(email.waiting[0]!.delivery).toMatchObject({ notification: { id: now, attempts: 1 }, page: { id } });
+  // The same row is not started twice while it is being sent.
+  expect(dispatcher.dispatchDue(clock.now(), tx)).toBe(0);
+  const startedAt = clock.now();
+  await clock.advance(2500);
+  await email.answer({ ok: true, detail: 'accepted' });
+  expect(row(now)).toMatchObject({ status: 'sent', result: 'accepted' });
+  expect(notifications.attempts(now)).toEqual([
+    expect.objectContaining({ started_at: startedAt, ended_at: startedAt + 2500, ok: 1, detail: 'accepted' }),
+  ]);
+  expect(settled).toBe(1);
+  expect(transactions).toBe(2); // the claim, then the record of the attempt
+  expect(dispatcher.busy).toBe(0);
+});
+
+test('a failure the channel wants retried goes back to pending with backoff, until attempts run out', async () => {
+  const id = enqueue(page(), 'email');
+  const dueTimes: number[] = [];
+  for (let attempt = 1; attempt <= 3; attempt++) {
+    await clock.advanceTo(row(id).due_at);
+    expect(dispatcher.dispatchDue(clock.now(), tx)).toBe(1);
+    await clock.advance(100);
+    await email.answer({ ok: false, retry: true, detail: 'SMTP 451' });
+    dueTimes.push(row(id).due_at - clock.now());
+  }
+  // 1 s, 2 s, then no more: max_attempts is 3.
+  expect(dueTimes.slice(0, 2)).toEqual([1000, 2000]);
+  expect(row(id)).toMatchObject({ status: 'failed', attempts: 3, result: 'SMTP 451' });
+  expect(notifications.attempts(id)).toHaveLength(3);
+  expect(dispatcher.dispatchDue(clock.now() + 3600_000, tx)).toBe(0);
+});
+
+test('no retry when the channel says so, when it is not configured; a thrown error is retried', async () => {
+  const pageId = page();
+  const refused = enqueue(pageId, 'webhook');
+  const unconfigured = enqueue(pageId, 'phone');
+  dispatcher.dispatchDue(clock.now(), tx);
+  await settle();
+  expect(row(unconfigured)).toMatchObject({
+    status: 'failed',
+    result: 'phone notifications are not configured',
+  });
+  await webhook.answer({ ok: false, retry: false, detail: 'HTTP 400' });
+  expect(row(refused)).toMatchObject({ status: 'failed', attempts: 1 });
+
+  const broken = enqueue(pageId, 'webhook');
+  dispatcher.dispatchDue(clock.now(), tx);
+  await webhook.answer(new Error('socket hang up'));
+  expect(row(broken)).toMatchObject({ status: 'pending', result: 'internal error: socket hang up' });
+  expect(row(broken).due_at).toBe(clock.now() + 1000);
+});
+
+test('no more than `concurrency` sends at once; the rest start as room is made', async () => {
+  dispatcher = makeDispatcher(2);
+  const id = page();
+  const rows = [enqueue(id, 'email'), enqueue(id, 'email'), enqueue(id, 'email')];
+  expect(dispatcher.dispatchDue(clock.now(), tx)).toBe(2);
+  expect(dispatcher.room).toBe(0);
+  expect(dispatcher.dispatchDue(clock.now(), tx)).toBe(0);
+  expect(row(rows[2]!).status).toBe('pending');
+  await email.answer({ ok: true, detail: 'ok' });
+  expect(settled).toBe(1);
+  expect(dispatcher.room).toBe(1);
+  expect(dispatcher.dispatchDue(clock.now(), tx)).toBe(1);
+  expect(row(rows[2]!).status).toBe('sending');
+});
+
+test('acknowledging aborts the sends of that page only; stopping starts nothing new', async () => {
+  const first = page();
+  const second = page();
+  enqueue(first, 'email');
+  enqueue(second, 'email');
+  dispatcher.dispatchDue(clock.now(), tx);
+  const [a, b] = email.waiting.map((w) => w.delivery.signal);
+  dispatcher.abortForPage(first);
+  expect([a!.aborted, b!.aborted]).toEqual([true, false]);
+  dispatcher.stopping = true;
+  enqueue(second, 'webhook');
+  expect(dispatcher.room).toBe(0);
+  expect(dispatcher.dispatchDue(clock.now(), tx)).toBe(0);
+  const done = dispatcher.settled();
+  await email.answer({ ok: false, retry: false, detail: 'aborted' });
+  await email.answer({ ok: true, detail: 'ok' });
+  await done;
+  // Stopping: nobody is told to look for more work.
+  expect(settled).toBe(0);
+});
+
+test('a send whose record cannot be written stays "sending", to be sent again at the next start', async () => {
+  const id = enqueue(page(), 'email');
+  let closed = false;
+  const dying: Transaction = (work) => {
+    if (closed) throw new Error('The database connection is not open');
+    return tx(work);
+  };
+  dispatcher.dispatchDue(clock.now(), dying);
+  closed = true; // the daemon is going down while the mail is being sent
+  await email.answer({ ok: true, detail: 'ok' });
+  expect(warnings).toEqual(['notification attempt not recorded']);
+  expect(row(id)).toMatchObject({ status: 'sending', attempts: 1 });
+  expect(notifications.attempts(id)).toEqual([]);
+});
