@@ -5,6 +5,7 @@ import Database from 'better-sqlite3';
 import { AsteriskSimulator } from '../../src/simulator';
 import { TEST_CONFIG, until } from '../helpers/harness';
 import { tempDir } from '../helpers/tmp';
+import { leaveMessage } from '../helpers/people';
 
 const BIN = path.join(__dirname, '../../bin/lcr.js');
 const dir = tempDir();
@@ -30,7 +31,7 @@ test('lcr start: connects, routes a call, and exits 0 on SIGTERM after the call'
     const call = sim.call({
       to: '+15550150',
       from: '+15551230001',
-      steps: [{ waitFor: 'recording' }, { speak: 2500 }, { press: '#' }],
+      steps: leaveMessage(2500),
     });
     await call.ended;
     // SIGHUP with a broken file: the located error is logged and the daemon keeps running.

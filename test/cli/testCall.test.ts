@@ -4,6 +4,7 @@ import * as path from 'node:path';
 import { AsteriskSimulator } from '../../src/simulator';
 import { lcr } from '../helpers/cli';
 import { expectCleanAsterisk, type Harness, useHarness } from '../helpers/harness';
+import { leaveMessage, messageFor } from '../helpers/people';
 
 let h: Harness;
 useHarness({}, (started) => (h = started));
@@ -12,7 +13,7 @@ test('--option 2: the operator hears the greeting, goes straight to option 2 and
   h.sim.phone('PJSIP/operator', {
     kind: 'answer',
     ringMs: 500,
-    then: [{ waitFor: 'recording' }, { speak: 3000 }, { press: '#' }],
+    then: leaveMessage(),
   });
   const result = await lcr(
     'test-call',
@@ -54,13 +55,7 @@ test('a responder id rings their first phone; without --option the operator pick
   h.sim.phone('PJSIP/alice', {
     kind: 'answer',
     ringMs: 300,
-    then: [
-      { waitFor: 'playback', media: 'press' },
-      { press: '1' },
-      { waitFor: 'recording' },
-      { speak: 2500 },
-      { press: '#' },
-    ],
+    then: messageFor('1', 2500),
   });
   const result = await lcr('test-call', 'main', '--config', path.join(h.dir, 'routes.yaml'), '--to', 'alice');
   expect(result.code).toBe(0);

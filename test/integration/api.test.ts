@@ -2,6 +2,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { TEST_CONFIG, type Harness, startHarness, useHarness } from '../helpers/harness';
+import { leaveMessage } from '../helpers/people';
 
 const TOKEN = 'api-token-for-tests-0123456789';
 const API_CONFIG = TEST_CONFIG.replace(
@@ -41,7 +42,7 @@ async function voicemailPage(): Promise<{ pageId: number; voicemailId: string; c
   const call = h.sim.call({
     to: '+15550150',
     from: '+15551230009',
-    steps: [{ waitFor: 'recording' }, { speak: 3000 }, { press: '#' }],
+    steps: leaveMessage(),
   });
   const row = await h.finishedCall(call.channelId);
   const page = h.pages()[0]!;

@@ -11,6 +11,7 @@ import { AsteriskSimulator } from '../../src/simulator';
 import type { PageEventRow, PageRow } from '../../src/store/pages';
 import { TEST_CONFIG, until } from '../helpers/harness';
 import { tempDir } from '../helpers/tmp';
+import { messageFor } from '../helpers/people';
 
 const BIN = path.join(__dirname, '../../bin/lcr.js');
 const dir = tempDir();
@@ -65,13 +66,7 @@ test('SIGKILL in the middle of an escalation: the restarted daemon resumes it fr
     const call = sim.call({
       to: '+15550100',
       from: '+15551230001',
-      steps: [
-        { waitFor: 'playback', media: 'press' },
-        { press: '1' },
-        { waitFor: 'recording' },
-        { speak: 3000 },
-        { press: '#' },
-      ],
+      steps: [...messageFor('1')],
     });
     await call.ended;
     await until(

@@ -15,6 +15,7 @@ import {
   type SmtpPeer,
 } from '../helpers/peers';
 import * as path from 'node:path';
+import { leaveMessage } from '../helpers/people';
 
 const WEBHOOK_SECRET = 'hook-secret';
 
@@ -48,7 +49,7 @@ async function vendorVoicemail(h: Harness): Promise<number> {
   const call = h.sim.call({
     to: '+15550150',
     from: '+15551230009',
-    steps: [{ waitFor: 'recording' }, { speak: 3000 }, { press: '#' }],
+    steps: leaveMessage(),
   });
   await h.finishedCall(call.channelId);
   return h.pages()[0]!.id;

@@ -1,6 +1,6 @@
 /** Phone notifications of pages, against the simulated Asterisk: acknowledge, replay, escalate now, escalation. */
-import type { Step } from '../../src/simulator';
 import { TEST_CONFIG, type Harness, until, useHarness } from '../helpers/harness';
+import { messageFor } from '../helpers/people';
 
 const PAGING_CONFIG = TEST_CONFIG.replace('escalate_after: 5m', 'escalate_after: 3s').replace(
   'escalation_policies:',
@@ -12,13 +12,11 @@ escalation_policies:`,
 let h: Harness;
 useHarness({ yaml: PAGING_CONFIG }, (started) => (h = started));
 
-const MESSAGE: Step[] = [{ waitFor: 'recording' }, { speak: 4000 }, { press: '#' }];
-
 function leaveVoicemail(): Promise<number> {
   const call = h.sim.call({
     to: '+15550100',
     from: '+15551230001',
-    steps: [{ waitFor: 'playback', media: 'press' }, { press: '1' }, ...MESSAGE],
+    steps: messageFor('1', 4000),
   });
   return h.finishedCall(call.channelId).then(() => h.pages()[0]!.id);
 }

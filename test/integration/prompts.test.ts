@@ -14,6 +14,7 @@ import {
   type Harness,
   until,
 } from '../helpers/harness';
+import { leaveMessage } from '../helpers/people';
 import { tempDir } from '../helpers/tmp';
 
 const FAKE_TTS = path.join(__dirname, '..', 'prompts', 'fixtures', 'fake-tts.js');
@@ -62,19 +63,17 @@ describe('delivery over HTTP', () => {
     const ready = h.logs.find((line) => line.includes('"message":"prompts ready"'))!;
     expect(JSON.parse(ready)).toMatchObject({ engine: `command ${process.execPath}`, failed: 0 });
     const base = `sound:${h.daemon.httpUrl}/prompts/`;
-    const leaveMessage = () =>
+    const callAndLeaveMessage = () =>
       h.sim.call({
         to: '+15550100',
         from: '+15551230001',
         steps: [
           { waitFor: 'playback', media: menuMedia(h, '1').slice('sound:'.length) },
           { press: '1' },
-          { waitFor: 'recording' },
-          { speak: 3000 },
-          { press: '#' },
+          ...leaveMessage(),
         ],
       });
-    const first = leaveMessage();
+    const first = callAndLeaveMessage();
     await h.finishedCall(first.channelId);
     const played = heard(first.transcript);
     expect(failed(first.transcript)).toEqual([]);
@@ -99,7 +98,7 @@ describe('delivery over HTTP', () => {
       failed: 0,
     });
 
-    const second = leaveMessage();
+    const second = callAndLeaveMessage();
     await h.finishedCall(second.channelId);
     expect(heard(second.transcript)).toEqual(played);
     expect(h.sim.catalog.httpFetches.filter((f) => f.url.includes('/prompts/'))).toHaveLength(fetches.length);
@@ -196,14 +195,7 @@ test('reload during a call: new prompts are made before new calls use them; the 
     const during = h.sim.call({
       to: '+15550100',
       from: '+15551230001',
-      steps: [
-        { waitFor: 'playback', media: menu },
-        { wait: 1500 },
-        { press: '1' },
-        { waitFor: 'recording' },
-        { speak: 2500 },
-        { press: '#' },
-      ],
+      steps: [{ waitFor: 'playback', media: menu }, { wait: 1500 }, { press: '1' }, ...leaveMessage(2500)],
     });
     await until(() => h.daemon.calls.callOfChannel(during.channelId), 5000, 'the first call');
     fs.writeFileSync(

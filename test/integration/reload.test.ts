@@ -14,6 +14,7 @@ import {
   useHarness,
 } from '../helpers/harness';
 import { startHttpPeer, startSmtpPeer, type HttpPeer, type SmtpPeer } from '../helpers/peers';
+import { acknowledgesPage, leaveMessage, messageFor } from '../helpers/people';
 
 let h: Harness;
 useHarness({}, (started) => (h = started));
@@ -34,15 +35,13 @@ function reloaderFor(logs: string[]): { reloader: ConfigReloader; file: string; 
   return { reloader, file, yaml: fs.readFileSync(file, 'utf8') };
 }
 
-const MESSAGE = [{ waitFor: 'recording' as const }, { speak: 3000 }, { press: '#' }];
-
 test('a valid file applies to new calls; the call in progress finishes under the configuration it started with', async () => {
   const logs: string[] = [];
   const { reloader, file, yaml } = reloaderFor(logs);
   const during = h.sim.call({
     to: '+15550100',
     from: '+15551230001',
-    steps: [{ waitFor: 'playback', media: 'press' }, { wait: 3000 }, { press: '1' }, ...MESSAGE],
+    steps: [{ waitFor: 'playback', media: 'press' }, { wait: 3000 }, { press: '1' }, ...leaveMessage()],
   });
   await until(() => h.daemon.calls.callOfChannel(during.channelId), 5000, 'the first call');
   // Option 1 of the main route now goes to the network team.
@@ -56,7 +55,7 @@ test('a valid file applies to new calls; the call in progress finishes under the
   const after = h.sim.call({
     to: '+15550100',
     from: '+15551230001',
-    steps: [{ waitFor: 'playback', media: 'press' }, { press: '1' }, ...MESSAGE],
+    steps: messageFor('1'),
   });
   expect((await h.finishedCall(after.channelId)).team_id).toBe('net-team');
   expect(logs.join('')).toContain('configuration reloaded');
@@ -76,7 +75,7 @@ test('an invalid file is reported with its location and the running configuratio
   const call = h.sim.call({
     to: '+15550100',
     from: '+15551230001',
-    steps: [{ waitFor: 'playback', media: 'press' }, { press: '1' }, ...MESSAGE],
+    steps: messageFor('1'),
   });
   expect((await h.finishedCall(call.channelId)).team_id).toBe('db-team');
 });
@@ -184,14 +183,11 @@ describe('a reload that changes start-up and live settings at once', () => {
     ]);
     // ...and so are voicemails in page calls and ack links in chat; no email is planned for an
     // SMTP transport the daemon does not have.
-    r.sim.phone('PJSIP/carol', {
-      kind: 'answer',
-      then: [{ waitFor: 'playing', media: '/media/voicemail/' }, { wait: 1000 }, { press: '1' }],
-    });
+    r.sim.phone('PJSIP/carol', acknowledgesPage());
     const call = r.sim.call({
       to: '+15550150',
       from: '+15551230009',
-      steps: [{ waitFor: 'recording' }, { speak: 3000 }, { press: '#' }],
+      steps: leaveMessage(),
     });
     await r.finishedCall(call.channelId);
     const hook = await until(() => peer.requests.find((q) => q.path === '/hook'), 10_000, 'the webhook');

@@ -7,8 +7,9 @@ import { silentLogger } from '../../src/log/logger';
 import { openDatabase } from '../../src/store/database';
 import type { CallRow } from '../../src/store/calls';
 import { TEST_CONFIG, expectCleanAsterisk, startHarness, type Harness, until } from '../helpers/harness';
+import { leaveMessage } from '../helpers/people';
 
-const MESSAGE = [{ waitFor: 'recording' as const }, { speak: 4000 }, { press: '#' }];
+const MESSAGE = leaveMessage(4000);
 
 function withShutdown(settings: string): string {
   return TEST_CONFIG.replace(
@@ -93,7 +94,7 @@ test('a call longer than the drain time does not hold the stop; its row is close
     const long = h.sim.call({
       to: '+15550150',
       from: '+15551230009',
-      steps: [{ waitFor: 'recording' }, { speak: 15_000 }],
+      steps: leaveMessage(15_000, 'silence'),
     });
     await recordingStarted(h, long.channelId, 10_000);
     const started = Date.now();

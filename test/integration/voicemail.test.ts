@@ -2,6 +2,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { wavDurationMs } from '../../src/simulator/json';
 import { type Harness, until, useHarness } from '../helpers/harness';
+import { leaveMessage, pickOption } from '../helpers/people';
 
 let h: Harness;
 useHarness({}, (started) => (h = started));
@@ -10,14 +11,7 @@ test('a caller picks a team, leaves a message, and a page is assigned to level 1
   const call = h.sim.call({
     to: '+15550100',
     from: '+15551230001',
-    steps: [
-      { waitFor: 'playback', media: 'press' },
-      { press: '1' },
-      { waitFor: 'recording' },
-      { speak: 8000 },
-      { wait: 500 },
-      { press: '#' },
-    ],
+    steps: [...pickOption('1'), { waitFor: 'recording' }, { speak: 8000 }, { wait: 500 }, { press: '#' }],
   });
   const row = await h.finishedCall(call.channelId);
   expect(row).toMatchObject({
@@ -59,7 +53,7 @@ test('a caller who hangs up while recording keeps their message', async () => {
   const call = h.sim.call({
     to: '15550150',
     from: '+15551230009',
-    steps: [{ waitFor: 'recording' }, { speak: 5000 }, { hangup: true }],
+    steps: leaveMessage(5000, 'hangup'),
   });
   const row = await h.finishedCall(call.channelId);
   expect(row).toMatchObject({ route_id: 'vendors', option_key: '1', outcome: 'voicemail' });
@@ -73,7 +67,7 @@ test('silence ends the message; a short one is kept but marked', async () => {
   const call = h.sim.call({
     to: '+15550150',
     from: '+15551230009',
-    steps: [{ waitFor: 'recording' }, { speak: 1000 }],
+    steps: leaveMessage(1000, 'silence'),
   });
   const row = await h.finishedCall(call.channelId);
   const [voicemail] = h.voicemails(row.id);
@@ -90,9 +84,7 @@ test('the menu replays after silence and an invalid key, then takes the fallback
       { waitFor: 'prompts-done' },
       { wait: 1500 },
       { press: '*' },
-      { waitFor: 'recording' },
-      { speak: 3000 },
-      { press: '#' },
+      ...leaveMessage(),
     ],
   });
   const row = await h.finishedCall(call.channelId);
@@ -105,13 +97,7 @@ test('several keys at once: the first one decides', async () => {
   const call = h.sim.call({
     to: '+15550100',
     from: '+15551230001',
-    steps: [
-      { waitFor: 'playback', media: 'press' },
-      { press: '21' },
-      { waitFor: 'recording' },
-      { speak: 2500 },
-      { press: '#' },
-    ],
+    steps: [...pickOption('21'), ...leaveMessage(2500)],
   });
   const row = await h.finishedCall(call.channelId);
   expect(row).toMatchObject({ option_key: '2', team_id: 'net-team' });
@@ -137,7 +123,7 @@ test('the Stasis argument names the route when the dialplan passes one', async (
     to: 's',
     from: '+15551230001',
     args: ['vendors'],
-    steps: [{ waitFor: 'recording' }, { speak: 2500 }, { press: '#' }],
+    steps: leaveMessage(2500),
   });
   const row = await h.finishedCall(call.channelId);
   expect(row).toMatchObject({ route_id: 'vendors', outcome: 'voicemail' });
@@ -167,12 +153,7 @@ describe('hanging up at every step', () => {
     ],
     [
       'during the instructions',
-      [
-        { waitFor: 'playback', media: 'press' },
-        { press: '1' },
-        { waitFor: 'playback', media: 'vm-intro' },
-        { hangup: true },
-      ],
+      [...pickOption('1'), { waitFor: 'playback', media: 'vm-intro' }, { hangup: true }],
       'caller hung up before the message',
     ],
   ] as const)('%s: abandoned, no page', async (_name, steps, detail) => {
@@ -186,13 +167,7 @@ describe('hanging up at every step', () => {
     const call = h.sim.call({
       to: '+15550150',
       from: '+15551230001',
-      steps: [
-        { waitFor: 'recording' },
-        { speak: 3000 },
-        { press: '#' },
-        { waitFor: 'playback', media: 'vm-msgsaved' },
-        { hangup: true },
-      ],
+      steps: [...leaveMessage(), { waitFor: 'playback', media: 'vm-msgsaved' }, { hangup: true }],
     });
     const row = await h.finishedCall(call.channelId);
     expect(row.outcome).toBe('voicemail');
@@ -229,7 +204,7 @@ test('the ARI WebSocket drops mid-call: the call goes on after the reconnect', a
   const call = h.sim.call({
     to: '+15550150',
     from: '+15551230001',
-    steps: [{ waitFor: 'recording' }, { speak: 2000 }],
+    steps: leaveMessage(2000, 'silence'),
   });
   await until(() => call.transcript.some((t) => t.detail === 'recording started') || undefined);
   h.sim.dropWebSockets(300);
@@ -255,7 +230,7 @@ test('a message Asterisk could not hand over is kept there and copied once the d
   const call = h.sim.call({
     to: '+15550150',
     from: '+15551230001',
-    steps: [{ waitFor: 'recording' }, { speak: 3000 }, { press: '#' }],
+    steps: leaveMessage(),
   });
   const row = await h.finishedCall(call.channelId, 30_000);
   const [failed] = h.voicemails(row.id);
@@ -286,7 +261,7 @@ test('a message whose copy failed is copied on the retry schedule, with no recon
   const call = h.sim.call({
     to: '+15550150',
     from: '+15551230001',
-    steps: [{ waitFor: 'recording' }, { speak: 3000 }, { press: '#' }],
+    steps: leaveMessage(),
   });
   const row = await h.finishedCall(call.channelId, 30_000);
   expect(h.voicemails(row.id)[0]).toMatchObject({ file_path: null, fetch_error: expect.any(String) });
