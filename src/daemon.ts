@@ -33,6 +33,7 @@ import { HttpServer } from './http/server';
 import { checkHealth } from './http/health';
 import { voicemailFile } from './http/api';
 import { createMetrics } from './metrics/metrics';
+import { StrayRejections } from './metrics/strays';
 import type { Registry } from 'prom-client';
 
 export class StartupError extends Error {
@@ -87,6 +88,8 @@ export class Daemon {
   readonly connection: AriConnection;
   readonly router: CallRouter;
   readonly metrics: Registry;
+  /** Rejections no code owned: logged and counted while the daemon runs, instead of exiting. */
+  readonly strays: StrayRejections;
   /** Where the HTTP listener is reachable, once started. */
   httpUrl: string | undefined;
   private config: Config;
@@ -206,6 +209,7 @@ export class Daemon {
       ariConnected: () => this.connection.state.status === 'connected',
       prompts: () => ({ notReady: this.promptLibrary?.misses ?? 0, failed: this.promptStatus().failed }),
     });
+    this.strays = new StrayRejections(this.metrics, logger);
     const apiToken = secret(options.config.settings.apiToken, 'settings.api_token');
     this.http = new HttpServer({
       config: () => this.config,
@@ -237,7 +241,10 @@ export class Daemon {
     for (const moment of ['connected', 'reconnected']) {
       this.connection.on(
         moment,
-        () => void retryFailedCopies(this.connection.port, logger, this.voicemailDir, this.calls),
+        () =>
+          void retryFailedCopies(this.connection.port, logger, this.voicemailDir, this.calls).catch(
+            (error: Error) => logger.error('retrying voicemail copies failed', { error: error.message }),
+          ),
       );
     }
   }
@@ -343,6 +350,7 @@ export class Daemon {
 
   /** Closes what a crash left open, starts the HTTP listener, paging and the ARI connection. */
   async start(): Promise<void> {
+    this.strays.install();
     this.closeInterruptedCalls();
     const listen = this.options.httpListen ?? this.config.settings.httpListen;
     let bound: { host: string; port: number };
@@ -405,5 +413,6 @@ export class Daemon {
     this.email?.close();
     this.lock.release();
     this.db.close();
+    this.strays.uninstall();
   }
 }

@@ -36,15 +36,36 @@ async function ringLevel(
     (t): t is DialTarget & { dialString: string } => t.dialString !== undefined,
   );
   if (step.strategy === 'simultaneous') {
-    return new Promise((resolve) => {
+    return new Promise((resolve, reject) => {
       let pending = dialable.length;
+      let failure: unknown;
       if (pending === 0) resolve(undefined);
+      const settled = (): void => {
+        pending -= 1;
+        if (pending > 0) return;
+        if (failure === undefined) resolve(undefined);
+        else reject(failure as Error);
+      };
       for (const target of dialable) {
-        void runLeg(legSetup, target).then((outcome) => {
-          pending -= 1;
-          if (outcome.result === 'accepted') resolve(outcome);
-          else if (pending === 0) resolve(undefined);
-        });
+        // Every leg's promise is owned here: a leg that fails stops the others (through the
+        // contest) and, once they have all ended, fails the call. A failure after someone
+        // accepted cannot change the call any more: it is logged.
+        runLeg(legSetup, target).then(
+          (outcome) => {
+            if (outcome.result === 'accepted') resolve(outcome);
+            settled();
+          },
+          (error: Error) => {
+            setup.ctx.logger.error('responder leg failed', {
+              responder: target.responderId,
+              error: error.message,
+              stack: error.stack,
+            });
+            failure ??= error;
+            setup.contest.fail();
+            settled();
+          },
+        );
       }
     });
   }
@@ -169,9 +190,10 @@ export async function routeDirect(
   const contest = new Contest();
   const offGone = caller.onGone(() => contest.callerLeft());
   let bridgeReady: Promise<boolean> = Promise.resolve(false);
+  let hold: HoldAudio | undefined;
   try {
     if (anyoneToDial(plan)) {
-      const hold = new HoldAudio(ctx, caller, route);
+      hold = new HoldAudio(ctx, caller, route);
       // The bridge is ready before anyone answers, so accepting costs no extra round trip.
       bridgeReady = caller.ari.createBridge(bridgeIdOf(facts), `lcr-call-${facts.callId}`).then(
         () => true,
@@ -219,6 +241,8 @@ export async function routeDirect(
     await noOneAvailable(ctx, caller, facts, route, team);
   } finally {
     offGone();
+    // A call that fails mid-way tells the caller so (inbound.ts): the hold audio ends first.
+    await hold?.stop();
     // Whatever happened (connected and over, nobody answered, the caller left), no bridge is left behind.
     if (await bridgeReady) await caller.ari.destroyBridge(bridgeIdOf(facts)).catch(() => undefined);
   }

@@ -16,13 +16,28 @@ import { play } from '../verbs/play';
 import type { RenderedPrompt } from '../prompts';
 import type { DialTarget } from './plan';
 
-/** The race between a call's legs: the first to claim wins; the caller leaving ends it for all. */
+/**
+ * The race between a call's legs: the first to claim wins; the caller leaving, or a leg failing
+ * in a way the call cannot survive, ends it for all.
+ */
 export class Contest extends EventEmitter {
   winner: string | undefined;
   callerGone = false;
+  failed = false;
 
   get decided(): boolean {
-    return this.winner !== undefined || this.callerGone;
+    return this.winner !== undefined || this.callerGone || this.failed;
+  }
+
+  /** Why a leg that lost the race is cancelled. */
+  get lostBecause(): string {
+    return this.callerGone ? 'caller left' : this.failed ? 'the call failed' : 'answered elsewhere';
+  }
+
+  fail(): void {
+    if (this.decided) return;
+    this.failed = true;
+    this.emit('decided');
   }
 
   claim(legId: string): boolean {
@@ -96,8 +111,7 @@ export async function runLeg(
     logger.info('responder leg ended', { result: outcome.result, reason: outcome.reason ?? null });
     return { ...base, ...outcome };
   };
-  if (contest.decided)
-    return finish({ result: 'cancelled', reason: contest.callerGone ? 'caller left' : 'answered elsewhere' });
+  if (contest.decided) return finish({ result: 'cancelled', reason: contest.lostBecause });
 
   const session = new CallSession(channelId, setup.caller.ari, logger);
   ctx.legs.track(session);
@@ -131,17 +145,26 @@ export async function runLeg(
     }
     if (dialed.kind === 'unanswered') {
       const cause = dialed.cause === undefined ? {} : { cause: dialed.cause };
-      if (contest.decided)
-        return finish({
-          result: 'cancelled',
-          reason: contest.callerGone ? 'caller left' : 'answered elsewhere',
-          ...cause,
-        });
+      if (contest.decided) return finish({ result: 'cancelled', reason: contest.lostBecause, ...cause });
       return finish({ ...classifyUnanswered(dialed.cause, dialed.dialstatus), ...cause });
     }
     contest.off('decided', onDecided);
     ctx.calls.updateLeg(legId, { result: 'answered', answered_at: ctx.now() });
     return await confirm(setup, session, finish, logger);
+  } catch (error) {
+    // A failure of the daemon's own (a database write, a bug): the phone is not left up, the row
+    // says so if it still can, and the error goes on to the call, which ends as an error.
+    await hangup(session);
+    try {
+      ctx.calls.updateLeg(legId, {
+        result: 'failed',
+        reason: `internal error: ${(error as Error).message}`,
+        ended_at: ctx.now(),
+      });
+    } catch (again) {
+      logger.error('could not record the failed leg', { error: (again as Error).message });
+    }
+    throw error;
   } finally {
     contest.off('decided', onDecided);
     unsubscribe();
@@ -163,9 +186,12 @@ async function confirm(
     await play(session, setup.farewells[slot]).catch(() => undefined);
     await hangup(session);
   };
+  // A call that failed has nothing true to tell the responder: the phone is just hung up.
+  const farewellFor = async (decided: Contest): Promise<void> =>
+    decided.failed ? hangup(session) : tellAndHangUp(decided.callerGone ? 'callerHungUp' : 'alreadyAnswered');
   if (contest.decided) {
-    await tellAndHangUp(contest.callerGone ? 'callerHungUp' : 'alreadyAnswered');
-    return finish({ result: 'cancelled', reason: contest.callerGone ? 'caller left' : 'answered elsewhere' });
+    await farewellFor(contest);
+    return finish({ result: 'cancelled', reason: contest.lostBecause });
   }
   // While the prompt plays or we wait for a key, the contest may be decided elsewhere.
   const interrupted = new Promise<'decided'>((resolve) => contest.once('decided', () => resolve('decided')));
@@ -176,13 +202,9 @@ async function confirm(
       interrupted,
     ]);
     for (;;) {
-      if (contest.decided && contest.winner === undefined) {
-        await tellAndHangUp('callerHungUp');
-        return finish({ result: 'cancelled', reason: 'caller left' });
-      }
       if (contest.decided) {
-        await tellAndHangUp('alreadyAnswered');
-        return finish({ result: 'cancelled', reason: 'answered elsewhere' });
+        await farewellFor(contest);
+        return finish({ result: 'cancelled', reason: contest.lostBecause });
       }
       let digit = session.takeDigit();
       if (digit === undefined) {
