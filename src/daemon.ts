@@ -9,10 +9,10 @@ import type { Config, Secret, WebhookSettings } from './config/model';
 import { resolveSecret } from './config/secrets';
 import type { FlowContext } from './callflow/context';
 import { CallRouter } from './callflow/router';
+import { FLOW_PROMPTS } from './callflow/flowPrompts';
 import type { PromptRenderer } from './callflow/prompts';
 import type { PromptLibrary } from './prompts/library';
 import { createPromptLibrary } from './prompts/setup';
-import { routeDirect } from './callflow/direct/direct';
 import { retryFailedCopies } from './callflow/voicemailCopy';
 import type { Logger } from './log/logger';
 import { openDatabase, type Db } from './store/database';
@@ -142,7 +142,6 @@ export class Daemon {
       ari: this.connection.port,
       logger,
       contextForNewCall: (callLogger) => this.contextFor(callLogger),
-      routeDirect,
     });
     this.paging = new PagingService({
       db: this.db,
@@ -292,7 +291,7 @@ export class Daemon {
   private async preparePrompts(config: Config): Promise<void> {
     const library = this.promptLibrary;
     if (library === undefined) return;
-    const report = await library.prepare(config);
+    const report = await library.prepare(config, FLOW_PROMPTS);
     this.options.logger.info('prompts ready', {
       engine: library.engineName,
       prompts: report.needed,

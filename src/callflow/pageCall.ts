@@ -8,21 +8,71 @@ import type { AriPort } from '../ari/types';
 import type { Config, Responder, Route } from '../config/model';
 import type { Logger } from '../log/logger';
 import type { PagingService } from '../paging/service';
-import type { PageRow, PageStore } from '../store/pages';
+import type { PageRow, PageStatus, PageStore } from '../store/pages';
 import type { LegTracker } from './context';
-import { joinPrompts, type PromptRenderer, type RenderedPrompt } from './prompts';
+import { pageCall } from './marks';
+import {
+  declared,
+  joinPrompts,
+  promptRequest,
+  render,
+  teamsOf,
+  type PromptDeclaration,
+  type PromptRenderer,
+  type RenderedPrompt,
+} from './prompts';
 import { ChannelGone, CallSession } from './session';
 import { classifyUnanswered, dial, type DialResult } from './verbs/dial';
 import { gatherDigit } from './verbs/gather';
 import { hangup } from './verbs/hangup';
 import { play } from './verbs/play';
 
-/** First Stasis argument of page notification calls. */
-export const PAGE_CALL_MARK = 'lcr-page';
-
 const KEY_WAIT_MS = 8000;
 /** "2" replays the message; a responder may ask a few times, not forever. */
 const MOST_REPLAYS = 5;
+
+/** What a page can be, by the time the responder answers, other than still open. */
+const HANDLED_STATUSES: ReadonlyArray<Exclude<PageStatus, 'triggered'>> = ['acknowledged', 'resolved'];
+
+/**
+ * What a responder hears in a page call: used by the render calls below and the declaration.
+ * `route` is undefined for a page whose route a reload has since removed.
+ */
+const says = {
+  alreadyHandled: (route: Route | undefined, status: string) =>
+    promptRequest('pageAlreadyHandled', undefined, { status }, route),
+  acknowledged: (route: Route | undefined) => promptRequest('pageAcknowledged', undefined, {}, route),
+  escalated: (route: Route | undefined) => promptRequest('pageEscalated', undefined, {}, route),
+  messageMissing: (route: Route | undefined) => promptRequest('pageMessageMissing', undefined, {}, route),
+  menu: (route: Route | undefined) => promptRequest('pageMenu', undefined, {}, route),
+  /** `caller` is only known in the call; it is spoken from cached digits, not made per number. */
+  announce: (route: Route | undefined, team: string, caller?: string) =>
+    promptRequest(
+      'pageAnnounce',
+      undefined,
+      {
+        team,
+        route: route?.name ?? 'the hotline',
+        caller: caller ?? '',
+        ...(caller === undefined ? {} : { callerDigits: caller.replace(/\D/g, '') }),
+      },
+      route,
+    ),
+};
+
+export const pageCallPrompts: PromptDeclaration = (config) =>
+  config.routes
+    .filter((route) => route.active)
+    .flatMap((route) =>
+      [
+        ...teamsOf(config, route).map((team) => says.announce(route, team.name)),
+        says.menu(route),
+        says.acknowledged(route),
+        says.escalated(route),
+        says.messageMissing(route),
+        ...HANDLED_STATUSES.map((status) => says.alreadyHandled(route, status)),
+      ].map((request) => declared(`route ${route.id}`, request)),
+    );
 
 export interface PageCallDependencies {
   ari: AriPort;
@@ -67,7 +117,12 @@ export async function callAboutPage(
       if (tried.length === 0) tried.push('stopped: the page was handled');
       break;
     }
-    const channelId = `lcr-page-${page.id}-${request.notificationId}-${index}-${randomBytes(3).toString('hex')}`;
+    const channelId = pageCall.channelId(
+      page.id,
+      request.notificationId,
+      index,
+      randomBytes(3).toString('hex'),
+    );
     const logger = deps.logger.child({ pageId: page.id, responder: responder.id, channelId });
     const session = new CallSession(channelId, deps.ari, logger);
     deps.legs.track(session);
@@ -76,7 +131,7 @@ export async function callAboutPage(
     const dialing = dial(session, {
       endpoint: phone.dialString,
       app: deps.config.asterisk.app,
-      appArgs: `${PAGE_CALL_MARK},${page.id},${request.notificationId}`,
+      appArgs: pageCall.appArgs(page.id, request.notificationId),
       callerId: deps.config.notifications.phone.callerId,
       timeout: deps.config.notifications.phone.ringTimeoutSeconds,
     });
@@ -120,7 +175,7 @@ async function converse(
       const page = deps.pages.get(pageId)!;
       if (page.status !== 'triggered')
         return await farewell(
-          deps.prompts.render('pageAlreadyHandled', undefined, { status: page.status }, routeOf(deps, page)),
+          render(deps.prompts, says.alreadyHandled(routeOf(deps, page), page.status)),
           `answered; the page was already ${page.status}`,
         );
       const digit = await gatherDigit(session, announcement(deps, page), KEY_WAIT_MS);
@@ -128,19 +183,13 @@ async function converse(
       if (digit === '1') {
         const change = deps.paging.acknowledge(pageId, actor);
         if (change.ok)
-          return await farewell(
-            deps.prompts.render('pageAcknowledged', undefined, {}, routeOf(deps, page)),
-            'acknowledged',
-          );
+          return await farewell(render(deps.prompts, says.acknowledged(routeOf(deps, page))), 'acknowledged');
         continue;
       }
       if (digit === '3') {
         const escalated = deps.paging.escalateNow(pageId, actor);
         if (escalated.ok)
-          return await farewell(
-            deps.prompts.render('pageEscalated', undefined, {}, routeOf(deps, page)),
-            'escalated now',
-          );
+          return await farewell(render(deps.prompts, says.escalated(routeOf(deps, page))), 'escalated now');
         continue;
       }
       if (digit !== '2') unanswered++;
@@ -162,27 +211,15 @@ function announcement(deps: PageCallDependencies, page: PageRow): RenderedPrompt
   const team = deps.config.teams.get(page.team_id);
   const route = routeOf(deps, page);
   const caller = page.caller_number ?? 'unknown';
-  const parts = [
-    deps.prompts.render(
-      'pageAnnounce',
-      undefined,
-      {
-        team: team?.name ?? page.team_id,
-        route: route?.name ?? 'the hotline',
-        caller,
-        callerDigits: caller.replace(/\D/g, ''),
-      },
-      route,
-    ),
-  ];
+  const parts = [render(deps.prompts, says.announce(route, team?.name ?? page.team_id, caller))];
   if (page.voicemail_id !== null) {
     const media = deps.voicemailMedia(page);
     parts.push(
       media === undefined
-        ? deps.prompts.render('pageMessageMissing', undefined, {}, route)
+        ? render(deps.prompts, says.messageMissing(route))
         : { media: [`sound:${media}`], text: '[the voicemail]' },
     );
   }
-  parts.push(deps.prompts.render('pageMenu', undefined, {}, route));
+  parts.push(render(deps.prompts, says.menu(route)));
   return joinPrompts(parts);
 }

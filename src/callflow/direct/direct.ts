@@ -7,6 +7,7 @@
 import type { MenuOption, Route, Team } from '../../config/model';
 import { resolveOnCall } from '../../oncall/escalation';
 import type { CallFacts, FlowContext } from '../context';
+import { declared, promptRequest, render, teamsOf, type PromptDeclaration } from '../prompts';
 import type { CallSession } from '../session';
 import { hangup } from '../verbs/hangup';
 import { play } from '../verbs/play';
@@ -14,6 +15,29 @@ import { takeVoicemail } from '../voicemail';
 import { HoldAudio } from './hold';
 import { Contest, runLeg, type LegOutcome, type LegSetup } from './leg';
 import { anyoneToDial, planDialing, type DialStep, type DialTarget } from './plan';
+
+const varsOf = (route: Route, team: Team): Record<string, string> => ({ route: route.name, team: team.name });
+
+/** What the caller and the responders of a direct call can hear (hold.ts has the reminder). */
+const says = {
+  confirm: (route: Route, team: Team) =>
+    promptRequest('confirm', route.direct.confirmPrompt, varsOf(route, team), route),
+  alreadyAnswered: (route: Route) => promptRequest('alreadyAnswered', undefined, {}, route),
+  callerHungUp: (route: Route) => promptRequest('callerHungUp', undefined, {}, route),
+  noAnswer: (route: Route, team: Team) =>
+    promptRequest('noAnswer', route.direct.noAnswerPrompt, varsOf(route, team), route),
+};
+
+export const directPrompts: PromptDeclaration = (config) =>
+  config.routes
+    .filter((route) => route.active && route.routing === 'direct')
+    .flatMap((route) =>
+      [
+        says.alreadyAnswered(route),
+        says.callerHungUp(route),
+        ...teamsOf(config, route).flatMap((team) => [says.confirm(route, team), says.noAnswer(route, team)]),
+      ].map((request) => declared(`route ${route.id}`, request)),
+    );
 
 function callerIdFor(route: Route, callerNumber: string): string {
   if (route.direct.callerId === 'caller' && callerNumber !== '') return `"${callerNumber}" <${callerNumber}>`;
@@ -203,17 +227,16 @@ export async function routeDirect(
         },
       );
       await hold.start();
-      const vars = { route: route.name, team: team.name };
       const setup = {
         ctx,
         caller,
         callId: facts.callId,
         contest,
         callerId: callerIdFor(route, facts.callerNumber),
-        confirm: ctx.prompts.render('confirm', route.direct.confirmPrompt, vars, route),
+        confirm: render(ctx.prompts, says.confirm(route, team)),
         farewells: {
-          alreadyAnswered: ctx.prompts.render('alreadyAnswered', undefined, {}, route),
-          callerHungUp: ctx.prompts.render('callerHungUp', undefined, {}, route),
+          alreadyAnswered: render(ctx.prompts, says.alreadyAnswered(route)),
+          callerHungUp: render(ctx.prompts, says.callerHungUp(route)),
         },
         confirmTimeoutSeconds: route.direct.confirmTimeoutSeconds,
       };
@@ -259,15 +282,7 @@ async function noOneAvailable(
   route: Route,
   team: Team,
 ): Promise<void> {
-  await play(
-    caller,
-    ctx.prompts.render(
-      'noAnswer',
-      route.direct.noAnswerPrompt,
-      { route: route.name, team: team.name },
-      route,
-    ),
-  );
+  await play(caller, render(ctx.prompts, says.noAnswer(route, team)));
   if (route.direct.onNoAnswer === 'voicemail') {
     await takeVoicemail(ctx, caller, facts, route, team);
     return;

@@ -4,8 +4,21 @@
  */
 import type { Route } from '../../config/model';
 import type { FlowContext } from '../context';
+import { declared, promptRequest, render, type PromptDeclaration } from '../prompts';
 import type { CallSession } from '../session';
 import { play } from '../verbs/play';
+
+const stillTrying = (route: Route) =>
+  promptRequest('stillTrying', route.direct.stillTryingPrompt, { route: route.name }, route);
+
+/** The reminder breaks ringback and music on hold, not a hold sound (which loops on its own). */
+const reminds = (route: Route): boolean =>
+  route.direct.stillTryingEverySeconds > 0 && route.direct.hold.kind !== 'sound';
+
+export const holdPrompts: PromptDeclaration = (config) =>
+  config.routes
+    .filter((route) => route.active && route.routing === 'direct' && reminds(route))
+    .map((route) => declared(`route ${route.id}`, stillTrying(route)));
 
 export class HoldAudio {
   private timer: NodeJS.Timeout | undefined;
@@ -50,23 +63,14 @@ export class HoldAudio {
   }
 
   private schedule(): void {
-    const every = this.route.direct.stillTryingEverySeconds;
-    if (every <= 0 || this.route.direct.hold.kind === 'sound') return;
-    this.timer = setTimeout(() => void this.remind(), every * 1000);
+    if (!reminds(this.route)) return;
+    this.timer = setTimeout(() => void this.remind(), this.route.direct.stillTryingEverySeconds * 1000);
   }
 
   private async remind(): Promise<void> {
     if (!this.running || this.caller.gone) return;
     await this.end().catch(() => undefined);
-    await play(
-      this.caller,
-      this.ctx.prompts.render(
-        'stillTrying',
-        this.route.direct.stillTryingPrompt,
-        { route: this.route.name },
-        this.route,
-      ),
-    ).catch(() => undefined);
+    await play(this.caller, render(this.ctx.prompts, stillTrying(this.route))).catch(() => undefined);
     if (!this.running || this.caller.gone) return;
     await this.begin().catch(() => undefined);
     this.schedule();

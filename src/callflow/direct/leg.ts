@@ -8,7 +8,7 @@ import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import type { LegResult } from '../../store/calls';
 import type { FlowContext } from '../context';
-import { RESPONDER_LEG_MARK } from '../router';
+import { responderLeg } from '../marks';
 import { ChannelGone, CallSession } from '../session';
 import { classifyUnanswered, dial } from '../verbs/dial';
 import { hangup } from '../verbs/hangup';
@@ -85,7 +85,7 @@ export async function runLeg(
 ): Promise<LegOutcome> {
   const { ctx, contest } = setup;
   const legId = randomUUID();
-  const channelId = `lcr-leg-${legId}`;
+  const channelId = responderLeg.channelId(legId);
   const logger = ctx.logger.child({ leg: legId, responder: target.responderId });
   const base = { legId, responderId: target.responderId };
   ctx.calls.insertLeg({
@@ -130,7 +130,7 @@ export async function runLeg(
     {
       endpoint: target.dialString,
       app: ctx.config.asterisk.app,
-      appArgs: `${RESPONDER_LEG_MARK},${setup.caller.channelId},${legId}`,
+      appArgs: responderLeg.appArgs(setup.caller.channelId, legId),
       callerId: setup.callerId,
       timeout: setup.ringTimeoutSeconds,
       originator: setup.caller.channelId,
