@@ -187,8 +187,8 @@ export async function runInboundCall(
     facts.team = team;
     ctx.calls.updateCall(facts.callId, { option_key: option.key, team_id: team.id });
     stage = 'before the message';
-    if (route.routing === 'direct') await routeDirect(ctx, session, facts, route, option);
-    else await takeVoicemail(ctx, session, facts, route, team);
+    const call = { ctx, caller: session, facts, route, team };
+    await (route.routing === 'direct' ? routeDirect(call) : takeVoicemail(call));
   } catch (error) {
     if (error instanceof ChannelGone) {
       if (facts.outcome === undefined) {

@@ -126,18 +126,19 @@ export async function callAboutPage(
     const logger = deps.logger.child({ pageId: page.id, responder: responder.id, channelId });
     const session = new CallSession(channelId, deps.ari, logger);
     deps.legs.track(session);
-    const stopRinging = (): void => void hangup(session);
-    request.signal.addEventListener('abort', stopRinging, { once: true });
-    const dialing = dial(session, {
-      endpoint: phone.dialString,
-      app: deps.config.asterisk.app,
-      appArgs: pageCall.appArgs(page.id, request.notificationId),
-      callerId: deps.config.notifications.phone.callerId,
-      timeout: deps.config.notifications.phone.ringTimeoutSeconds,
-    });
+    const dialing = dial(
+      session,
+      {
+        endpoint: phone.dialString,
+        app: deps.config.asterisk.app,
+        appArgs: pageCall.appArgs(page.id, request.notificationId),
+        callerId: deps.config.notifications.phone.callerId,
+        timeout: deps.config.notifications.phone.ringTimeoutSeconds,
+      },
+      { signal: request.signal },
+    );
     void dialing.destroyed.then(() => deps.legs.untrack(channelId));
     const dialed = await dialing.result;
-    request.signal.removeEventListener('abort', stopRinging);
     if (dialed.kind !== 'answered') {
       if (dialed.kind === 'refused') deps.legs.untrack(channelId);
       tried.push(
@@ -179,7 +180,6 @@ async function converse(
           `answered; the page was already ${page.status}`,
         );
       const digit = await gatherDigit(session, announcement(deps, page), KEY_WAIT_MS);
-      await session.pendingStop;
       if (digit === '1') {
         const change = deps.paging.acknowledge(pageId, actor);
         if (change.ok)

@@ -6,9 +6,8 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Route, Team } from '../config/model';
-import type { CallFacts, FlowContext } from './context';
+import type { RoutedCall } from './context';
 import { declared, promptRequest, render, teamsOf, type PromptDeclaration } from './prompts';
-import type { CallSession } from './session';
 import { play } from './verbs/play';
 import { recordMessage } from './verbs/record';
 import { copyRecording, recordCopy } from './voicemailCopy';
@@ -49,13 +48,8 @@ export const voicemailPrompts: PromptDeclaration = (config) =>
     );
 
 /** Records a message for `team` and pages it. Returns once the page exists (or the call failed). */
-export async function takeVoicemail(
-  ctx: FlowContext,
-  session: CallSession,
-  facts: CallFacts,
-  route: Route,
-  team: Team,
-): Promise<void> {
+export async function takeVoicemail(call: RoutedCall): Promise<void> {
+  const { ctx, caller: session, facts, route, team } = call;
   await play(session, render(ctx.prompts, says.instructions(route, team)));
   session.ensurePresent();
   const recordingName = `lcr-vm-${facts.callId}`;

@@ -4,15 +4,14 @@
  * decides: take a message (the page goes to level 1, as with voicemail routing) or say so and
  * end the call.
  */
-import type { MenuOption, Route, Team } from '../../config/model';
+import type { Route, Team } from '../../config/model';
 import { resolveOnCall } from '../../oncall/escalation';
-import type { CallFacts, FlowContext } from '../context';
+import type { CallFacts, FlowContext, RoutedCall } from '../context';
 import { declared, promptRequest, render, teamsOf, type PromptDeclaration } from '../prompts';
-import type { CallSession } from '../session';
 import { hangup } from '../verbs/hangup';
 import { play } from '../verbs/play';
 import { takeVoicemail } from '../voicemail';
-import { HoldAudio } from './hold';
+import { holdAudio } from './hold';
 import { Contest, runLeg, type LegOutcome, type LegSetup } from './leg';
 import { anyoneToDial, planDialing, type DialStep, type DialTarget } from './plan';
 
@@ -121,22 +120,21 @@ function recordSkipped(ctx: FlowContext, callId: string, step: DialStep): void {
   }
 }
 
+/** A direct call being routed: the call, and how to stop the hold audio once it is over. */
+interface DirectCall extends RoutedCall {
+  /** Stops the caller's hold audio; resolves once it is stopped. */
+  stopHold: () => Promise<void>;
+}
+
 /** Caller and responder in one mixing bridge until either hangs up; then the other is hung up too. */
-async function connect(
-  ctx: FlowContext,
-  caller: CallSession,
-  facts: CallFacts,
-  route: Route,
-  team: Team,
-  winner: LegOutcome,
-  hold: HoldAudio,
-): Promise<void> {
+async function connect(call: DirectCall, winner: LegOutcome): Promise<void> {
+  const { ctx, caller, facts, route } = call;
   const responder = winner.session!;
   const bridgeId = bridgeIdOf(facts);
   try {
     // Asterisk would queue the join behind a prompt still playing (direct-accept-and-bridge trace):
     // the responder's prompt stop and the caller's hold audio stop both complete first.
-    await Promise.all([responder.pendingStop, hold.stop()]);
+    await Promise.all([winner.ready, call.stopHold()]);
     await caller.ari.addToBridge(bridgeId, [caller.channelId, responder.channelId]);
   } catch (error) {
     ctx.logger.error('bridging failed', { error: (error as Error).message });
@@ -150,9 +148,7 @@ async function connect(
     outcome: 'connected',
   });
   ctx.logger.info('caller connected', { responder: winner.responderId });
-  const page = route.direct.pageOnConnect
-    ? pageConnectedCall(ctx, facts, route, team, winner.responderId)
-    : undefined;
+  const page = route.direct.pageOnConnect ? pageConnectedCall(call, winner.responderId) : undefined;
 
   await new Promise<void>((resolve) => {
     if (caller.gone || responder.gone) return resolve();
@@ -175,13 +171,7 @@ async function connect(
   }
 }
 
-function pageConnectedCall(
-  ctx: FlowContext,
-  facts: CallFacts,
-  route: Route,
-  team: Team,
-  responderId: string,
-): number {
+function pageConnectedCall({ ctx, facts, route, team }: RoutedCall, responderId: string): number {
   const at = ctx.now();
   const { pageId } = ctx.paging.trigger({
     teamId: team.id,
@@ -196,14 +186,8 @@ function pageConnectedCall(
   return pageId;
 }
 
-export async function routeDirect(
-  ctx: FlowContext,
-  caller: CallSession,
-  facts: CallFacts,
-  route: Route,
-  option: MenuOption,
-): Promise<void> {
-  const team = ctx.config.teams.get(option.teamId)!;
+export async function routeDirect(routed: RoutedCall): Promise<void> {
+  const { ctx, caller, facts, route, team } = routed;
   const onCall = resolveOnCall(ctx.config, team.id, ctx.now());
   const plan = planDialing(onCall.levels, {
     repeat: onCall.policy.repeat,
@@ -214,10 +198,18 @@ export async function routeDirect(
   const contest = new Contest();
   const offGone = caller.onGone(() => contest.callerLeft());
   let bridgeReady: Promise<boolean> = Promise.resolve(false);
-  let hold: HoldAudio | undefined;
+  const holdStop = new AbortController();
+  let holding: Promise<void> = Promise.resolve();
+  const call: DirectCall = {
+    ...routed,
+    stopHold: () => {
+      holdStop.abort();
+      return holding;
+    },
+  };
   try {
     if (anyoneToDial(plan)) {
-      hold = new HoldAudio(ctx, caller, route);
+      holding = holdAudio(ctx, caller, route, holdStop.signal);
       // The bridge is ready before anyone answers, so accepting costs no extra round trip.
       bridgeReady = caller.ari.createBridge(bridgeIdOf(facts), `lcr-call-${facts.callId}`).then(
         () => true,
@@ -226,7 +218,6 @@ export async function routeDirect(
           return false;
         },
       );
-      await hold.start();
       const setup = {
         ctx,
         caller,
@@ -252,20 +243,20 @@ export async function routeDirect(
         const winner = await ringLevel(setup, step);
         if (winner !== undefined) {
           await bridgeReady;
-          return await connect(ctx, caller, facts, route, team, winner, hold);
+          return await connect(call, winner);
         }
       }
-      await hold.stop();
+      await call.stopHold();
     } else {
       for (const step of plan) recordSkipped(ctx, facts.callId, step);
       ctx.logger.warn('no responder of the policy has a phone to ring', { team: team.id });
     }
     caller.ensurePresent();
-    await noOneAvailable(ctx, caller, facts, route, team);
+    await noOneAvailable(call);
   } finally {
     offGone();
     // A call that fails mid-way tells the caller so (inbound.ts): the hold audio ends first.
-    await hold?.stop();
+    await call.stopHold();
     // Whatever happened (connected and over, nobody answered, the caller left), no bridge is left behind.
     if (await bridgeReady) await caller.ari.destroyBridge(bridgeIdOf(facts)).catch(() => undefined);
   }
@@ -275,16 +266,11 @@ function bridgeIdOf(facts: CallFacts): string {
   return `lcr-bridge-${facts.callId}`;
 }
 
-async function noOneAvailable(
-  ctx: FlowContext,
-  caller: CallSession,
-  facts: CallFacts,
-  route: Route,
-  team: Team,
-): Promise<void> {
+async function noOneAvailable(call: RoutedCall): Promise<void> {
+  const { ctx, caller, facts, route, team } = call;
   await play(caller, render(ctx.prompts, says.noAnswer(route, team)));
   if (route.direct.onNoAnswer === 'voicemail') {
-    await takeVoicemail(ctx, caller, facts, route, team);
+    await takeVoicemail(call);
     return;
   }
   facts.outcome = 'no-answer';
