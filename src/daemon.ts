@@ -240,10 +240,7 @@ export class Daemon {
     for (const moment of ['connected', 'reconnected']) {
       this.connection.on(
         moment,
-        () =>
-          void retryFailedCopies(this.connection.port, logger, this.voicemailDir, this.calls).catch(
-            (error: Error) => logger.error('retrying voicemail copies failed', { error: error.message }),
-          ),
+        () => void retryFailedCopies(this.connection.port, logger, this.voicemailDir, this.calls),
       );
     }
   }

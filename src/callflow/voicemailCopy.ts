@@ -60,8 +60,24 @@ export function recordCopy(calls: CallStore, voicemailId: string, result: CopyRe
   else calls.updateVoicemailFile(voicemailId, result.file, result.size, null);
 }
 
-/** Retries every copy that failed before; one attempt each, on every (re)connection. */
+/**
+ * Retries every copy that failed before; one attempt each, on every (re)connection. Never
+ * rejects (it runs on its own, from a connection event): a failure is logged for the next try.
+ */
 export async function retryFailedCopies(
+  ari: AriPort,
+  logger: Logger,
+  voicemailDir: string,
+  calls: CallStore,
+): Promise<void> {
+  try {
+    await retryEach(ari, logger, voicemailDir, calls);
+  } catch (error) {
+    logger.error('retrying voicemail copies failed', { error: (error as Error).message });
+  }
+}
+
+async function retryEach(
   ari: AriPort,
   logger: Logger,
   voicemailDir: string,

@@ -7,6 +7,7 @@
 import type { Route, Team } from '../../config/model';
 import { resolveOnCall } from '../../oncall/escalation';
 import type { CallFacts, FlowContext, RoutedCall } from '../context';
+import type { CallSession } from '../session';
 import { declared, promptRequest, render, teamsOf, type PromptDeclaration } from '../prompts';
 import { hangup } from '../verbs/hangup';
 import { play } from '../verbs/play';
@@ -128,8 +129,17 @@ interface DirectCall extends RoutedCall {
 
 /** Caller and responder in one mixing bridge until either hangs up; then the other is hung up too. */
 async function connect(call: DirectCall, winner: LegOutcome): Promise<void> {
-  const { ctx, caller, facts, route } = call;
   const responder = winner.session!;
+  try {
+    await bridgeAndWait(call, winner, responder);
+  } finally {
+    // Also when something failed on the way: the responder's phone is never left up.
+    await hangup(responder);
+  }
+}
+
+async function bridgeAndWait(call: DirectCall, winner: LegOutcome, responder: CallSession): Promise<void> {
+  const { ctx, caller, facts, route } = call;
   const bridgeId = bridgeIdOf(facts);
   try {
     // Asterisk would queue the join behind a prompt still playing (direct-accept-and-bridge trace):
