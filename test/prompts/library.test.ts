@@ -108,6 +108,23 @@ test('a prompt no flow declares is reported as undeclared (the harness fails a t
   expect(library.undeclared[0]).toContain('Another name');
 });
 
+test('the error prompt of a call to an inactive route is declared (the hand-written list missed it)', async () => {
+  const config = configOf(`${MINIMAL_YAML}  - id: old
+    name: Old line
+    numbers: ['+1 555 0199']
+    active: false
+    routing: voicemail
+    options: [{ key: 1, team: db-team, label: Database }]
+prompts: { engine: none }
+`);
+  const library = libraryFor(config);
+  await library.prepare(config, FLOW_PROMPTS);
+  const old = config.routes.find((route) => route.id === 'old')!;
+  library.render('inactive', old.inactiveMessage, { route: old.name }, old);
+  library.render('error', undefined, {}, old);
+  expect(library.undeclared).toEqual([]);
+});
+
 test("a caller's number is spoken from cached digits; the team and route are part of the cached sentence", async () => {
   const config = configOf(`${MINIMAL_YAML}\n${FAKE_ENGINE}`);
   const library = libraryFor(config);

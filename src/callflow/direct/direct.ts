@@ -132,9 +132,11 @@ async function connect(call: DirectCall, winner: LegOutcome): Promise<void> {
   const responder = winner.session!;
   try {
     await bridgeAndWait(call, winner, responder);
-  } finally {
-    // Also when something failed on the way: the responder's phone is never left up.
+  } catch (error) {
+    // Something failed on the way: the responder's phone is not left up (the caller's is hung up
+    // by inbound.ts, after the error prompt).
     await hangup(responder);
+    throw error;
   }
 }
 
