@@ -60,19 +60,32 @@ const says = {
     ),
 };
 
-export const pageCallPrompts: PromptDeclaration = (config) =>
-  config.routes
+/** Every prompt of a page call, for pages of `route` (or of a route a reload has removed). */
+const pageCallRequests = (route: Route | undefined, teams: readonly string[]) => [
+  ...teams.map((team) => says.announce(route, team)),
+  says.menu(route),
+  says.acknowledged(route),
+  says.escalated(route),
+  says.messageMissing(route),
+  ...HANDLED_STATUSES.map((status) => says.alreadyHandled(route, status)),
+];
+
+export const pageCallPrompts: PromptDeclaration = (config) => [
+  ...config.routes
     .filter((route) => route.active)
     .flatMap((route) =>
-      [
-        ...teamsOf(config, route).map((team) => says.announce(route, team.name)),
-        says.menu(route),
-        says.acknowledged(route),
-        says.escalated(route),
-        says.messageMissing(route),
-        ...HANDLED_STATUSES.map((status) => says.alreadyHandled(route, status)),
-      ].map((request) => declared(`route ${route.id}`, request)),
-    );
+      pageCallRequests(
+        route,
+        teamsOf(config, route).map((team) => team.name),
+      ).map((request) => declared(`route ${route.id}`, request)),
+    ),
+  // Pages outlive the configuration they were made under: one whose route is gone since is
+  // still announced, for any team that is left.
+  ...pageCallRequests(
+    undefined,
+    [...config.teams.values()].map((team) => team.name),
+  ).map((request) => declared('pages of a removed route', request)),
+];
 
 export interface PageCallDependencies {
   ari: AriPort;
