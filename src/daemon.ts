@@ -16,10 +16,10 @@ import {
 } from './config/startup';
 import type { FlowContext } from './callflow/context';
 import { CallRouter } from './callflow/router';
+import { FLOW_PROMPTS } from './callflow/flowPrompts';
 import type { PromptRenderer } from './callflow/prompts';
 import type { PromptLibrary } from './prompts/library';
 import { createPromptLibrary } from './prompts/setup';
-import { routeDirect } from './callflow/direct/direct';
 import { copyRecording } from './callflow/voicemailCopy';
 import type { Logger } from './log/logger';
 import { openDatabase, type Db } from './store/database';
@@ -43,6 +43,7 @@ import { HttpServer } from './http/server';
 import { checkHealth } from './http/health';
 import { voicemailFile } from './http/api';
 import { createMetrics } from './metrics/metrics';
+import { StrayRejections } from './metrics/strays';
 import type { Registry } from 'prom-client';
 
 export class StartupError extends Error {
@@ -98,6 +99,8 @@ export class Daemon {
   readonly connection: AriConnection;
   readonly router: CallRouter;
   readonly metrics: Registry;
+  /** Rejections no code owned: logged and counted while the daemon runs, instead of exiting. */
+  readonly strays: StrayRejections;
   /** Where the HTTP listener is reachable, once started. */
   httpUrl: string | undefined;
   /** Read once: a reload never changes it (see config/startup.ts). */
@@ -156,7 +159,6 @@ export class Daemon {
       ari: this.connection.port,
       logger,
       contextForNewCall: (callLogger) => this.contextFor(callLogger),
-      routeDirect,
     });
     this.paging = new PagingService({
       db: this.db,
@@ -232,6 +234,7 @@ export class Daemon {
       ariConnected: () => this.connection.state.status === 'connected',
       prompts: () => ({ notReady: this.promptLibrary?.misses ?? 0, failed: this.promptStatus().failed }),
     });
+    this.strays = new StrayRejections(this.metrics, logger);
     const apiToken = secret(options.config.settings.apiToken, 'settings.api_token');
     this.http = new HttpServer({
       config: () => this.config,
@@ -302,7 +305,7 @@ export class Daemon {
   private async preparePrompts(config: Config): Promise<void> {
     const library = this.promptLibrary;
     if (library === undefined) return;
-    const report = await library.prepare(config);
+    const report = await library.prepare(config, FLOW_PROMPTS);
     this.options.logger.info('prompts ready', {
       engine: library.engineName,
       prompts: report.needed,
@@ -360,6 +363,7 @@ export class Daemon {
 
   /** Starts the HTTP listener, the engine (which first closes what a crash left open), then ARI. */
   async start(): Promise<void> {
+    this.strays.install();
     const listen = this.options.httpListen ?? this.config.settings.httpListen;
     let bound: { host: string; port: number };
     try {
@@ -408,5 +412,6 @@ export class Daemon {
     await engineStopped;
     this.lock.release();
     this.db.close();
+    this.strays.uninstall();
   }
 }

@@ -10,6 +10,7 @@ import { loadConfigFile } from '../config/load';
 import type { PromptSettings } from '../config/model';
 import { silentLogger } from '../log/logger';
 import { systemEspeakVersion } from '../prompts/engines/system';
+import { FLOW_PROMPTS } from '../callflow/flowPrompts';
 import { createPromptLibrary } from '../prompts/setup';
 import { ms, nowMs } from './stats';
 
@@ -25,7 +26,7 @@ export async function runPromptsBench(print: (line: string) => void): Promise<vo
       const config = { ...base, prompts: { ...base.prompts, engine, cacheDir } };
       const library = createPromptLibrary(config.prompts, silentLogger, () => 'http://127.0.0.1:8080');
       const coldStart = nowMs();
-      const cold = await library.prepare(config);
+      const cold = await library.prepare(config, FLOW_PROMPTS);
       const coldMs = nowMs() - coldStart;
       // Timings of a run where prompts failed would flatter the engine: fail the group instead.
       if (cold.failures.length > 0)
@@ -33,7 +34,7 @@ export async function runPromptsBench(print: (line: string) => void): Promise<vo
       // A restart: a new library over the same cache directory.
       const warmStart = nowMs();
       const restarted = createPromptLibrary(config.prompts, silentLogger, () => 'http://127.0.0.1:8080');
-      const warm = await restarted.prepare(config);
+      const warm = await restarted.prepare(config, FLOW_PROMPTS);
       const warmMs = nowMs() - warmStart;
       print(
         `  ${library.engineName}: ${cold.needed} audio files from an empty cache in ${ms(coldMs)} (${ms(coldMs / Math.max(1, cold.synthesized))} per prompt, ${cold.synthesized} synthesized); with a full cache ${ms(warmMs)} (${warm.synthesized} synthesized)`,

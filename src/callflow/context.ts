@@ -38,3 +38,12 @@ export interface CallFacts {
   outcome?: CallOutcome;
   detail?: string;
 }
+
+/** A call once its route and team are known: what a routing (voicemail, direct) works on. */
+export interface RoutedCall {
+  ctx: FlowContext;
+  caller: CallSession;
+  facts: CallFacts;
+  route: Route;
+  team: Team;
+}

@@ -7,8 +7,9 @@ import type { AriChannel } from '../ari/types';
 import { AriRequestError } from '../ari/types';
 import type { MenuOption, Route } from '../config/model';
 import type { CallFacts, FlowContext } from './context';
+import { routeDirect } from './direct/direct';
 import { nextMenuStep } from './menu';
-import { joinPrompts } from './prompts';
+import { declared, joinPrompts, promptRequest, render, type PromptDeclaration } from './prompts';
 import { findRoute } from './routing';
 import { ChannelGone, type CallSession } from './session';
 import { gatherDigit } from './verbs/gather';
@@ -16,13 +17,49 @@ import { hangup } from './verbs/hangup';
 import { play } from './verbs/play';
 import { takeVoicemail } from './voicemail';
 
-export type RoutingHandler = (
-  ctx: FlowContext,
-  session: CallSession,
-  facts: CallFacts,
-  route: Route,
-  option: MenuOption,
-) => Promise<void>;
+/** What a caller can hear before the routing: used by the render calls below and the declaration. */
+const says = {
+  notInService: () => promptRequest('notInService', undefined),
+  callAgain: () => promptRequest('callAgain', undefined),
+  error: (route?: Route) => promptRequest('error', undefined, {}, route),
+  inactive: (route: Route) => promptRequest('inactive', route.inactiveMessage, { route: route.name }, route),
+  greeting: (route: Route) => promptRequest('greeting', route.greeting, { route: route.name }, route),
+  menuOption: (route: Route, option: MenuOption) =>
+    promptRequest(
+      'menuOption',
+      option.prompt ?? route.menu.prompt,
+      { key: option.key, label: option.label, route: route.name },
+      route,
+    ),
+  menuRetry: (route: Route, reason: 'invalid' | 'no-input') =>
+    promptRequest(reason === 'invalid' ? 'menuInvalid' : 'menuNoInput', route.menu.invalidPrompt, {}, route),
+};
+
+export const inboundPrompts: PromptDeclaration = (config) => {
+  const uses = [
+    declared('unknown number', says.notInService()),
+    declared('any call', says.error()),
+    declared('calls while stopping', says.callAgain()),
+  ];
+  for (const route of config.routes) {
+    const where = `route ${route.id}`;
+    // A call fails with the route known, even an inactive one's: the error prompt is its.
+    uses.push(declared(where, says.error(route)));
+    if (!route.active) {
+      uses.push(declared(where, says.inactive(route)));
+      continue;
+    }
+    uses.push(declared(where, says.greeting(route)));
+    if (route.options.length > 1) {
+      for (const option of route.options) uses.push(declared(where, says.menuOption(route, option)));
+      uses.push(
+        declared(where, says.menuRetry(route, 'invalid')),
+        declared(where, says.menuRetry(route, 'no-input')),
+      );
+    }
+  }
+  return uses;
+};
 
 async function answer(ctx: FlowContext, session: CallSession, facts: CallFacts): Promise<void> {
   try {
@@ -41,18 +78,7 @@ async function chooseOption(
 ): Promise<MenuOption | undefined> {
   if (route.options.length === 1) return route.options[0];
   const menu = joinPrompts(
-    route.options.map((option) =>
-      ctx.prompts.render(
-        'menuOption',
-        option.prompt ?? route.menu.prompt,
-        {
-          key: option.key,
-          label: option.label,
-          route: route.name,
-        },
-        route,
-      ),
-    ),
+    route.options.map((option) => render(ctx.prompts, says.menuOption(route, option))),
   );
   for (let attempt = 1; ; attempt++) {
     const digit = session.takeDigit() ?? (await gatherDigit(session, menu, route.menu.timeoutSeconds * 1000));
@@ -67,15 +93,7 @@ async function chooseOption(
       case 'give-up':
         return undefined;
       case 'retry':
-        await play(
-          session,
-          ctx.prompts.render(
-            step.reason === 'invalid' ? 'menuInvalid' : 'menuNoInput',
-            route.menu.invalidPrompt,
-            {},
-            route,
-          ),
-        );
+        await play(session, render(ctx.prompts, says.menuRetry(route, step.reason)));
     }
   }
 }
@@ -96,7 +114,7 @@ async function turnAway(ctx: FlowContext, session: CallSession, facts: CallFacts
   ctx.logger.info('not taking new calls (shutting down); asking the caller to call again');
   facts.detail = 'asked to call again: lcr was stopping';
   await answer(ctx, session, facts);
-  await play(session, ctx.prompts.render('callAgain', undefined));
+  await play(session, render(ctx.prompts, says.callAgain()));
   return false;
 }
 
@@ -106,7 +124,6 @@ export async function runInboundCall(
   channel: AriChannel,
   stasisArgs: string[],
   callId: string,
-  routeDirect: RoutingHandler,
 ): Promise<void> {
   const facts: CallFacts = { callId, callerNumber: channel.caller.number };
   let stage = 'before answer';
@@ -134,7 +151,7 @@ export async function runInboundCall(
       facts.outcome = 'unknown-number';
       ctx.logger.warn('no route for the dialed number', { dialed: channel.dialplan.exten, args: stasisArgs });
       await answer(ctx, session, facts);
-      await play(session, ctx.prompts.render('notInService', undefined));
+      await play(session, render(ctx.prompts, says.notInService()));
       return;
     }
     facts.route = route;
@@ -142,10 +159,7 @@ export async function runInboundCall(
     if (!route.active) {
       facts.outcome = 'rejected-inactive';
       await answer(ctx, session, facts);
-      await play(
-        session,
-        ctx.prompts.render('inactive', route.inactiveMessage, { route: route.name }, route),
-      );
+      await play(session, render(ctx.prompts, says.inactive(route)));
       return;
     }
     // Asterisk runs a channel's commands in order, so the greeting is requested right behind the
@@ -153,13 +167,9 @@ export async function runInboundCall(
     const answering = answer(ctx, session, facts);
     answering.catch(() => undefined);
     stage = 'during the greeting';
-    const greeting = play(
-      session,
-      ctx.prompts.render('greeting', route.greeting, { route: route.name }, route),
-      {
-        bargeIn: route.options.length > 1,
-      },
-    );
+    const greeting = play(session, render(ctx.prompts, says.greeting(route)), {
+      bargeIn: route.options.length > 1,
+    });
     greeting.catch(() => undefined);
     await answering;
     await greeting;
@@ -177,8 +187,8 @@ export async function runInboundCall(
     facts.team = team;
     ctx.calls.updateCall(facts.callId, { option_key: option.key, team_id: team.id });
     stage = 'before the message';
-    if (route.routing === 'direct') await routeDirect(ctx, session, facts, route, option);
-    else await takeVoicemail(ctx, session, facts, route, team);
+    const call = { ctx, caller: session, facts, route, team };
+    await (route.routing === 'direct' ? routeDirect(call) : takeVoicemail(call));
   } catch (error) {
     if (error instanceof ChannelGone) {
       if (facts.outcome === undefined) {
@@ -191,7 +201,7 @@ export async function runInboundCall(
       facts.detail = (error as Error).message;
       ctx.logger.error('call failed', { error: (error as Error).message, stage });
       if (!session.gone)
-        await play(session, ctx.prompts.render('error', undefined, {}, facts.route)).catch(() => undefined);
+        await play(session, render(ctx.prompts, says.error(facts.route))).catch(() => undefined);
     }
   } finally {
     if (!handedToDialplan) await hangup(session);

@@ -7,22 +7,86 @@ import { randomBytes } from 'node:crypto';
 import type { AriPort } from '../ari/types';
 import type { Config, Responder, Route } from '../config/model';
 import type { Logger } from '../log/logger';
+import type { PageCallRequest, PageCallResult } from '../notifications/types';
 import type { PagingService } from '../paging/service';
-import type { PageRow, PageStore } from '../store/pages';
+import type { PageRow, PageStatus, PageStore } from '../store/pages';
 import type { LegTracker } from './context';
-import { joinPrompts, type PromptRenderer, type RenderedPrompt } from './prompts';
+import { pageCall } from './marks';
+import {
+  declared,
+  joinPrompts,
+  promptRequest,
+  render,
+  teamsOf,
+  type PromptDeclaration,
+  type PromptRenderer,
+  type RenderedPrompt,
+} from './prompts';
 import { ChannelGone, CallSession } from './session';
 import { classifyUnanswered, dial, type DialResult } from './verbs/dial';
 import { gatherDigit } from './verbs/gather';
 import { hangup } from './verbs/hangup';
 import { play } from './verbs/play';
 
-/** First Stasis argument of page notification calls. */
-export const PAGE_CALL_MARK = 'lcr-page';
-
 const KEY_WAIT_MS = 8000;
 /** "2" replays the message; a responder may ask a few times, not forever. */
 const MOST_REPLAYS = 5;
+
+/** What a page can be, by the time the responder answers, other than still open. */
+const HANDLED_STATUSES: ReadonlyArray<Exclude<PageStatus, 'triggered'>> = ['acknowledged', 'resolved'];
+
+/**
+ * What a responder hears in a page call: used by the render calls below and the declaration.
+ * `route` is undefined for a page whose route a reload has since removed.
+ */
+const says = {
+  alreadyHandled: (route: Route | undefined, status: string) =>
+    promptRequest('pageAlreadyHandled', undefined, { status }, route),
+  acknowledged: (route: Route | undefined) => promptRequest('pageAcknowledged', undefined, {}, route),
+  escalated: (route: Route | undefined) => promptRequest('pageEscalated', undefined, {}, route),
+  messageMissing: (route: Route | undefined) => promptRequest('pageMessageMissing', undefined, {}, route),
+  menu: (route: Route | undefined) => promptRequest('pageMenu', undefined, {}, route),
+  /** `caller` is only known in the call; it is spoken from cached digits, not made per number. */
+  announce: (route: Route | undefined, team: string, caller?: string) =>
+    promptRequest(
+      'pageAnnounce',
+      undefined,
+      {
+        team,
+        route: route?.name ?? 'the hotline',
+        caller: caller ?? '',
+        ...(caller === undefined ? {} : { callerDigits: caller.replace(/\D/g, '') }),
+      },
+      route,
+    ),
+};
+
+/** Every prompt of a page call, for pages of `route` (or of a route a reload has removed). */
+const pageCallRequests = (route: Route | undefined, teams: readonly string[]) => [
+  ...teams.map((team) => says.announce(route, team)),
+  says.menu(route),
+  says.acknowledged(route),
+  says.escalated(route),
+  says.messageMissing(route),
+  ...HANDLED_STATUSES.map((status) => says.alreadyHandled(route, status)),
+];
+
+export const pageCallPrompts: PromptDeclaration = (config) => [
+  ...config.routes
+    .filter((route) => route.active)
+    .flatMap((route) =>
+      pageCallRequests(
+        route,
+        teamsOf(config, route).map((team) => team.name),
+      ).map((request) => declared(`route ${route.id}`, request)),
+    ),
+  // Pages outlive the configuration they were made under: one whose route is gone since is
+  // still announced, for any team that is left.
+  ...pageCallRequests(
+    undefined,
+    [...config.teams.values()].map((team) => team.name),
+  ).map((request) => declared('pages of a removed route', request)),
+];
 
 export interface PageCallDependencies {
   ari: AriPort;
@@ -34,20 +98,6 @@ export interface PageCallDependencies {
   logger: Logger;
   /** The URL Asterisk fetches the page's voicemail from, or undefined when there is no audio. */
   voicemailMedia: (page: PageRow) => string | undefined;
-}
-
-export interface PageCallRequest {
-  notificationId: number;
-  page: PageRow;
-  responder: Responder;
-  /** Aborted when the page is acknowledged or resolved elsewhere: a ringing phone stops ringing. */
-  signal: AbortSignal;
-}
-
-export interface PageCallResult {
-  /** The responder picked up. */
-  reached: boolean;
-  detail: string;
 }
 
 function describeUnanswered(result: Exclude<DialResult, { kind: 'answered' }>): string {
@@ -67,22 +117,28 @@ export async function callAboutPage(
       if (tried.length === 0) tried.push('stopped: the page was handled');
       break;
     }
-    const channelId = `lcr-page-${page.id}-${request.notificationId}-${index}-${randomBytes(3).toString('hex')}`;
+    const channelId = pageCall.channelId(
+      page.id,
+      request.notificationId,
+      index,
+      randomBytes(3).toString('hex'),
+    );
     const logger = deps.logger.child({ pageId: page.id, responder: responder.id, channelId });
     const session = new CallSession(channelId, deps.ari, logger);
     deps.legs.track(session);
-    const stopRinging = (): void => void hangup(session);
-    request.signal.addEventListener('abort', stopRinging, { once: true });
-    const dialing = dial(session, {
-      endpoint: phone.dialString,
-      app: deps.config.asterisk.app,
-      appArgs: `${PAGE_CALL_MARK},${page.id},${request.notificationId}`,
-      callerId: deps.config.notifications.phone.callerId,
-      timeout: deps.config.notifications.phone.ringTimeoutSeconds,
-    });
+    const dialing = dial(
+      session,
+      {
+        endpoint: phone.dialString,
+        app: deps.config.asterisk.app,
+        appArgs: pageCall.appArgs(page.id, request.notificationId),
+        callerId: deps.config.notifications.phone.callerId,
+        timeout: deps.config.notifications.phone.ringTimeoutSeconds,
+      },
+      { signal: request.signal },
+    );
     void dialing.destroyed.then(() => deps.legs.untrack(channelId));
     const dialed = await dialing.result;
-    request.signal.removeEventListener('abort', stopRinging);
     if (dialed.kind !== 'answered') {
       if (dialed.kind === 'refused') deps.legs.untrack(channelId);
       tried.push(
@@ -120,27 +176,20 @@ async function converse(
       const page = deps.pages.get(pageId)!;
       if (page.status !== 'triggered')
         return await farewell(
-          deps.prompts.render('pageAlreadyHandled', undefined, { status: page.status }, routeOf(deps, page)),
+          render(deps.prompts, says.alreadyHandled(routeOf(deps, page), page.status)),
           `answered; the page was already ${page.status}`,
         );
       const digit = await gatherDigit(session, announcement(deps, page), KEY_WAIT_MS);
-      await session.pendingStop;
       if (digit === '1') {
         const change = deps.paging.acknowledge(pageId, actor);
         if (change.ok)
-          return await farewell(
-            deps.prompts.render('pageAcknowledged', undefined, {}, routeOf(deps, page)),
-            'acknowledged',
-          );
+          return await farewell(render(deps.prompts, says.acknowledged(routeOf(deps, page))), 'acknowledged');
         continue;
       }
       if (digit === '3') {
         const escalated = deps.paging.escalateNow(pageId, actor);
         if (escalated.ok)
-          return await farewell(
-            deps.prompts.render('pageEscalated', undefined, {}, routeOf(deps, page)),
-            'escalated now',
-          );
+          return await farewell(render(deps.prompts, says.escalated(routeOf(deps, page))), 'escalated now');
         continue;
       }
       if (digit !== '2') unanswered++;
@@ -162,27 +211,15 @@ function announcement(deps: PageCallDependencies, page: PageRow): RenderedPrompt
   const team = deps.config.teams.get(page.team_id);
   const route = routeOf(deps, page);
   const caller = page.caller_number ?? 'unknown';
-  const parts = [
-    deps.prompts.render(
-      'pageAnnounce',
-      undefined,
-      {
-        team: team?.name ?? page.team_id,
-        route: route?.name ?? 'the hotline',
-        caller,
-        callerDigits: caller.replace(/\D/g, ''),
-      },
-      route,
-    ),
-  ];
+  const parts = [render(deps.prompts, says.announce(route, team?.name ?? page.team_id, caller))];
   if (page.voicemail_id !== null) {
     const media = deps.voicemailMedia(page);
     parts.push(
       media === undefined
-        ? deps.prompts.render('pageMessageMissing', undefined, {}, route)
+        ? render(deps.prompts, says.messageMissing(route))
         : { media: [`sound:${media}`], text: '[the voicemail]' },
     );
   }
-  parts.push(deps.prompts.render('pageMenu', undefined, {}, route));
+  parts.push(render(deps.prompts, says.menu(route)));
   return joinPrompts(parts);
 }

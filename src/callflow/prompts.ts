@@ -1,33 +1,53 @@
 /**
- * What the caller and responders hear, slot by slot. The call flow asks for a slot (with the
- * route's override, if any, and the route's language) and gets the media URIs to play plus the
- * text they stand for, which the logs and `lcr demo` show. Rendering never waits: the audio was
- * made when the configuration loaded (src/prompts/).
+ * What the caller and responders hear, slot by slot. Each flow module names the prompts it can
+ * play once (a table of PromptRequest builders) and uses that table twice: at its render calls,
+ * and in its declaration (flowPrompts.ts), which prepare() reads when a configuration loads. So a
+ * render call and the prompt made ahead of it cannot disagree. Rendering never waits: the audio was
+ * made at load (src/prompts/).
  */
-import type { Prompt } from '../config/model';
+import type { Config, Prompt, Route, Team } from '../config/model';
 import type { PromptSlot } from '../prompts/slots';
-import type { PromptScope } from '../prompts/uses';
+import type {
+  PromptRenderer,
+  PromptRequest,
+  PromptScope,
+  PromptUse,
+  RenderedPrompt,
+} from '../prompts/render';
 
 export type { PromptSlot } from '../prompts/slots';
+export type {
+  PromptDeclaration,
+  PromptRenderer,
+  PromptRequest,
+  PromptUse,
+  RenderedPrompt,
+} from '../prompts/render';
 
-export interface RenderedPrompt {
-  media: string[];
-  /** What the prompt says, for logs and the demo. */
-  text: string;
+export function promptRequest(
+  slot: PromptSlot,
+  override: Prompt | undefined,
+  vars: Record<string, string> = {},
+  scope?: PromptScope,
+): PromptRequest {
+  return { slot, override, vars, scope };
 }
 
-export interface PromptRenderer {
-  render(
-    slot: PromptSlot,
-    override: Prompt | undefined,
-    vars?: Record<string, string>,
-    /** The route the prompt is played for: its language and its own prompt replacements. */
-    scope?: PromptScope,
-  ): RenderedPrompt;
+export function render(renderer: PromptRenderer, request: PromptRequest): RenderedPrompt {
+  return renderer.render(request.slot, request.override, request.vars, request.scope);
 }
 
-export function fillTemplate(text: string, vars: Record<string, string>): string {
-  return text.replace(/\{(\w+)\}/g, (whole, name: string) => vars[name] ?? whole);
+/** A request in a declaration, with where it is used (for the messages of prepare()). */
+export function declared(where: string, request: PromptRequest): PromptUse {
+  return { ...request, where: `${where}, ${request.slot}` };
+}
+
+/** The teams a route's menu leads to, for declarations that depend on the team. */
+export function teamsOf(config: Config, route: Route): Team[] {
+  return route.options.flatMap((option) => {
+    const team = config.teams.get(option.teamId);
+    return team === undefined ? [] : [team];
+  });
 }
 
 /** Several prompts played as one playback, so that a key press stops all of them at once. */

@@ -7,19 +7,15 @@ import { randomUUID } from 'node:crypto';
 import { eventChannel, eventMediaTarget, type AriEvent, type AriEventOf, type AriPort } from '../ari/types';
 import { forCall, type Logger } from '../log/logger';
 import type { FlowContext } from './context';
-import { runInboundCall, type RoutingHandler } from './inbound';
-import { PAGE_CALL_MARK } from './pageCall';
+import { runInboundCall } from './inbound';
+import { isOriginatedByDaemon } from './marks';
 import { CallSession } from './session';
-
-/** First Stasis argument of every channel the daemon originates itself. */
-export const RESPONDER_LEG_MARK = 'lcr-leg';
 
 export interface RouterDependencies {
   ari: AriPort;
   logger: Logger;
   /** The context for a call that starts now (the configuration in force at this moment). */
   contextForNewCall: (logger: Logger) => FlowContext;
-  routeDirect: RoutingHandler;
 }
 
 export class CallRouter {
@@ -61,7 +57,7 @@ export class CallRouter {
       return;
     }
     if (event.type !== 'StasisStart') return;
-    if (event.args[0] === RESPONDER_LEG_MARK || event.args[0] === PAGE_CALL_MARK) {
+    if (isOriginatedByDaemon(event.args)) {
       // A channel we originated that nobody follows any more (the daemon restarted): end it.
       this.deps.logger.warn('originated channel nobody follows any more; hanging it up', { channelId });
       void this.deps.ari.hangup(channelId).catch(() => undefined);
@@ -77,7 +73,7 @@ export class CallRouter {
     const session = new CallSession(channel.id, this.deps.ari, logger);
     this.sessions.set(channel.id, session);
     const ctx = this.deps.contextForNewCall(logger);
-    const flow = runInboundCall(ctx, session, channel, event.args, callId, this.deps.routeDirect)
+    const flow = runInboundCall(ctx, session, channel, event.args, callId)
       .catch((error: Error) =>
         logger.error('call flow crashed', { error: error.message, stack: error.stack }),
       )

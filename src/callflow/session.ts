@@ -43,8 +43,6 @@ export class CallSession {
   /** Set by StasisEnd: Asterisk will send nothing more about this channel. */
   ended = false;
   hangupCause: number | undefined;
-  /** A prompt stop requested by barge-in and maybe not yet done (see play's returnBeforeStopped). */
-  pendingStop: Promise<void> | undefined;
   private readonly waiters = new Set<Waiter>();
   private readonly goneListeners = new Set<() => void>();
   private readonly listeners = new Set<(event: SessionEvent) => void>();
@@ -129,20 +127,36 @@ export class CallSession {
   }
 
   /**
-   * Waits for the first event that matches, or undefined after `timeoutMs`. Register the wait
-   * before sending the request that causes the event, so that a fast answer is never missed.
-   * Rejects with ChannelGone when the person hangs up, unless `outlivesHangup`.
+   * Waits for the first event that matches, or undefined after `timeoutMs` or once `signal`
+   * aborts. Register the wait before sending the request that causes the event, so that a fast
+   * answer is never missed. Rejects with ChannelGone when the person hangs up, unless `outlivesHangup`.
    */
   waitFor(
     match: (event: SessionEvent) => boolean,
     timeoutMs: number,
-    outlivesHangup = false,
+    options: { outlivesHangup?: boolean; signal?: AbortSignal } = {},
   ): Promise<SessionEvent | undefined> {
+    const outlivesHangup = options.outlivesHangup === true;
+    const { signal } = options;
     const promise = new Promise<SessionEvent | undefined>((resolve, reject) => {
       if (this.gone && !outlivesHangup) return reject(new ChannelGone(this.channelId));
-      const waiter: Waiter = { match, resolve, reject, outlivesHangup };
+      if (signal?.aborted) return resolve(undefined);
+      const stop = (): void => this.settle(waiter, undefined);
+      const waiter: Waiter = {
+        match,
+        resolve: (event) => {
+          signal?.removeEventListener('abort', stop);
+          resolve(event);
+        },
+        reject: (error) => {
+          signal?.removeEventListener('abort', stop);
+          reject(error);
+        },
+        outlivesHangup,
+      };
+      signal?.addEventListener('abort', stop, { once: true });
       // A wait alone never keeps the process alive: the ARI connection does that while it runs.
-      waiter.timer = setTimeout(() => this.settle(waiter, undefined), timeoutMs).unref();
+      waiter.timer = setTimeout(stop, timeoutMs).unref();
       this.waiters.add(waiter);
     });
     // The caller may hang up before the flow gets to awaiting this; that is not an unhandled error.

@@ -6,22 +6,51 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Route, Team } from '../config/model';
-import type { CallFacts, FlowContext } from './context';
-import type { CallSession } from './session';
+import type { RoutedCall } from './context';
+import { declared, promptRequest, render, teamsOf, type PromptDeclaration } from './prompts';
 import { play } from './verbs/play';
 import { recordMessage } from './verbs/record';
 import { copyRecording, recordCopy } from './voicemailCopy';
 
+const varsOf = (route: Route, team: Team): Record<string, string> => ({ route: route.name, team: team.name });
+
+/** What a caller leaving a message can hear: used by the render calls below and the declaration. */
+const says = {
+  instructions: (route: Route, team: Team) =>
+    promptRequest('voicemailPrompt', route.voicemail.prompt, varsOf(route, team), route),
+  thanks: (route: Route, team: Team, tooShort: boolean) =>
+    promptRequest(
+      tooShort ? 'voicemailTooShort' : 'voicemailThanks',
+      route.voicemail.thanks,
+      varsOf(route, team),
+      route,
+    ),
+  failed: (route: Route, team: Team) => promptRequest('error', undefined, varsOf(route, team), route),
+};
+
+/** Routes that take messages: voicemail routing, and direct routing when nobody answers. */
+export function takesVoicemail(route: Route): boolean {
+  return route.routing === 'voicemail' || route.direct.onNoAnswer === 'voicemail';
+}
+
+export const voicemailPrompts: PromptDeclaration = (config) =>
+  config.routes
+    .filter((route) => route.active && takesVoicemail(route))
+    .flatMap((route) =>
+      teamsOf(config, route).flatMap((team) =>
+        [
+          says.instructions(route, team),
+          says.thanks(route, team, false),
+          says.thanks(route, team, true),
+          says.failed(route, team),
+        ].map((request) => declared(`route ${route.id}`, request)),
+      ),
+    );
+
 /** Records a message for `team` and pages it. Returns once the page exists (or the call failed). */
-export async function takeVoicemail(
-  ctx: FlowContext,
-  session: CallSession,
-  facts: CallFacts,
-  route: Route,
-  team: Team,
-): Promise<void> {
-  const vars = { route: route.name, team: team.name };
-  await play(session, ctx.prompts.render('voicemailPrompt', route.voicemail.prompt, vars, route));
+export async function takeVoicemail(call: RoutedCall): Promise<void> {
+  const { ctx, caller: session, facts, route, team } = call;
+  await play(session, render(ctx.prompts, says.instructions(route, team)));
   session.ensurePresent();
   const recordingName = `lcr-vm-${facts.callId}`;
   const result = await recordMessage(session, {
@@ -34,7 +63,7 @@ export async function takeVoicemail(
     facts.outcome = 'error';
     facts.detail = `recording failed: ${result.reason}`;
     if (!session.gone)
-      await play(session, ctx.prompts.render('error', undefined, vars, route)).catch(() => undefined);
+      await play(session, render(ctx.prompts, says.failed(route, team))).catch(() => undefined);
     return;
   }
 
@@ -62,15 +91,7 @@ export async function takeVoicemail(
   // The caller hears the thanks while the message is copied; both are done before hanging up.
   const thanks = session.gone
     ? Promise.resolve()
-    : play(
-        session,
-        ctx.prompts.render(
-          tooShort ? 'voicemailTooShort' : 'voicemailThanks',
-          route.voicemail.thanks,
-          vars,
-          route,
-        ),
-      ).then(
+    : play(session, render(ctx.prompts, says.thanks(route, team, tooShort))).then(
         () => undefined,
         () => undefined,
       );

@@ -7,11 +7,9 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { AriPort } from '../ari/types';
 import type { Logger } from '../log/logger';
-import type { CallStore, VoicemailRow } from '../store/calls';
+import type { CallStore, CopyResult, VoicemailRow } from '../store/calls';
 
 const FETCH_ATTEMPTS = 3;
-
-export type CopyResult = { file: string; size: number } | { error: string };
 
 export async function copyRecording(
   ari: AriPort,

@@ -3,6 +3,7 @@
  * daemon: running `lcr doctor` before `lcr start` also warms the cache), and Asterisk can reach
  * them where they are delivered.
  */
+import { FLOW_PROMPTS } from '../callflow/flowPrompts';
 import type { Config } from '../config/model';
 import { listenerAddresses } from '../config/startup';
 import { silentLogger } from '../log/logger';
@@ -21,7 +22,7 @@ export async function checkPrompts(config: Config): Promise<CheckResult[]> {
   }
   if (settings.engine === 'none')
     return [{ status: 'info', title: 'text prompts play as stock Asterisk sounds (prompts.engine: none)' }];
-  const report = await library.prepare(config);
+  const report = await library.prepare(config, FLOW_PROMPTS);
   const results: CheckResult[] = [];
   if (report.failures.length === 0)
     results.push({

@@ -2,9 +2,8 @@
  * The engine's modules (see engine.ts), each one small step that is safe to repeat: the state it
  * works from is in the database, and it writes only through the transaction it is handed.
  */
-import type { CopyResult } from '../callflow/voicemailCopy';
 import type { Logger } from '../log/logger';
-import type { CallStore, VoicemailRow } from '../store/calls';
+import type { CallStore, CopyResult, VoicemailRow } from '../store/calls';
 import { transactionOf, type Db, type Transaction } from '../store/database';
 import type { LinkTokenStore } from '../store/linkTokens';
 import type { NotificationStore } from '../store/notifications';

@@ -10,13 +10,18 @@ import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
 import type { Logger } from '../log/logger';
 import type { Config, Prompt, PromptSettings } from '../config/model';
-import { fillTemplate, type PromptRenderer, type RenderedPrompt } from '../callflow/prompts';
+import {
+  fillTemplate,
+  type PromptDeclaration,
+  type PromptRenderer,
+  type PromptScope,
+  type RenderedPrompt,
+} from './render';
 import { promptHash, type PromptCache, type PromptDelivery } from './cache';
 import { convertAudioFile } from './convert';
 import type { SpeechEngine } from './engines/types';
 import { DEFAULT_TEXTS, DYNAMIC_PLACEHOLDERS, type PromptSlot } from './slots';
 import { STOCK_FALLBACK } from './stockSounds';
-import { promptUses, type PromptScope } from './uses';
 import { toTelephoneWav } from './wav';
 
 /** The built-in texts are English whatever the route's language, so they are spoken in English. */
@@ -56,8 +61,15 @@ export function speakable(text: string): string {
 export class PromptLibrary implements PromptRenderer {
   /** Prompts rendered before their audio existed (should stay 0; a metric and the tests watch it). */
   misses = 0;
+  /**
+   * Prompts rendered that no flow declared (a flow's declaration is missing them, so their audio
+   * is never made ahead). Should stay empty; the integration harness checks it after every test.
+   */
+  readonly undeclared: string[] = [];
   /** What the last prepare() found, for /healthz and /metrics. */
   lastReport: PrepareReport | undefined;
+  /** Every prompt declared since the start: a call keeps the configuration it started under. */
+  private readonly declared = new Set<string>();
   private readonly settings: PromptSettings;
   private readonly files = new Map<string, string>();
   private readonly lastGood = new Map<string, string[]>();
@@ -80,11 +92,15 @@ export class PromptLibrary implements PromptRenderer {
     return voices[language] ?? voices[base] ?? voices[base.slice(0, 2)] ?? (base === 'en' ? 'en-us' : base);
   }
 
-  /** Makes every prompt of `config` that is not on disk yet. Never throws: failures are reported. */
-  async prepare(config: Config): Promise<PrepareReport> {
+  /**
+   * Makes every prompt the flows declare they can play under `config` (src/callflow/flowPrompts.ts)
+   * that is not on disk yet. Never throws: failures are reported.
+   */
+  async prepare(config: Config, declarations: readonly PromptDeclaration[]): Promise<PrepareReport> {
     const started = performance.now();
     const report: PrepareReport = { needed: 0, synthesized: 0, converted: 0, failures: [], elapsedMs: 0 };
-    const uses = promptUses(config);
+    const uses = declarations.flatMap((declare) => declare(config));
+    for (const use of uses) this.declared.add(this.identity(use.slot, use.override, use.vars, use.scope));
     this.configDir = dirname(config.source);
     const files = new Map<string, string>();
     for (const use of uses) {
@@ -168,6 +184,15 @@ export class PromptLibrary implements PromptRenderer {
     vars: Record<string, string> = {},
     scope?: PromptScope,
   ): RenderedPrompt {
+    const identity = this.identity(slot, override, vars, scope);
+    if (!this.declared.has(identity)) {
+      this.declared.add(identity);
+      this.undeclared.push(identity);
+      this.options.logger.warn('a flow played a prompt it does not declare (its audio is not made ahead)', {
+        slot,
+        vars,
+      });
+    }
     const prompt = this.effective(slot, override, scope);
     if (prompt?.kind === 'sound')
       return { media: [`sound:${prompt.sound}`], text: `[sound ${prompt.sound}]` };
@@ -190,6 +215,16 @@ export class PromptLibrary implements PromptRenderer {
     const previous = this.lastGood.get(positionKey(slot, vars, scope));
     this.options.logger.warn('prompt not ready; playing its previous audio or stock sounds', { slot, text });
     return { media: previous ?? STOCK_FALLBACK[slot](vars), text };
+  }
+
+  /** What makes two renders the same prompt: what is said, in which language, with which fixed values. */
+  private identity(
+    slot: PromptSlot,
+    override: Prompt | undefined,
+    vars: Record<string, string>,
+    scope: PromptScope | undefined,
+  ): string {
+    return `${positionKey(slot, vars, scope)} ${JSON.stringify(this.effective(slot, override, scope) ?? null)}`;
   }
 
   private effective(

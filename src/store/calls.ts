@@ -7,6 +7,9 @@ import type { CallOutcome, LegResult } from '../domain/enums';
 
 export type { CallOutcome, LegResult } from '../domain/enums';
 
+/** What copying a voicemail from Asterisk gave: the file under the voicemail folder, or why not. */
+export type CopyResult = { file: string; size: number } | { error: string };
+
 export interface CallRow {
   id: string;
   channel_id: string;

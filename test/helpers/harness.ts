@@ -157,7 +157,11 @@ export async function startHarness(
   return harness;
 }
 
-/** What every test must leave behind: nothing in Asterisk, no request outside the declarations. */
+/**
+ * What every test must leave behind: nothing in Asterisk, no request outside the ARI
+ * declarations, and no prompt played that its flow does not declare (src/callflow/flowPrompts.ts):
+ * such a prompt would not be made when the configuration loads, and a caller would wait for it.
+ */
 export async function expectCleanAsterisk(harness: Harness): Promise<void> {
   await until(
     () => {
@@ -169,6 +173,7 @@ export async function expectCleanAsterisk(harness: Harness): Promise<void> {
   ).catch(() => undefined);
   expect(harness.sim.leftovers()).toEqual({ channels: [], bridges: [] });
   expect(harness.sim.violations).toEqual([]);
+  expect(harness.daemon.promptLibrary?.undeclared ?? []).toEqual([]);
 }
 
 /**

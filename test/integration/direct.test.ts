@@ -313,3 +313,45 @@ test('the caller hangs up at the instant the responder presses 1: nothing is lef
   await until(() => h.legs(row.id).every((l) => l.ended_at !== null) || undefined, 10_000);
   expect(h.legs(row.id).find((l) => l.responder_id === 'alice')!.result).toMatch(/accepted|cancelled/);
 });
+
+describe('a failure inside one leg of a simultaneous level', () => {
+  test('a store write that throws: the other legs stop, the caller hears the error prompt and is hung up, the call row says error', async () => {
+    h.sim.phone('PJSIP/alice', { kind: 'no-answer' });
+    h.sim.phone('PJSIP/bob', { kind: 'answer', ringMs: 300, then: [{ speak: 60000 }] });
+    const calls = h.daemon.calls;
+    const updateLeg = calls.updateLeg.bind(calls);
+    jest.spyOn(calls, 'updateLeg').mockImplementation((id, patch) => {
+      if (patch.result === 'answered') throw new Error('disk I/O error');
+      updateLeg(id, patch);
+    });
+    const call = h.sim.call({ to: '5550200', from: '+15551230001' });
+    const row = await h.finishedCall(call.channelId, 20_000);
+    expect(row).toMatchObject({ outcome: 'error', outcome_detail: 'disk I/O error' });
+    expect(call.transcript.map((t) => t.detail)).toContain('sound:pls-try-call-later');
+    await until(() => h.legs(row.id).every((l) => l.ended_at !== null) || undefined, 10_000);
+    expect(legsOf(row.id)).toEqual([
+      ['alice', 1, 'cancelled', 'the call failed'],
+      ['bob', 1, 'failed', 'internal error: disk I/O error'],
+    ]);
+    // Owned, not escaped: the daemon counted no stray error and still takes calls.
+    const metrics = await (await fetch(`${h.daemon.httpUrl}/metrics`)).text();
+    expect(metrics).toMatch(/^lcr_internal_errors_total 0$/m);
+    jest.restoreAllMocks();
+    h.sim.phone('PJSIP/alice', accept());
+    h.sim.phone('PJSIP/bob', { kind: 'no-answer' });
+    expect((await callUntilBridged()).outcome).toBe('connected');
+  });
+
+  test('a rejection nobody owns is logged and counted, and the daemon stays up', async () => {
+    // Jest fails a test on a real stray rejection before any other listener runs, so the
+    // daemon's listener is checked to be installed and then handed the rejection itself.
+    expect(process.listeners('unhandledRejection')).toContain(h.daemon.strays.listener);
+    h.daemon.strays.listener(new Error('stray failure'));
+    await until(() => h.logs.find((line) => line.includes('stray failure')), 5000, 'the log line');
+    const metrics = await (await fetch(`${h.daemon.httpUrl}/metrics`)).text();
+    expect(metrics).toMatch(/^lcr_internal_errors_total 1$/m);
+    h.sim.phone('PJSIP/alice', accept());
+    h.sim.phone('PJSIP/bob', { kind: 'no-answer' });
+    expect((await callUntilBridged()).outcome).toBe('connected');
+  });
+});

@@ -16,8 +16,7 @@ import {
   type VoicemailCopyRetry,
 } from '../../src/paging/modules';
 import { PagingService } from '../../src/paging/service';
-import type { CopyResult } from '../../src/callflow/voicemailCopy';
-import { CallStore } from '../../src/store/calls';
+import { CallStore, type CopyResult } from '../../src/store/calls';
 import { openDatabase, type Db } from '../../src/store/database';
 import { LinkTokenStore } from '../../src/store/linkTokens';
 import { NotificationStore } from '../../src/store/notifications';

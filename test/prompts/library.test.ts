@@ -5,7 +5,7 @@ import { loadConfigText } from '../../src/config/load';
 import type { Config } from '../../src/config/model';
 import { PromptCache } from '../../src/prompts/cache';
 import { createPromptLibrary } from '../../src/prompts/setup';
-import { promptUses } from '../../src/prompts/uses';
+import { FLOW_PROMPTS } from '../../src/callflow/flowPrompts';
 import { PromptLibrary } from '../../src/prompts/library';
 import { encodeWav, parseWav } from '../../src/prompts/wav';
 import { EXAMPLE_YAML, MINIMAL_YAML } from '../helpers/config';
@@ -59,7 +59,9 @@ function libraryFor(config: Config, logs: string[] = []): PromptLibrary {
 }
 
 function renderAll(library: PromptLibrary, config: Config) {
-  return promptUses(config).map((use) => library.render(use.slot, use.override, use.vars, use.scope));
+  return FLOW_PROMPTS.flatMap((declare) => declare(config)).map((use) =>
+    library.render(use.slot, use.override, use.vars, use.scope),
+  );
 }
 
 test('every prompt of routes.example.yaml is made at load, served from the cache after, and a restart synthesizes nothing', async () => {
@@ -67,7 +69,7 @@ test('every prompt of routes.example.yaml is made at load, served from the cache
   const config = configOf(EXAMPLE_YAML.replace(/^prompts:\n {2}engine: auto.*\n/m, FAKE_ENGINE));
   expect(config.prompts.texts.noAnswer).toBeDefined();
   const library = libraryFor(config);
-  const first = await library.prepare(config);
+  const first = await library.prepare(config, FLOW_PROMPTS);
   expect(first.failures).toEqual([]);
   expect(first.synthesized).toBe(first.needed);
   expect(calls()).toHaveLength(first.needed);
@@ -83,17 +85,50 @@ test('every prompt of routes.example.yaml is made at load, served from the cache
   expect(pcm.sampleRate).toBe(8000);
 
   const restarted = libraryFor(config);
-  const second = await restarted.prepare(config);
+  const second = await restarted.prepare(config, FLOW_PROMPTS);
   expect(second).toMatchObject({ needed: first.needed, synthesized: 0, failures: [] });
   expect(calls()).toHaveLength(first.needed);
   expect(renderAll(restarted, config)).toEqual(rendered);
   expect(restarted.misses).toBe(0);
 });
 
+test('a prompt no flow declares is reported as undeclared (the harness fails a test that plays one); declared ones are not', async () => {
+  const config = configOf(`${MINIMAL_YAML}\n${FAKE_ENGINE}`);
+  const library = libraryFor(config);
+  await library.prepare(config, FLOW_PROMPTS);
+  renderAll(library, config);
+  expect(library.undeclared).toEqual([]);
+  const route = config.routes[0]!;
+  library.render('pageAnnounce', undefined, { team: 'Database', route: route.name, caller: '+1 555' }, route);
+  expect(library.undeclared).toEqual([]);
+  // A flow asking for a prompt with a value its declaration did not foresee.
+  library.render('greeting', route.greeting, { route: 'Another name' }, route);
+  library.render('greeting', route.greeting, { route: 'Another name' }, route);
+  expect(library.undeclared).toHaveLength(1);
+  expect(library.undeclared[0]).toContain('Another name');
+});
+
+test('the error prompt of a call to an inactive route is declared (the hand-written list missed it)', async () => {
+  const config = configOf(`${MINIMAL_YAML}  - id: old
+    name: Old line
+    numbers: ['+1 555 0199']
+    active: false
+    routing: voicemail
+    options: [{ key: 1, team: db-team, label: Database }]
+prompts: { engine: none }
+`);
+  const library = libraryFor(config);
+  await library.prepare(config, FLOW_PROMPTS);
+  const old = config.routes.find((route) => route.id === 'old')!;
+  library.render('inactive', old.inactiveMessage, { route: old.name }, old);
+  library.render('error', undefined, {}, old);
+  expect(library.undeclared).toEqual([]);
+});
+
 test("a caller's number is spoken from cached digits; the team and route are part of the cached sentence", async () => {
   const config = configOf(`${MINIMAL_YAML}\n${FAKE_ENGINE}`);
   const library = libraryFor(config);
-  await library.prepare(config);
+  await library.prepare(config, FLOW_PROMPTS);
   const route = config.routes[0]!;
   const announce = library.render(
     'pageAnnounce',
@@ -127,7 +162,7 @@ test("a caller's number is spoken from cached digits; the team and route are par
 test('a sentence no configuration foresaw (a page of a route since removed) is synthesized once, then cached', async () => {
   const config = configOf(`${MINIMAL_YAML}\n${FAKE_ENGINE}`);
   const library = libraryFor(config);
-  await library.prepare(config);
+  await library.prepare(config, FLOW_PROMPTS);
   const vars = { team: 'Storage', route: 'the hotline', caller: '12' };
   const cached = () => fs.readdirSync(path.join(dir, 'cache')).filter((name) => !name.startsWith('.')).length;
   const before = cached();
@@ -150,7 +185,7 @@ ${FAKE_ENGINE}  voices: { de: de+f3 }
 `;
   const config = configOf(yaml);
   const library = libraryFor(config);
-  await library.prepare(config);
+  await library.prepare(config, FLOW_PROMPTS);
   const byText = new Map(calls().map((c) => [c.stdin, c.args[0]]));
   expect(byText.get('Willkommen bei Main.')).toBe('voice=de+f3');
   expect(byText.get('Danke.')).toBe('voice=de+f3');
@@ -171,7 +206,7 @@ test('control characters are spoken as spaces; shell syntax reaches the engine a
     `${MINIMAL_YAML.replace('    routing: voicemail\n', '    routing: voicemail\n    greeting: "Hello\\u0007\\u0000 there;\\n rm -rf / $(reboot)"\n')}\n${FAKE_ENGINE}`,
   );
   const library = libraryFor(config);
-  await library.prepare(config);
+  await library.prepare(config, FLOW_PROMPTS);
   expect(calls().map((c) => c.stdin)).toContain('Hello there; rm -rf / $(reboot)');
   expect(library.render('greeting', config.routes[0]!.greeting, {}, config.routes[0]).text).toBe(
     'Hello there; rm -rf / $(reboot)',
@@ -186,7 +221,7 @@ test("operators' audio files: any PCM WAV is converted; a file that is not audio
   );
   const logs: string[] = [];
   const library = libraryFor(config, logs);
-  const report = await library.prepare(config);
+  const report = await library.prepare(config, FLOW_PROMPTS);
   expect(report.converted).toBe(1);
   expect(report.failures).toEqual([
     {
@@ -212,7 +247,7 @@ test('an engine that fails or hangs: the error is reported, the previous audio o
     `${MINIMAL_YAML.replace('    routing: voicemail\n', '    routing: voicemail\n    greeting: Welcome to Main.\n')}\n${FAKE_ENGINE}`,
   );
   const library = libraryFor(good);
-  await library.prepare(good);
+  await library.prepare(good, FLOW_PROMPTS);
   const route = good.routes[0]!;
   const before = library.render('greeting', route.greeting, { route: 'Main' }, route);
   expect(before.media[0]).toMatch(/\/prompts\/[0-9a-f]{64}\.wav$/);
@@ -223,7 +258,7 @@ test('an engine that fails or hangs: the error is reported, the previous audio o
     `${MINIMAL_YAML.replace('    routing: voicemail\n', '    routing: voicemail\n    greeting: Welcome to the new Main.\n    voicemail: { prompt: Speak now. }\n')}\n${FAKE_ENGINE}`,
   );
   const started = Date.now();
-  const report = await library.prepare(changed);
+  const report = await library.prepare(changed, FLOW_PROMPTS);
   expect(Date.now() - started).toBeLessThan(15_000);
   expect(report.failures.map((f) => f.where).sort()).toEqual([
     'route main, greeting: "Welcome to the new Main."',
@@ -241,13 +276,13 @@ test('an engine that fails or hangs: the error is reported, the previous audio o
   const failing = configOf(
     `${MINIMAL_YAML.replace('    routing: voicemail\n', '    routing: voicemail\n    greeting: Yet another greeting.\n')}\n${FAKE_ENGINE}`,
   );
-  const failed = await library.prepare(failing);
+  const failed = await library.prepare(failing, FLOW_PROMPTS);
   expect(failed.failures[0]!.error).toMatch(/exited with status 3: model file not found/);
   process.env['FAKE_TTS_MODE'] = 'garbage';
   const garbage = configOf(
     `${MINIMAL_YAML.replace('    routing: voicemail\n', '    routing: voicemail\n    greeting: A greeting that comes out as HTML.\n')}\n${FAKE_ENGINE}`,
   );
-  expect((await library.prepare(garbage)).failures[0]!.error).toMatch(/not a WAV file/);
+  expect((await library.prepare(garbage, FLOW_PROMPTS)).failures[0]!.error).toMatch(/not a WAV file/);
 });
 
 test('an engine that fails every time is given up after three failures, so the daemon starts without waiting a timeout per prompt', async () => {
@@ -255,7 +290,7 @@ test('an engine that fails every time is given up after three failures, so the d
   const config = configOf(`${MINIMAL_YAML}\n${FAKE_ENGINE}`);
   const library = libraryFor(config);
   const started = Date.now();
-  const report = await library.prepare(config);
+  const report = await library.prepare(config, FLOW_PROMPTS);
   expect(Date.now() - started).toBeLessThan(12_000);
   expect(report.synthesized).toBe(0);
   expect(report.failures).toHaveLength(report.needed);
@@ -271,7 +306,7 @@ test('an engine that fails every time is given up after three failures, so the d
 
 test('a cache directory that cannot be written: prompts already there still play, new ones are reported and play as stock sounds', async () => {
   const config = configOf(`${MINIMAL_YAML}\n${FAKE_ENGINE}`);
-  await libraryFor(config).prepare(config);
+  await libraryFor(config).prepare(config, FLOW_PROMPTS);
   const blocked = path.join(dir, 'not-a-directory');
   fs.writeFileSync(blocked, '');
   const logs: string[] = [];
@@ -282,7 +317,7 @@ test('a cache directory that cannot be written: prompts already there still play
   expect(logs.join('\n')).toMatch(
     /prompt cache directory .*not-a-directory\/prompts is not writable \(ENOTDIR\)/,
   );
-  const report = await library.prepare(unwritable);
+  const report = await library.prepare(unwritable, FLOW_PROMPTS);
   expect(report.synthesized).toBe(0);
   expect(report.failures.length).toBe(report.needed);
   const route = unwritable.routes[0]!;
@@ -339,7 +374,7 @@ withSox('an operator FLAC file is converted through sox to 8 kHz WAV', async () 
     `${MINIMAL_YAML.replace('    routing: voicemail\n', '    routing: voicemail\n    greeting: { file: hold-on.flac }\n')}\n${FAKE_ENGINE}`,
   );
   const library = libraryFor(config);
-  const report = await library.prepare(config);
+  const report = await library.prepare(config, FLOW_PROMPTS);
   expect(report).toMatchObject({ converted: 1, failures: [] });
   const route = config.routes[0]!;
   const hash = /([0-9a-f]{64})\.wav$/.exec(

@@ -4,16 +4,40 @@
  * decides: take a message (the page goes to level 1, as with voicemail routing) or say so and
  * end the call.
  */
-import type { MenuOption, Route, Team } from '../../config/model';
+import type { Route, Team } from '../../config/model';
 import { resolveOnCall } from '../../oncall/escalation';
-import type { CallFacts, FlowContext } from '../context';
+import type { CallFacts, FlowContext, RoutedCall } from '../context';
 import type { CallSession } from '../session';
+import { declared, promptRequest, render, teamsOf, type PromptDeclaration } from '../prompts';
 import { hangup } from '../verbs/hangup';
 import { play } from '../verbs/play';
 import { takeVoicemail } from '../voicemail';
-import { HoldAudio } from './hold';
+import { holdAudio } from './hold';
 import { Contest, runLeg, type LegOutcome, type LegSetup } from './leg';
 import { anyoneToDial, planDialing, type DialStep, type DialTarget } from './plan';
+
+const varsOf = (route: Route, team: Team): Record<string, string> => ({ route: route.name, team: team.name });
+
+/** What the caller and the responders of a direct call can hear (hold.ts has the reminder). */
+const says = {
+  confirm: (route: Route, team: Team) =>
+    promptRequest('confirm', route.direct.confirmPrompt, varsOf(route, team), route),
+  alreadyAnswered: (route: Route) => promptRequest('alreadyAnswered', undefined, {}, route),
+  callerHungUp: (route: Route) => promptRequest('callerHungUp', undefined, {}, route),
+  noAnswer: (route: Route, team: Team) =>
+    promptRequest('noAnswer', route.direct.noAnswerPrompt, varsOf(route, team), route),
+};
+
+export const directPrompts: PromptDeclaration = (config) =>
+  config.routes
+    .filter((route) => route.active && route.routing === 'direct')
+    .flatMap((route) =>
+      [
+        says.alreadyAnswered(route),
+        says.callerHungUp(route),
+        ...teamsOf(config, route).flatMap((team) => [says.confirm(route, team), says.noAnswer(route, team)]),
+      ].map((request) => declared(`route ${route.id}`, request)),
+    );
 
 function callerIdFor(route: Route, callerNumber: string): string {
   if (route.direct.callerId === 'caller' && callerNumber !== '') return `"${callerNumber}" <${callerNumber}>`;
@@ -36,15 +60,36 @@ async function ringLevel(
     (t): t is DialTarget & { dialString: string } => t.dialString !== undefined,
   );
   if (step.strategy === 'simultaneous') {
-    return new Promise((resolve) => {
+    return new Promise((resolve, reject) => {
       let pending = dialable.length;
+      let failure: unknown;
       if (pending === 0) resolve(undefined);
+      const settled = (): void => {
+        pending -= 1;
+        if (pending > 0) return;
+        if (failure === undefined) resolve(undefined);
+        else reject(failure as Error);
+      };
       for (const target of dialable) {
-        void runLeg(legSetup, target).then((outcome) => {
-          pending -= 1;
-          if (outcome.result === 'accepted') resolve(outcome);
-          else if (pending === 0) resolve(undefined);
-        });
+        // Every leg's promise is owned here: a leg that fails stops the others (through the
+        // contest) and, once they have all ended, fails the call. A failure after someone
+        // accepted cannot change the call any more: it is logged.
+        runLeg(legSetup, target).then(
+          (outcome) => {
+            if (outcome.result === 'accepted') resolve(outcome);
+            settled();
+          },
+          (error: Error) => {
+            setup.ctx.logger.error('responder leg failed', {
+              responder: target.responderId,
+              error: error.message,
+              stack: error.stack,
+            });
+            failure ??= error;
+            setup.contest.fail();
+            settled();
+          },
+        );
       }
     });
   }
@@ -76,22 +121,32 @@ function recordSkipped(ctx: FlowContext, callId: string, step: DialStep): void {
   }
 }
 
+/** A direct call being routed: the call, and how to stop the hold audio once it is over. */
+interface DirectCall extends RoutedCall {
+  /** Stops the caller's hold audio; resolves once it is stopped. */
+  stopHold: () => Promise<void>;
+}
+
 /** Caller and responder in one mixing bridge until either hangs up; then the other is hung up too. */
-async function connect(
-  ctx: FlowContext,
-  caller: CallSession,
-  facts: CallFacts,
-  route: Route,
-  team: Team,
-  winner: LegOutcome,
-  hold: HoldAudio,
-): Promise<void> {
+async function connect(call: DirectCall, winner: LegOutcome): Promise<void> {
   const responder = winner.session!;
+  try {
+    await bridgeAndWait(call, winner, responder);
+  } catch (error) {
+    // Something failed on the way: the responder's phone is not left up (the caller's is hung up
+    // by inbound.ts, after the error prompt).
+    await hangup(responder);
+    throw error;
+  }
+}
+
+async function bridgeAndWait(call: DirectCall, winner: LegOutcome, responder: CallSession): Promise<void> {
+  const { ctx, caller, facts, route } = call;
   const bridgeId = bridgeIdOf(facts);
   try {
     // Asterisk would queue the join behind a prompt still playing (direct-accept-and-bridge trace):
     // the responder's prompt stop and the caller's hold audio stop both complete first.
-    await Promise.all([responder.pendingStop, hold.stop()]);
+    await Promise.all([winner.ready, call.stopHold()]);
     await caller.ari.addToBridge(bridgeId, [caller.channelId, responder.channelId]);
   } catch (error) {
     ctx.logger.error('bridging failed', { error: (error as Error).message });
@@ -105,9 +160,7 @@ async function connect(
     outcome: 'connected',
   });
   ctx.logger.info('caller connected', { responder: winner.responderId });
-  const page = route.direct.pageOnConnect
-    ? pageConnectedCall(ctx, facts, route, team, winner.responderId)
-    : undefined;
+  const page = route.direct.pageOnConnect ? pageConnectedCall(call, winner.responderId) : undefined;
 
   await new Promise<void>((resolve) => {
     if (caller.gone || responder.gone) return resolve();
@@ -130,13 +183,7 @@ async function connect(
   }
 }
 
-function pageConnectedCall(
-  ctx: FlowContext,
-  facts: CallFacts,
-  route: Route,
-  team: Team,
-  responderId: string,
-): number {
+function pageConnectedCall({ ctx, facts, route, team }: RoutedCall, responderId: string): number {
   const at = ctx.now();
   const { pageId } = ctx.paging.trigger({
     teamId: team.id,
@@ -151,14 +198,8 @@ function pageConnectedCall(
   return pageId;
 }
 
-export async function routeDirect(
-  ctx: FlowContext,
-  caller: CallSession,
-  facts: CallFacts,
-  route: Route,
-  option: MenuOption,
-): Promise<void> {
-  const team = ctx.config.teams.get(option.teamId)!;
+export async function routeDirect(routed: RoutedCall): Promise<void> {
+  const { ctx, caller, facts, route, team } = routed;
   const onCall = resolveOnCall(ctx.config, team.id, ctx.now());
   const plan = planDialing(onCall.levels, {
     repeat: onCall.policy.repeat,
@@ -169,9 +210,18 @@ export async function routeDirect(
   const contest = new Contest();
   const offGone = caller.onGone(() => contest.callerLeft());
   let bridgeReady: Promise<boolean> = Promise.resolve(false);
+  const holdStop = new AbortController();
+  let holding: Promise<void> = Promise.resolve();
+  const call: DirectCall = {
+    ...routed,
+    stopHold: () => {
+      holdStop.abort();
+      return holding;
+    },
+  };
   try {
     if (anyoneToDial(plan)) {
-      const hold = new HoldAudio(ctx, caller, route);
+      holding = holdAudio(ctx, caller, route, holdStop.signal);
       // The bridge is ready before anyone answers, so accepting costs no extra round trip.
       bridgeReady = caller.ari.createBridge(bridgeIdOf(facts), `lcr-call-${facts.callId}`).then(
         () => true,
@@ -180,18 +230,16 @@ export async function routeDirect(
           return false;
         },
       );
-      await hold.start();
-      const vars = { route: route.name, team: team.name };
       const setup = {
         ctx,
         caller,
         callId: facts.callId,
         contest,
         callerId: callerIdFor(route, facts.callerNumber),
-        confirm: ctx.prompts.render('confirm', route.direct.confirmPrompt, vars, route),
+        confirm: render(ctx.prompts, says.confirm(route, team)),
         farewells: {
-          alreadyAnswered: ctx.prompts.render('alreadyAnswered', undefined, {}, route),
-          callerHungUp: ctx.prompts.render('callerHungUp', undefined, {}, route),
+          alreadyAnswered: render(ctx.prompts, says.alreadyAnswered(route)),
+          callerHungUp: render(ctx.prompts, says.callerHungUp(route)),
         },
         confirmTimeoutSeconds: route.direct.confirmTimeoutSeconds,
       };
@@ -207,18 +255,20 @@ export async function routeDirect(
         const winner = await ringLevel(setup, step);
         if (winner !== undefined) {
           await bridgeReady;
-          return await connect(ctx, caller, facts, route, team, winner, hold);
+          return await connect(call, winner);
         }
       }
-      await hold.stop();
+      await call.stopHold();
     } else {
       for (const step of plan) recordSkipped(ctx, facts.callId, step);
       ctx.logger.warn('no responder of the policy has a phone to ring', { team: team.id });
     }
     caller.ensurePresent();
-    await noOneAvailable(ctx, caller, facts, route, team);
+    await noOneAvailable(call);
   } finally {
     offGone();
+    // A call that fails mid-way tells the caller so (inbound.ts): the hold audio ends first.
+    await call.stopHold();
     // Whatever happened (connected and over, nobody answered, the caller left), no bridge is left behind.
     if (await bridgeReady) await caller.ari.destroyBridge(bridgeIdOf(facts)).catch(() => undefined);
   }
@@ -228,24 +278,11 @@ function bridgeIdOf(facts: CallFacts): string {
   return `lcr-bridge-${facts.callId}`;
 }
 
-async function noOneAvailable(
-  ctx: FlowContext,
-  caller: CallSession,
-  facts: CallFacts,
-  route: Route,
-  team: Team,
-): Promise<void> {
-  await play(
-    caller,
-    ctx.prompts.render(
-      'noAnswer',
-      route.direct.noAnswerPrompt,
-      { route: route.name, team: team.name },
-      route,
-    ),
-  );
+async function noOneAvailable(call: RoutedCall): Promise<void> {
+  const { ctx, caller, facts, route, team } = call;
+  await play(caller, render(ctx.prompts, says.noAnswer(route, team)));
   if (route.direct.onNoAnswer === 'voicemail') {
-    await takeVoicemail(ctx, caller, facts, route, team);
+    await takeVoicemail(call);
     return;
   }
   facts.outcome = 'no-answer';

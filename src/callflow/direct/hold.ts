@@ -4,80 +4,66 @@
  */
 import type { Route } from '../../config/model';
 import type { FlowContext } from '../context';
-import type { CallSession } from '../session';
+import { declared, promptRequest, render, type PromptDeclaration } from '../prompts';
+import { ChannelGone, type CallSession } from '../session';
+import { sleep, whenAborted } from '../verbs/abort';
 import { play } from '../verbs/play';
 
-export class HoldAudio {
-  private timer: NodeJS.Timeout | undefined;
-  private running = false;
-  private soundPlayback: string | undefined;
+const stillTrying = (route: Route) =>
+  promptRequest('stillTrying', route.direct.stillTryingPrompt, { route: route.name }, route);
 
-  constructor(
-    private readonly ctx: FlowContext,
-    private readonly caller: CallSession,
-    private readonly route: Route,
-  ) {}
+/** The reminder breaks ringback and music on hold, not a hold sound (which loops on its own). */
+const reminds = (route: Route): boolean =>
+  route.direct.stillTryingEverySeconds > 0 && route.direct.hold.kind !== 'sound';
 
-  private async begin(): Promise<void> {
-    const hold = this.route.direct.hold;
-    const ari = this.caller.ari;
-    if (hold.kind === 'ringback') await ari.startRinging(this.caller.channelId);
-    else if (hold.kind === 'moh') await ari.startMoh(this.caller.channelId, hold.mohClass);
-    else {
+export const holdPrompts: PromptDeclaration = (config) =>
+  config.routes
+    .filter((route) => route.active && route.routing === 'direct' && reminds(route))
+    .map((route) => declared(`route ${route.id}`, stillTrying(route)));
+
+/**
+ * Plays the hold audio until `signal` aborts, and settles once it is stopped (so the bridge or
+ * the next prompt can follow). Never rejects: hold audio that fails leaves the caller in silence
+ * while responders are rung, which is no reason to end the call.
+ */
+export async function holdAudio(
+  ctx: FlowContext,
+  caller: CallSession,
+  route: Route,
+  signal: AbortSignal,
+): Promise<void> {
+  const hold = route.direct.hold;
+  const ari = caller.ari;
+  const stopped = (): boolean => signal.aborted || caller.gone;
+  try {
+    if (hold.kind === 'sound') {
       const sound = { media: [`sound:${hold.sound}`], text: `[hold sound ${hold.sound}]` };
-      void (async () => {
-        while (this.running && !this.caller.gone) {
-          await play(this.caller, sound, { onRequested: (id) => (this.soundPlayback = id) });
-        }
-      })().catch(() => undefined);
+      // A sound Asterisk cannot play is not retried in a loop.
+      while (!stopped() && (await play(caller, sound, { signal })) !== 'failed');
+      return;
     }
-  }
-
-  private async end(): Promise<void> {
-    const hold = this.route.direct.hold;
-    const ari = this.caller.ari;
-    if (hold.kind === 'ringback') await ari.stopRinging(this.caller.channelId);
-    else if (hold.kind === 'moh') await ari.stopMoh(this.caller.channelId);
-    else if (this.soundPlayback !== undefined) await ari.stopPlayback(this.soundPlayback);
-  }
-
-  async start(): Promise<void> {
-    this.running = true;
-    await this.begin().catch((error: Error) =>
-      this.ctx.logger.warn('hold audio did not start', { error: error.message }),
+    const begin = (): Promise<void> =>
+      hold.kind === 'ringback'
+        ? ari.startRinging(caller.channelId)
+        : ari.startMoh(caller.channelId, hold.mohClass);
+    const end = (): Promise<void> =>
+      hold.kind === 'ringback' ? ari.stopRinging(caller.channelId) : ari.stopMoh(caller.channelId);
+    await begin().catch((error: Error) =>
+      ctx.logger.warn('hold audio did not start', { error: error.message }),
     );
-    this.schedule();
-  }
-
-  private schedule(): void {
-    const every = this.route.direct.stillTryingEverySeconds;
-    if (every <= 0 || this.route.direct.hold.kind === 'sound') return;
-    this.timer = setTimeout(() => void this.remind(), every * 1000);
-  }
-
-  private async remind(): Promise<void> {
-    if (!this.running || this.caller.gone) return;
-    await this.end().catch(() => undefined);
-    await play(
-      this.caller,
-      this.ctx.prompts.render(
-        'stillTrying',
-        this.route.direct.stillTryingPrompt,
-        { route: this.route.name },
-        this.route,
-      ),
-    ).catch(() => undefined);
-    if (!this.running || this.caller.gone) return;
-    await this.begin().catch(() => undefined);
-    this.schedule();
-  }
-
-  /** Stops the hold audio (before bridging, or before telling the caller nobody answered). */
-  async stop(): Promise<void> {
-    if (!this.running) return;
-    this.running = false;
-    if (this.timer) clearTimeout(this.timer);
-    if (this.caller.gone) return;
-    await this.end().catch(() => undefined);
+    for (;;) {
+      const remind = reminds(route)
+        ? await sleep(route.direct.stillTryingEverySeconds * 1000, signal)
+        : await whenAborted(signal).aborted.then(() => false);
+      if (caller.gone) return;
+      await end().catch(() => undefined);
+      if (!remind || signal.aborted) return;
+      await play(caller, render(ctx.prompts, stillTrying(route)), { signal });
+      if (stopped()) return;
+      await begin().catch(() => undefined);
+    }
+  } catch (error) {
+    if (!(error instanceof ChannelGone))
+      ctx.logger.warn('hold audio failed', { error: (error as Error).message });
   }
 }

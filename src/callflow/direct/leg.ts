@@ -4,40 +4,62 @@
  * the leg row records. Winning is decided by the call's Contest, so that two responders pressing
  * 1 within milliseconds can never both be connected.
  */
-import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
 import type { LegResult } from '../../store/calls';
 import type { FlowContext } from '../context';
-import { RESPONDER_LEG_MARK } from '../router';
+import { responderLeg } from '../marks';
 import { ChannelGone, CallSession } from '../session';
 import { classifyUnanswered, dial } from '../verbs/dial';
 import { hangup } from '../verbs/hangup';
+import { whenAborted } from '../verbs/abort';
 import { play } from '../verbs/play';
 import type { RenderedPrompt } from '../prompts';
 import type { DialTarget } from './plan';
 
-/** The race between a call's legs: the first to claim wins; the caller leaving ends it for all. */
-export class Contest extends EventEmitter {
+/**
+ * The race between a call's legs: the first to claim wins; the caller leaving, or a leg failing
+ * in a way the call cannot survive, ends it for all. Every leg stops through `signal`: a phone
+ * still ringing is hung up, a confirmation prompt is stopped.
+ */
+export class Contest {
   winner: string | undefined;
   callerGone = false;
+  failed = false;
+  private readonly controller = new AbortController();
+  /** Aborted once the race is decided, whichever way. */
+  readonly signal = this.controller.signal;
 
   get decided(): boolean {
-    return this.winner !== undefined || this.callerGone;
+    return this.signal.aborted;
+  }
+
+  /** Why a leg that lost the race is cancelled. */
+  get lostBecause(): string {
+    return this.callerGone ? 'caller left' : this.failed ? 'the call failed' : 'answered elsewhere';
   }
 
   claim(legId: string): boolean {
     if (this.decided) return false;
     this.winner = legId;
-    this.emit('decided');
+    this.controller.abort();
     return true;
   }
 
   callerLeft(): void {
-    if (this.callerGone) return;
+    if (this.decided) return;
     this.callerGone = true;
-    this.emit('decided');
+    this.controller.abort();
+  }
+
+  fail(): void {
+    if (this.decided) return;
+    this.failed = true;
+    this.controller.abort();
   }
 }
+
+/** Longest the confirmation prompt is waited on for a key (its own end comes much sooner). */
+const PROMPT_KEY_GUARD_MS = 10 * 60_000;
 
 export interface LegOutcome {
   legId: string;
@@ -46,6 +68,8 @@ export interface LegOutcome {
   cause?: number;
   /** The responder's channel, alive, when the result is `accepted`. */
   session?: CallSession;
+  /** When accepted: settles once the confirmation prompt is stopped, so the bridge may follow. */
+  ready?: Promise<unknown>;
   responderId: string;
 }
 
@@ -70,7 +94,7 @@ export async function runLeg(
 ): Promise<LegOutcome> {
   const { ctx, contest } = setup;
   const legId = randomUUID();
-  const channelId = `lcr-leg-${legId}`;
+  const channelId = responderLeg.channelId(legId);
   const logger = ctx.logger.child({ leg: legId, responder: target.responderId });
   const base = { legId, responderId: target.responderId };
   ctx.calls.insertLeg({
@@ -96,32 +120,26 @@ export async function runLeg(
     logger.info('responder leg ended', { result: outcome.result, reason: outcome.reason ?? null });
     return { ...base, ...outcome };
   };
-  if (contest.decided)
-    return finish({ result: 'cancelled', reason: contest.callerGone ? 'caller left' : 'answered elsewhere' });
+  if (contest.decided) return finish({ result: 'cancelled', reason: contest.lostBecause });
 
   const session = new CallSession(channelId, setup.caller.ari, logger);
   ctx.legs.track(session);
-  let pickedUp = false;
-  const unsubscribe = session.subscribe((event) => {
-    if (event.type === 'StasisStart') pickedUp = true;
-  });
-  // Someone else won, or the caller left, while this phone rings: stop it ringing.
-  // (A phone already picked up is told why instead, by the confirmation step.)
-  const onDecided = (): void => {
-    if (!pickedUp) void hangup(session);
-  };
-  contest.once('decided', onDecided);
+  // Someone else won, or the caller left, while this phone rings: the contest's signal stops it
+  // ringing. (A phone already picked up is told why instead, by the confirmation step.)
   const dialing = dial(
     session,
     {
       endpoint: target.dialString,
       app: ctx.config.asterisk.app,
-      appArgs: `${RESPONDER_LEG_MARK},${setup.caller.channelId},${legId}`,
+      appArgs: responderLeg.appArgs(setup.caller.channelId, legId),
       callerId: setup.callerId,
       timeout: setup.ringTimeoutSeconds,
       originator: setup.caller.channelId,
     },
-    (dialstatus) => ctx.calls.updateLeg(legId, { dial_status: dialstatus }),
+    {
+      signal: contest.signal,
+      onDialStatus: (dialstatus) => ctx.calls.updateLeg(legId, { dial_status: dialstatus }),
+    },
   );
   try {
     const dialed = await dialing.result;
@@ -131,27 +149,37 @@ export async function runLeg(
     }
     if (dialed.kind === 'unanswered') {
       const cause = dialed.cause === undefined ? {} : { cause: dialed.cause };
-      if (contest.decided)
-        return finish({
-          result: 'cancelled',
-          reason: contest.callerGone ? 'caller left' : 'answered elsewhere',
-          ...cause,
-        });
+      if (contest.decided) return finish({ result: 'cancelled', reason: contest.lostBecause, ...cause });
       return finish({ ...classifyUnanswered(dialed.cause, dialed.dialstatus), ...cause });
     }
-    contest.off('decided', onDecided);
     ctx.calls.updateLeg(legId, { result: 'answered', answered_at: ctx.now() });
     return await confirm(setup, session, finish, logger);
+  } catch (error) {
+    // A failure of the daemon's own (a database write, a bug): the phone is not left up, the row
+    // says so if it still can, and the error goes on to the call, which ends as an error.
+    await hangup(session);
+    try {
+      ctx.calls.updateLeg(legId, {
+        result: 'failed',
+        reason: `internal error: ${(error as Error).message}`,
+        ended_at: ctx.now(),
+      });
+    } catch (again) {
+      logger.error('could not record the failed leg', { error: (again as Error).message });
+    }
+    throw error;
   } finally {
-    contest.off('decided', onDecided);
-    unsubscribe();
     void dialing.destroyed.then(() => ctx.legs.untrack(channelId));
   }
 }
 
 type Finish = (outcome: Omit<LegOutcome, 'legId' | 'responderId'>) => LegOutcome;
 
-/** The responder answered: "press 1 to accept, 2 to decline", until the confirmation timeout. */
+/**
+ * The responder answered: "press 1 to accept, 2 to decline", until the confirmation timeout.
+ * The prompt stops at the first key or when the contest is decided; `prompt` settles once it is
+ * stopped, and every next request on this channel (a farewell, the hangup, the bridge) waits for it.
+ */
 async function confirm(
   setup: LegSetup,
   session: CallSession,
@@ -159,50 +187,51 @@ async function confirm(
   logger: CallSession['logger'],
 ): Promise<LegOutcome> {
   const { ctx, contest } = setup;
-  const tellAndHangUp = async (slot: 'alreadyAnswered' | 'callerHungUp'): Promise<void> => {
-    await play(session, setup.farewells[slot]).catch(() => undefined);
+  const farewell = async (): Promise<LegOutcome> => {
+    // A call that failed has nothing true to tell the responder: the phone is just hung up.
+    if (!contest.failed) {
+      const slot = contest.callerGone ? 'callerHungUp' : 'alreadyAnswered';
+      await play(session, setup.farewells[slot]).catch(() => undefined);
+    }
     await hangup(session);
+    return finish({ result: 'cancelled', reason: contest.lostBecause });
   };
-  if (contest.decided) {
-    await tellAndHangUp(contest.callerGone ? 'callerHungUp' : 'alreadyAnswered');
-    return finish({ result: 'cancelled', reason: contest.callerGone ? 'caller left' : 'answered elsewhere' });
-  }
-  // While the prompt plays or we wait for a key, the contest may be decided elsewhere.
-  const interrupted = new Promise<'decided'>((resolve) => contest.once('decided', () => resolve('decided')));
+  if (contest.decided) return farewell();
   const deadline = ctx.now() + setup.confirmTimeoutSeconds * 1000;
+  const stopPrompt = new AbortController();
+  const decided = whenAborted(contest.signal);
   try {
+    const prompt: Promise<unknown> =
+      session.digits.length > 0
+        ? Promise.resolve()
+        : play(session, setup.confirm, { signal: stopPrompt.signal });
+    // Until the prompt ends, a key is pressed or the race is decided elsewhere; then it stops.
     await Promise.race([
-      play(session, setup.confirm, { bargeIn: true, returnBeforeStopped: true }),
-      interrupted,
+      prompt,
+      session.waitFor((e) => e.type === 'ChannelDtmfReceived', PROMPT_KEY_GUARD_MS, {
+        signal: stopPrompt.signal,
+      }),
+      decided.aborted,
     ]);
+    stopPrompt.abort();
     for (;;) {
-      if (contest.decided && contest.winner === undefined) {
-        await tellAndHangUp('callerHungUp');
-        return finish({ result: 'cancelled', reason: 'caller left' });
-      }
       if (contest.decided) {
-        await tellAndHangUp('alreadyAnswered');
-        return finish({ result: 'cancelled', reason: 'answered elsewhere' });
+        await prompt;
+        return await farewell();
       }
       let digit = session.takeDigit();
       if (digit === undefined) {
         const remaining = deadline - ctx.now();
         if (remaining <= 0) break;
-        const got = await Promise.race([
-          session.waitFor((e) => e.type === 'ChannelDtmfReceived', remaining),
-          interrupted,
-        ]);
-        if (got === 'decided') continue;
+        await session.waitFor((e) => e.type === 'ChannelDtmfReceived', remaining, { signal: contest.signal });
+        if (contest.decided) continue;
         digit = session.takeDigit();
         if (digit === undefined) break;
       }
-      if (digit === '1') {
-        if (contest.claim(`${session.channelId}`)) return finish({ result: 'accepted', session });
-        await session.pendingStop;
-        await tellAndHangUp('alreadyAnswered');
-        return finish({ result: 'cancelled', reason: 'answered elsewhere' });
-      }
-      await session.pendingStop;
+      if (digit === '1' && contest.claim(session.channelId))
+        return finish({ result: 'accepted', session, ready: prompt });
+      await prompt;
+      if (digit === '1') return await farewell();
       if (digit === '2') {
         await hangup(session);
         return finish({ result: 'declined', reason: 'pressed 2' });
@@ -210,6 +239,7 @@ async function confirm(
       logger.debug('responder pressed a key that means nothing here', { digit });
     }
     // Nobody pressed anything: most often the responder's own voicemail took the call.
+    await prompt;
     await hangup(session);
     return finish({ result: 'voicemail-pickup', reason: 'no key pressed' });
   } catch (error) {
@@ -220,5 +250,7 @@ async function confirm(
         ...(session.hangupCause === undefined ? {} : { cause: session.hangupCause }),
       });
     throw error;
+  } finally {
+    decided.off();
   }
 }

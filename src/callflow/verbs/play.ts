@@ -1,25 +1,23 @@
 /**
  * Play a prompt and wait for it to finish. With barge-in, a key press stops it (the key stays in
- * the session's digit buffer for whoever reads it next).
+ * the session's digit buffer for whoever reads it next). Aborting `signal` stops it too. Either
+ * way the promise settles only once Asterisk has stopped the playback, so a request that follows
+ * is never queued behind it (direct-accept-and-bridge trace).
  */
 import { AriRequestError } from '../../ari/types';
 import type { RenderedPrompt } from '../prompts';
 import { ChannelGone, type CallSession } from '../session';
+import { whenAborted } from './abort';
 
 /** Longest a prompt may take before we stop waiting for its PlaybackFinished (a lost event). */
 const PROMPT_GUARD_MS = 10 * 60_000;
 
-export type PlayResult = 'finished' | 'interrupted' | 'failed';
+/** `interrupted`: a key stopped it (barge-in); `stopped`: the signal did. */
+export type PlayResult = 'finished' | 'interrupted' | 'stopped' | 'failed';
 
 export interface PlayOptions {
   bargeIn?: boolean;
-  /**
-   * On barge-in, return as soon as the stop is requested (it is left in `session.pendingStop`),
-   * for a caller that has other requests to make meanwhile.
-   */
-  returnBeforeStopped?: boolean;
-  /** Told the playback id once requested, for a caller that may need to stop it early. */
-  onRequested?: (playbackId: string) => void;
+  signal?: AbortSignal;
 }
 
 export async function play(
@@ -28,6 +26,7 @@ export async function play(
   options: PlayOptions = {},
 ): Promise<PlayResult> {
   session.ensurePresent();
+  if (options.signal?.aborted) return 'stopped';
   if (options.bargeIn && session.digits.length > 0) return 'interrupted';
   const playbackId = session.nextId('pb');
   const finished = session.waitFor(
@@ -37,12 +36,13 @@ export async function play(
       (options.bargeIn === true && event.type === 'ChannelDtmfReceived'),
     PROMPT_GUARD_MS,
   );
+  // Listening from before the request: a stop asked while it is on its way still stops the prompt.
+  const stop = whenAborted(options.signal);
   session.logger.debug('playing', { prompt: prompt.text, media: prompt.media });
   try {
-    options.onRequested?.(playbackId);
     await session.ari.play(session.channelId, prompt.media, playbackId);
   } catch (error) {
-    finished.catch(() => undefined);
+    stop.off();
     if (error instanceof AriRequestError && error.notFound) throw new ChannelGone(session.channelId);
     // A prompt Asterisk will not play must not leave the caller stuck: log it and go on.
     session.logger.error('prompt could not be played', {
@@ -60,15 +60,14 @@ export async function play(
     });
   };
   session.resyncChecks.add(check);
-  const event = await finished.finally(() => session.resyncChecks.delete(check));
-  if (event?.type === 'ChannelDtmfReceived') {
-    const stopping = session.ari.stopPlayback(playbackId).then(
-      () => undefined,
-      () => undefined,
-    );
-    session.pendingStop = stopping;
-    if (!options.returnBeforeStopped) await stopping;
-    return 'interrupted';
+  const event = await Promise.race([finished, stop.aborted.then(() => 'stop' as const)]).finally(() => {
+    session.resyncChecks.delete(check);
+    stop.off();
+  });
+  if (event === 'stop' || event?.type === 'ChannelDtmfReceived') {
+    // Stopping a playback that just ended is not an error: either way nothing plays any more.
+    await session.ari.stopPlayback(playbackId).catch(() => undefined);
+    return event === 'stop' ? 'stopped' : 'interrupted';
   }
   if (event === undefined) session.logger.warn('prompt did not report its end; going on', { playbackId });
   return event?.type === 'PlaybackFinished' && event.playback.state === 'failed' ? 'failed' : 'finished';

@@ -1,9 +1,11 @@
 /**
- * Record the caller: a beep, then until `#`, the silence limit, the length limit or the hangup.
- * A hangup keeps what was said: Asterisk finishes the recording as it tears the channel down.
+ * Record the caller: a beep, then until `#`, the silence limit, the length limit, the hangup or
+ * `signal` aborting (Asterisk is asked to stop, and what was said is kept). A hangup keeps what
+ * was said too: Asterisk finishes the recording as it tears the channel down.
  */
 import { AriRequestError } from '../../ari/types';
 import { ChannelGone, type CallSession } from '../session';
+import { whenAborted } from './abort';
 
 export interface RecordSettings {
   name: string;
@@ -11,19 +13,23 @@ export interface RecordSettings {
   maxSilenceSeconds: number;
 }
 
-export type RecordingEnd = 'dtmf' | 'silence' | 'max-duration' | 'hangup';
+export type RecordingEnd = 'dtmf' | 'silence' | 'max-duration' | 'hangup' | 'stopped';
 
 export type RecordResult =
   | { state: 'done'; endedBy: RecordingEnd; durationSeconds: number; talkingSeconds: number | undefined }
   | { state: 'failed'; reason: string };
 
-export async function recordMessage(session: CallSession, settings: RecordSettings): Promise<RecordResult> {
+export async function recordMessage(
+  session: CallSession,
+  settings: RecordSettings,
+  options: { signal?: AbortSignal } = {},
+): Promise<RecordResult> {
   session.ensurePresent();
   session.clearDigits();
   const started = session.waitFor(
     (e) => e.type === 'RecordingStarted' && e.recording.name === settings.name,
     30_000,
-    true,
+    { outlivesHangup: true },
   );
   const finished = session.waitFor(
     (e) =>
@@ -31,7 +37,7 @@ export async function recordMessage(session: CallSession, settings: RecordSettin
         e.recording.name === settings.name) ||
       (e.type === 'lcr:RecordingGone' && e.name === settings.name),
     (settings.maxDurationSeconds + 60) * 1000,
-    true,
+    { outlivesHangup: true },
   );
   try {
     await session.ari.record(session.channelId, {
@@ -63,7 +69,19 @@ export async function recordMessage(session: CallSession, settings: RecordSettin
     });
   };
   session.resyncChecks.add(check);
-  const event = await finished.finally(() => session.resyncChecks.delete(check));
+  // Stopped early, Asterisk still ends the recording with RecordingFinished: awaited as usual.
+  const stop = whenAborted(options.signal);
+  void stop.aborted.then(() =>
+    session.ari
+      .stopRecording(settings.name)
+      .catch((error: Error) =>
+        session.logger.debug('stopping the recording failed (probably over)', { error: error.message }),
+      ),
+  );
+  const event = await finished.finally(() => {
+    session.resyncChecks.delete(check);
+    stop.off();
+  });
   if (event === undefined)
     return { state: 'failed', reason: 'Asterisk never reported the end of the recording' };
   if (event.type === 'RecordingFailed')
@@ -74,10 +92,12 @@ export async function recordMessage(session: CallSession, settings: RecordSettin
   session.clearDigits();
   const endedBy: RecordingEnd = pressedHash
     ? 'dtmf'
-    : session.gone
-      ? 'hangup'
-      : durationSeconds >= settings.maxDurationSeconds
-        ? 'max-duration'
-        : 'silence';
+    : options.signal?.aborted
+      ? 'stopped'
+      : session.gone
+        ? 'hangup'
+        : durationSeconds >= settings.maxDurationSeconds
+          ? 'max-duration'
+          : 'silence';
   return { state: 'done', endedBy, durationSeconds, talkingSeconds: recording?.talking_duration };
 }
