@@ -159,8 +159,9 @@ export async function startHarness(
 
 /**
  * What every test must leave behind: nothing in Asterisk, no request outside the ARI
- * declarations, and no prompt played that its flow does not declare (src/callflow/flowPrompts.ts):
- * such a prompt would not be made when the configuration loads, and a caller would wait for it.
+ * declarations, no prompt played that its flow does not declare (src/callflow/flowPrompts.ts):
+ * such a prompt would not be made when the configuration loads, and no prompt missed (asked for
+ * before its audio was made): a caller would have heard the stock fallback or waited.
  */
 export async function expectCleanAsterisk(harness: Harness): Promise<void> {
   await until(
@@ -174,6 +175,7 @@ export async function expectCleanAsterisk(harness: Harness): Promise<void> {
   expect(harness.sim.leftovers()).toEqual({ channels: [], bridges: [] });
   expect(harness.sim.violations).toEqual([]);
   expect(harness.daemon.promptLibrary?.undeclared ?? []).toEqual([]);
+  expect(harness.daemon.promptLibrary?.misses ?? 0).toBe(0);
 }
 
 /**

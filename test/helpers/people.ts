@@ -26,20 +26,31 @@ export function messageFor(key: string, speakMs = 3000): Step[] {
   return [...pickOption(key), ...leaveMessage(speakMs)];
 }
 
-/** A phone that rings `ringMs`, hears the accept prompt, waits `thinkMs` and presses 1. */
-export function accepts(ringMs = 1000, thinkMs = 0, after: Step[] = []): PhoneBehaviour {
+/**
+ * A phone that rings `ringMs` (the simulator's default when undefined), hears the accept
+ * prompt, waits `thinkMs` and presses 1; then does `after`.
+ */
+export function accepts(ringMs?: number, thinkMs = 0, after: Step[] = []): PhoneBehaviour {
   const think: Step[] = thinkMs > 0 ? [{ wait: thinkMs }] : [];
-  return { kind: 'answer', ringMs, then: [{ waitFor: 'playback' }, ...think, { press: '1' }, ...after] };
+  return {
+    kind: 'answer',
+    ...(ringMs === undefined ? {} : { ringMs }),
+    then: [{ waitFor: 'playback' }, ...think, { press: '1' }, ...after],
+  };
 }
 
 /** Accepts, talks for `talkMs` once bridged, then hangs up first. */
-export function acceptsAndHangsUp(talkMs: number, ringMs = 1000): PhoneBehaviour {
+export function acceptsAndHangsUp(talkMs: number, ringMs?: number): PhoneBehaviour {
   return accepts(ringMs, 0, [{ waitFor: 'bridged' }, { wait: talkMs }, { hangup: true }]);
 }
 
 /** Answers, hears the accept prompt, and presses 2 (declines). */
-export function declines(ringMs = 1000): PhoneBehaviour {
-  return { kind: 'answer', ringMs, then: [{ waitFor: 'playback' }, { press: '2' }] };
+export function declines(ringMs?: number): PhoneBehaviour {
+  return {
+    kind: 'answer',
+    ...(ringMs === undefined ? {} : { ringMs }),
+    then: [{ waitFor: 'playback' }, { press: '2' }],
+  };
 }
 
 /** Rings until the daemon gives up. */

@@ -1,5 +1,6 @@
 import type { CallRow } from '../../src/store/calls';
 import { type Harness, until, useHarness } from '../helpers/harness';
+import { accepts, acceptsAndHangsUp, declines, leaveMessage, neverAnswers } from '../helpers/people';
 
 const DIRECT_CONFIG = `
 asterisk: { url: http://127.0.0.1:1, username: lcr, password: lcr-secret, request_timeout: 2s }
@@ -60,25 +61,13 @@ async function callUntilBridged(): Promise<CallRow> {
 
 const legsOf = (callId: string): Array<[string, number, string, string | null]> =>
   h.legs(callId).map((l) => [l.responder_id, l.level + 1 + l.round * 10, l.result, l.reason]);
-const accept = (after = 500) => ({
-  kind: 'answer' as const,
-  ringMs: 1000,
-  then: [{ waitFor: 'playback' as const }, { wait: after }, { press: '1' }],
-});
+const accept = (after = 500) => accepts(1000, after);
 
 test('level 1 does not answer, level 2 declines, level 3 accepts: the caller is bridged to level 3', async () => {
-  h.sim.phone('PJSIP/alice', { kind: 'no-answer' });
-  h.sim.phone('PJSIP/bob', { kind: 'no-answer' });
-  h.sim.phone('PJSIP/carol', {
-    kind: 'answer',
-    ringMs: 500,
-    then: [{ waitFor: 'playback' }, { press: '2' }],
-  });
-  h.sim.phone('PJSIP/erin', {
-    kind: 'answer',
-    ringMs: 500,
-    then: [{ waitFor: 'playback' }, { press: '1' }, { waitFor: 'bridged' }, { wait: 5000 }, { hangup: true }],
-  });
+  h.sim.phone('PJSIP/alice', neverAnswers);
+  h.sim.phone('PJSIP/bob', neverAnswers);
+  h.sim.phone('PJSIP/carol', declines(500));
+  h.sim.phone('PJSIP/erin', acceptsAndHangsUp(5000, 500));
   const call = h.sim.call({ to: '5550200', from: '+15551230001' });
   const row = await h.finishedCall(call.channelId, 30_000);
   expect(row).toMatchObject({ outcome: 'connected', connected_responder_id: 'erin', team_id: 'ops' });
@@ -98,16 +87,8 @@ test('level 1 does not answer, level 2 declines, level 3 accepts: the caller is 
 });
 
 test('two responders press 1 within milliseconds: exactly one is connected, the other is told', async () => {
-  h.sim.phone('PJSIP/alice', {
-    kind: 'answer',
-    ringMs: 200,
-    then: [{ waitFor: 'playback' }, { wait: 300 }, { press: '1' }],
-  });
-  h.sim.phone('PJSIP/bob', {
-    kind: 'answer',
-    ringMs: 200,
-    then: [{ waitFor: 'playback' }, { wait: 300 }, { press: '1' }],
-  });
+  h.sim.phone('PJSIP/alice', accepts(200, 300));
+  h.sim.phone('PJSIP/bob', accepts(200, 300));
   const call = h.sim.call({
     to: '5550200',
     from: '+15551230001',
@@ -155,11 +136,11 @@ test('a responder whose own voicemail answers never presses a key: counted as vo
 });
 
 test('nobody answers: the policy repeats without level 1, then the caller leaves a message paged to level 1', async () => {
-  for (const phone of ['alice', 'bob', 'carol', 'erin']) h.sim.phone(`PJSIP/${phone}`, { kind: 'no-answer' });
+  for (const phone of ['alice', 'bob', 'carol', 'erin']) h.sim.phone(`PJSIP/${phone}`, neverAnswers);
   const call = h.sim.call({
     to: '5550200',
     from: '+15551230001',
-    steps: [{ waitFor: 'recording' }, { speak: 3000 }, { press: '#' }],
+    steps: leaveMessage(),
   });
   const row = await h.finishedCall(call.channelId, 40_000);
   expect(row.outcome).toBe('voicemail');
@@ -198,8 +179,8 @@ test('a policy whose only responder has no phone: nobody is rung, the caller is 
 
 describe('the caller hangs up', () => {
   test('while phones ring: every leg stops ringing and says why', async () => {
-    h.sim.phone('PJSIP/alice', { kind: 'no-answer' });
-    h.sim.phone('PJSIP/bob', { kind: 'no-answer' });
+    h.sim.phone('PJSIP/alice', neverAnswers);
+    h.sim.phone('PJSIP/bob', neverAnswers);
     const call = h.sim.call({
       to: '5550200',
       from: '+15551230001',
@@ -216,7 +197,7 @@ describe('the caller hangs up', () => {
 
   test('while a responder listens to the confirmation: they hear that the caller hung up', async () => {
     h.sim.phone('PJSIP/alice', { kind: 'answer', then: [{ speak: 60000 }] });
-    h.sim.phone('PJSIP/bob', { kind: 'no-answer' });
+    h.sim.phone('PJSIP/bob', neverAnswers);
     const call = h.sim.call({
       to: '5550200',
       from: '+15551230001',
@@ -235,10 +216,7 @@ describe('the caller hangs up', () => {
 });
 
 test('connected: when the responder hangs up, the caller is hung up too; the page is taken and resolved', async () => {
-  h.sim.phone('PJSIP/alice', {
-    kind: 'answer',
-    then: [{ waitFor: 'playback' }, { press: '1' }, { waitFor: 'bridged' }, { wait: 1000 }, { hangup: true }],
-  });
+  h.sim.phone('PJSIP/alice', acceptsAndHangsUp(1000));
   const call = h.sim.call({ to: '5550201', from: '+15551230001' });
   const row = await h.finishedCall(call.channelId, 30_000);
   expect(row).toMatchObject({ outcome: 'connected', connected_responder_id: 'alice' });
@@ -264,19 +242,15 @@ test('a responder pressing other keys first still connects with 1', async () => 
       { press: '1' },
     ],
   });
-  h.sim.phone('PJSIP/bob', { kind: 'no-answer' });
+  h.sim.phone('PJSIP/bob', neverAnswers);
   const row = await callUntilBridged();
   expect(row.connected_responder_id).toBe('alice');
 });
 
 test('the ARI WebSocket drops while phones ring: the escalation carries on after the reconnect', async () => {
-  h.sim.phone('PJSIP/alice', { kind: 'no-answer' });
-  h.sim.phone('PJSIP/bob', { kind: 'no-answer' });
-  h.sim.phone('PJSIP/carol', {
-    kind: 'answer',
-    ringMs: 500,
-    then: [{ waitFor: 'playback' }, { press: '1' }],
-  });
+  h.sim.phone('PJSIP/alice', neverAnswers);
+  h.sim.phone('PJSIP/bob', neverAnswers);
+  h.sim.phone('PJSIP/carol', accepts(500));
   const call = h.sim.call({
     to: '5550200',
     from: '+15551230001',
@@ -289,8 +263,8 @@ test('the ARI WebSocket drops while phones ring: the escalation carries on after
 });
 
 test('the caller hangs up before the first ring: no leg keeps ringing', async () => {
-  h.sim.phone('PJSIP/alice', { kind: 'no-answer' });
-  h.sim.phone('PJSIP/bob', { kind: 'no-answer' });
+  h.sim.phone('PJSIP/alice', neverAnswers);
+  h.sim.phone('PJSIP/bob', neverAnswers);
   const call = h.sim.call({ to: '5550200', from: '+15551230001', steps: [{ hangup: true }] });
   const row = await h.finishedCall(call.channelId, 30_000);
   expect(['abandoned']).toContain(row.outcome);
@@ -302,7 +276,7 @@ test('the caller hangs up at the instant the responder presses 1: nothing is lef
     kind: 'answer',
     then: [{ waitFor: 'playback' }, { press: '1' }, { wait: 5000 }],
   });
-  h.sim.phone('PJSIP/bob', { kind: 'no-answer' });
+  h.sim.phone('PJSIP/bob', neverAnswers);
   const call = h.sim.call({ to: '5550200', from: '+15551230001' });
   h.sim.engine.on('event', (event: { type: string; digit?: string }) => {
     const caller = h.sim.engine.channels.get(call.channelId);
@@ -316,7 +290,7 @@ test('the caller hangs up at the instant the responder presses 1: nothing is lef
 
 describe('a failure inside one leg of a simultaneous level', () => {
   test('a store write that throws: the other legs stop, the caller hears the error prompt and is hung up, the call row says error', async () => {
-    h.sim.phone('PJSIP/alice', { kind: 'no-answer' });
+    h.sim.phone('PJSIP/alice', neverAnswers);
     h.sim.phone('PJSIP/bob', { kind: 'answer', ringMs: 300, then: [{ speak: 60000 }] });
     const calls = h.daemon.calls;
     const updateLeg = calls.updateLeg.bind(calls);
@@ -338,7 +312,7 @@ describe('a failure inside one leg of a simultaneous level', () => {
     expect(metrics).toMatch(/^lcr_internal_errors_total 0$/m);
     jest.restoreAllMocks();
     h.sim.phone('PJSIP/alice', accept());
-    h.sim.phone('PJSIP/bob', { kind: 'no-answer' });
+    h.sim.phone('PJSIP/bob', neverAnswers);
     expect((await callUntilBridged()).outcome).toBe('connected');
   });
 
@@ -351,7 +325,7 @@ describe('a failure inside one leg of a simultaneous level', () => {
     const metrics = await (await fetch(`${h.daemon.httpUrl}/metrics`)).text();
     expect(metrics).toMatch(/^lcr_internal_errors_total 1$/m);
     h.sim.phone('PJSIP/alice', accept());
-    h.sim.phone('PJSIP/bob', { kind: 'no-answer' });
+    h.sim.phone('PJSIP/bob', neverAnswers);
     expect((await callUntilBridged()).outcome).toBe('connected');
   });
 });

@@ -1,5 +1,6 @@
 /** Direct routing in real time: what the caller hears while waiting, and the caller ID responders see. */
 import { type Harness, useHarness } from '../helpers/harness';
+import { accepts } from '../helpers/people';
 
 const CONFIG = `
 asterisk: { url: http://127.0.0.1:1, username: lcr, password: lcr-secret, request_timeout: 2s }
@@ -33,11 +34,7 @@ let h: Harness;
 useHarness({ yaml: CONFIG, timeScale: 1 }, (started) => (h = started));
 
 test('the caller hears ringback broken by "still trying"; responders see the hotline number', async () => {
-  h.sim.phone('PJSIP/alice', {
-    kind: 'answer',
-    ringMs: 2500,
-    then: [{ waitFor: 'playback' }, { press: '1' }],
-  });
+  h.sim.phone('PJSIP/alice', accepts(2500));
   const call = h.sim.call({
     to: '5550300',
     from: '+15551230001',
