@@ -5,7 +5,7 @@
 import * as path from 'node:path';
 import { AriConnection } from './ari/connection';
 import type { AriEvent } from './ari/types';
-import type { Config, Secret, WebhookSettings } from './config/model';
+import type { Config, Secret } from './config/model';
 import { resolveSecret } from './config/secrets';
 import {
   listenerAddresses,
@@ -36,12 +36,11 @@ import type { PagingEngine } from './paging/engine';
 import { createEngine, MODULES } from './paging/modules';
 import { systemClock } from './util/clock';
 import { LinkFactory } from './paging/links';
-import { EmailNotifier } from './notifications/email';
-import { PhoneNotifier } from './notifications/phone';
-import { WebhookNotifier } from './notifications/webhook';
+import type { EmailNotifier } from './notifications/email';
+import { createNotifiers } from './notifications/setup';
 import { HttpServer } from './http/server';
 import { checkHealth } from './http/health';
-import { voicemailFile } from './http/api';
+import { voicemailFile } from './store/voicemailFile';
 import { createMetrics } from './metrics/metrics';
 import { StrayRejections } from './metrics/strays';
 import type { Registry } from 'prom-client';
@@ -171,38 +170,20 @@ export class Daemon {
         this.engine.wake(MODULES.escalate, MODULES.dispatch);
       },
     });
-    const emailSettings = options.config.notifications.email;
-    this.email =
-      emailSettings === undefined
-        ? undefined
-        : new EmailNotifier({
-            config: () => this.config,
-            settings: emailSettings,
-            password: secret(emailSettings.password, 'notifications.email.password'),
-            links: () => this.linkFactory,
-            voicemailFile: (id) => this.voicemailFile(id),
-          });
-    // Checked now so that a missing secret stops the start; read again at each send, so a webhook
-    // added by a reload is signed too.
-    const webhookSecret = (w: WebhookSettings): string | undefined =>
-      secret(w.secret, `notifications.webhooks[${w.id}].secret`);
-    options.config.notifications.webhooks.forEach(webhookSecret);
+    const notifiers = createNotifiers({
+      config: () => this.config,
+      email: this.startup.notifications.email,
+      secret,
+      links: () => this.linkFactory,
+      voicemailFile: (id) => this.voicemailFile(id),
+      placePageCall: (request) => callAboutPage(this.pageCallDependencies(), request),
+    });
+    this.email = notifiers.email;
     this.dispatcher = new NotificationDispatcher({
       config: () => this.config,
       notifications: this.notifications,
       pages: this.pages,
-      notifiers: {
-        phone: new PhoneNotifier(
-          () => this.config,
-          (request) => callAboutPage(this.pageCallDependencies(), request),
-        ),
-        webhook: new WebhookNotifier({
-          config: () => this.config,
-          secretOf: webhookSecret,
-          links: () => this.linkFactory,
-        }),
-        ...(this.email === undefined ? {} : { email: this.email }),
-      },
+      notifiers: notifiers.byChannel,
       logger,
       retry: options.notificationRetry ?? DEFAULT_RETRY,
       concurrency: 20,
@@ -322,7 +303,7 @@ export class Daemon {
 
   /** The stored audio of a voicemail, when the daemon has it. */
   private voicemailFile(voicemailId: string): string | undefined {
-    return voicemailFile({ calls: this.calls, voicemailDir: () => this.voicemailDir }, voicemailId);
+    return voicemailFile(this.calls, this.voicemailDir, voicemailId);
   }
 
   private get linkFactory(): LinkFactory {

@@ -54,3 +54,7 @@ export type LogFormat = (typeof LOG_FORMATS)[number];
 /** How a responder can be told about a page (webhooks go to channels, not to responders). */
 export const NOTIFY_CHANNELS = ['phone', 'email'] as const;
 export type NotificationChannel = (typeof NOTIFY_CHANNELS)[number];
+
+/** Every channel a notification row can go out on: the responder's channels and webhooks. */
+export const NOTIFICATION_CHANNEL_NAMES = [...NOTIFY_CHANNELS, 'webhook'] as const;
+export type NotificationChannelName = (typeof NOTIFICATION_CHANNEL_NAMES)[number];

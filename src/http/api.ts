@@ -3,12 +3,12 @@
  * notifications, acknowledge / resolve / escalate, calls, and voicemail audio.
  */
 import * as fs from 'node:fs';
-import * as path from 'node:path';
 import type { Config } from '../config/model';
 import type { Actor, PagingService } from '../paging/service';
 import type { CallStore } from '../store/calls';
 import type { NotificationStore } from '../store/notifications';
 import type { PageChange, PageStore } from '../store/pages';
+import { voicemailFile } from '../store/voicemailFile';
 import { PAGE_STATUSES, type PageStatus } from '../domain/enums';
 import { HttpError, sendJson, type Reply } from './reply';
 
@@ -128,30 +128,13 @@ export async function handleApi(deps: ApiDependencies, url: URL, body: string, r
   sendJson(response, 404, { error: 'not found' });
 }
 
-/**
- * The file named by the voicemail's row, never by the request: an id is looked up, not joined
- * into a path, and the stored path must stay inside the voicemail directory.
- */
-export function voicemailFile(
-  deps: Pick<ApiDependencies, 'calls' | 'voicemailDir'>,
-  id: string,
-): string | undefined {
-  if (!/^[A-Za-z0-9-]{1,64}$/.test(id)) return undefined;
-  const row = deps.calls.getVoicemail(id);
-  if (row?.file_path === undefined || row.file_path === null) return undefined;
-  const root = path.resolve(deps.voicemailDir());
-  const file = path.resolve(root, row.file_path);
-  if (!file.startsWith(root + path.sep) || !fs.existsSync(file)) return undefined;
-  return file;
-}
-
 export function sendVoicemail(
   deps: Pick<ApiDependencies, 'calls' | 'voicemailDir'>,
   id: string,
   reply: Reply,
   extraHeaders: Record<string, string> = {},
 ): void {
-  const file = voicemailFile(deps, id);
+  const file = voicemailFile(deps.calls, deps.voicemailDir(), id);
   if (file === undefined) return sendJson(reply.response, 404, { error: 'no such voicemail' });
   const data = fs.readFileSync(file);
   reply.response.writeHead(200, {

@@ -3,9 +3,10 @@
  * that calls for it, so a crash can delay it but never lose it; the dispatcher claims due rows,
  * and every attempt is kept with its result.
  */
+import type { NotificationChannelName } from '../domain/enums';
 import type { Db } from './database';
 
-export type NotificationChannelName = 'phone' | 'email' | 'webhook';
+export type { NotificationChannelName };
 export type NotificationStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'cancelled';
 
 export interface NotificationRow {
