@@ -118,13 +118,16 @@ async function turnAway(ctx: FlowContext, session: CallSession, facts: CallFacts
   return false;
 }
 
-export async function runInboundCall(
-  ctx: FlowContext,
-  session: CallSession,
-  channel: AriChannel,
-  stasisArgs: string[],
-  callId: string,
-): Promise<void> {
+/** A caller's channel as it entered Stasis, and the call id the router gave it. */
+export interface InboundCall {
+  session: CallSession;
+  channel: AriChannel;
+  stasisArgs: string[];
+  callId: string;
+}
+
+export async function runInboundCall(ctx: FlowContext, call: InboundCall): Promise<void> {
+  const { session, channel, stasisArgs, callId } = call;
   const facts: CallFacts = { callId, callerNumber: channel.caller.number };
   let stage = 'before answer';
   ctx.calls.insertCall({

@@ -73,7 +73,7 @@ export class CallRouter {
     const session = new CallSession(channel.id, this.deps.ari, logger);
     this.sessions.set(channel.id, session);
     const ctx = this.deps.contextForNewCall(logger);
-    const flow = runInboundCall(ctx, session, channel, event.args, callId)
+    const flow = runInboundCall(ctx, { session, channel, stasisArgs: event.args, callId })
       .catch((error: Error) =>
         logger.error('call flow crashed', { error: error.message, stack: error.stack }),
       )
