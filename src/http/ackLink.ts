@@ -15,10 +15,23 @@ const REFUSALS: Record<string, [number, string]> = {
   expired: [410, 'This link has expired. Acknowledge the page by phone or with `lcr pages ack`.'],
 };
 
+/** The token of `/ack/<token>`; undefined when its percent-encoding is broken (`%E0%A4%A`). */
+function tokenOf(url: URL): string | undefined {
+  try {
+    return decodeURIComponent(url.pathname.slice('/ack/'.length));
+  } catch {
+    return undefined;
+  }
+}
+
 export function handleAckLink(deps: ApiDependencies, url: URL, _body: string, reply: Reply): void {
-  const token = decodeURIComponent(url.pathname.slice('/ack/'.length));
+  const token = tokenOf(url);
   const now = Date.now();
-  const check = verifyAckToken(deps.linkSecret, token, now);
+  // A broken encoding is one more invalid link, answered like the others and not logged.
+  const check =
+    token === undefined
+      ? { ok: false as const, reason: 'malformed' as const }
+      : verifyAckToken(deps.linkSecret, token, now);
   if (!check.ok) {
     const [status, message] = REFUSALS[check.reason]!;
     return sendHtml(reply.response, status, 'Cannot acknowledge', `<p>${escapeHtml(message)}</p>`);

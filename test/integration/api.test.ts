@@ -189,3 +189,17 @@ test('without a configured token the API is off; health and metrics stay on', as
     await other.stop();
   }
 });
+
+describe('hostile URLs', () => {
+  test.each(['/ack/%E0%A4%A', '/ack/%c0%ae%c0%ae/%c0%ae', '/ack/%', '/api/pages/%E0%A4%A'])(
+    '%s: refused as not found, nothing logged as an error',
+    async (pathname) => {
+      const response = await fetch(`${h.daemon.httpUrl}${pathname}`, {
+        headers: { Authorization: `Bearer ${TOKEN}` },
+      });
+      expect([400, 404]).toContain(response.status);
+      await response.text();
+      expect(h.logs.filter((line) => line.includes('"level":"error"'))).toEqual([]);
+    },
+  );
+});
