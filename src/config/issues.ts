@@ -2,7 +2,7 @@
  * Validation problems that point at the operator's YAML: file, line, column and the path of the
  * value, e.g. `routes.yaml:23:7 routes[0].options[2].team: unknown team "dbteam"`.
  */
-import { isMap, isNode, isPair, isScalar, type Document, type LineCounter, type Node } from 'yaml';
+import { Document, isMap, isNode, isPair, isScalar, type LineCounter, type Node, type Pair } from 'yaml';
 
 export type IssuePath = ReadonlyArray<string | number>;
 
@@ -34,11 +34,50 @@ export function formatIssue(issue: LocatedIssue): string {
   return `${issue.file}:${issue.line}:${issue.column} ${formatPath(issue.path)}: ${prefix}${issue.message}`;
 }
 
+/** How many issues are spelled out; a generated file with thousands of errors gets a count. */
+export const MOST_ISSUES_SHOWN = 100;
+
+/** The first MOST_ISSUES_SHOWN issues, one per line, then "and N more". */
+export function formatIssues(issues: readonly LocatedIssue[]): string[] {
+  const lines = issues.slice(0, MOST_ISSUES_SHOWN).map(formatIssue);
+  if (issues.length > MOST_ISSUES_SHOWN) lines.push(`and ${issues.length - MOST_ISSUES_SHOWN} more`);
+  return lines;
+}
+
 export class ConfigError extends Error {
   constructor(readonly issues: LocatedIssue[]) {
-    super(issues.map(formatIssue).join('\n'));
+    super(formatIssues(issues).join('\n'));
     this.name = 'ConfigError';
   }
+}
+
+/**
+ * Each mapping's pairs by key, built once per mapping: locating thousands of issues in a mapping
+ * of thousands of keys stays linear instead of searching the mapping for each issue.
+ */
+const pairsByKey = new WeakMap<object, Map<unknown, Pair<unknown, unknown>>>();
+
+function pairOf(
+  map: object & { items: unknown[] },
+  key: string | number,
+): Pair<unknown, unknown> | undefined {
+  let index = pairsByKey.get(map);
+  if (index === undefined) {
+    index = new Map();
+    for (const item of map.items) {
+      // The first of duplicate keys is the one the operator sees reported.
+      if (!isPair(item)) continue;
+      // A list or mapping used as a key reaches the schema stringified ("[ a, b ]"), as yaml prints it.
+      const key = isScalar(item.key)
+        ? item.key.value
+        : isNode(item.key)
+          ? new Document(item.key).toString({ collectionStyle: 'flow' }).trim()
+          : item.key;
+      if (!index.has(key)) index.set(key, item);
+    }
+    pairsByKey.set(map, index);
+  }
+  return index.get(key);
 }
 
 /** Line and column (1-based) of the deepest node of `path` present in the document. */
@@ -55,10 +94,8 @@ export function locate(
     if (!isNode(node) || !('items' in node)) break;
     const collection = node as unknown as { items: unknown[] };
     if (isMap(node)) {
-      const pair = collection.items.find(
-        (item) => isPair(item) && isScalar(item.key) && item.key.value === part,
-      );
-      if (!isPair(pair)) break;
+      const pair = pairOf(collection, part);
+      if (pair === undefined) break;
       const isLast = i === path.length - 1;
       if (isLast && atKey && isNode(pair.key)) {
         best = pair.key;

@@ -11,6 +11,7 @@ import { configSchema, type RawConfig } from './schema';
 import { crossCheck } from './crossref';
 import { buildConfig } from './build';
 import { ConfigError, locate, type ConfigIssue, type IssuePath, type LocatedIssue } from './issues';
+import { keyProblems, tooDeep } from './yamlChecks';
 import type { Config } from './model';
 
 export interface LoadedConfig {
@@ -98,30 +99,63 @@ export function loadConfigText(
   shownName: string,
   absolutePath = path.resolve(shownName),
 ): LoadedConfig {
+  const deep = tooDeep(text);
+  if (deep !== undefined) {
+    // Before the parser runs: it recurses, and a hostile file would exhaust the stack or memory.
+    throw new ConfigError([
+      {
+        severity: 'error',
+        file: shownName,
+        ...lineAndColumn(text, deep.offset),
+        path: [],
+        message: `malformed YAML: ${deep.message}`,
+      },
+    ]);
+  }
   const lineCounter = new LineCounter();
-  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: true });
+  // Duplicate and complex keys are checked by keyProblems (linear, located) instead of the
+  // library's own pairwise check and its unlocated console notice.
+  const doc = parseDocument(text, { lineCounter, prettyErrors: false, uniqueKeys: false, logLevel: 'error' });
   const located = (issues: ConfigIssue[]): LocatedIssue[] =>
     issues.map((issue) => ({
       ...issue,
       file: shownName,
       ...locate(doc, lineCounter, issue.path, issue.atKey),
     }));
+  const at = (offset: number): { line: number; column: number } => {
+    const position = lineCounter.linePos(offset);
+    return { line: position.line, column: position.col };
+  };
 
-  if (doc.errors.length > 0) {
-    throw new ConfigError(
-      doc.errors.map((error) => {
-        const position = lineCounter.linePos(error.pos[0]);
-        return {
-          severity: 'error' as const,
-          file: shownName,
-          line: position.line,
-          column: position.col,
-          path: [],
-          message: `malformed YAML: ${error.message.split('\n')[0]}`,
-        };
-      }),
-    );
-  }
+  const keys = doc.errors.length > 0 ? [] : keyProblems(doc);
+  const yamlErrors: LocatedIssue[] = [
+    ...doc.errors.map((error) => ({
+      severity: 'error' as const,
+      file: shownName,
+      ...at(error.pos[0]),
+      path: [],
+      message: `malformed YAML: ${error.message.split('\n')[0]}`,
+    })),
+    ...keys
+      .filter((problem) => problem.severity === 'error')
+      .map((problem) => ({
+        severity: 'error' as const,
+        file: shownName,
+        ...at(problem.node.range?.[0] ?? 0),
+        path: [],
+        message: `malformed YAML: ${problem.message}`,
+      })),
+  ];
+  if (yamlErrors.length > 0) throw new ConfigError(yamlErrors);
+  const keyWarnings: LocatedIssue[] = keys
+    .filter((problem) => problem.severity === 'warning')
+    .map((problem) => ({
+      severity: 'warning' as const,
+      file: shownName,
+      ...at(problem.node.range?.[0] ?? 0),
+      path: [],
+      message: problem.message,
+    }));
 
   let data: unknown;
   try {
@@ -142,16 +176,27 @@ export function loadConfigText(
   const parsed = configSchema.safeParse(data);
   if (!parsed.success) {
     const issues = parsed.error.issues.flatMap((issue) => fromZodIssue(issue, data));
-    throw new ConfigError(sortByPosition(located(issues)));
+    throw new ConfigError(sortByPosition([...keyWarnings, ...located(issues)]));
   }
   // References are checked in the file's own terms (the input, now known to be valid), and
   // reported where the operator wrote them; the model is built from the schema's output.
   const issues = crossCheck(data as RawConfig);
   const config = buildConfig(parsed.data, absolutePath, issues);
-  const all = sortByPosition(located(issues));
+  const all = sortByPosition([...keyWarnings, ...located(issues)]);
   const errors = all.filter((issue) => issue.severity === 'error');
   if (errors.length > 0) throw new ConfigError(errors);
   return { config, warnings: all.filter((issue) => issue.severity === 'warning') };
+}
+
+/** 1-based line and column of an offset, for problems found before the parser's line counter exists. */
+function lineAndColumn(text: string, offset: number): { line: number; column: number } {
+  let line = 1;
+  let lineStart = 0;
+  for (let i = text.indexOf('\n'); i !== -1 && i < offset; i = text.indexOf('\n', i + 1)) {
+    line++;
+    lineStart = i + 1;
+  }
+  return { line, column: offset - lineStart + 1 };
 }
 
 function sortByPosition(issues: LocatedIssue[]): LocatedIssue[] {

@@ -8,8 +8,8 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Logger } from '../log/logger';
-import { ConfigError, formatIssue } from './issues';
-import { loadConfigFile } from './load';
+import { ConfigError, formatIssues } from './issues';
+import { loadConfigFileOffThread } from './loadOffThread';
 import type { Config } from './model';
 import { startupChanges, startupPart } from './startup';
 
@@ -52,15 +52,12 @@ export class ConfigReloader {
   private async reloadNow(reason: string): Promise<ReloadResult> {
     let next: Config;
     try {
-      const loaded = loadConfigFile(this.file);
-      for (const warning of loaded.warnings)
-        this.logger.warn('configuration warning', { issue: formatIssue(warning) });
+      // Off the event loop: a large file must not stop the calls in progress from reacting.
+      const loaded = await loadConfigFileOffThread(this.file);
+      for (const issue of formatIssues(loaded.warnings)) this.logger.warn('configuration warning', { issue });
       next = loaded.config;
     } catch (error) {
-      const issues =
-        error instanceof ConfigError
-          ? error.issues.map((issue) => formatIssue(issue))
-          : [(error as Error).message];
+      const issues = error instanceof ConfigError ? formatIssues(error.issues) : [(error as Error).message];
       this.logger.error(
         'configuration not reloaded: the file has errors; keeping the running configuration',
         {

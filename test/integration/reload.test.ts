@@ -61,6 +61,26 @@ test('a valid file applies to new calls; the call in progress finishes under the
   expect(logs.join('')).toContain('configuration reloaded');
 });
 
+test('a reload of a huge invalid file does not stop the event loop: calls keep reacting while it is checked', async () => {
+  const logs: string[] = [];
+  const { reloader, file, yaml } = reloaderFor(logs);
+  const junk = Array.from({ length: 20_000 }, (_, i) => `unknown_key_${i}: 1`).join('\n');
+  fs.writeFileSync(file, `${yaml}\n${junk}\n`);
+  // Ticks that run while the reload is in progress: none when it holds the event loop.
+  let ticks = 0;
+  const ticker = setInterval(() => ticks++, 5);
+  const result = await reloader.reload('test');
+  clearInterval(ticker);
+  expect(result).toMatchObject({ applied: false });
+  expect(ticks).toBeGreaterThan(0);
+  const line = JSON.parse(logs.find((l) => l.includes('not reloaded'))!) as { issues: string[] };
+  expect(line.issues).toHaveLength(101);
+  expect(line.issues.at(-1)).toBe('and 19900 more');
+  // The running configuration still answers calls.
+  const call = h.sim.call({ to: '+15550100', from: '+15551230001', steps: messageFor('1') });
+  expect((await h.finishedCall(call.channelId)).team_id).toBe('db-team');
+});
+
 test('an invalid file is reported with its location and the running configuration stays', async () => {
   const logs: string[] = [];
   const { reloader, file, yaml } = reloaderFor(logs);

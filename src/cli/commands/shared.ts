@@ -1,5 +1,5 @@
 import { loadConfigFile, type LoadedConfig } from '../../config/load';
-import { ConfigError, formatIssue } from '../../config/issues';
+import { ConfigError, formatIssues } from '../../config/issues';
 import { CliFailure, type CliIo } from '../io';
 
 export const DEFAULT_CONFIG = 'routes.yaml';
@@ -12,11 +12,11 @@ export function configPath(option: string | undefined): string {
 export function loadOrFail(io: CliIo, file: string): LoadedConfig {
   try {
     const loaded = loadConfigFile(file);
-    for (const warning of loaded.warnings) io.err(formatIssue(warning));
+    for (const line of formatIssues(loaded.warnings)) io.err(line);
     return loaded;
   } catch (error) {
     if (error instanceof ConfigError) {
-      for (const issue of error.issues) io.err(formatIssue(issue));
+      for (const line of formatIssues(error.issues)) io.err(line);
       throw new CliFailure(`${file}: ${error.issues.length} error(s)`);
     }
     throw error;
