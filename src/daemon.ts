@@ -6,6 +6,7 @@ import * as path from 'node:path';
 import { AriConnection } from './ari/connection';
 import type { AriEvent } from './ari/types';
 import type { Config, Secret } from './config/model';
+import type { ConfigStatus } from './config/reload';
 import { resolveSecret } from './config/secrets';
 import {
   listenerAddresses,
@@ -214,6 +215,7 @@ export class Daemon {
       ariReconnects: () => this.connection.state.reconnects,
       ariConnected: () => this.connection.state.status === 'connected',
       prompts: () => ({ notReady: this.promptLibrary?.misses ?? 0, failed: this.promptStatus().failed }),
+      config: () => this.configStatus,
     });
     this.strays = new StrayRejections(this.metrics, logger);
     const apiToken = secret(options.config.settings.apiToken, 'settings.api_token');
@@ -238,6 +240,7 @@ export class Daemon {
           ari: () => this.connection.state,
           activeCalls: () => this.router.activeCalls,
           prompts: () => this.promptStatus(),
+          config: () => this.configStatus,
         }),
       metrics: async () => ({ contentType: this.metrics.contentType, body: await this.metrics.metrics() }),
     });
@@ -250,6 +253,13 @@ export class Daemon {
         this.engine.wake(MODULES.voicemailCopies);
       });
     }
+  }
+
+  /** Whether the running configuration is the file's (see ConfigReloader); shown in /healthz and /metrics. */
+  configStatus: ConfigStatus = { loadedAt: Date.now() };
+
+  reportReload(status: ConfigStatus): void {
+    this.configStatus = status;
   }
 
   get currentConfig(): Config {

@@ -20,6 +20,17 @@ import { startupChanges, startupPart } from './startup';
 export type ReloadResult =
   { applied: true; waitingForRestart: string[] } | { applied: false; issues: string[] };
 
+/**
+ * Whether the running configuration is the file's: after a failed reload it is older than the
+ * file, and monitoring (/healthz, /metrics) must say so and why until a good reload or a restart.
+ */
+export interface ConfigStatus {
+  /** When the running configuration was loaded (epoch ms). */
+  loadedAt: number;
+  /** The last reload that failed, if no good one came after it. */
+  failedReload?: { at: number; reason: string; issues: string[] };
+}
+
 export interface ReloadTarget {
   /** Its start-up part is the one read at start: applyConfig never replaces it. */
   readonly currentConfig: Config;
@@ -28,6 +39,8 @@ export interface ReloadTarget {
    * while: prompts of the new configuration are made before it takes over.
    */
   applyConfig(config: Config): Promise<void> | void;
+  /** Told after every reload attempt. */
+  reportReload?(status: ConfigStatus): void;
 }
 
 export class ConfigReloader {
@@ -35,6 +48,8 @@ export class ConfigReloader {
   private debounce: NodeJS.Timeout | undefined;
   /** Reloads run one after another, so a slow one cannot be overtaken by an older file. */
   private queue: Promise<unknown> = Promise.resolve();
+  /** The running configuration was loaded just before the reloader was made (at start). */
+  status: ConfigStatus = { loadedAt: Date.now() };
 
   constructor(
     private readonly file: string,
@@ -66,10 +81,14 @@ export class ConfigReloader {
           issues,
         },
       );
+      this.status = { ...this.status, failedReload: { at: Date.now(), reason, issues } };
+      this.target.reportReload?.(this.status);
       return { applied: false, issues };
     }
     const waitingForRestart = startupChanges(startupPart(this.target.currentConfig), startupPart(next));
     await this.target.applyConfig(next);
+    this.status = { loadedAt: Date.now() };
+    this.target.reportReload?.(this.status);
     this.logger.info('configuration reloaded; new calls use it, calls in progress finish as they started', {
       reason,
       file: this.file,

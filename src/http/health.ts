@@ -3,6 +3,7 @@
  * Active calls and prompts are shown for operators but do not fail the check (a prompt that
  * could not be made plays stock sounds; callers are still served).
  */
+import type { ConfigStatus } from '../config/reload';
 import type { Db } from '../store/database';
 
 export interface HealthSources {
@@ -10,6 +11,28 @@ export interface HealthSources {
   ari: () => { status: string; since: number; reconnects: number };
   activeCalls: () => number;
   prompts: () => { engine: string; ready: number; failed: number };
+  config: () => ConfigStatus;
+}
+
+/**
+ * A failed reload leaves the daemon serving the configuration it had: healthy, but older than
+ * the file. Monitoring sees that, and the located errors, until a good reload or a restart.
+ */
+function configCheck(status: ConfigStatus): Record<string, unknown> {
+  const failed = status.failedReload;
+  return {
+    current: failed === undefined,
+    loaded_at: new Date(status.loadedAt).toISOString(),
+    ...(failed === undefined
+      ? {}
+      : {
+          failed_reload: {
+            at: new Date(failed.at).toISOString(),
+            reason: failed.reason,
+            errors: failed.issues,
+          },
+        }),
+  };
 }
 
 export function checkHealth(sources: HealthSources): { ok: boolean; checks: Record<string, unknown> } {
@@ -37,6 +60,7 @@ export function checkHealth(sources: HealthSources): { ok: boolean; checks: Reco
       database: { writable, ...(databaseError === undefined ? {} : { error: databaseError }) },
       active_calls: sources.activeCalls(),
       prompts: sources.prompts(),
+      config: configCheck(sources.config()),
     },
   };
 }

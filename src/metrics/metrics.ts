@@ -4,6 +4,7 @@
  * are read when scraped.
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { ConfigStatus } from '../config/reload';
 import type { CallStore } from '../store/calls';
 import type { NotificationStore } from '../store/notifications';
 import type { PageStore } from '../store/pages';
@@ -17,6 +18,7 @@ export interface MetricSources {
   ariConnected: () => boolean;
   /** Prompts played before their audio existed, and prompts the last load could not make. */
   prompts: () => { notReady: number; failed: number };
+  config: () => ConfigStatus;
 }
 
 export function createMetrics(sources: MetricSources): Registry {
@@ -80,6 +82,22 @@ export function createMetrics(sources: MetricSources): Registry {
     registers: [registry],
     collect() {
       this.set(sources.ariConnected() ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'lcr_config_last_reload_success',
+    help: '0 after a reload that failed (the running configuration is older than the file), else 1',
+    registers: [registry],
+    collect() {
+      this.set(sources.config().failedReload === undefined ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'lcr_config_loaded_timestamp_seconds',
+    help: 'When the running configuration was loaded (start or last good reload), Unix time',
+    registers: [registry],
+    collect() {
+      this.set(sources.config().loadedAt / 1000);
     },
   });
   new Gauge({

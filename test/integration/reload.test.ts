@@ -81,6 +81,49 @@ test('a reload of a huge invalid file does not stop the event loop: calls keep r
   expect((await h.finishedCall(call.channelId)).team_id).toBe('db-team');
 });
 
+test('after a failed reload, /healthz and /metrics say the running configuration is older than the file, and why', async () => {
+  const { reloader, file, yaml } = reloaderFor([]);
+  const health = async (): Promise<{
+    status: number;
+    body: { config: Record<string, unknown> };
+  }> => {
+    const response = await fetch(`${h.daemon.httpUrl}/healthz`);
+    return {
+      status: response.status,
+      body: (await response.json()) as { config: Record<string, unknown> },
+    };
+  };
+  const reloadGauge = async (): Promise<string | undefined> =>
+    /^lcr_config_last_reload_success (\d)$/m.exec(
+      await (await fetch(`${h.daemon.httpUrl}/metrics`)).text(),
+    )?.[1];
+  expect((await health()).body.config).toMatchObject({ current: true });
+  expect(await reloadGauge()).toBe('1');
+
+  fs.writeFileSync(file, yaml.replace('escalation_policy: db-policy', 'escalation_policy: db-polcy'));
+  await reloader.reload('SIGHUP');
+  const after = await health();
+  // The daemon still serves callers with the configuration it has: healthy, but not current.
+  expect(after.status).toBe(200);
+  expect(after.body.config).toMatchObject({
+    current: false,
+    failed_reload: {
+      reason: 'SIGHUP',
+      errors: [
+        expect.stringMatching(
+          /routes\.yaml:\d+:\d+ teams\[0\]\.escalation_policy: unknown escalation policy/,
+        ),
+      ],
+    },
+  });
+  expect(await reloadGauge()).toBe('0');
+
+  fs.writeFileSync(file, yaml);
+  expect(await reloader.reload('SIGHUP')).toMatchObject({ applied: true });
+  expect((await health()).body.config).toEqual({ current: true, loaded_at: expect.any(String) });
+  expect(await reloadGauge()).toBe('1');
+});
+
 test('an invalid file is reported with its location and the running configuration stays', async () => {
   const logs: string[] = [];
   const { reloader, file, yaml } = reloaderFor(logs);
