@@ -39,7 +39,7 @@ import { systemClock } from './util/clock';
 import { LinkFactory } from './paging/links';
 import type { EmailNotifier } from './notifications/email';
 import { createNotifiers } from './notifications/setup';
-import { HttpServer } from './http/server';
+import { HttpServer, type ListenerLimits } from './http/server';
 import { checkHealth } from './http/health';
 import { voicemailFile } from './store/voicemailFile';
 import { createMetrics } from './metrics/metrics';
@@ -86,6 +86,8 @@ export interface DaemonOptions {
   /** Backoff of notification retries, and of voicemail copy retries; tests shorten them. */
   notificationRetry?: RetryPolicy;
   voicemailRetry?: RetryPolicy;
+  /** The listener's timeouts and connection limit; tests shorten them. */
+  listenerLimits?: ListenerLimits;
   /** Longest the paging engine sleeps between two looks at the database. */
   pagingPollMs?: number;
 }
@@ -219,31 +221,34 @@ export class Daemon {
     });
     this.strays = new StrayRejections(this.metrics, logger);
     const apiToken = secret(options.config.settings.apiToken, 'settings.api_token');
-    this.http = new HttpServer({
-      config: () => this.config,
-      pages: this.pages,
-      calls: this.calls,
-      notifications: this.notifications,
-      paging: this.paging,
-      voicemailDir: () => this.voicemailDir,
-      linkSecret: this.linkSecret,
-      useLinkToken: (nonce, expiresAt, at) => linkTokens.use(nonce, expiresAt, at),
-      logger,
-      apiToken: () => apiToken,
-      promptDir: () =>
-        this.promptLibrary !== undefined && this.config.prompts.delivery === 'http'
-          ? this.config.prompts.cacheDir
-          : undefined,
-      health: async () =>
-        checkHealth({
-          db: this.db,
-          ari: () => this.connection.state,
-          activeCalls: () => this.router.activeCalls,
-          prompts: () => this.promptStatus(),
-          config: () => this.configStatus,
-        }),
-      metrics: async () => ({ contentType: this.metrics.contentType, body: await this.metrics.metrics() }),
-    });
+    this.http = new HttpServer(
+      {
+        config: () => this.config,
+        pages: this.pages,
+        calls: this.calls,
+        notifications: this.notifications,
+        paging: this.paging,
+        voicemailDir: () => this.voicemailDir,
+        linkSecret: this.linkSecret,
+        useLinkToken: (nonce, expiresAt, at) => linkTokens.use(nonce, expiresAt, at),
+        logger,
+        apiToken: () => apiToken,
+        promptDir: () =>
+          this.promptLibrary !== undefined && this.config.prompts.delivery === 'http'
+            ? this.config.prompts.cacheDir
+            : undefined,
+        health: async () =>
+          checkHealth({
+            db: this.db,
+            ari: () => this.connection.state,
+            activeCalls: () => this.router.activeCalls,
+            prompts: () => this.promptStatus(),
+            config: () => this.configStatus,
+          }),
+        metrics: async () => ({ contentType: this.metrics.contentType, body: await this.metrics.metrics() }),
+      },
+      options.listenerLimits,
+    );
     this.connection.on('event', (event: AriEvent) => this.router.handle(event));
     this.connection.on('reconnected', () => void this.router.resync());
     // Messages whose copy failed while Asterisk was unreachable are fetched again on every (re)connection.

@@ -23,6 +23,27 @@ export interface HttpDependencies extends ApiDependencies, PromptFiles {
 
 const MAX_BODY = 64 * 1024;
 
+/**
+ * How long a client may take and how many may be connected. Without them, clients that send
+ * their headers slowly pile up (800 of them were all still open after 75 s) until the listener
+ * that Asterisk fetches prompts from, and monitoring polls, stops answering.
+ */
+export interface ListenerLimits {
+  /** The whole request head must arrive within this. */
+  headersTimeoutMs: number;
+  /** The whole request, body included, must arrive within this. */
+  requestTimeoutMs: number;
+  keepAliveTimeoutMs: number;
+  maxConnections: number;
+}
+
+export const DEFAULT_LISTENER_LIMITS: ListenerLimits = {
+  headersTimeoutMs: 10_000,
+  requestTimeoutMs: 30_000,
+  keepAliveTimeoutMs: 5000,
+  maxConnections: 1000,
+};
+
 async function readBody(request: http.IncomingMessage): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
@@ -37,8 +58,18 @@ async function readBody(request: http.IncomingMessage): Promise<string> {
 export class HttpServer {
   private readonly server: http.Server;
 
-  constructor(private readonly deps: HttpDependencies) {
-    this.server = http.createServer((request, response) => {
+  constructor(
+    private readonly deps: HttpDependencies,
+    limits: ListenerLimits = DEFAULT_LISTENER_LIMITS,
+  ) {
+    const options: http.ServerOptions = {
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: limits.requestTimeoutMs,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      // Node checks the two timeouts above this often (30 s by default, which lets them overrun).
+      connectionsCheckingInterval: Math.min(1000, limits.headersTimeoutMs),
+    };
+    this.server = http.createServer(options, (request, response) => {
       void this.handle(request, response).catch((error: Error & { status?: number }) => {
         if (error.status === undefined)
           deps.logger.error('HTTP request failed', { error: error.message, url: request.url });
@@ -47,7 +78,7 @@ export class HttpServer {
         else response.destroy();
       });
     });
-    this.server.keepAliveTimeout = 5000;
+    this.server.maxConnections = limits.maxConnections;
   }
 
   /** Listens on "host:port" (port 0: any free port); resolves with the address actually bound. */

@@ -1,7 +1,8 @@
 /** The HTTP API with and without its token, health, metrics, and voicemail downloads. */
 import * as fs from 'node:fs';
+import * as net from 'node:net';
 import * as path from 'node:path';
-import { TEST_CONFIG, type Harness, startHarness, useHarness } from '../helpers/harness';
+import { TEST_CONFIG, type Harness, startHarness, until, useHarness } from '../helpers/harness';
 import { leaveMessage } from '../helpers/people';
 
 const TOKEN = 'api-token-for-tests-0123456789';
@@ -202,4 +203,43 @@ describe('hostile URLs', () => {
       expect(h.logs.filter((line) => line.includes('"level":"error"'))).toEqual([]);
     },
   );
+});
+
+describe('slow clients', () => {
+  let slow: Harness;
+  afterEach(async () => slow.stop());
+
+  test('clients that send their headers slowly are cut off, and past the connection limit refused, while health still answers', async () => {
+    slow = await startHarness({
+      yaml: API_CONFIG,
+      daemon: {
+        listenerLimits: {
+          headersTimeoutMs: 500,
+          requestTimeoutMs: 1000,
+          keepAliveTimeoutMs: 500,
+          maxConnections: 20,
+        },
+      },
+    });
+    const { port } = new URL(slow.daemon.httpUrl!);
+    const closed: boolean[] = [];
+    const sockets = Array.from({ length: 30 }, (_, i) => {
+      const socket = net.connect(Number(port), '127.0.0.1');
+      closed[i] = false;
+      socket.on('close', () => (closed[i] = true));
+      socket.on('error', () => undefined);
+      // Read what the listener answers (408), so its closing the connection is seen.
+      socket.resume();
+      // A request head that never ends.
+      socket.write('GET /healthz HTTP/1.1\r\nHost: lcr\r\n');
+      return socket;
+    });
+    try {
+      await until(() => closed.every(Boolean) || undefined, 10_000, 'every slow client to be cut off');
+      const response = await fetch(`${slow.daemon.httpUrl}/healthz`);
+      expect(response.status).toBe(200);
+    } finally {
+      sockets.forEach((socket) => socket.destroy());
+    }
+  });
 });
