@@ -37,16 +37,23 @@ export function formatIssue(issue: LocatedIssue): string {
 /** How many issues are spelled out; a generated file with thousands of errors gets a count. */
 export const MOST_ISSUES_SHOWN = 100;
 
-/** The first MOST_ISSUES_SHOWN issues, one per line, then "and N more". */
-export function formatIssues(issues: readonly LocatedIssue[]): string[] {
+/**
+ * The first MOST_ISSUES_SHOWN issues, one per line, then "and N more". `total` counts issues
+ * that were not handed over (a reload's worker sends only those that will be shown).
+ */
+export function formatIssues(issues: readonly LocatedIssue[], total = issues.length): string[] {
   const lines = issues.slice(0, MOST_ISSUES_SHOWN).map(formatIssue);
-  if (issues.length > MOST_ISSUES_SHOWN) lines.push(`and ${issues.length - MOST_ISSUES_SHOWN} more`);
+  if (total > lines.length) lines.push(`and ${total - lines.length} more`);
   return lines;
 }
 
 export class ConfigError extends Error {
-  constructor(readonly issues: LocatedIssue[]) {
-    super(formatIssues(issues).join('\n'));
+  constructor(
+    readonly issues: LocatedIssue[],
+    /** How many issues the file has, when `issues` holds only the first ones. */
+    readonly total = issues.length,
+  ) {
+    super(formatIssues(issues, total).join('\n'));
     this.name = 'ConfigError';
   }
 }

@@ -8,12 +8,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { ConfigError, type LocatedIssue } from './issues';
+import { ConfigError, MOST_ISSUES_SHOWN, type LocatedIssue } from './issues';
 import { loadConfigFile, type LoadedConfig } from './load';
 
 type WorkerReply =
   | { kind: 'loaded'; loaded: LoadedConfig }
-  | { kind: 'invalid'; issues: LocatedIssue[] }
+  | { kind: 'invalid'; issues: LocatedIssue[]; total: number }
   | { kind: 'failed'; message: string };
 
 const WORKER_MARK = 'lcr-config-load';
@@ -41,7 +41,7 @@ export function loadConfigFileOffThread(file: string): Promise<LoadedConfig> {
     worker.once('message', (reply: WorkerReply) => {
       settled = true;
       if (reply.kind === 'loaded') resolve(reply.loaded);
-      else if (reply.kind === 'invalid') reject(new ConfigError(reply.issues));
+      else if (reply.kind === 'invalid') reject(new ConfigError(reply.issues, reply.total));
       else reject(new Error(reply.message));
     });
     worker.once('error', (error) => {
@@ -61,7 +61,8 @@ function runAsWorker(file: string): void {
   } catch (error) {
     reply =
       error instanceof ConfigError
-        ? { kind: 'invalid', issues: error.issues }
+        ? // Only what will be shown crosses back: cloning 20,000 issues would stall the main thread.
+          { kind: 'invalid', issues: error.issues.slice(0, MOST_ISSUES_SHOWN), total: error.total }
         : { kind: 'failed', message: (error as Error).message };
   }
   parentPort!.postMessage(reply);

@@ -72,7 +72,8 @@ export class ConfigReloader {
       for (const issue of formatIssues(loaded.warnings)) this.logger.warn('configuration warning', { issue });
       next = loaded.config;
     } catch (error) {
-      const issues = error instanceof ConfigError ? formatIssues(error.issues) : [(error as Error).message];
+      const issues =
+        error instanceof ConfigError ? formatIssues(error.issues, error.total) : [(error as Error).message];
       this.logger.error(
         'configuration not reloaded: the file has errors; keeping the running configuration',
         {

@@ -16,8 +16,8 @@ export function loadOrFail(io: CliIo, file: string): LoadedConfig {
     return loaded;
   } catch (error) {
     if (error instanceof ConfigError) {
-      for (const line of formatIssues(error.issues)) io.err(line);
-      throw new CliFailure(`${file}: ${error.issues.length} error(s)`);
+      for (const line of formatIssues(error.issues, error.total)) io.err(line);
+      throw new CliFailure(`${file}: ${error.total} error(s)`);
     }
     throw error;
   }
