@@ -44,8 +44,8 @@ export function restHandlers(
     found(engine.liveRecordings.get(str(params, 'recordingName')!), 'Recording');
   const applicationJson = (name: string) => ({
     name,
-    channel_ids: [...engine.channels.values()].filter((c) => c.app === name).map((c) => c.id),
-    bridge_ids: [...engine.bridges.values()].filter((b) => b.app === name).map((b) => b.id),
+    channel_ids: engine.appChannelIds(name),
+    bridge_ids: engine.appBridgeIds(name),
     endpoint_ids: [],
     device_names: [],
     events_allowed: [],
@@ -105,10 +105,10 @@ export function restHandlers(
         asterisk_id: engine.asteriskId,
       },
     }),
-    'applications.list': () => ({ status: 200, body: [...engine.registeredApps].map(applicationJson) }),
+    'applications.list': () => ({ status: 200, body: engine.apps.names().map(applicationJson) }),
     'applications.get': (params) => {
       const name = str(params, 'applicationName')!;
-      if (!engine.registeredApps.has(name)) throw new RestError(404, { message: 'Application not found' });
+      if (!engine.apps.isRegistered(name)) throw new RestError(404, { message: 'Application not found' });
       return { status: 200, body: applicationJson(name) };
     },
     'endpoints.list': () => ({
