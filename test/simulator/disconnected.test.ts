@@ -111,6 +111,76 @@ test('channels, bridges and playbacks stay; GET /applications/lcr still lists th
   expect(sim.violations).toEqual([]);
 });
 
+test('a recording runs on while the app is away and is stored; its RecordingFinished is lost', async () => {
+  const first = await connect();
+  const caller = sim.call({ to: '+15550100', from: '+15551230001' });
+  await waitFor(() => types(first.events).includes('StasisStart'), 'StasisStart');
+  await ari('POST', `/channels/${caller.channelId}/answer`);
+  const started = await ari('POST', `/channels/${caller.channelId}/record`, {
+    name: 'vm-gap',
+    format: 'wav',
+    terminateOn: '#',
+  });
+  expect(started.status).toBe(201);
+  await waitFor(() => types(first.events).includes('RecordingStarted'), 'RecordingStarted');
+  await disconnect(first);
+  expect(((await ari('GET', '/recordings/live/vm-gap')).body as Json)['state']).toBe('recording');
+  await sim.act(caller.channelId, [{ speak: 2000 }, { press: '#' }]);
+  await waitFor(() => sim.engine.storedRecordings.has('vm-gap'), 'the recording to be stored');
+
+  const second = await connect();
+  expect((await ari('GET', '/recordings/stored/vm-gap')).status).toBe(200);
+  await ari('DELETE', `/channels/${caller.channelId}`);
+  await waitFor(() => types(second.events).includes('StasisEnd'), 'StasisEnd');
+  expect(types(second.events)).not.toContain('RecordingFinished');
+  expect(sim.violations).toEqual([]);
+});
+
+test('a bridged call outlives the app: one side hanging up leaves the other in the bridge, nobody ends it', async () => {
+  sim.phone('PJSIP/alice', { kind: 'answer' });
+  const first = await connect();
+  const caller = sim.call({ to: '+15550100', from: '+15551230001' });
+  await waitFor(() => types(first.events).includes('StasisStart'), 'StasisStart');
+  await ari('POST', `/channels/${caller.channelId}/answer`);
+  await ari('POST', '/channels/alice-leg', { endpoint: 'PJSIP/alice', app: 'lcr', appArgs: 'responder' });
+  await waitFor(
+    () => types(first.events).filter((t) => t === 'StasisStart').length === 2,
+    'alice in the app',
+  );
+  await ari('POST', '/bridges/call-bridge', { type: 'mixing', name: 'lcr-call' });
+  await ari('POST', '/bridges/call-bridge/addChannel', { channel: `${caller.channelId},alice-leg` });
+  await disconnect(first);
+
+  await sim.act(caller.channelId, [{ hangup: true }]);
+  await caller.ended;
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  expect((await ari('GET', '/bridges')).body).toEqual([
+    expect.objectContaining({ id: 'call-bridge', name: 'lcr-call', channels: ['alice-leg'] }),
+  ]);
+  expect((await ari('GET', '/applications/lcr')).body).toMatchObject({
+    channel_ids: ['alice-leg'],
+    bridge_ids: ['call-bridge'],
+  });
+
+  const second = await connect();
+  await ari('DELETE', '/channels/alice-leg');
+  await waitFor(() => types(second.events).includes('ChannelDestroyed'), 'alice to end');
+  expect(types(second.events)).toEqual([
+    'ChannelVarset',
+    'ChannelVarset',
+    'ChannelVarset',
+    'ChannelVarset',
+    'ChannelVarset',
+    'ChannelHangupRequest',
+    'ChannelLeftBridge',
+    'StasisEnd',
+    'ChannelDestroyed',
+  ]);
+  await ari('DELETE', '/bridges/call-bridge');
+  expect(sim.leftovers()).toEqual({ channels: [], bridges: [] });
+  expect(sim.violations).toEqual([]);
+});
+
 test('a call reaching Stasis(lcr) while the app has no WebSocket fails in the dialplan and is hung up', async () => {
   const first = await connect();
   const waiting = sim.call({ to: '+15550100', from: '+15551230001' });
