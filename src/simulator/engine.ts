@@ -60,10 +60,13 @@ export class SimAsterisk extends EventEmitter {
   /** Stasis applications: registered, and active while a WebSocket is their handler. */
   readonly apps = new StasisApps(
     (app) => this.appChannelIds(app).length > 0 || this.appBridgeIds(app).length > 0,
-    (app) => this.stamp('ApplicationReplaced', app, {}),
+    (app) => this.stamp('ApplicationReplaced', app, {}, true),
   );
-  /** Every event published, with the moment it went out (for latency measurements and replay tests). */
-  readonly eventLog: Array<{ at: number; event: AriEvent }> = [];
+  /**
+   * Every event published, with the moment it went out (for latency measurements and replay
+   * tests); `delivered` is false for those lost because the app had no WebSocket then.
+   */
+  readonly eventLog: Array<{ at: number; event: AriEvent; delivered: boolean }> = [];
   keepEventLog = true;
   private stopped = false;
 
@@ -129,7 +132,7 @@ export class SimAsterisk extends EventEmitter {
       .map((b) => b.id);
   }
 
-  private stamp(type: string, app: string, fields: object): AriEvent {
+  private stamp(type: string, app: string, fields: object, delivered: boolean): AriEvent {
     const event: AriEvent = {
       type,
       timestamp: asteriskTimestamp(),
@@ -137,7 +140,7 @@ export class SimAsterisk extends EventEmitter {
       asterisk_id: this.asteriskId,
       application: app,
     };
-    if (this.keepEventLog) this.eventLog.push({ at: performance.now(), event });
+    if (this.keepEventLog) this.eventLog.push({ at: performance.now(), event, delivered });
     this.emit('event', event);
     return event;
   }
@@ -145,7 +148,7 @@ export class SimAsterisk extends EventEmitter {
   /** Sends an event to the app's WebSocket; while it has none the event is lost, as in Asterisk. */
   publish<T extends AnyEvent['type']>(app: string | undefined, type: T, fields: EventFields<T>): void {
     if (app === undefined) return;
-    this.apps.send(app, this.stamp(type, app, fields));
+    this.apps.send(app, this.stamp(type, app, fields, this.apps.isActive(app)));
   }
 
   channelEvent<T extends ChannelEventType>(

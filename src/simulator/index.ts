@@ -88,7 +88,10 @@ export class AsteriskSimulator {
     this.engine.phones.set(endpoint, behaviour);
   }
 
-  /** A caller dials `to` from `from`; their steps run once the call is answered. */
+  /**
+   * A caller dials `to` from `from`; their steps run once the call is answered. With no active
+   * WebSocket for the app, Stasis() fails and the dialplan hangs the call up (see its transcript).
+   */
   call(call: InboundCall): CallHandle {
     const channel = placeInboundCall(this.engine, call);
     return { channelId: channel.id, ended: channel.ended, transcript: channel.transcript };

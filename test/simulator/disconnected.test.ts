@@ -133,6 +133,10 @@ test('a recording runs on while the app is away and is stored; its RecordingFini
   await ari('DELETE', `/channels/${caller.channelId}`);
   await waitFor(() => types(second.events).includes('StasisEnd'), 'StasisEnd');
   expect(types(second.events)).not.toContain('RecordingFinished');
+  // The simulator's own log still has it, marked as never delivered.
+  expect(sim.events.filter((e) => e.event.type === 'RecordingFinished').map((e) => e.delivered)).toEqual([
+    false,
+  ]);
   expect(sim.violations).toEqual([]);
 });
 
