@@ -103,6 +103,11 @@ export class SimAsterisk extends EventEmitter {
 
   // ---- events
 
+  /** Applications in Asterisk's registry now, active or not (what `GET /applications` lists). */
+  get registeredApps(): ReadonlySet<string> {
+    return new Set(this.apps.names());
+  }
+
   /** An event WebSocket registers `app`; returns what its close does (deactivation). */
   attachSink(app: string, sink: (event: AriEvent) => void): () => void {
     return this.apps.register(app, sink);

@@ -105,10 +105,10 @@ export function restHandlers(
         asterisk_id: engine.asteriskId,
       },
     }),
-    'applications.list': () => ({ status: 200, body: engine.apps.names().map(applicationJson) }),
+    'applications.list': () => ({ status: 200, body: [...engine.registeredApps].map(applicationJson) }),
     'applications.get': (params) => {
       const name = str(params, 'applicationName')!;
-      if (!engine.apps.isRegistered(name)) throw new RestError(404, { message: 'Application not found' });
+      if (!engine.registeredApps.has(name)) throw new RestError(404, { message: 'Application not found' });
       return { status: 200, body: applicationJson(name) };
     },
     'endpoints.list': () => ({
