@@ -1,5 +1,5 @@
 /** Scripted people: callers who dial in, and whoever answers a phone the daemon rings. */
-import { RestError, type SimAsterisk } from './engine';
+import type { SimAsterisk } from './engine';
 import { setSpeaking } from './media';
 import type { SimChannel } from './model';
 import type { Step } from './script';
@@ -113,16 +113,18 @@ export interface InboundCall {
 
 let trunkSequence = 0x20;
 
-/** A call arriving from the trunk, handed to Stasis by the dialplan as `Stasis(app,args)`. */
+/**
+ * A call arriving from the trunk, handed to Stasis by the dialplan as `Stasis(app,args)`. If the
+ * application is not active (never registered, or its WebSocket is gone), Stasis() fails at once
+ * (app_stasis.c sets STASISSTATUS=FAILED, res_stasis.c:stasis_app_exec logs "not active" or the
+ * app "doesn't exist"): no event reaches anyone and the dialplan goes on, which in the simulated
+ * dialplan is a Hangup().
+ */
 export function placeInboundCall(engine: SimAsterisk, call: InboundCall): SimChannel {
   const app = call.app ?? 'lcr';
-  if (!engine.registeredApps.has(app)) {
-    throw new RestError(503, {
-      message: `Stasis application ${app} is not registered: the dialplan would fail the call`,
-    });
-  }
   trunkSequence += 1;
   const args = call.args ?? [];
+  const active = engine.apps.isActive(app);
   const channel = engine.createChannel({
     id: engine.newChannelId(),
     name: `PJSIP/trunk-${trunkSequence.toString(16).padStart(8, '0')}`,
@@ -136,13 +138,25 @@ export function placeInboundCall(engine: SimAsterisk, call: InboundCall): SimCha
       app_name: 'Stasis',
       app_data: [app, ...args].join(','),
     },
-    app,
+    ...(active ? { app } : {}),
     script: call.steps ?? [],
   });
+  if (!active) {
+    failStasis(engine, channel, app);
+    return channel;
+  }
   engine.channelEvent(channel, 'StasisStart', { args });
   const steps: Step[] = call.beforeAnswer
     ? (call.steps ?? [])
     : [{ waitFor: 'answered' }, ...(call.steps ?? [])];
   void runSteps(engine, channel, steps);
   return channel;
+}
+
+/** Stasis() could not hand the channel to `app`: the dialplan continues to its Hangup(). */
+export function failStasis(engine: SimAsterisk, channel: SimChannel, app: string): void {
+  const why = engine.apps.isRegistered(app) ? 'not active' : 'not registered';
+  channel.variables.set('STASISSTATUS', 'FAILED');
+  engine.note(channel, 'continued', `Stasis(${app}) failed: app ${why}, STASISSTATUS=FAILED`);
+  engine.after(channel, 50, () => engine.hangup(channel, 16, false));
 }

@@ -25,6 +25,7 @@ import type {
   TranscriptEntry,
 } from './model';
 import type { PhoneBehaviour } from './script';
+import { StasisApps } from './apps';
 
 export interface EngineOptions {
   /** Simulated durations (prompts, rings, scripted waits) are multiplied by this; 1 is real time. */
@@ -56,12 +57,16 @@ export class SimAsterisk extends EventEmitter {
   readonly liveRecordings = new Map<string, import('./model').SimRecording>();
   /** Phones the daemon may ring, by endpoint ("PJSIP/alice", "PJSIP/+15551230001@trunk"). */
   readonly phones = new Map<string, PhoneBehaviour>();
-  /** Applications with a WebSocket attached right now; events for others are dropped, as Asterisk does. */
-  private readonly sinks = new Map<string, Set<(event: AriEvent) => void>>();
-  /** Applications that ever registered: they keep their channels while their WebSocket is away. */
-  readonly registeredApps = new Set<string>();
-  /** Every event published, with the moment it went out (for latency measurements and replay tests). */
-  readonly eventLog: Array<{ at: number; event: AriEvent }> = [];
+  /** Stasis applications: registered, and active while a WebSocket is their handler. */
+  readonly apps = new StasisApps(
+    (app) => this.appChannelIds(app).length > 0 || this.appBridgeIds(app).length > 0,
+    (app) => this.stamp('ApplicationReplaced', app, {}, true),
+  );
+  /**
+   * Every event published, with the moment it went out (for latency measurements and replay
+   * tests); `delivered` is false for those lost because the app had no WebSocket then.
+   */
+  readonly eventLog: Array<{ at: number; event: AriEvent; delivered: boolean }> = [];
   keepEventLog = true;
   private stopped = false;
 
@@ -98,23 +103,41 @@ export class SimAsterisk extends EventEmitter {
 
   // ---- events
 
+  /** Applications in Asterisk's registry now, active or not (what `GET /applications` lists). */
+  get registeredApps(): ReadonlySet<string> {
+    return new Set(this.apps.names());
+  }
+
+  /** An event WebSocket registers `app`; returns what its close does (deactivation). */
   attachSink(app: string, sink: (event: AriEvent) => void): () => void {
-    this.registeredApps.add(app);
-    let set = this.sinks.get(app);
-    if (set === undefined) {
-      set = new Set();
-      this.sinks.set(app, set);
-    }
-    set.add(sink);
-    return () => set.delete(sink);
+    return this.apps.register(app, sink);
   }
 
   hasListener(app: string): boolean {
-    return (this.sinks.get(app)?.size ?? 0) > 0;
+    return this.apps.isActive(app);
   }
 
-  publish<T extends AnyEvent['type']>(app: string | undefined, type: T, fields: EventFields<T>): void {
-    if (app === undefined) return;
+  /**
+   * What `GET /applications/{app}` lists as channel_ids (res/stasis/app.c:app_to_json, its
+   * forwards): channels in its Stasis() and the channels it originated, subscribed until destroyed.
+   */
+  appChannelIds(app: string): string[] {
+    return [...this.channels.values()]
+      .filter((c) => !c.gone && (c.app === app || c.subscribedApp === app))
+      .map((c) => c.id);
+  }
+
+  /**
+   * Bridges it is subscribed to: res_stasis.c:stasis_app_exec subscribes the app to a bridge when
+   * one of its channels enters it and unsubscribes it when that channel leaves.
+   */
+  appBridgeIds(app: string): string[] {
+    return [...this.bridges.values()]
+      .filter((b) => b.channels.some((id) => this.channels.get(id)?.app === app))
+      .map((b) => b.id);
+  }
+
+  private stamp(type: string, app: string, fields: object, delivered: boolean): AriEvent {
     const event: AriEvent = {
       type,
       timestamp: asteriskTimestamp(),
@@ -122,9 +145,15 @@ export class SimAsterisk extends EventEmitter {
       asterisk_id: this.asteriskId,
       application: app,
     };
-    if (this.keepEventLog) this.eventLog.push({ at: performance.now(), event });
+    if (this.keepEventLog) this.eventLog.push({ at: performance.now(), event, delivered });
     this.emit('event', event);
-    for (const sink of this.sinks.get(app) ?? []) sink(event);
+    return event;
+  }
+
+  /** Sends an event to the app's WebSocket; while it has none the event is lost, as in Asterisk. */
+  publish<T extends AnyEvent['type']>(app: string | undefined, type: T, fields: EventFields<T>): void {
+    if (app === undefined) return;
+    this.apps.send(app, this.stamp(type, app, fields, this.apps.isActive(app)));
   }
 
   channelEvent<T extends ChannelEventType>(
@@ -304,10 +333,17 @@ export class SimAsterisk extends EventEmitter {
       });
     }
     this.note(channel, 'ended', `cause ${finalCause}`);
+    this.forget(channel, finalCause);
+  }
+
+  /** The channel no longer exists; a deactivated app that held nothing else leaves the registry. */
+  forget(channel: SimChannel, cause: number): void {
     this.channels.delete(channel.id);
-    channel.resolveEnded(finalCause);
+    channel.resolveEnded(cause);
     this.wake(channel);
     this.emit('channel-gone', channel);
+    // res_stasis.c:stasis_app_exec ends with cleanup() once a channel leaves the application.
+    this.apps.cleanup();
   }
 
   /** What real PJSIP channels set as they hang up; clients see these ChannelVarset events. */

@@ -88,7 +88,10 @@ export class AsteriskSimulator {
     this.engine.phones.set(endpoint, behaviour);
   }
 
-  /** A caller dials `to` from `from`; their steps run once the call is answered. */
+  /**
+   * A caller dials `to` from `from`; their steps run once the call is answered. With no active
+   * WebSocket for the app, Stasis() fails and the dialplan hangs the call up (see its transcript).
+   */
   call(call: InboundCall): CallHandle {
     const channel = placeInboundCall(this.engine, call);
     return { channelId: channel.id, ended: channel.ended, transcript: channel.transcript };
@@ -122,8 +125,38 @@ export class AsteriskSimulator {
     return this.server.stalled;
   }
 
+  /**
+   * Cuts every event WebSocket (TCP reset, no close frame), as a network cut or a killed daemon
+   * does, and refuses new ones for `refuseForMs`. The application is only deactivated: its
+   * channels, bridges, playbacks and recordings stay, their events are lost until it reconnects.
+   */
   dropWebSockets(refuseForMs = 0): void {
     this.server.dropWebSockets(refuseForMs);
+  }
+
+  /** Closes every event WebSocket cleanly (close frame 1001), as a daemon exiting would; reconnecting is allowed at once. */
+  closeWebSockets(): void {
+    this.server.closeWebSockets();
+  }
+
+  /** Refuses new event WebSockets (503) for `ms` without touching the open ones. */
+  refuseWebSockets(ms: number): void {
+    this.server.refuseWebSocketsUntil = Date.now() + ms;
+  }
+
+  /** The Stasis application as Asterisk holds it: registered, active (a WebSocket is its handler), and what it holds. */
+  application(name = 'lcr'): {
+    registered: boolean;
+    active: boolean;
+    channelIds: string[];
+    bridgeIds: string[];
+  } {
+    return {
+      registered: this.engine.apps.isRegistered(name),
+      active: this.engine.apps.isActive(name),
+      channelIds: this.engine.appChannelIds(name),
+      bridgeIds: this.engine.appBridgeIds(name),
+    };
   }
 
   get connectedWebSockets(): number {

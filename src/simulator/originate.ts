@@ -2,7 +2,7 @@
  * Channels an application originates (responder legs): the Dial events, ringing, answer into
  * Stasis, or the way each failure ends, with the causes the recorded traces show.
  */
-import { runSteps } from './actors';
+import { failStasis, runSteps } from './actors';
 import { CAUSE_TEXT, parseCallerId, type ChannelJson } from './json';
 import { RestError, type SimAsterisk } from './engine';
 import type { SimChannel } from './model';
@@ -112,10 +112,7 @@ function failLeg(
     ...tech,
   });
   engine.note(channel, 'ended', `cause ${destroyedCause}`);
-  engine.channels.delete(channel.id);
-  channel.resolveEnded(destroyedCause);
-  engine.wake(channel);
-  engine.emit('channel-gone', channel);
+  engine.forget(channel, destroyedCause);
 }
 
 function dial(
@@ -164,7 +161,18 @@ function dial(
         engine.setState(channel, 'Up');
         dialEvent(engine, channel, 'ANSWER');
         engine.note(channel, 'answered');
-        channel.app = params.app;
+        const app = params.app;
+        if (app !== undefined) {
+          // resource_channels.c:ari_originate_dial runs Stasis(app,appArgs) on the answered leg.
+          channel.dialplan = {
+            ...channel.dialplan,
+            app_name: 'Stasis',
+            app_data: [app, ...(params.appArgs ? [params.appArgs] : [])].join(','),
+          };
+          // With the app's WebSocket away, Stasis() fails and the dial thread hangs the leg up.
+          if (!engine.apps.isActive(app)) return failStasis(engine, channel, app);
+        }
+        channel.app = app;
         engine.channelEvent(channel, 'StasisStart', {
           args: params.appArgs ? params.appArgs.split(',') : [],
         });

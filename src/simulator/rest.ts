@@ -44,8 +44,8 @@ export function restHandlers(
     found(engine.liveRecordings.get(str(params, 'recordingName')!), 'Recording');
   const applicationJson = (name: string) => ({
     name,
-    channel_ids: [...engine.channels.values()].filter((c) => c.app === name).map((c) => c.id),
-    bridge_ids: [...engine.bridges.values()].filter((b) => b.app === name).map((b) => b.id),
+    channel_ids: engine.appChannelIds(name),
+    bridge_ids: engine.appBridgeIds(name),
     endpoint_ids: [],
     device_names: [],
     events_allowed: [],

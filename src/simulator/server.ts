@@ -78,6 +78,11 @@ export class AriHttpServer {
     for (const socket of this.sockets) socket.terminate();
   }
 
+  /** Closes every event WebSocket with a close frame (1001 going away), accepting new ones at once. */
+  closeWebSockets(): void {
+    for (const socket of this.sockets) socket.close(1001, 'going away');
+  }
+
   get connectedSockets(): number {
     return this.sockets.size;
   }
