@@ -180,7 +180,12 @@ export class Daemon {
       secret,
       links: () => this.linkFactory,
       voicemailFile: (id) => this.voicemailFile(id),
-      placePageCall: (request) => callAboutPage(this.pageCallDependencies(), request),
+      // A page call released at start (the last process died placing it) is due before the first
+      // connection: it waits a moment for Asterisk rather than fail and wait a whole retry.
+      placePageCall: async (request) => {
+        await this.connection.whenConnected(asterisk.requestTimeoutSeconds * 1000);
+        return callAboutPage(this.pageCallDependencies(), request);
+      },
     });
     this.email = notifiers.email;
     this.dispatcher = new NotificationDispatcher({

@@ -146,6 +146,12 @@ async function resumeCall(
   route: Route,
   row: CallRow,
 ): Promise<'done' | 'menu'> {
+  if (row.stage === 'ending' && row.outcome !== null) {
+    // Only the last words were left (the thanks): the outcome stands, the call just ends.
+    facts.outcome = row.outcome;
+    facts.detail = row.outcome_detail ?? 'ended';
+    return 'done';
+  }
   const team = row.team_id === null ? undefined : ctx.config.teams.get(row.team_id);
   const interrupted = render(ctx.prompts, says.interrupted(route));
   if (team !== undefined) facts.team = team;

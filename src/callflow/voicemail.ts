@@ -150,6 +150,9 @@ async function keepMessage(
   });
   facts.outcome = 'voicemail';
   facts.detail = `${result.durationSeconds}s, ended by ${endedBy ?? result.endedBy}${tooShort ? ', too short' : ''}`;
+  // The message is kept: a daemon taking the call back from here must not record it again.
+  ctx.calls.updateCall(facts.callId, { outcome: facts.outcome, outcome_detail: facts.detail });
+  enterStage(ctx, facts.callId, 'ending');
 
   // The caller hears the thanks while the message is copied; both are done before hanging up.
   const thanks = session.gone

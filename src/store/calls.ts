@@ -38,9 +38,18 @@ export interface CallRow {
 
 /**
  * The points of an inbound call's flow that a reconciliation can take a caller back to:
- * `message` is the instructions before the beep, `recording` the message itself.
+ * `message` is the instructions before the beep, `recording` the message itself, `ending` the
+ * last words once the outcome is written (a caller taken back there is only hung up).
  */
-export const CALL_STAGES = ['greeting', 'menu', 'ringing', 'message', 'recording', 'connected'] as const;
+export const CALL_STAGES = [
+  'greeting',
+  'menu',
+  'ringing',
+  'message',
+  'recording',
+  'connected',
+  'ending',
+] as const;
 export type CallStage = (typeof CALL_STAGES)[number];
 
 export interface LegRow {
