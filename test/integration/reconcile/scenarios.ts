@@ -209,8 +209,10 @@ export const SCENARIOS: Scenario[] = [
   },
   {
     name: "the responder's confirmation prompt",
+    // The responder thinks long enough to press 1 once the WebSocket is back: a key pressed in
+    // the gap is lost, on a real Asterisk too.
     phones: {
-      'PJSIP/alice': accepts(1000, 6000, [{ waitFor: 'bridged' }, { wait: 2000 }, { hangup: true }]),
+      'PJSIP/alice': accepts(1000, 12_000, [{ waitFor: 'bridged' }, { wait: 2000 }, { hangup: true }]),
     },
     to: '5550200',
     steps: [],
