@@ -77,6 +77,8 @@ export interface Outcome {
   mode: Mode;
   /** The caller's transcript, as `kind detail` lines. */
   heard: string[];
+  /** Every phone the daemons rang (responder legs and page calls), by dial string. */
+  rang: string[];
   call: CallRow;
   legs: LegRow[];
   voicemails: VoicemailRow[];
@@ -281,6 +283,8 @@ export const SCENARIOS: Scenario[] = [
       expect(o.call).toMatchObject({ outcome: 'voicemail', team_id: 'pager' });
       expect(o.pages).toHaveLength(1);
       expect(o.pages[0]).toMatchObject({ status: 'acknowledged', acknowledged_by: 'pat' });
+      // After the restart the page call nobody drove was hung up, and the notification went out again.
+      expect(o.rang).toEqual(o.mode === 'sigkill' ? ['pat', 'pat'] : ['pat']);
     },
   },
 ];

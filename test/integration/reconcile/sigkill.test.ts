@@ -15,7 +15,10 @@ import { until } from '../../helpers/harness';
 import { killHard, readDatabase, startDaemonProcess, type DaemonProcess } from '../../helpers/daemonProcess';
 import { RECONCILE_CONFIG, SCENARIOS, TIME_SCALE, type Outcome } from './scenarios';
 
-function outcomeOf(db: Database.Database, channelId: string): Omit<Outcome, 'mode' | 'heard'> | undefined {
+function outcomeOf(
+  db: Database.Database,
+  channelId: string,
+): Omit<Outcome, 'mode' | 'heard' | 'rang'> | undefined {
   const call = db.prepare('SELECT * FROM calls WHERE channel_id = ?').get(channelId) as CallRow | undefined;
   if (call === undefined) return undefined;
   return {
@@ -68,6 +71,7 @@ test.each(SCENARIOS.map((s) => [s.name, s] as const))(
         mode: 'sigkill',
         heard: sim.transcript(call.channelId).map((e) => `${e.kind} ${e.detail}`),
         ...readDatabase(dbFile, (db) => outcomeOf(db, call.channelId))!,
+        rang: sim.legs().map((l) => l.dialstring),
       };
       expect(outcome.call.ended_at).toBe(over.call.ended_at);
       scenario.check(outcome);
