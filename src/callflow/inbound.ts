@@ -199,11 +199,14 @@ export async function runInboundCall(ctx: FlowContext, call: InboundCall): Promi
       handedToDialplan = await turnAway(ctx, session, facts);
       return;
     }
+    // A caller taken back before its route was written is matched as a new one would be.
     const route =
-      resumed === undefined
+      resumed === undefined || resumed.route_id === null
         ? findRoute(ctx.config.routes, stasisArgs, channel.dialplan.exten)
         : ctx.config.routes.find((r) => r.id === resumed.route_id);
     if (resumed !== undefined) {
+      if (resumed.route_id === null && route !== undefined)
+        ctx.calls.updateCall(facts.callId, { route_id: route.id, routing: route.routing });
       // A route a reload removed meanwhile: nothing true to go on with; the caller hears the error.
       if (route === undefined)
         throw new Error(`route ${resumed.route_id ?? '(none)'} is no longer configured`);
