@@ -44,6 +44,8 @@ import { checkHealth } from './http/health';
 import { voicemailFile } from './store/voicemailFile';
 import { createMetrics } from './metrics/metrics';
 import { StrayRejections } from './metrics/strays';
+import { reconciledCounter } from './metrics/reconciled';
+import { Reconciler } from './callflow/reconcile/reconciler';
 import type { Registry } from 'prom-client';
 
 export class StartupError extends Error {
@@ -103,6 +105,8 @@ export class Daemon {
   readonly metrics: Registry;
   /** Rejections no code owned: logged and counted while the daemon runs, instead of exiting. */
   readonly strays: StrayRejections;
+  /** Takes back, on every connection, what Asterisk holds and no live session follows. */
+  readonly reconciler: Reconciler;
   /** Where the HTTP listener is reachable, once started. */
   httpUrl: string | undefined;
   /** Read once: a reload never changes it (see config/startup.ts). */
@@ -179,7 +183,12 @@ export class Daemon {
       secret,
       links: () => this.linkFactory,
       voicemailFile: (id) => this.voicemailFile(id),
-      placePageCall: (request) => callAboutPage(this.pageCallDependencies(), request),
+      // A page call released at start (the last process died placing it) is due before the first
+      // connection: it waits a moment for Asterisk rather than fail and wait a whole retry.
+      placePageCall: async (request) => {
+        await this.connection.whenConnected(asterisk.requestTimeoutSeconds * 1000);
+        return callAboutPage(this.pageCallDependencies(), request);
+      },
     });
     this.email = notifiers.email;
     this.dispatcher = new NotificationDispatcher({
@@ -220,6 +229,18 @@ export class Daemon {
       config: () => this.configStatus,
     });
     this.strays = new StrayRejections(this.metrics, logger);
+    this.reconciler = new Reconciler({
+      ari: this.connection.port,
+      app: asterisk.app,
+      logger,
+      calls: this.calls,
+      pageStatus: (pageId) => this.pages.get(pageId)?.status,
+      pagesOfCall: (callId) => this.pages.ofCall(callId),
+      router: this.router,
+      contextFor: (callLogger) => this.contextFor(callLogger),
+      count: reconciledCounter(this.metrics),
+      now: Date.now,
+    });
     const apiToken = secret(options.config.settings.apiToken, 'settings.api_token');
     this.http = new HttpServer(
       {
@@ -250,7 +271,9 @@ export class Daemon {
       options.listenerLimits,
     );
     this.connection.on('event', (event: AriEvent) => this.router.handle(event));
-    this.connection.on('reconnected', () => void this.router.resync());
+    // Sessions of this process re-check their own channels first; the rest is reconciled.
+    this.connection.on('connected', () => void this.reconciler.run());
+    this.connection.on('reconnected', () => void this.router.resync().then(() => this.reconciler.run()));
     // Messages whose copy failed while Asterisk was unreachable are fetched again on every (re)connection.
     for (const moment of ['connected', 'reconnected']) {
       this.connection.on(moment, () => {

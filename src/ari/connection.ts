@@ -87,6 +87,24 @@ export class AriConnection extends EventEmitter {
     void this.connectLoop();
   }
 
+  /** Resolves true once connected (at once when it is), or false after `timeoutMs`. */
+  whenConnected(timeoutMs: number): Promise<boolean> {
+    if (this.state.status === 'connected') return Promise.resolve(true);
+    return new Promise((resolve) => {
+      const settle = (connected: boolean): void => {
+        clearTimeout(timer);
+        this.off('connected', onConnected);
+        this.off('reconnected', onConnected);
+        resolve(connected);
+      };
+      const onConnected = (): void => settle(true);
+      const timer = setTimeout(() => settle(false), timeoutMs);
+      timer.unref();
+      this.on('connected', onConnected);
+      this.on('reconnected', onConnected);
+    });
+  }
+
   stop(): void {
     this.stopped = true;
     this.http?.close();

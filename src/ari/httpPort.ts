@@ -10,6 +10,7 @@
 import * as http from 'node:http';
 import * as https from 'node:https';
 import type {
+  AriBridge,
   AriChannel,
   AriLiveRecording,
   AriPlayback,
@@ -226,5 +227,14 @@ export class AriHttpPort implements AriPort {
       `/applications/${segment(app)}`,
     );
     return result.channel_ids;
+  }
+  getApplication(app: string): Promise<{ channel_ids: string[]; bridge_ids: string[] }> {
+    return this.request('getApplication', 'GET', `/applications/${segment(app)}`);
+  }
+  listChannels(): Promise<AriChannel[]> {
+    return this.request('listChannels', 'GET', '/channels');
+  }
+  listBridges(): Promise<AriBridge[]> {
+    return this.request('listBridges', 'GET', '/bridges');
   }
 }

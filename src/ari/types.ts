@@ -100,4 +100,8 @@ export interface AriPort {
   getVariable(channelId: string, variable: string): Promise<string>;
   listEndpoints(): Promise<Array<{ technology: string; resource: string; state: string }>>;
   applicationChannels(app: string): Promise<string[]>;
+  /** What the application holds: the channels in it and the bridges it made. */
+  getApplication(app: string): Promise<{ channel_ids: string[]; bridge_ids: string[] }>;
+  listChannels(): Promise<AriChannel[]>;
+  listBridges(): Promise<AriBridge[]>;
 }

@@ -6,7 +6,8 @@
 import type { AriChannel } from '../ari/types';
 import { AriRequestError } from '../ari/types';
 import type { MenuOption, Route } from '../config/model';
-import type { CallFacts, FlowContext } from './context';
+import type { CallRow } from '../store/calls';
+import type { CallFacts, FlowContext, RoutedCall } from './context';
 import { routeDirect } from './direct/direct';
 import { nextMenuStep } from './menu';
 import { declared, joinPrompts, promptRequest, render, type PromptDeclaration } from './prompts';
@@ -15,12 +16,14 @@ import { ChannelGone, type CallSession } from './session';
 import { gatherDigit } from './verbs/gather';
 import { hangup } from './verbs/hangup';
 import { play } from './verbs/play';
-import { takeVoicemail } from './voicemail';
+import { enterStage } from './stage';
+import { keepInterruptedMessage, takeVoicemail } from './voicemail';
 
 /** What a caller can hear before the routing: used by the render calls below and the declaration. */
 const says = {
   notInService: () => promptRequest('notInService', undefined),
   callAgain: () => promptRequest('callAgain', undefined),
+  interrupted: (route: Route) => promptRequest('callInterrupted', undefined, { route: route.name }, route),
   error: (route?: Route) => promptRequest('error', undefined, {}, route),
   inactive: (route: Route) => promptRequest('inactive', route.inactiveMessage, { route: route.name }, route),
   greeting: (route: Route) => promptRequest('greeting', route.greeting, { route: route.name }, route),
@@ -49,7 +52,7 @@ export const inboundPrompts: PromptDeclaration = (config) => {
       uses.push(declared(where, says.inactive(route)));
       continue;
     }
-    uses.push(declared(where, says.greeting(route)));
+    uses.push(declared(where, says.greeting(route)), declared(where, says.interrupted(route)));
     if (route.options.length > 1) {
       for (const option of route.options) uses.push(declared(where, says.menuOption(route, option)));
       uses.push(
@@ -124,32 +127,102 @@ export interface InboundCall {
   channel: AriChannel;
   stasisArgs: string[];
   callId: string;
+  /**
+   * Set when a reconciliation takes back a caller whose flow the daemon lost (a restart; see
+   * reconcile/): the call's row as stored. The caller is told and the flow goes on from its stage.
+   */
+  resumed?: CallRow;
+}
+
+/**
+ * A caller taken back mid-flow: told that the call was interrupted, then on from where the row
+ * says the flow stood. A message being recorded is kept first (the prompt would wait behind the
+ * recording otherwise: Asterisk runs one command at a time per channel).
+ */
+async function resumeCall(
+  ctx: FlowContext,
+  session: CallSession,
+  facts: CallFacts,
+  route: Route,
+  row: CallRow,
+): Promise<'done' | 'menu'> {
+  if (row.stage === 'ending' && row.outcome !== null) {
+    // Only the last words were left (the thanks): the outcome stands, the call just ends.
+    facts.outcome = row.outcome;
+    facts.detail = row.outcome_detail ?? 'ended';
+    return 'done';
+  }
+  const team = row.team_id === null ? undefined : ctx.config.teams.get(row.team_id);
+  const interrupted = render(ctx.prompts, says.interrupted(route));
+  if (team !== undefined) facts.team = team;
+  const call: RoutedCall | undefined =
+    team === undefined ? undefined : { ctx, caller: session, facts, route, team };
+  if (row.stage === 'recording' && call !== undefined) {
+    await keepInterruptedMessage(call, interrupted);
+    return 'done';
+  }
+  await play(session, interrupted);
+  if (call !== undefined && row.stage === 'ringing' && route.routing === 'direct') {
+    await routeDirect(call, { level: row.stage_level ?? 0, round: row.stage_round ?? 0 });
+    return 'done';
+  }
+  if (call !== undefined && row.stage === 'message') {
+    await takeVoicemail(call);
+    return 'done';
+  }
+  // The greeting or the menu (or a row too old to say, or no team chosen yet): the menu again.
+  return 'menu';
 }
 
 export async function runInboundCall(ctx: FlowContext, call: InboundCall): Promise<void> {
-  const { session, channel, stasisArgs, callId } = call;
-  const facts: CallFacts = { callId, callerNumber: channel.caller.number };
-  let stage = 'before answer';
-  ctx.calls.insertCall({
-    id: facts.callId,
-    channel_id: channel.id,
-    caller_number: channel.caller.number,
-    caller_name: channel.caller.name,
-    dialed_number: channel.dialplan.exten,
-    started_at: ctx.now(),
-  });
-  ctx.logger.info('call arrived', {
+  const { session, channel, stasisArgs, callId, resumed } = call;
+  const facts: CallFacts = { callId, callerNumber: resumed?.caller_number ?? channel.caller.number };
+  let stage = resumed === undefined ? 'before answer' : `after the daemon took the call back`;
+  if (resumed === undefined)
+    ctx.calls.insertCall({
+      id: facts.callId,
+      channel_id: channel.id,
+      caller_number: channel.caller.number,
+      caller_name: channel.caller.name,
+      dialed_number: channel.dialplan.exten,
+      started_at: ctx.now(),
+    });
+  ctx.logger.info(resumed === undefined ? 'call arrived' : 'call taken back', {
     caller: channel.caller.number,
     dialed: channel.dialplan.exten,
     args: stasisArgs,
+    ...(resumed === undefined ? {} : { stage: resumed.stage }),
   });
   let handedToDialplan = false;
   try {
-    if (ctx.stopping) {
+    if (ctx.stopping && resumed === undefined) {
       handedToDialplan = await turnAway(ctx, session, facts);
       return;
     }
-    const route = findRoute(ctx.config.routes, stasisArgs, channel.dialplan.exten);
+    // A caller taken back before its route was written is matched as a new one would be.
+    const route =
+      resumed === undefined || resumed.route_id === null
+        ? findRoute(ctx.config.routes, stasisArgs, channel.dialplan.exten)
+        : ctx.config.routes.find((r) => r.id === resumed.route_id);
+    if (resumed !== undefined) {
+      if (resumed.route_id === null && route !== undefined)
+        ctx.calls.updateCall(facts.callId, { route_id: route.id, routing: route.routing });
+      // A route a reload removed meanwhile: nothing true to go on with; the caller hears the error.
+      if (route === undefined)
+        throw new Error(`route ${resumed.route_id ?? '(none)'} is no longer configured`);
+      facts.route = route;
+      if ((await resumeCall(ctx, session, facts, route, resumed)) === 'done') return;
+      stage = 'during the menu';
+      enterStage(ctx, facts.callId, 'menu');
+      const option = await chooseOption(ctx, session, route);
+      if (option === undefined) {
+        facts.outcome = 'abandoned';
+        facts.detail = 'no menu choice';
+        return;
+      }
+      await routeTo(ctx, session, facts, route, option);
+      return;
+    }
     if (route === undefined) {
       facts.outcome = 'unknown-number';
       ctx.logger.warn('no route for the dialed number', { dialed: channel.dialplan.exten, args: stasisArgs });
@@ -170,6 +243,7 @@ export async function runInboundCall(ctx: FlowContext, call: InboundCall): Promi
     const answering = answer(ctx, session, facts);
     answering.catch(() => undefined);
     stage = 'during the greeting';
+    enterStage(ctx, facts.callId, 'greeting');
     const greeting = play(session, render(ctx.prompts, says.greeting(route)), {
       bargeIn: route.options.length > 1,
     });
@@ -177,6 +251,7 @@ export async function runInboundCall(ctx: FlowContext, call: InboundCall): Promi
     await answering;
     await greeting;
     stage = 'during the menu';
+    enterStage(ctx, facts.callId, 'menu');
     // Stasis(lcr,<route>,option=N) (or `lcr test-call --option N`) picks the option without the menu.
     const preselected = /^option=(\d)$/.exec(stasisArgs[1] ?? '')?.[1];
     const option =
@@ -186,12 +261,8 @@ export async function runInboundCall(ctx: FlowContext, call: InboundCall): Promi
       facts.detail = 'no menu choice';
       return;
     }
-    const team = ctx.config.teams.get(option.teamId)!;
-    facts.team = team;
-    ctx.calls.updateCall(facts.callId, { option_key: option.key, team_id: team.id });
     stage = 'before the message';
-    const call = { ctx, caller: session, facts, route, team };
-    await (route.routing === 'direct' ? routeDirect(call) : takeVoicemail(call));
+    await routeTo(ctx, session, facts, route, option);
   } catch (error) {
     if (error instanceof ChannelGone) {
       if (facts.outcome === undefined) {
@@ -208,14 +279,34 @@ export async function runInboundCall(ctx: FlowContext, call: InboundCall): Promi
     }
   } finally {
     if (!handedToDialplan) await hangup(session);
+    const detail =
+      resumed === undefined || facts.detail === undefined
+        ? (facts.detail ?? (resumed === undefined ? null : 'taken back after an interruption'))
+        : `${facts.detail} (taken back after an interruption)`;
     ctx.calls.updateCall(facts.callId, {
       outcome: facts.outcome ?? 'error',
-      outcome_detail: facts.detail ?? null,
+      outcome_detail: detail,
+      stage: null,
       hangup_cause: session.hangupCause ?? 16,
       ended_at: ctx.now(),
     });
     ctx.logger.info('call ended', { outcome: facts.outcome, detail: facts.detail ?? null });
   }
+}
+
+/** The caller chose `option`: its team's routing takes over (voicemail, or direct routing). */
+async function routeTo(
+  ctx: FlowContext,
+  session: CallSession,
+  facts: CallFacts,
+  route: Route,
+  option: MenuOption,
+): Promise<void> {
+  const team = ctx.config.teams.get(option.teamId)!;
+  facts.team = team;
+  ctx.calls.updateCall(facts.callId, { option_key: option.key, team_id: team.id });
+  const call = { ctx, caller: session, facts, route, team };
+  await (route.routing === 'direct' ? routeDirect(call) : takeVoicemail(call));
 }
 
 /** A caller who chose a team but hung up before the beep: paged only if the route asks for it. */

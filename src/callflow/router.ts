@@ -48,6 +48,29 @@ export class CallRouter {
     this.sessions.delete(channelId);
   }
 
+  /** Whether a live session follows this channel (a reconciliation leaves those to it). */
+  knows(channelId: string): boolean {
+    return this.sessions.has(channelId);
+  }
+
+  /**
+   * Channels a reconciliation took back (reconcile/): their events reach these sessions, and the
+   * work counts as a call in progress (drain, lcr_active_calls) until it ends.
+   */
+  adopt(sessions: readonly CallSession[], work: () => Promise<void>): void {
+    for (const session of sessions) this.sessions.set(session.channelId, session);
+    const flow = work()
+      .catch((error: Error) =>
+        this.deps.logger.error('taken-back call crashed', { error: error.message, stack: error.stack }),
+      )
+      .finally(() => {
+        for (const session of sessions)
+          if (this.sessions.get(session.channelId) === session) this.sessions.delete(session.channelId);
+        this.running.delete(flow);
+      });
+    this.running.add(flow);
+  }
+
   handle(event: AriEvent): void {
     const channelId = this.channelOf(event);
     if (channelId === undefined) return;

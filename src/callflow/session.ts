@@ -3,6 +3,7 @@
  * it is still there. Verbs (verbs/*.ts) are small functions over a session; the session itself
  * only delivers events and keeps this state.
  */
+import { randomBytes } from 'node:crypto';
 import { eventChannel, eventMediaTarget, type AriEvent, type AriPort } from '../ari/types';
 
 /**
@@ -34,6 +35,11 @@ interface Waiter {
 }
 
 let sequence = 0;
+/**
+ * Tells this process's ids from a previous one's: Asterisk keeps a stopped daemon's playbacks and
+ * recordings, and a restarted daemon taking its calls back must not reuse their ids (409).
+ */
+const PROCESS_TAG = randomBytes(3).toString('hex');
 
 export class CallSession {
   /** Digits pressed and not consumed yet, oldest first. */
@@ -58,7 +64,7 @@ export class CallSession {
   /** A unique id for a playback, recording or leg of this session. */
   nextId(prefix: string): string {
     sequence += 1;
-    return `lcr-${prefix}-${this.channelId}-${sequence}`;
+    return `lcr-${prefix}-${this.channelId}-${PROCESS_TAG}${sequence}`;
   }
 
   deliver(event: SessionEvent): void {

@@ -7,9 +7,18 @@
 import { randomUUID } from 'node:crypto';
 import type { Route, Team } from '../config/model';
 import type { RoutedCall } from './context';
-import { declared, promptRequest, render, teamsOf, type PromptDeclaration } from './prompts';
+import { AriRequestError } from '../ari/types';
+import {
+  declared,
+  promptRequest,
+  render,
+  teamsOf,
+  type PromptDeclaration,
+  type RenderedPrompt,
+} from './prompts';
+import { enterStage } from './stage';
 import { play } from './verbs/play';
-import { recordMessage } from './verbs/record';
+import { recordMessage, type RecordResult } from './verbs/record';
 import { copyRecording, recordCopy } from './voicemailCopy';
 
 const varsOf = (route: Route, team: Team): Record<string, string> => ({ route: route.name, team: team.name });
@@ -50,14 +59,68 @@ export const voicemailPrompts: PromptDeclaration = (config) =>
 /** Records a message for `team` and pages it. Returns once the page exists (or the call failed). */
 export async function takeVoicemail(call: RoutedCall): Promise<void> {
   const { ctx, caller: session, facts, route, team } = call;
+  enterStage(ctx, facts.callId, 'message');
   await play(session, render(ctx.prompts, says.instructions(route, team)));
   session.ensurePresent();
-  const recordingName = `lcr-vm-${facts.callId}`;
+  const recordingName = recordingNameOf(facts.callId);
+  enterStage(ctx, facts.callId, 'recording');
   const result = await recordMessage(session, {
     name: recordingName,
     maxDurationSeconds: route.voicemail.maxDurationSeconds,
     maxSilenceSeconds: route.voicemail.maxSilenceSeconds,
   });
+  await keepMessage(call, recordingName, result);
+}
+
+const recordingNameOf = (callId: string): string => `lcr-vm-${callId}`;
+
+/**
+ * A message the last process was recording when it lost the call (reconcile/): Asterisk kept
+ * recording meanwhile. It is stopped, then kept, copied and paged like any message, marked
+ * interrupted; the caller is told the call was interrupted, thanked, and the call ends.
+ */
+export async function keepInterruptedMessage(call: RoutedCall, interrupted: RenderedPrompt): Promise<void> {
+  const { ctx, caller: session, facts, route } = call;
+  const name = recordingNameOf(facts.callId);
+  const startedAt = ctx.calls.getCall(facts.callId)?.stage_at ?? ctx.now();
+  const finished = session.waitFor(
+    (e) => (e.type === 'RecordingFinished' || e.type === 'RecordingFailed') && e.recording.name === name,
+    10_000,
+    { outlivesHangup: true },
+  );
+  let result: RecordResult;
+  try {
+    await session.ari.stopRecording(name);
+    const event = await finished;
+    result =
+      event?.type === 'RecordingFinished'
+        ? {
+            state: 'done',
+            endedBy: 'stopped',
+            durationSeconds: event.recording.duration ?? 0,
+            talkingSeconds: undefined,
+          }
+        : { state: 'failed', reason: 'the interrupted recording did not finish' };
+  } catch (error) {
+    finished.catch(() => undefined);
+    if (!(error instanceof AriRequestError && error.notFound)) throw error;
+    // It ended while nobody watched (silence, `#`, the length limit): the file is all there is;
+    // its length is reckoned from when it began, capped by the route's limit.
+    const seconds = Math.min(route.voicemail.maxDurationSeconds, Math.round((ctx.now() - startedAt) / 1000));
+    result = { state: 'done', endedBy: 'stopped', durationSeconds: seconds, talkingSeconds: undefined };
+  }
+  if (!session.gone) await play(session, interrupted).catch(() => undefined);
+  await keepMessage(call, name, result, 'interrupted');
+}
+
+/** The end of a recording: the voicemail row, the copy, the page, and the caller's thanks. */
+async function keepMessage(
+  call: RoutedCall,
+  recordingName: string,
+  result: RecordResult,
+  endedBy?: 'interrupted',
+): Promise<void> {
+  const { ctx, caller: session, facts, route, team } = call;
   if (result.state === 'failed') {
     ctx.logger.error('voicemail recording failed', { reason: result.reason });
     facts.outcome = 'error';
@@ -81,12 +144,15 @@ export async function takeVoicemail(call: RoutedCall): Promise<void> {
     duration_seconds: result.durationSeconds,
     size_bytes: null,
     too_short: tooShort ? 1 : 0,
-    ended_by: result.endedBy,
+    ended_by: endedBy ?? result.endedBy,
     fetch_error: null,
     created_at: at,
   });
   facts.outcome = 'voicemail';
-  facts.detail = `${result.durationSeconds}s, ended by ${result.endedBy}${tooShort ? ', too short' : ''}`;
+  facts.detail = `${result.durationSeconds}s, ended by ${endedBy ?? result.endedBy}${tooShort ? ', too short' : ''}`;
+  // The message is kept: a daemon taking the call back from here must not record it again.
+  ctx.calls.updateCall(facts.callId, { outcome: facts.outcome, outcome_detail: facts.detail });
+  enterStage(ctx, facts.callId, 'ending');
 
   // The caller hears the thanks while the message is copied; both are done before hanging up.
   const thanks = session.gone
@@ -102,7 +168,7 @@ export async function takeVoicemail(call: RoutedCall): Promise<void> {
   });
   recordCopy(ctx.calls, voicemailId, copied);
 
-  const summary = `Voicemail for ${team.name} via ${route.name} from ${facts.callerNumber || 'an unknown number'} (${result.durationSeconds}s${tooShort ? ', very short' : ''})`;
+  const summary = `Voicemail for ${team.name} via ${route.name} from ${facts.callerNumber || 'an unknown number'} (${result.durationSeconds}s${tooShort ? ', very short' : ''}${endedBy === undefined ? '' : ', interrupted'})`;
   ctx.paging.trigger({
     teamId: team.id,
     routeId: route.id,

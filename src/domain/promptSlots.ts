@@ -15,6 +15,7 @@ export const PROMPT_SLOTS = [
   'voicemailTooShort',
   'error',
   'callAgain',
+  'callInterrupted',
   'noAnswer',
   'stillTrying',
   'confirm',

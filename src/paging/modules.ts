@@ -14,7 +14,6 @@ import { PagingEngine, type EngineModule, type ModuleRun } from './engine';
 import type { PagingService } from './service';
 
 export const MODULES = {
-  closeInterruptedCalls: 'close-interrupted-calls',
   releaseInterruptedNotifications: 'release-interrupted-notifications',
   escalate: 'escalate-due-pages',
   dispatch: 'dispatch-due-notifications',
@@ -26,32 +25,6 @@ const BATCH = 500;
 const HOUR = 3600_000;
 /** Used link tokens are kept this long after they expire, then deleted. */
 export const LINK_TOKEN_RETENTION_MS = 7 * 24 * HOUR;
-
-/**
- * Calls still open in the database when the daemon starts were cut short by a crash or a kill:
- * their channels went with the old process's sessions. Closes their rows honestly. At start only:
- * later, an open call is a live one.
- */
-export function closeInterruptedCalls(calls: CallStore, logger: Logger): EngineModule {
-  return {
-    name: MODULES.closeInterruptedCalls,
-    atStartOnly: true,
-    runOnce(now, tx) {
-      const closed = tx(() => {
-        const open = calls.unfinishedCalls();
-        for (const call of open)
-          calls.updateCall(call.id, {
-            outcome: call.outcome ?? 'error',
-            outcome_detail: call.outcome_detail ?? 'the daemon stopped during the call',
-            ended_at: now,
-          });
-        return open.length;
-      });
-      if (closed > 0) logger.warn('calls cut short by the last stop were closed', { closed });
-      return {};
-    },
-  };
-}
 
 /**
  * Notifications the last process was sending when it died go back to pending, to be sent again.
@@ -201,7 +174,6 @@ export function createEngine(w: EngineWiring): { engine: PagingEngine; voicemail
   });
   const engine = new PagingEngine({
     modules: [
-      closeInterruptedCalls(w.calls, w.logger),
       releaseInterruptedNotifications(w.notifications, w.logger),
       escalateDuePages(w.service, w.pages),
       dispatchDueNotifications(w.dispatcher, w.notifications),

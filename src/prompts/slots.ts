@@ -21,6 +21,7 @@ export const DEFAULT_TEXTS: Record<PromptSlot, string> = {
   voicemailTooShort: 'Your message was very short. It has been passed on anyway. Goodbye.',
   error: 'Sorry, something went wrong. Please call again.',
   callAgain: 'Sorry, we cannot take your call right now. Please call again in a few minutes. Goodbye.',
+  callInterrupted: 'Sorry, your call was interrupted for a moment. Please stay on the line.',
   noAnswer: 'Nobody is available to take your call right now.',
   stillTrying: 'Please hold while we try to reach the on-call responder.',
   confirm: 'Call from {route} for {team}. Press 1 to accept, 2 to decline.',

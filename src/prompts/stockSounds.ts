@@ -18,6 +18,7 @@ export const STOCK_FALLBACK: Record<PromptSlot, (vars: Record<string, string>) =
   voicemailTooShort: () => ['sound:vm-msgsaved', 'sound:vm-goodbye'],
   error: () => ['sound:pls-try-call-later'],
   callAgain: () => ['sound:pls-try-call-later', 'sound:vm-goodbye'],
+  callInterrupted: () => ['sound:please-hold'],
   noAnswer: () => ['sound:vm-nobodyavail'],
   stillTrying: () => ['sound:pls-hold-while-try'],
   confirm: () => ['sound:to-accept-press', 'sound:digits/1', 'sound:to-reject-press', 'sound:digits/2'],

@@ -28,7 +28,29 @@ export interface CallRow {
   answered_at: number | null;
   connected_at: number | null;
   ended_at: number | null;
+  /** Where the flow stands (CallStage), and the escalation step when ringing; null once ended or before migration 4. */
+  stage: CallStage | null;
+  stage_level: number | null;
+  stage_round: number | null;
+  /** When the stage began (a recording's start, for its length should its end be lost). */
+  stage_at: number | null;
 }
+
+/**
+ * The points of an inbound call's flow that a reconciliation can take a caller back to:
+ * `message` is the instructions before the beep, `recording` the message itself, `ending` the
+ * last words once the outcome is written (a caller taken back there is only hung up).
+ */
+export const CALL_STAGES = [
+  'greeting',
+  'menu',
+  'ringing',
+  'message',
+  'recording',
+  'connected',
+  'ending',
+] as const;
+export type CallStage = (typeof CALL_STAGES)[number];
 
 export interface LegRow {
   id: string;
@@ -89,6 +111,10 @@ const CALL_UPDATABLE: ReadonlyArray<keyof CallUpdate> = [
   'answered_at',
   'connected_at',
   'ended_at',
+  'stage',
+  'stage_level',
+  'stage_round',
+  'stage_at',
 ];
 const LEG_UPDATABLE: ReadonlyArray<keyof LegUpdate> = [
   'channel_id',

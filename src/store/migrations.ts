@@ -158,4 +158,13 @@ export const MIGRATIONS: readonly string[] = [
   UPDATE voicemails SET copy_retry_at = 0 WHERE file_path IS NULL AND fetch_error IS NOT NULL;
   CREATE INDEX voicemails_copy_retry ON voicemails(copy_retry_at) WHERE copy_retry_at IS NOT NULL;
   `,
+  // 4: where each call's flow stands (written as it moves on), so that a daemon that starts again,
+  // or gets its WebSocket back, can take the caller back at that point (src/callflow/reconcile).
+  // Rows written before this migration have no stage: they are treated as "in the greeting".
+  `
+  ALTER TABLE calls ADD COLUMN stage TEXT;
+  ALTER TABLE calls ADD COLUMN stage_level INTEGER;
+  ALTER TABLE calls ADD COLUMN stage_round INTEGER;
+  ALTER TABLE calls ADD COLUMN stage_at INTEGER;
+  `,
 ];

@@ -88,6 +88,7 @@ export class PageStore {
   private readonly dueStatement;
   private readonly nextDueStatement;
   private readonly countByStatusStatement;
+  private readonly ofCallStatement;
 
   constructor(db: Db) {
     this.insertPageStatement = db.prepare(
@@ -104,6 +105,7 @@ export class PageStore {
       'INSERT INTO page_events (page_id, at, type, actor, via, detail) VALUES (?, ?, ?, ?, ?, ?)',
     );
     this.getPageStatement = db.prepare('SELECT * FROM pages WHERE id = ?');
+    this.ofCallStatement = db.prepare('SELECT * FROM pages WHERE call_id = ? ORDER BY id');
     this.listPagesStatement = db.prepare('SELECT * FROM pages ORDER BY id DESC LIMIT ?');
     this.listPagesByStatusStatement = db.prepare(
       'SELECT * FROM pages WHERE status = ? ORDER BY id DESC LIMIT ?',
@@ -241,6 +243,11 @@ export class PageStore {
 
   get(id: number): PageRow | undefined {
     return this.getPageStatement.get(id) as PageRow | undefined;
+  }
+
+  /** The pages a call raised (a connected call's, a message's), oldest first. */
+  ofCall(callId: string): PageRow[] {
+    return this.ofCallStatement.all(callId) as PageRow[];
   }
 
   list(limit: number, status?: PageStatus): PageRow[] {

@@ -5,7 +5,7 @@ import { silentLogger } from '../../src/log/logger';
 import { openDatabase } from '../../src/store/database';
 import { CallStore } from '../../src/store/calls';
 import { AsteriskSimulator } from '../../src/simulator';
-import { TEST_CONFIG } from '../helpers/harness';
+import { TEST_CONFIG, until } from '../helpers/harness';
 import { tempDir } from '../helpers/tmp';
 
 const dir = tempDir();
@@ -28,6 +28,8 @@ test('calls left open by a crash are closed honestly when the daemon starts agai
   const daemon = new Daemon({ config, logger: silentLogger });
   await daemon.start();
   try {
+    // Closed once the daemon has seen that Asterisk no longer holds the call's channel.
+    await until(() => daemon.calls.getCall('cut-short')!.ended_at !== null || undefined, 10_000, 'the row');
     expect(daemon.calls.getCall('cut-short')).toMatchObject({
       outcome: 'error',
       outcome_detail: 'the daemon stopped during the call',

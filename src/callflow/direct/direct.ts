@@ -11,6 +11,7 @@ import type { CallSession } from '../session';
 import { declared, promptRequest, render, teamsOf, type PromptDeclaration } from '../prompts';
 import { hangup } from '../verbs/hangup';
 import { play } from '../verbs/play';
+import { enterStage } from '../stage';
 import { takeVoicemail } from '../voicemail';
 import { holdAudio } from './hold';
 import { Contest, runLeg, type LegOutcome, type LegSetup } from './leg';
@@ -159,6 +160,7 @@ async function bridgeAndWait(call: DirectCall, winner: LegOutcome, responder: Ca
     connected_at: connectedAt,
     outcome: 'connected',
   });
+  enterStage(ctx, facts.callId, 'connected');
   ctx.logger.info('caller connected', { responder: winner.responderId });
   const page = route.direct.pageOnConnect ? pageConnectedCall(call, winner.responderId) : undefined;
 
@@ -198,7 +200,14 @@ function pageConnectedCall({ ctx, facts, route, team }: RoutedCall, responderId:
   return pageId;
 }
 
-export async function routeDirect(routed: RoutedCall): Promise<void> {
+/**
+ * `from`: a caller taken back after an interruption (reconcile/) goes on at the escalation step
+ * the database says was ringing; the steps before it are not rung again.
+ */
+export async function routeDirect(
+  routed: RoutedCall,
+  from?: { level: number; round: number },
+): Promise<void> {
   const { ctx, caller, facts, route, team } = routed;
   const onCall = resolveOnCall(ctx.config, team.id, ctx.now());
   const plan = planDialing(onCall.levels, {
@@ -206,7 +215,12 @@ export async function routeDirect(routed: RoutedCall): Promise<void> {
     routeStrategy: route.direct.strategy,
     skipAlreadyDialed: route.direct.skipAlreadyDialed,
     random: ctx.random,
-  });
+  }).filter(
+    (step) =>
+      from === undefined ||
+      step.round > from.round ||
+      (step.round === from.round && step.levelIndex >= from.level),
+  );
   const contest = new Contest();
   const offGone = caller.onGone(() => contest.callerLeft());
   let bridgeReady: Promise<boolean> = Promise.resolve(false);
@@ -245,6 +259,7 @@ export async function routeDirect(routed: RoutedCall): Promise<void> {
       };
       for (const step of plan) {
         caller.ensurePresent();
+        enterStage(ctx, facts.callId, 'ringing', { level: step.levelIndex, round: step.round });
         recordSkipped(ctx, facts.callId, step);
         ctx.logger.info('ringing level', {
           level: step.levelIndex + 1,

@@ -1,0 +1,55 @@
+/**
+ * A connected call the daemon lost track of (a restart; the WebSocket away while a new process
+ * started): caller and responder still talk in the call's bridge. It is watched again and ends as
+ * connect() in direct.ts would have ended it: when one side leaves, the other is hung up, the
+ * bridge destroyed, the rows closed and the call's page resolved if the route says so.
+ */
+import type { CallRow, LegRow } from '../../store/calls';
+import type { PageRow } from '../../store/pages';
+import type { FlowContext } from '../context';
+import type { CallSession } from '../session';
+import { hangup } from '../verbs/hangup';
+import { BRIDGE_PREFIX } from './survey';
+
+export const TAKEN_BACK = 'taken back after an interruption';
+
+export async function watchConnectedCall(
+  ctx: FlowContext,
+  row: CallRow,
+  leg: LegRow,
+  caller: CallSession,
+  responder: CallSession | undefined,
+  pagesOfCall: (callId: string) => PageRow[],
+): Promise<void> {
+  const sides = responder === undefined ? [caller] : [caller, responder];
+  // A side already gone (it left while nobody watched): the other is hung up at once.
+  await new Promise<void>((resolve) => {
+    if (sides.some((s) => s.gone)) return resolve();
+    const offs = sides.map((s) => s.onGone(() => done()));
+    function done(): void {
+      for (const off of offs) off();
+      resolve();
+    }
+  });
+  const endedAt = ctx.now();
+  ctx.calls.updateLeg(leg.id, { ended_at: endedAt, reason: TAKEN_BACK });
+  await Promise.all(sides.map((s) => hangup(s)));
+  await caller.ari.destroyBridge(`${BRIDGE_PREFIX}${row.id}`).catch(() => undefined);
+  ctx.calls.updateCall(row.id, {
+    outcome: 'connected',
+    outcome_detail: `connected to ${leg.responder_id} (${TAKEN_BACK})`,
+    hangup_cause: caller.hangupCause ?? 16,
+    stage: null,
+    ended_at: endedAt,
+  });
+  ctx.logger.info('call ended', { outcome: 'connected', detail: TAKEN_BACK });
+  const route = ctx.config.routes.find((r) => r.id === row.route_id);
+  if (route?.direct.resolveOnHangup !== true) return;
+  for (const page of pagesOfCall(row.id))
+    if (page.status !== 'resolved')
+      ctx.paging.resolve(
+        page.id,
+        { id: leg.responder_id, via: 'automatic', responderId: leg.responder_id },
+        'call ended',
+      );
+}

@@ -1,0 +1,121 @@
+/**
+ * Matching what Asterisk holds with what the database says, as a pure function: the list of
+ * what to do with each channel, bridge and open call row that no live session follows.
+ */
+import type { AriChannel } from '../../ari/types';
+import type { PageStatus } from '../../domain/enums';
+import type { CallRow, LegRow } from '../../store/calls';
+import { PAGE_CALL_MARK } from '../marks';
+import { BRIDGE_PREFIX, isOwnChannelId, type Holdings } from './survey';
+
+/** What a reconciliation does; `kind` is also the label of lcr_reconciled_total. */
+export type Step =
+  /** Caller and accepted responder (either may be gone already): watched again until one leaves. */
+  | { kind: 'connected-call'; call: CallRow; leg: LegRow; caller: AriChannel; responder?: AriChannel }
+  /** A caller mid-flow (greeting, menu, ringing, message): told, then on from the stored stage. */
+  | { kind: 'caller'; call: CallRow; channel: AriChannel }
+  /** A responder leg not accepted (ringing, or hearing the confirmation): hung up. */
+  | { kind: 'responder-leg'; channel: AriChannel; leg?: LegRow }
+  /** A page call nobody drives any more: hung up (the notification is released and sent again). */
+  | { kind: 'page-call'; channel: AriChannel; pageId: number | undefined; handled: boolean }
+  /** One of the daemon's channels that matches nothing. */
+  | { kind: 'stray-channel'; channel: AriChannel }
+  /** One of the daemon's bridges that holds no adopted call. */
+  | { kind: 'stray-bridge'; bridgeId: string }
+  /** An open row whose caller Asterisk no longer has: closed as before (with its open legs). */
+  | { kind: 'gone-call'; call: CallRow; openLegs: LegRow[] };
+
+export type StepKind = Step['kind'];
+
+export interface PlanInput {
+  holdings: Holdings;
+  openCalls: readonly CallRow[];
+  legsOf: (callId: string) => readonly LegRow[];
+  pageStatus: (pageId: number) => PageStatus | undefined;
+  /** Channels a live session of this process follows: left to it (CallRouter.resync). */
+  known: (channelId: string) => boolean;
+}
+
+const isOpenLeg = (leg: LegRow): boolean =>
+  leg.ended_at === null &&
+  (leg.result === 'ringing' || leg.result === 'answered' || leg.result === 'accepted');
+
+const pageIdOf = (channelId: string): number | undefined => {
+  const id = Number(channelId.slice(PAGE_CALL_MARK.length + 1).split('-')[0]);
+  return Number.isInteger(id) ? id : undefined;
+};
+
+export function planReconciliation(input: PlanInput): Step[] {
+  const { holdings, known } = input;
+  const steps: Step[] = [];
+  const byId = new Map(holdings.channels.map((c) => [c.id, c]));
+  const claimed = new Set<string>();
+  const keptBridges = new Set<string>();
+
+  for (const call of input.openCalls) {
+    if (known(call.channel_id)) continue;
+    const legs = input.legsOf(call.id);
+    const caller = byId.get(call.channel_id);
+    if (caller === undefined) {
+      steps.push({
+        kind: 'gone-call',
+        call,
+        openLegs: legs.filter((l) => isOpenLeg(l) && !known(l.channel_id ?? '')),
+      });
+      continue;
+    }
+    claimed.add(caller.id);
+    const accepted = legs.find((l) => l.result === 'accepted' && l.ended_at === null);
+    if (accepted !== undefined && call.connected_at !== null) {
+      const responder = accepted.channel_id === null ? undefined : byId.get(accepted.channel_id);
+      if (responder !== undefined) claimed.add(responder.id);
+      keptBridges.add(`${BRIDGE_PREFIX}${call.id}`);
+      steps.push({
+        kind: 'connected-call',
+        call,
+        leg: accepted,
+        caller,
+        ...(responder === undefined ? {} : { responder }),
+      });
+    } else {
+      steps.push({ kind: 'caller', call, channel: caller });
+    }
+  }
+
+  const legOfChannel = new Map<string, LegRow>();
+  for (const call of input.openCalls)
+    for (const leg of input.legsOf(call.id))
+      if (leg.channel_id !== null) legOfChannel.set(leg.channel_id, leg);
+
+  const cleanup: Step[] = [];
+  for (const channel of holdings.channels) {
+    if (claimed.has(channel.id) || known(channel.id)) continue;
+    if (channel.id.startsWith(`${PAGE_CALL_MARK}-`)) {
+      const pageId = pageIdOf(channel.id);
+      const status = pageId === undefined ? undefined : input.pageStatus(pageId);
+      cleanup.push({
+        kind: 'page-call',
+        channel,
+        pageId,
+        handled: status !== undefined && status !== 'triggered',
+      });
+    } else if (isOwnChannelId(channel.id)) {
+      const leg = legOfChannel.get(channel.id);
+      cleanup.push(
+        leg === undefined ? { kind: 'stray-channel', channel } : { kind: 'responder-leg', channel, leg },
+      );
+    }
+    // A caller's channel with no open row is not the daemon's to judge: it came in during the
+    // gap and its StasisStart reaches the router, or it belongs to a finished call whose hangup
+    // is on its way.
+  }
+  // A live call's bridge is its session's (the call's id names it).
+  for (const call of input.openCalls)
+    if (known(call.channel_id)) keptBridges.add(`${BRIDGE_PREFIX}${call.id}`);
+  for (const bridge of holdings.bridges)
+    if (!keptBridges.has(bridge.id)) cleanup.push({ kind: 'stray-bridge', bridgeId: bridge.id });
+
+  // Cleanup first: a caller who resumes ringing reuses the call's bridge id, and must not meet
+  // the old responder legs.
+  return [...cleanup, ...steps];
+}

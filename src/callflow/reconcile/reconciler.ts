@@ -1,0 +1,201 @@
+/**
+ * Reconciliation, on every connection to Asterisk (first start, the WebSocket back after a gap,
+ * a restart after a crash): what Asterisk holds for the application is matched with the database
+ * (plan.ts) and each channel, bridge and open call no live session follows is taken back or
+ * cleaned up. Each is logged once, counted (lcr_reconciled_total{kind}) and written in its rows.
+ */
+import { AriRequestError, type AriChannel, type AriPort } from '../../ari/types';
+import type { PageStatus } from '../../domain/enums';
+import { forCall, type Logger } from '../../log/logger';
+import type { CallStore } from '../../store/calls';
+import type { PageRow } from '../../store/pages';
+import type { FlowContext } from '../context';
+import { runInboundCall } from '../inbound';
+import { CallSession } from '../session';
+import { TAKEN_BACK, watchConnectedCall } from './adopt';
+import { planReconciliation, type Step, type StepKind } from './plan';
+import { stasisArgsOf, survey } from './survey';
+
+export interface ReconcilerDependencies {
+  ari: AriPort;
+  app: string;
+  logger: Logger;
+  calls: CallStore;
+  pageStatus: (pageId: number) => PageStatus | undefined;
+  pagesOfCall: (callId: string) => PageRow[];
+  /** The call router's side: who follows what, and following taken-back channels. */
+  router: {
+    knows(channelId: string): boolean;
+    adopt(sessions: readonly CallSession[], work: () => Promise<void>): void;
+  };
+  contextFor: (logger: Logger) => FlowContext;
+  count: (kind: StepKind) => void;
+  now: () => number;
+}
+
+/** What the last process wrote when its calls' channels were found gone (as before reconciliation). */
+export const STOPPED_DURING_CALL = 'the daemon stopped during the call';
+
+export class Reconciler {
+  private running: Promise<void> | undefined;
+  private again = false;
+
+  constructor(private readonly deps: ReconcilerDependencies) {}
+
+  /** Runs one reconciliation; asked again while one runs, another follows it (never two at once). */
+  run(): Promise<void> {
+    if (this.running !== undefined) {
+      this.again = true;
+      return this.running;
+    }
+    this.running = (async () => {
+      do {
+        this.again = false;
+        try {
+          await this.once();
+        } catch (error) {
+          // Asterisk went away again mid-way: the next connection reconciles again.
+          this.deps.logger.warn('reconciliation did not finish', { error: (error as Error).message });
+        }
+      } while (this.again);
+    })().finally(() => (this.running = undefined));
+    return this.running;
+  }
+
+  private async once(): Promise<void> {
+    const { deps } = this;
+    const holdings = await survey(deps.ari, deps.app);
+    const steps = planReconciliation({
+      holdings,
+      openCalls: deps.calls.unfinishedCalls(),
+      legsOf: (callId) => deps.calls.legsOfCall(callId),
+      pageStatus: deps.pageStatus,
+      known: (channelId) => deps.router.knows(channelId),
+    });
+    for (const step of steps) {
+      try {
+        await this.apply(step);
+      } catch (error) {
+        if (error instanceof AriRequestError && error.status === undefined) throw error;
+        deps.logger.error('reconciling failed', { kind: step.kind, error: (error as Error).message });
+      }
+    }
+    if (steps.length > 0) {
+      const kinds: Partial<Record<StepKind, number>> = {};
+      for (const step of steps) kinds[step.kind] = (kinds[step.kind] ?? 0) + 1;
+      deps.logger.info('reconciled with Asterisk', kinds);
+    }
+  }
+
+  private note(step: Step, detail: Record<string, unknown>): void {
+    this.deps.count(step.kind);
+    this.deps.logger.warn('reconciled', { kind: step.kind, ...detail });
+  }
+
+  private async apply(step: Step): Promise<void> {
+    const { ari, calls, now } = this.deps;
+    switch (step.kind) {
+      case 'gone-call': {
+        const at = now();
+        for (const leg of step.openLegs)
+          calls.updateLeg(leg.id, {
+            result: leg.result === 'accepted' ? 'accepted' : 'cancelled',
+            reason: leg.result === 'accepted' ? STOPPED_DURING_CALL : `${STOPPED_DURING_CALL} (reconciled)`,
+            ended_at: at,
+          });
+        calls.updateCall(step.call.id, {
+          outcome: step.call.outcome ?? 'error',
+          outcome_detail: step.call.outcome_detail ?? STOPPED_DURING_CALL,
+          stage: null,
+          ended_at: at,
+        });
+        this.note(step, { callId: step.call.id, channelId: step.call.channel_id });
+        return;
+      }
+      case 'responder-leg':
+        // Hung up before the leg row says so: the row tells why, not the hangup's cause.
+        if (step.leg !== undefined)
+          calls.updateLeg(step.leg.id, {
+            result: 'cancelled',
+            reason: `not accepted when the daemon lost the call (reconciled)`,
+            ended_at: now(),
+          });
+        await this.hangup(step.channel.id);
+        this.note(step, { channelId: step.channel.id, legId: step.leg?.id ?? null });
+        return;
+      case 'page-call':
+        await this.hangup(step.channel.id);
+        this.note(step, { channelId: step.channel.id, pageId: step.pageId ?? null, handled: step.handled });
+        return;
+      case 'stray-channel':
+        await this.hangup(step.channel.id);
+        this.note(step, { channelId: step.channel.id });
+        return;
+      case 'stray-bridge':
+        await ari.destroyBridge(step.bridgeId).catch(notFoundIsFine);
+        this.note(step, { bridgeId: step.bridgeId });
+        return;
+      case 'connected-call':
+        this.takeBackConnected(step);
+        return;
+      case 'caller':
+        this.takeBackCaller(step.call.id, step.channel, step);
+        return;
+    }
+  }
+
+  private async hangup(channelId: string): Promise<void> {
+    await this.deps.ari.hangup(channelId, 'normal').catch(notFoundIsFine);
+  }
+
+  private takeBackConnected(step: Extract<Step, { kind: 'connected-call' }>): void {
+    const { deps } = this;
+    const logger = forCall(deps.logger, step.call.id);
+    const ctx = deps.contextFor(logger);
+    const caller = new CallSession(step.caller.id, deps.ari, logger);
+    const responder =
+      step.responder === undefined ? undefined : new CallSession(step.responder.id, deps.ari, logger);
+    const sessions = responder === undefined ? [caller] : [caller, responder];
+    deps.calls.updateLeg(step.leg.id, { reason: TAKEN_BACK });
+    deps.router.adopt(sessions, async () => {
+      await Promise.all(sessions.map((s) => confirmPresent(s)));
+      await watchConnectedCall(ctx, step.call, step.leg, caller, responder, deps.pagesOfCall);
+    });
+    this.note(step, { callId: step.call.id, channelId: step.caller.id, responder: step.leg.responder_id });
+  }
+
+  private takeBackCaller(callId: string, channel: AriChannel, step: Step): void {
+    const { deps } = this;
+    const row = deps.calls.getCall(callId);
+    if (row === undefined) return;
+    const logger = forCall(deps.logger, callId);
+    const session = new CallSession(channel.id, deps.ari, logger);
+    deps.router.adopt([session], async () => {
+      await confirmPresent(session);
+      await runInboundCall(deps.contextFor(logger), {
+        session,
+        channel,
+        stasisArgs: stasisArgsOf(channel, deps.app) ?? [],
+        callId,
+        resumed: row,
+      });
+    });
+    this.note(step, { callId, channelId: channel.id, stage: row.stage });
+  }
+}
+
+const notFoundIsFine = (error: unknown): void => {
+  if (!(error instanceof AriRequestError && error.notFound)) throw error;
+};
+
+/**
+ * Events of a channel that left between the listing and its session's registration were not
+ * delivered to anyone: asking Asterisk once more closes that window.
+ */
+async function confirmPresent(session: CallSession): Promise<void> {
+  try {
+    await session.ari.getChannel(session.channelId);
+  } catch (error) {
+    if (error instanceof AriRequestError && error.notFound) session.markEnded();
+  }
+}
