@@ -5,6 +5,8 @@
  * then stays on Asterisk and the row says why, for a later retry).
  */
 import { randomUUID } from 'node:crypto';
+import * as fs from 'node:fs';
+import * as path from 'node:path';
 import type { Route, Team } from '../config/model';
 import type { RoutedCall } from './context';
 import { AriRequestError } from '../ari/types';
@@ -18,8 +20,10 @@ import {
 } from './prompts';
 import { enterStage } from './stage';
 import { play } from './verbs/play';
-import { recordMessage, type RecordResult } from './verbs/record';
+import { recordMessage, type RecordingEnd, type RecordResult } from './verbs/record';
 import { copyRecording, recordCopy } from './voicemailCopy';
+import type { CopyResult } from '../store/calls';
+import { durationMs, parseWav } from '../prompts/wav';
 
 const varsOf = (route: Route, team: Team): Record<string, string> => ({ route: route.name, team: team.name });
 
@@ -80,9 +84,8 @@ const recordingNameOf = (callId: string): string => `lcr-vm-${callId}`;
  * interrupted; the caller is told the call was interrupted, thanked, and the call ends.
  */
 export async function keepInterruptedMessage(call: RoutedCall, interrupted: RenderedPrompt): Promise<void> {
-  const { ctx, caller: session, facts, route } = call;
+  const { caller: session, facts } = call;
   const name = recordingNameOf(facts.callId);
-  const startedAt = ctx.calls.getCall(facts.callId)?.stage_at ?? ctx.now();
   const finished = session.waitFor(
     (e) => (e.type === 'RecordingFinished' || e.type === 'RecordingFailed') && e.recording.name === name,
     10_000,
@@ -104,13 +107,44 @@ export async function keepInterruptedMessage(call: RoutedCall, interrupted: Rend
   } catch (error) {
     finished.catch(() => undefined);
     if (!(error instanceof AriRequestError && error.notFound)) throw error;
-    // It ended while nobody watched (silence, `#`, the length limit): the file is all there is;
-    // its length is reckoned from when it began, capped by the route's limit.
-    const seconds = Math.min(route.voicemail.maxDurationSeconds, Math.round((ctx.now() - startedAt) / 1000));
-    result = { state: 'done', endedBy: 'stopped', durationSeconds: seconds, talkingSeconds: undefined };
+    // It ended while nobody watched (silence, `#`, the length limit): the file is all there is,
+    // and its length is read from it (measureMissedEnd).
+    result = { state: 'end-missed', endedBy: 'unknown' };
   }
   if (!session.gone) await play(session, interrupted).catch(() => undefined);
   await keepMessage(call, name, result, 'interrupted');
+}
+
+/**
+ * The length of a recording whose end was missed, from the WAV file Asterisk stored (the header
+ * says how many samples it holds). Without a file, the time since the recording began is the
+ * only bound there is, capped by the route's limit.
+ */
+function measureMissedEnd(
+  call: RoutedCall,
+  endedBy: 'hangup' | 'unknown',
+  copied: CopyResult,
+): { endedBy: RecordingEnd; durationSeconds: number } {
+  const { ctx, facts, route } = call;
+  if (!('error' in copied)) {
+    try {
+      const pcm = parseWav(fs.readFileSync(path.join(ctx.voicemailDir, copied.file)));
+      // Whole seconds counted down, as Asterisk counts a recording's duration.
+      const seconds = Math.floor(durationMs(pcm) / 1000);
+      const atLimit = seconds >= route.voicemail.maxDurationSeconds;
+      return {
+        endedBy: atLimit && endedBy === 'unknown' ? 'max-duration' : endedBy,
+        durationSeconds: seconds,
+      };
+    } catch (error) {
+      ctx.logger.warn('the copied voicemail is not a WAV file it could be measured from', {
+        error: (error as Error).message,
+      });
+    }
+  }
+  const startedAt = ctx.calls.getCall(facts.callId)?.stage_at ?? ctx.now();
+  const seconds = Math.min(route.voicemail.maxDurationSeconds, Math.round((ctx.now() - startedAt) / 1000));
+  return { endedBy, durationSeconds: seconds };
 }
 
 /** The end of a recording: the voicemail row, the copy, the page, and the caller's thanks. */
@@ -132,7 +166,16 @@ async function keepMessage(
 
   const at = ctx.now();
   const voicemailId = randomUUID();
-  const tooShort = result.durationSeconds < route.voicemail.minDurationSeconds;
+  const copy = (): Promise<CopyResult> =>
+    copyRecording(session.ari, ctx.logger, ctx.voicemailDir, {
+      id: voicemailId,
+      recording_name: recordingName,
+      created_at: at,
+    });
+  // A recording whose end the daemon missed is measured from its file, copied first.
+  const early = result.state === 'end-missed' ? await copy() : undefined;
+  const measured = result.state === 'end-missed' ? measureMissedEnd(call, result.endedBy, early!) : result;
+  const tooShort = measured.durationSeconds < route.voicemail.minDurationSeconds;
   ctx.calls.insertVoicemail({
     id: voicemailId,
     call_id: facts.callId,
@@ -141,15 +184,15 @@ async function keepMessage(
     recording_name: recordingName,
     file_path: null,
     format: 'wav',
-    duration_seconds: result.durationSeconds,
+    duration_seconds: measured.durationSeconds,
     size_bytes: null,
     too_short: tooShort ? 1 : 0,
-    ended_by: endedBy ?? result.endedBy,
+    ended_by: endedBy ?? measured.endedBy,
     fetch_error: null,
     created_at: at,
   });
   facts.outcome = 'voicemail';
-  facts.detail = `${result.durationSeconds}s, ended by ${endedBy ?? result.endedBy}${tooShort ? ', too short' : ''}`;
+  facts.detail = `${measured.durationSeconds}s, ended by ${endedBy ?? measured.endedBy}${tooShort ? ', too short' : ''}`;
   // The message is kept: a daemon taking the call back from here must not record it again.
   ctx.calls.updateCall(facts.callId, { outcome: facts.outcome, outcome_detail: facts.detail });
   enterStage(ctx, facts.callId, 'ending');
@@ -161,14 +204,10 @@ async function keepMessage(
         () => undefined,
         () => undefined,
       );
-  const copied = await copyRecording(session.ari, ctx.logger, ctx.voicemailDir, {
-    id: voicemailId,
-    recording_name: recordingName,
-    created_at: at,
-  });
+  const copied = early ?? (await copy());
   recordCopy(ctx.calls, voicemailId, copied);
 
-  const summary = `Voicemail for ${team.name} via ${route.name} from ${facts.callerNumber || 'an unknown number'} (${result.durationSeconds}s${tooShort ? ', very short' : ''}${endedBy === undefined ? '' : ', interrupted'})`;
+  const summary = `Voicemail for ${team.name} via ${route.name} from ${facts.callerNumber || 'an unknown number'} (${measured.durationSeconds}s${tooShort ? ', very short' : ''}${endedBy === undefined ? '' : ', interrupted'})`;
   ctx.paging.trigger({
     teamId: team.id,
     routeId: route.id,

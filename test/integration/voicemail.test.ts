@@ -214,6 +214,39 @@ test('the ARI WebSocket drops mid-call: the call goes on after the reconnect', a
   expect(h.voicemails(row.id)).toHaveLength(1);
 });
 
+test('callers who finish their message while the WebSocket is down: length and end come from the stored file', async () => {
+  const calls = Array.from({ length: 5 }, (_, i) =>
+    h.sim.call({
+      to: '+15550150',
+      from: `+1555123000${i}`,
+      steps: [{ waitFor: 'recording' }, { speak: 2000 }],
+    }),
+  );
+  await until(
+    () => calls.every((c) => c.transcript.some((t) => t.detail === 'recording started')) || undefined,
+    10_000,
+    'every caller to be recording',
+  );
+  // The WebSocket is down long enough for every caller to talk on and press # within the gap.
+  h.sim.dropWebSockets(10_000);
+  await Promise.all(calls.map((c) => h.sim.act(c.channelId, [{ speak: 4000 }, { press: '#' }])));
+  for (const call of calls) {
+    const row = await h.finishedCall(call.channelId, 30_000);
+    const [voicemail] = h.voicemails(row.id);
+    // What Asterisk kept (the simulator notes it), though the events saying so were lost.
+    const kept = Number(
+      /^(\d+)s kept$/.exec(
+        call.transcript.find((t) => t.kind === 'recorded' && t.detail.endsWith('kept'))!.detail,
+      )![1],
+    );
+    expect(kept).toBeGreaterThanOrEqual(4);
+    expect(voicemail!.duration_seconds).toBe(kept);
+    expect(voicemail).toMatchObject({ too_short: 0, ended_by: 'unknown', file_path: expect.any(String) });
+    expect(row.outcome_detail).not.toContain('too short');
+  }
+  expect(h.pages().map((p) => p.summary)).not.toContainEqual(expect.stringContaining('very short'));
+});
+
 test('a REST request that times out: the call ends as an error and nothing is left in Asterisk', async () => {
   h.sim.stall('channels.answer', 3000);
   const call = h.sim.call({ to: '+15550150', from: '+15551230001' });

@@ -13,10 +13,16 @@ export interface RecordSettings {
   maxSilenceSeconds: number;
 }
 
-export type RecordingEnd = 'dtmf' | 'silence' | 'max-duration' | 'hangup' | 'stopped';
+/** `unknown`: the recording ended while the events WebSocket was down, so how is not known. */
+export type RecordingEnd = 'dtmf' | 'silence' | 'max-duration' | 'hangup' | 'stopped' | 'unknown';
 
 export type RecordResult =
   | { state: 'done'; endedBy: RecordingEnd; durationSeconds: number; talkingSeconds: number | undefined }
+  /**
+   * Asterisk finished the recording while the daemon did not hear it (a WebSocket gap): its
+   * length must come from the stored file, never from an event that did not arrive.
+   */
+  | { state: 'end-missed'; endedBy: 'hangup' | 'unknown' }
   | { state: 'failed'; reason: string };
 
 export async function recordMessage(
@@ -86,8 +92,13 @@ export async function recordMessage(
     return { state: 'failed', reason: 'Asterisk never reported the end of the recording' };
   if (event.type === 'RecordingFailed')
     return { state: 'failed', reason: event.recording.cause ?? 'recording failed' };
-  const recording = event.type === 'RecordingFinished' ? event.recording : undefined;
-  const durationSeconds = recording?.duration ?? 0;
+  if (event.type !== 'RecordingFinished') {
+    // The digits of the gap were lost with its events: `#` cannot be told from silence.
+    session.clearDigits();
+    return { state: 'end-missed', endedBy: session.gone ? 'hangup' : 'unknown' };
+  }
+  const recording = event.recording;
+  const durationSeconds = recording.duration ?? 0;
   const pressedHash = session.digits.includes('#');
   session.clearDigits();
   const endedBy: RecordingEnd = pressedHash
@@ -99,5 +110,5 @@ export async function recordMessage(
         : durationSeconds >= settings.maxDurationSeconds
           ? 'max-duration'
           : 'silence';
-  return { state: 'done', endedBy, durationSeconds, talkingSeconds: recording?.talking_duration };
+  return { state: 'done', endedBy, durationSeconds, talkingSeconds: recording.talking_duration };
 }
