@@ -126,6 +126,12 @@ export interface InboundCall {
   callId: string;
 }
 
+/** What a caller still in a call hears when the daemon ends it (on_drain_timeout: hangup). */
+export const goodbyeWhileStopping =
+  (prompts: FlowContext['prompts']) =>
+  (caller: CallSession): Promise<unknown> =>
+    play(caller, render(prompts, says.callAgain()));
+
 export async function runInboundCall(ctx: FlowContext, call: InboundCall): Promise<void> {
   const { session, channel, stasisArgs, callId } = call;
   const facts: CallFacts = { callId, callerNumber: channel.caller.number };
@@ -194,7 +200,11 @@ export async function runInboundCall(ctx: FlowContext, call: InboundCall): Promi
     await (route.routing === 'direct' ? routeDirect(call) : takeVoicemail(call));
   } catch (error) {
     if (error instanceof ChannelGone) {
-      if (facts.outcome === undefined) {
+      if (facts.outcome === undefined && session.endedBy !== undefined) {
+        // The daemon hung up (stopping, on_drain_timeout: hangup), not the caller.
+        facts.outcome = 'error';
+        facts.detail = `${session.endedBy} ${stage}`;
+      } else if (facts.outcome === undefined) {
         facts.outcome = 'abandoned';
         facts.detail = `caller hung up ${stage}`;
         pageAbandonedCall(ctx, facts);
