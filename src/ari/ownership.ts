@@ -12,12 +12,13 @@
  * from another database refuses the connection (ApplicationTaken); a stale one, or one of its own
  * database (its previous process), is taken over.
  */
+import { randomBytes } from 'node:crypto';
 import * as os from 'node:os';
 import { AriHttpPort, type HttpPortOptions } from './httpPort';
 import type { Logger } from '../log/logger';
 
 export interface OwnerRecord {
-  /** Which process wrote it (host/pid): for the operator reading the error. */
+  /** Which daemon wrote it (host/pid/instance): for the operator reading the error. */
   node: string;
   /** The database the writer runs on (store/meta.ts databaseId). */
   database: string;
@@ -86,7 +87,8 @@ export class Ownership {
     this.variable = `LCR_OWNER_${options.app}`;
     this.heartbeatMs = options.heartbeatMs ?? DEFAULT_HEARTBEAT_MS;
     this.now = options.now ?? Date.now;
-    this.node = options.node ?? `${os.hostname()}/${process.pid}`;
+    // Two daemons may share a process (tests, the demo): the suffix tells them apart.
+    this.node = options.node ?? `${os.hostname()}/${process.pid}/${randomBytes(2).toString('hex')}`;
   }
 
   /** A heartbeat younger than this is a daemon alive: three missed refreshes make it stale. */
