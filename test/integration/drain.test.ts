@@ -10,46 +10,7 @@ import { openDatabase } from '../../src/store/database';
 import { HANGUP_DETAIL } from '../../src/callflow/shutdown';
 import { expectCleanAsterisk, startHarness, until, type Harness } from '../helpers/harness';
 import { accepts, neverAnswers } from '../helpers/people';
-
-export function drainConfig(shutdown: string): string {
-  return `
-asterisk: { url: http://127.0.0.1:1, username: lcr, password: lcr-secret, request_timeout: 2s }
-settings:
-  storage_dir: ./data
-  http_listen: 127.0.0.1:0
-  shutdown: ${shutdown}
-prompts: { engine: none }
-responders:
-  - { id: alice, name: Alice, phones: ['PJSIP/alice'] }
-  - { id: bob, name: Bob, phones: ['PJSIP/bob'] }
-escalation_policies:
-  - id: alice-only
-    levels: [{ targets: [{ responder: alice }], ring_timeout: 10m }]
-  - id: bob-only
-    levels: [{ targets: [{ responder: bob }], ring_timeout: 10m }]
-teams:
-  - { id: ops, name: Operations, escalation_policy: alice-only }
-  - { id: net, name: Network, escalation_policy: bob-only }
-routes:
-  - id: ops
-    name: Ops hotline
-    numbers: ['5550200']
-    routing: direct
-    options: [{ key: 1, team: ops, label: Operations }]
-    direct: { on_no_answer: hangup }
-  - id: net
-    name: Net hotline
-    numbers: ['5550300']
-    routing: direct
-    options: [{ key: 1, team: net, label: Network }]
-    direct: { on_no_answer: hangup }
-  - id: main
-    name: Main line
-    numbers: ['5550100']
-    routing: voicemail
-    options: [{ key: 1, team: ops, label: Operations }]
-`;
-}
+import { drainConfig } from '../helpers/shutdown';
 
 /** A caller who stays on the line once connected (until the test hangs up). */
 const STAYS: Array<{ waitFor: 'bridged' } | { wait: number }> = [{ waitFor: 'bridged' }, { wait: 3_600_000 }];
