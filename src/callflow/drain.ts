@@ -27,9 +27,10 @@ export async function drainCalls(
   router.accepting = false;
   // Nothing in progress: no wait at all (the drain timer would hold the stop, or a test's process).
   if (options.drainMs > 0) await within(Promise.all([router.drain(), others()]), options.drainMs);
-  if (router.callsInProgress > 0 && options.onDrainTimeout === 'hangup') {
+  if (router.channelsFollowed > 0 && options.onDrainTimeout === 'hangup') {
     logger.warn('drain time over: ending the calls still in progress', {
       calls: router.callsInProgress,
+      channels: router.channelsFollowed,
       onDrainTimeout: 'hangup',
     });
     await router.endCallsInProgress(options.goodbye, HANGUP_DETAIL);

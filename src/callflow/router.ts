@@ -48,6 +48,11 @@ export class CallRouter {
     return this.running.size;
   }
 
+  /** Channels the flows follow (callers, responder legs, page calls), callers being turned away aside. */
+  get channelsFollowed(): number {
+    return this.sessions.size - this.turningAway.size;
+  }
+
   /** The channel id an event is about, whatever its kind. */
   private channelOf(event: AriEvent): string | undefined {
     const channel = eventChannel(event);
