@@ -52,7 +52,7 @@ export function pause(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
-/** Waits for `work`, at most `ms`; true when it finished in time. */
+/** Waits for `work`, at most `ms`; true when it settled in time (a failure ends the wait too: a stop must go on). */
 export async function within(work: Promise<unknown>, ms: number): Promise<boolean> {
   let timer: NodeJS.Timeout | undefined;
   const late = new Promise<boolean>((resolve) => {
@@ -60,7 +60,13 @@ export async function within(work: Promise<unknown>, ms: number): Promise<boolea
     timer.unref();
   });
   try {
-    return await Promise.race([work.then(() => true), late]);
+    return await Promise.race([
+      work.then(
+        () => true,
+        () => true,
+      ),
+      late,
+    ]);
   } finally {
     clearTimeout(timer);
   }
