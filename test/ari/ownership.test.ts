@@ -87,3 +87,27 @@ test('a clean stop clears its own record only, and one that left calls keeps it'
   await first.stop(true);
   expect(vars.values.get('LCR_OWNER_lcr')).toBe('second;db-two;160000');
 });
+
+test('the heartbeat keeps a rival out while the owner runs; once it stops beating, the rival takes over', async () => {
+  jest.useFakeTimers();
+  try {
+    const vars = new Variables();
+    const at = { now: 100_000 };
+    const first = ownership(vars, 'db-one', 'first', at);
+    await first.claim();
+    first.startHeartbeat(() => true);
+    const rival = ownership(vars, 'db-two', 'second', at);
+    for (let i = 0; i < 6; i++) {
+      at.now += 5000;
+      await jest.advanceTimersByTimeAsync(5000);
+      await expect(rival.claim()).rejects.toBeInstanceOf(ApplicationTaken);
+    }
+    await first.stop(false);
+    at.now += 15_000;
+    await jest.advanceTimersByTimeAsync(15_000);
+    await rival.claim();
+    expect(vars.values.get('LCR_OWNER_lcr')).toMatch(/^second;db-two;/);
+  } finally {
+    jest.useRealTimers();
+  }
+});
