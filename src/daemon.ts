@@ -17,6 +17,8 @@ import {
 } from './config/startup';
 import type { FlowContext } from './callflow/context';
 import { CallRouter } from './callflow/router';
+import { drainCalls } from './callflow/drain';
+import { goodbyeWhileStopping } from './callflow/inbound';
 import { FLOW_PROMPTS } from './callflow/flowPrompts';
 import type { PromptRenderer } from './callflow/prompts';
 import type { PromptLibrary } from './prompts/library';
@@ -28,7 +30,7 @@ import { CallStore } from './store/calls';
 import { PageStore } from './store/pages';
 import { NotificationStore } from './store/notifications';
 import { DatabaseInUseError, lockDatabase, type DaemonLock } from './store/lock';
-import { linkSigningSecret } from './store/meta';
+import { databaseId, linkSigningSecret } from './store/meta';
 import { LinkTokenStore } from './store/linkTokens';
 import { callAboutPage, type PageCallDependencies } from './callflow/pageCall';
 import { PagingService } from './paging/service';
@@ -157,6 +159,7 @@ export class Daemon {
         password: options.ariPassword ?? resolveAriPassword(options.config),
         app: asterisk.app,
         requestTimeoutMs: asterisk.requestTimeoutSeconds * 1000,
+        owner: { database: databaseId(this.db) },
         ...(options.retry ? { minRetryMs: options.retry.minMs, maxRetryMs: options.retry.maxMs } : {}),
       },
       logger,
@@ -230,7 +233,8 @@ export class Daemon {
     });
     this.strays = new StrayRejections(this.metrics, logger);
     this.reconciler = new Reconciler({
-      ari: this.connection.port,
+      // The router's port: frozen with the flows at the end of a drain (callflow/drain.ts).
+      ari: this.router.ari,
       app: asterisk.app,
       logger,
       calls: this.calls,
@@ -351,7 +355,7 @@ export class Daemon {
 
   private pageCallDependencies(): PageCallDependencies {
     return {
-      ari: this.connection.port,
+      ari: this.router.ari,
       legs: this.router,
       prompts: this.prompts,
       paging: this.paging,
@@ -401,13 +405,16 @@ export class Daemon {
       () => this.config.notifications.ackLinkTtlSeconds,
     );
     await this.preparePrompts(this.config);
+    const refused = await this.connection.refusal();
+    if (refused !== undefined) throw new StartupError(refused.message);
     await this.engine.start();
     this.connection.start();
   }
 
   /**
    * Stops taking calls and escalating, lets calls and notifications in progress finish (up to
-   * `drainMs`), then disconnects. Whatever was cut short resumes from the database at the next start.
+   * `drainMs`), turns away late callers, leaves the calls still in progress in Asterisk for the next
+   * start to adopt or ends them (callflow/drain.ts), then disconnects.
    */
   stop(drainMs = 0): Promise<void> {
     this.stopped ??= this.stopNow(drainMs);
@@ -418,14 +425,14 @@ export class Daemon {
     this.router.accepting = false;
     const engineStopped = this.engine.stop();
     this.dispatcher.stopping = true;
-    if (drainMs > 0) {
-      await Promise.race([
-        Promise.all([this.router.drain(), this.dispatcher.settled()]),
-        new Promise((resolve) => setTimeout(resolve, drainMs)),
-      ]);
-    }
-    await this.http.close();
+    const { onDrainTimeout } = this.config.settings.shutdown;
+    const goodbye = goodbyeWhileStopping(this.prompts);
+    const drain = { drainMs, onDrainTimeout, goodbye, logger: this.options.logger };
+    const { left } = await drainCalls(this.router, () => this.dispatcher.settled(), drain);
+    // Right after the flows froze: a caller arriving now waits in Asterisk for the next start.
     this.connection.stop();
+    await this.connection.releaseApplication(left === 0);
+    await this.http.close();
     this.email?.close();
     // A module still running (a voicemail copy) ends now that ARI is stopped, and records it.
     await engineStopped;

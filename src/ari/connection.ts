@@ -8,6 +8,7 @@ import { EventEmitter } from 'node:events';
 import * as ari from 'ari-client';
 import type { Logger } from '../log/logger';
 import { AriHttpPort } from './httpPort';
+import { OwnershipOverHttp, type ApplicationTaken } from './ownership';
 import { AriRequestError, type AriEvent, type AriPort } from './types';
 
 export type ConnectionStatus = 'connecting' | 'connected' | 'reconnecting' | 'stopped';
@@ -30,6 +31,12 @@ export interface ConnectionOptions {
   /** First retry delay and the cap of the exponential backoff. */
   minRetryMs?: number;
   maxRetryMs?: number;
+  /**
+   * The database this daemon runs on, to hold the application name in Asterisk against another
+   * daemon (ownership.ts); checked before every new connection (not ari-client's own quick
+   * WebSocket retries): a refusal counts as a failed attempt, logged and retried.
+   */
+  owner?: { database: string; heartbeatMs?: number | undefined };
 }
 
 interface AriClient {
@@ -62,12 +69,20 @@ export class AriConnection extends EventEmitter {
 
   /** The REST side, usable whenever connected; requests while disconnected fail at once. */
   readonly port: AriPort;
+  private readonly ownership: OwnershipOverHttp | undefined;
 
   constructor(
     private readonly options: ConnectionOptions,
     private readonly logger: Logger,
   ) {
     super();
+    const { url, username, password, app, requestTimeoutMs, owner } = options;
+    this.ownership =
+      owner &&
+      new OwnershipOverHttp(
+        { baseUrl: url, username, password, timeoutMs: requestTimeoutMs },
+        { app, database: owner.database, heartbeatMs: owner.heartbeatMs, logger },
+      );
     this.port = new Proxy({} as AriPort, {
       get: (_target, property: string) => {
         return (...args: unknown[]) => {
@@ -83,8 +98,22 @@ export class AriConnection extends EventEmitter {
     });
   }
 
+  /**
+   * Before the first connection: the refusal when another daemon holds the application (the
+   * daemon does not start), undefined otherwise (Asterisk unreachable: checked at each attempt).
+   */
+  async refusal(): Promise<ApplicationTaken | undefined> {
+    return this.ownership?.refusal();
+  }
+
   start(): void {
     void this.connectLoop();
+    this.ownership?.startHeartbeat(() => this.state.status === 'connected');
+  }
+
+  /** After stop(): gives up the application name at once when `clear`, else lets it go stale. */
+  async releaseApplication(clear: boolean): Promise<void> {
+    await this.ownership?.stop(clear);
   }
 
   /** Resolves true once connected (at once when it is), or false after `timeoutMs`. */
@@ -165,6 +194,9 @@ export class AriConnection extends EventEmitter {
   }
 
   private async connectOnce(): Promise<void> {
+    // Before the WebSocket: once it opens, Asterisk would hand this daemon another daemon's calls.
+    await this.ownership?.claim();
+    if (this.stopped) return;
     const client = (await quietly(() =>
       ari.connect(this.options.url, this.options.username, this.options.password),
     )) as unknown as AriClient;

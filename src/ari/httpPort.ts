@@ -217,6 +217,17 @@ export class AriHttpPort implements AriPort {
     );
     return result.value;
   }
+  /** An Asterisk global variable; "" when it is not set (Asterisk answers so). */
+  async getGlobalVariable(variable: string): Promise<string> {
+    const result = await this.request<{ value: string }>('getGlobalVar', 'GET', '/asterisk/variable', {
+      variable,
+    });
+    return result.value;
+  }
+  /** An empty value unsets it. */
+  setGlobalVariable(variable: string, value: string): Promise<void> {
+    return this.request('setGlobalVar', 'POST', '/asterisk/variable', { variable, value });
+  }
   listEndpoints(): Promise<Array<{ technology: string; resource: string; state: string }>> {
     return this.request('listEndpoints', 'GET', '/endpoints');
   }

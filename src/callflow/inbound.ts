@@ -174,6 +174,12 @@ async function resumeCall(
   return 'menu';
 }
 
+/** What a caller still in a call hears when the daemon ends it (on_drain_timeout: hangup). */
+export const goodbyeWhileStopping =
+  (prompts: FlowContext['prompts']) =>
+  (caller: CallSession): Promise<unknown> =>
+    play(caller, render(prompts, says.callAgain()));
+
 export async function runInboundCall(ctx: FlowContext, call: InboundCall): Promise<void> {
   const { session, channel, stasisArgs, callId, resumed } = call;
   const facts: CallFacts = { callId, callerNumber: resumed?.caller_number ?? channel.caller.number };
@@ -265,7 +271,11 @@ export async function runInboundCall(ctx: FlowContext, call: InboundCall): Promi
     await routeTo(ctx, session, facts, route, option);
   } catch (error) {
     if (error instanceof ChannelGone) {
-      if (facts.outcome === undefined) {
+      if (facts.outcome === undefined && session.endedBy !== undefined) {
+        // The daemon hung up (stopping, on_drain_timeout: hangup), not the caller.
+        facts.outcome = 'error';
+        facts.detail = `${session.endedBy} ${stage}`;
+      } else if (facts.outcome === undefined) {
         facts.outcome = 'abandoned';
         facts.detail = `caller hung up ${stage}`;
         pageAbandonedCall(ctx, facts);

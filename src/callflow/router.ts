@@ -10,6 +10,7 @@ import type { FlowContext } from './context';
 import { runInboundCall } from './inbound';
 import { isOriginatedByDaemon } from './marks';
 import { CallSession } from './session';
+import { CLEANUP_MAX_MS, FreezablePort, GOODBYE_MAX_MS, within } from './shutdown';
 
 export interface RouterDependencies {
   ari: AriPort;
@@ -20,14 +21,36 @@ export interface RouterDependencies {
 
 export class CallRouter {
   private readonly sessions = new Map<string, CallSession>();
-  private readonly running = new Set<Promise<void>>();
+  /** Calls in progress, with their caller's session. */
+  private readonly running = new Map<Promise<void>, CallSession>();
+  /** Callers who arrived while stopping, being told to call again: the daemon waits for them before it exits. */
+  private readonly turningAway = new Map<Promise<void>, CallSession>();
   /** False while shutting down: new calls are turned away (see turnAway in inbound.ts). */
   accepting = true;
+  /** What every flow (calls, their legs, page calls) sends to Asterisk through: frozen when the daemon leaves its calls. */
+  private readonly gate: FreezablePort;
 
-  constructor(private readonly deps: RouterDependencies) {}
+  constructor(private readonly deps: RouterDependencies) {
+    this.gate = new FreezablePort(deps.ari);
+  }
+
+  /** The ARI port of the call flows (see freeze). */
+  get ari(): AriPort {
+    return this.gate.port;
+  }
 
   get activeCalls(): number {
+    return this.running.size + this.turningAway.size;
+  }
+
+  /** Calls in progress, not counting callers being turned away. */
+  get callsInProgress(): number {
     return this.running.size;
+  }
+
+  /** Channels the flows follow (callers, responder legs, page calls), callers being turned away aside. */
+  get channelsFollowed(): number {
+    return this.sessions.size - this.turningAway.size;
   }
 
   /** The channel id an event is about, whatever its kind. */
@@ -57,7 +80,7 @@ export class CallRouter {
    * Channels a reconciliation took back (reconcile/): their events reach these sessions, and the
    * work counts as a call in progress (drain, lcr_active_calls) until it ends.
    */
-  adopt(sessions: readonly CallSession[], work: () => Promise<void>): void {
+  adopt(sessions: readonly [CallSession, ...CallSession[]], work: () => Promise<void>): void {
     for (const session of sessions) this.sessions.set(session.channelId, session);
     const flow = work()
       .catch((error: Error) =>
@@ -68,10 +91,13 @@ export class CallRouter {
           if (this.sessions.get(session.channelId) === session) this.sessions.delete(session.channelId);
         this.running.delete(flow);
       });
-    this.running.add(flow);
+    // The first session is the caller's: the one a drain's end tells and hangs up.
+    this.running.set(flow, sessions[0]);
   }
 
   handle(event: AriEvent): void {
+    // Left for the next start: what Asterisk says about these calls now is its business.
+    if (this.gate.isFrozen) return;
     const channelId = this.channelOf(event);
     if (channelId === undefined) return;
     const existing = this.sessions.get(channelId);
@@ -93,7 +119,7 @@ export class CallRouter {
     const channel = event.channel;
     const callId = randomUUID();
     const logger = forCall(this.deps.logger, callId);
-    const session = new CallSession(channel.id, this.deps.ari, logger);
+    const session = new CallSession(channel.id, this.ari, logger);
     this.sessions.set(channel.id, session);
     const ctx = this.deps.contextForNewCall(logger);
     const flow = runInboundCall(ctx, { session, channel, stasisArgs: event.args, callId })
@@ -103,8 +129,11 @@ export class CallRouter {
       .finally(() => {
         this.sessions.delete(channel.id);
         this.running.delete(flow);
+        this.turningAway.delete(flow);
       });
-    this.running.add(flow);
+    // The context said whether the call is turned away (ctx.stopping); the router files it alike.
+    if (ctx.stopping) this.turningAway.set(flow, session);
+    else this.running.set(flow, session);
   }
 
   /**
@@ -127,6 +156,48 @@ export class CallRouter {
 
   /** Resolves when every call in progress has finished. */
   async drain(): Promise<void> {
-    while (this.running.size > 0) await Promise.allSettled([...this.running]);
+    while (this.running.size > 0) await Promise.allSettled([...this.running.keys()]);
+  }
+
+  /** Resolves when every caller turned away so far has heard the prompt and been hung up. */
+  async turnedAway(): Promise<void> {
+    while (this.turningAway.size > 0) await Promise.allSettled([...this.turningAway.keys()]);
+  }
+
+  /**
+   * Leaves every call where it is, in Asterisk and in the database, for the next start to adopt:
+   * the flows send nothing more and react to nothing more (see shutdown.ts).
+   */
+  freeze(): void {
+    this.gate.freeze();
+    for (const session of this.sessions.values()) session.freeze();
+  }
+
+  /**
+   * settings.shutdown.on_drain_timeout: hangup. Each caller still in a call hears `goodbye`, then
+   * is hung up; the flows end the rest as when a caller hangs up (responder legs, bridges, the
+   * message being left is kept and paged) and close the rows, marked with `detail`. Channels
+   * still followed after that (a page call, a leg whose flow did not end in time) are hung up.
+   */
+  async endCallsInProgress(
+    goodbye: (caller: CallSession) => Promise<unknown>,
+    detail: string,
+  ): Promise<void> {
+    const callers = [...this.running.values()];
+    await Promise.all(
+      callers.map(async (caller) => {
+        caller.endedBy = detail;
+        if (!caller.gone)
+          await within(
+            goodbye(caller).catch(() => undefined),
+            GOODBYE_MAX_MS,
+          );
+        await this.ari.hangup(caller.channelId, 'normal').catch(() => undefined);
+      }),
+    );
+    await within(this.drain(), CLEANUP_MAX_MS);
+    const turningAway = new Set(this.turningAway.values());
+    const left = [...this.sessions.values()].filter((s) => !turningAway.has(s));
+    await Promise.all(left.map((s) => this.ari.hangup(s.channelId, 'normal').catch(() => undefined)));
   }
 }

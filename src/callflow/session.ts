@@ -49,7 +49,10 @@ export class CallSession {
   /** Set by StasisEnd: Asterisk will send nothing more about this channel. */
   ended = false;
   hangupCause: number | undefined;
+  /** Set when the daemon itself ends the call (stopping): why, for the call's row. */
+  endedBy: string | undefined;
   private readonly waiters = new Set<Waiter>();
+  private frozen = false;
   private readonly goneListeners = new Set<() => void>();
   private readonly listeners = new Set<(event: SessionEvent) => void>();
   /** Checks that re-learn, after an ARI WebSocket gap, what the lost events would have said. */
@@ -68,6 +71,7 @@ export class CallSession {
   }
 
   deliver(event: SessionEvent): void {
+    if (this.frozen) return;
     for (const listener of this.listeners) listener(event);
     if (event.type === 'ChannelDtmfReceived') this.digits.push(event.digit);
     if (
@@ -142,6 +146,7 @@ export class CallSession {
     timeoutMs: number,
     options: { outlivesHangup?: boolean; signal?: AbortSignal } = {},
   ): Promise<SessionEvent | undefined> {
+    if (this.frozen) return new Promise<never>(() => undefined);
     const outlivesHangup = options.outlivesHangup === true;
     const { signal } = options;
     const promise = new Promise<SessionEvent | undefined>((resolve, reject) => {
@@ -168,6 +173,17 @@ export class CallSession {
     // The caller may hang up before the flow gets to awaiting this; that is not an unhandled error.
     promise.catch(() => undefined);
     return promise;
+  }
+
+  /**
+   * The daemon leaves this channel to its next start (settings.shutdown.on_drain_timeout: leave):
+   * every wait is dropped unsettled and no new wait settles, so the flow stops where it is
+   * instead of acting on a timeout (a menu retry, a call closed as failed).
+   */
+  freeze(): void {
+    this.frozen = true;
+    for (const waiter of this.waiters) if (waiter.timer) clearTimeout(waiter.timer);
+    this.waiters.clear();
   }
 
   /** Ends every wait (with no event): the channel will never exist, or is no longer ours. */

@@ -102,6 +102,12 @@ const settingsSchema = z
           .describe(
             'callers arriving while stopping hear "please call again" (prompt) or go back to the dialplan',
           ),
+        on_drain_timeout: z
+          .enum(['leave', 'hangup'], { error: 'expected on_drain_timeout "leave" or "hangup"' })
+          .default('leave')
+          .describe(
+            'calls still in progress when the drain ends stay up in Asterisk for the next start to adopt (leave) or are told and hung up (hangup)',
+          ),
       })
       .prefault({})
       .describe('what happens on SIGTERM'),
@@ -124,7 +130,11 @@ const settingsSchema = z
       /** Base URL Asterisk uses to fetch audio from the daemon; undefined: the listener's own address. */
       mediaUrl: stripSlash(s.media_url),
       apiToken: toSecret(s, 'api_token'),
-      shutdown: { drainSeconds: s.shutdown.drain, newCalls: s.shutdown.new_calls },
+      shutdown: {
+        drainSeconds: s.shutdown.drain,
+        newCalls: s.shutdown.new_calls,
+        onDrainTimeout: s.shutdown.on_drain_timeout,
+      },
     }),
   );
 

@@ -71,6 +71,9 @@ export function restHandlers(
     return { status: 200, body: originate(engine, options) };
   };
 
+  /** Asterisk's global variables (the dialplan's GLOBAL()); they outlive every WebSocket, not a restart. */
+  const globals = new Map<string, string>();
+
   const createBridge = (params: RequestParams): RestResult => ({
     status: 200,
     body: bridges.create(undefined, {
@@ -105,6 +108,17 @@ export function restHandlers(
         asterisk_id: engine.asteriskId,
       },
     }),
+    // Asterisk answers an unset variable with an empty value, not 404; no value unsets it.
+    'asterisk.getGlobalVar': (params) => ({
+      status: 200,
+      body: { value: globals.get(str(params, 'variable')!) ?? '' },
+    }),
+    'asterisk.setGlobalVar': (params) => {
+      const value = str(params, 'value');
+      if (value === undefined) globals.delete(str(params, 'variable')!);
+      else globals.set(str(params, 'variable')!, value);
+      return NO_CONTENT;
+    },
     'applications.list': () => ({ status: 200, body: [...engine.registeredApps].map(applicationJson) }),
     'applications.get': (params) => {
       const name = str(params, 'applicationName')!;
