@@ -222,7 +222,7 @@ export async function runInboundCall(ctx: FlowContext, call: InboundCall): Promi
 function pageAbandonedCall(ctx: FlowContext, facts: CallFacts): void {
   const { route, team } = facts;
   if (route === undefined || team === undefined || !route.voicemail.pageOnAbandon) return;
-  ctx.paging.trigger({
+  ctx.paging.triggerBehind({
     teamId: team.id,
     routeId: route.id,
     callId: facts.callId,

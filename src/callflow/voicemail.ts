@@ -103,7 +103,7 @@ export async function takeVoicemail(call: RoutedCall): Promise<void> {
   recordCopy(ctx.calls, voicemailId, copied);
 
   const summary = `Voicemail for ${team.name} via ${route.name} from ${facts.callerNumber || 'an unknown number'} (${result.durationSeconds}s${tooShort ? ', very short' : ''})`;
-  ctx.paging.trigger({
+  ctx.paging.triggerBehind({
     teamId: team.id,
     routeId: route.id,
     callId: facts.callId,

@@ -191,17 +191,17 @@ test('no retry when the channel says so, when it is not configured; a thrown err
   expect(row(broken).due_at).toBe(clock.now() + 1000);
 });
 
-test('no more than `concurrency` sends at once; the rest start as room is made', async () => {
+test('no more than `concurrency` sends at once in a lane; the rest start as room is made', async () => {
   dispatcher = makeDispatcher(2);
   const id = page();
   const rows = [enqueue(id, 'email'), enqueue(id, 'email'), enqueue(id, 'email')];
   expect(dispatcher.dispatchDue(clock.now(), tx)).toBe(2);
-  expect(dispatcher.room).toBe(0);
+  expect(dispatcher.roomIn('email')).toBe(0);
   expect(dispatcher.dispatchDue(clock.now(), tx)).toBe(0);
   expect(row(rows[2]!).status).toBe('pending');
   await email.answer({ ok: true, detail: 'ok' });
   expect(settled).toBe(1);
-  expect(dispatcher.room).toBe(1);
+  expect(dispatcher.roomIn('email')).toBe(1);
   expect(dispatcher.dispatchDue(clock.now(), tx)).toBe(1);
   expect(row(rows[2]!).status).toBe('sending');
 });
@@ -217,7 +217,7 @@ test('acknowledging aborts the sends of that page only; stopping starts nothing 
   expect([a!.aborted, b!.aborted]).toEqual([true, false]);
   dispatcher.stopping = true;
   enqueue(second, 'webhook');
-  expect(dispatcher.room).toBe(0);
+  expect(dispatcher.roomIn('webhook:ops')).toBe(0);
   expect(dispatcher.dispatchDue(clock.now(), tx)).toBe(0);
   const done = dispatcher.settled();
   await email.answer({ ok: false, retry: false, detail: 'aborted' });
