@@ -36,10 +36,12 @@ export interface LaneLimits {
 }
 
 /**
- * A page call lasts up to a few minutes and must start within a second of being due, so phones
- * get most room; an SMTP server or webhook receiver rarely gains from more parallel requests.
+ * A page call lasts up to a few minutes (ringing, the announcement, the message) and must start
+ * within a second of being due, so phones get room for a burst of pages (the limit guards
+ * Asterisk and its trunks, not the daemon, for which a call costs little); an SMTP server or a
+ * webhook receiver rarely gains from more parallel requests.
  */
-export const DEFAULT_LANE_LIMITS: LaneLimits = { phone: 20, email: 4, webhook: 4 };
+export const DEFAULT_LANE_LIMITS: LaneLimits = { phone: 100, email: 4, webhook: 4 };
 
 /** The lane of a notification: its channel, and for webhooks the target. */
 export function laneOf(row: Pick<NotificationRow, 'channel' | 'webhook_id'>): string {
