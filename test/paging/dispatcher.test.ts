@@ -241,3 +241,50 @@ test('a send whose record cannot be written stays "sending", to be sent again at
   expect(row(id)).toMatchObject({ status: 'sending', attempts: 1 });
   expect(notifications.attempts(id)).toEqual([]);
 });
+
+test('each channel and each webhook target has its own lane: a full one holds back only its own rows', async () => {
+  const phone = new ManualNotifier();
+  const logger: Logger = { ...silentLogger, warn: (message) => warnings.push(message) };
+  dispatcher = new NotificationDispatcher({
+    config: () => config,
+    notifications,
+    pages,
+    notifiers: { email, webhook, phone },
+    logger,
+    retry: RETRY,
+    concurrency: { phone: 2, email: 1, webhook: 1 },
+    onSettled: () => settled++,
+    clock,
+  });
+  const id = page();
+  // Stuck peers ahead of the phone rows, as when SMTP hangs: older rows first in the outbox.
+  const emails = [enqueue(id, 'email'), enqueue(id, 'email'), enqueue(id, 'email')];
+  const hooks = [enqueue(id, 'webhook'), enqueue(id, 'webhook')];
+  const other = notifications.enqueue(
+    { pageId: id, eventId: null, channel: 'webhook', webhookId: 'other', dueAt: clock.now() },
+    clock.now(),
+  );
+  const phones = [enqueue(id, 'phone'), enqueue(id, 'phone')];
+  expect(dispatcher.dispatchDue(clock.now(), tx)).toBe(5);
+  expect([...emails, ...hooks, other, ...phones].map((n) => row(n).status)).toEqual([
+    'sending',
+    'pending',
+    'pending',
+    'sending',
+    'pending',
+    'sending',
+    'sending',
+    'sending',
+  ]);
+  // Every lane with due rows is full: nothing to look at until a send ends.
+  expect(dispatcher.nextDue()).toBeUndefined();
+  const later = enqueue(id, 'phone', 5000);
+  await phone.answer({ ok: true, detail: 'answered' });
+  expect(dispatcher.roomIn('phone')).toBe(1);
+  expect(dispatcher.nextDue()).toBe(clock.now() + 5000);
+  expect(dispatcher.dispatchDue(clock.now(), tx)).toBe(0);
+  await clock.advance(5000);
+  expect(dispatcher.dispatchDue(clock.now(), tx)).toBe(1);
+  expect(row(later).status).toBe('sending');
+  expect(row(emails[1]!).status).toBe('pending');
+});
