@@ -31,12 +31,7 @@ import { linkSigningSecret } from './store/meta';
 import { LinkTokenStore } from './store/linkTokens';
 import { callAboutPage, type PageCallDependencies } from './callflow/pageCall';
 import { PagingService } from './paging/service';
-import {
-  DEFAULT_LANE_LIMITS,
-  DEFAULT_RETRY,
-  NotificationDispatcher,
-  type RetryPolicy,
-} from './paging/dispatcher';
+import { DEFAULT_RETRY, NotificationDispatcher, type RetryPolicy } from './paging/dispatcher';
 import type { PagingEngine } from './paging/engine';
 import { createEngine, MODULES } from './paging/modules';
 import { systemClock } from './util/clock';
@@ -133,7 +128,6 @@ export class Daemon {
         ? createPromptLibrary(options.config.prompts, logger, () => this.mediaBaseUrl)
         : undefined;
     this.prompts = options.prompts ?? this.promptLibrary!;
-    // A short busy timeout: waiting for another process's lock happens on timers, never on the event loop.
     this.db = openDatabase(options.config.settings.database, { busyTimeoutMs: DAEMON_BUSY_TIMEOUT_MS });
     try {
       this.lock = lockDatabase(this.db, options.config.settings.database);
@@ -195,7 +189,6 @@ export class Daemon {
       notifiers: notifiers.byChannel,
       logger,
       retry: options.notificationRetry ?? DEFAULT_RETRY,
-      concurrency: DEFAULT_LANE_LIMITS,
       onSettled: () => this.engine.wake(MODULES.dispatch),
       clock: systemClock,
     });

@@ -55,8 +55,8 @@ export interface DispatcherDependencies {
   notifiers: Partial<Record<NotificationChannelName, Notifier>>;
   logger: Logger;
   retry: RetryPolicy;
-  /** Most sends in flight at once per lane (a number: the same for every lane). */
-  concurrency: number | LaneLimits;
+  /** Most sends in flight at once per lane (a number: the same for every lane; default DEFAULT_LANE_LIMITS). */
+  concurrency?: number | LaneLimits;
   /** Told when a send finishes, so the engine looks again for due work. */
   onSettled: () => void;
   /** Times each attempt and its retry. */
@@ -82,7 +82,7 @@ export class NotificationDispatcher {
   /** How many more sends may start now in `lane` (see laneOf). */
   roomIn(lane: string): number {
     if (this.stopping) return 0;
-    const limits = this.deps.concurrency;
+    const limits = this.deps.concurrency ?? DEFAULT_LANE_LIMITS;
     const channel = lane.startsWith('webhook:') ? 'webhook' : (lane as 'phone' | 'email');
     const limit = typeof limits === 'number' ? limits : limits[channel];
     return Math.max(0, limit - (this.perLane.get(lane) ?? 0));
