@@ -108,7 +108,11 @@ test('retryWhileBusy waits for the lock on timers and returns what the work retu
   // The event loop went on while it waited.
   expect(ticks).toBeGreaterThan(1);
   // Any other error is not waited on.
-  await expect(retryWhileBusy(() => db.prepare('SELECT * FROM no_such_table').all())).rejects.toThrow(
-    /no such table/,
-  );
+  let calls = 0;
+  const failing = retryWhileBusy(() => {
+    calls++;
+    throw Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR' });
+  });
+  await expect(failing).rejects.toThrow('disk I/O error');
+  expect(calls).toBe(1);
 });
