@@ -92,8 +92,18 @@ export class PagingService {
    * once, or, while another process locks the database, after the call rows it refers to.
    */
   triggerBehind(request: PageRequest): void {
-    if (this.deps.writes === undefined) this.trigger(request);
-    else this.deps.writes.run(() => void this.trigger(request));
+    this.behind(() => void this.trigger(request));
+  }
+
+  /**
+   * Runs `work` (page changes nobody on the call waits for, such as a connected call's page) in
+   * one transaction, at once or, while another process locks the database, in order behind the
+   * call log's writes: all of it is tried again, so it never happens twice nor half.
+   */
+  behind(work: () => void): void {
+    const once = (): void => this.transactionally(work);
+    if (this.deps.writes === undefined) once();
+    else this.deps.writes.run(once);
   }
 
   acknowledge(pageId: number, actor: Actor, note?: string): PageChange {
