@@ -66,7 +66,7 @@ export interface DispatcherDependencies {
 export class NotificationDispatcher {
   private readonly inFlight = new Map<
     number,
-    { pageId: number; lane: string; abort: AbortController; done: Promise<void> }
+    { pageId: number; abort: AbortController; done: Promise<void> }
   >();
   private readonly perLane = new Map<string, number>();
 
@@ -149,7 +149,7 @@ export class NotificationDispatcher {
         else this.perLane.delete(lane);
         if (!this.stopping) this.deps.onSettled();
       });
-    this.inFlight.set(row.id, { pageId: row.page_id, lane, abort, done });
+    this.inFlight.set(row.id, { pageId: row.page_id, abort, done });
   }
 
   private async send(row: NotificationRow, signal: AbortSignal, tx: Transaction): Promise<void> {

@@ -63,7 +63,6 @@ export interface OutboxLane {
 
 export class NotificationStore {
   private readonly insertStatement;
-  private readonly dueStatement;
   private readonly dueLanesStatement;
   private readonly pendingLanesStatement;
   private readonly dueInLaneStatement;
@@ -81,9 +80,6 @@ export class NotificationStore {
     this.insertStatement = db.prepare(
       `INSERT INTO notifications (page_id, event_id, channel, responder_id, webhook_id, level, status, due_at, created_at, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)`,
-    );
-    this.dueStatement = db.prepare(
-      `SELECT * FROM notifications WHERE status = 'pending' AND due_at <= ? ORDER BY due_at, id LIMIT ?`,
     );
     const lanes = `SELECT channel, webhook_id, MIN(due_at) AS due_at FROM notifications
        WHERE status = 'pending'`;
@@ -138,10 +134,6 @@ export class NotificationStore {
         now,
       ).lastInsertRowid,
     );
-  }
-
-  due(now: number, limit: number): NotificationRow[] {
-    return this.dueStatement.all(now, limit) as NotificationRow[];
   }
 
   /** The lanes that have rows due at `now`. */
