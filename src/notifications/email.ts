@@ -33,15 +33,22 @@ export function smtpTransport(settings: EmailSettings, password: string | undefi
   });
 }
 
+const DEADLINE_GRACE_MS = 1000;
+
 /**
  * nodemailer's timeouts bound each phase (connect, greeting, a silent socket), but a server that
  * trickles a byte now and then could hold a slot of the email lane for ever: the whole send gets
- * the same bound, after which the attempt fails (to be retried) and the slot is free.
+ * the same bound (plus a grace), after which the attempt fails (to be retried) and the slot is free.
  */
-async function withDeadline<T>(work: Promise<T>, ms: number): Promise<T> {
+async function withDeadline<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const deadline = new Promise<never>((_resolve, reject) => {
-    timer = setTimeout(() => reject(new Error(`no answer from the SMTP server within ${ms / 1000}s`)), ms);
+    // A second of grace, so that nodemailer's own, more precise error ("Greeting never received")
+    // wins when one phase is what timed out.
+    timer = setTimeout(
+      () => reject(new Error(`the SMTP server took longer than ${timeoutMs / 1000}s to take the message`)),
+      timeoutMs + DEADLINE_GRACE_MS,
+    );
   });
   // The abandoned send still settles later (nodemailer's socket timeout closes it): ignore that.
   work.catch(() => undefined);
