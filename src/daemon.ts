@@ -25,7 +25,7 @@ import type { PromptLibrary } from './prompts/library';
 import { createPromptLibrary } from './prompts/setup';
 import { copyRecording } from './callflow/voicemailCopy';
 import type { Logger } from './log/logger';
-import { openDatabase, type Db } from './store/database';
+import { DAEMON_BUSY_TIMEOUT_MS, openDatabase, type Db } from './store/database';
 import { CallStore } from './store/calls';
 import { PageStore } from './store/pages';
 import { NotificationStore } from './store/notifications';
@@ -137,14 +137,16 @@ export class Daemon {
         ? createPromptLibrary(options.config.prompts, logger, () => this.mediaBaseUrl)
         : undefined;
     this.prompts = options.prompts ?? this.promptLibrary!;
-    this.db = openDatabase(options.config.settings.database);
+    this.db = openDatabase(options.config.settings.database, { busyTimeoutMs: DAEMON_BUSY_TIMEOUT_MS });
     try {
       this.lock = lockDatabase(this.db, options.config.settings.database);
     } catch (error) {
       this.db.close();
       throw error instanceof DatabaseInUseError ? new StartupError(error.message) : error;
     }
-    this.calls = new CallStore(this.db);
+    this.calls = new CallStore(this.db, (error) =>
+      logger.error('a call log write failed after waiting for the database lock', { error: error.message }),
+    );
     this.pages = new PageStore(this.db);
     this.notifications = new NotificationStore(this.db);
     const linkTokens = new LinkTokenStore(this.db);
@@ -175,6 +177,7 @@ export class Daemon {
       pages: this.pages,
       notifications: this.notifications,
       logger,
+      writes: this.calls.writes,
       onChange: (pageId, event) => {
         if (event === 'acknowledged' || event === 'resolved') this.dispatcher.abortForPage(pageId);
         this.engine.wake(MODULES.escalate, MODULES.dispatch);
@@ -201,7 +204,6 @@ export class Daemon {
       notifiers: notifiers.byChannel,
       logger,
       retry: options.notificationRetry ?? DEFAULT_RETRY,
-      concurrency: 20,
       onSettled: () => this.engine.wake(MODULES.dispatch),
       clock: systemClock,
     });
@@ -436,6 +438,8 @@ export class Daemon {
     this.email?.close();
     // A module still running (a voicemail copy) ends now that ARI is stopped, and records it.
     await engineStopped;
+    // Call log writes still waiting for another process's lock get one last try.
+    this.calls.writes.drainNow();
     this.lock.release();
     this.db.close();
     this.strays.uninstall();

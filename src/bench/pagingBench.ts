@@ -112,7 +112,7 @@ export async function runPagingBench(print: (line: string) => void): Promise<voi
       clock: systemClock,
     });
     const engine = new PagingEngine({
-      modules: [escalateDuePages(service, pages), dispatchDueNotifications(dispatcher, notifications)],
+      modules: [escalateDuePages(service, pages), dispatchDueNotifications(dispatcher)],
       clock: systemClock,
       tx: transactionOf(db),
       logger: silentLogger,

@@ -5,6 +5,7 @@
 import { runConfigBench } from './configBench';
 import { runInboundBench } from './inboundBench';
 import { runDirectBench } from './directBench';
+import { runFaultsBench } from './faultsBench';
 import { runPagingBench } from './pagingBench';
 import { runPromptsBench } from './promptsBench';
 
@@ -14,6 +15,7 @@ const groups: Record<string, (print: (line: string) => void) => Promise<void> | 
   direct: (print) => runDirectBench(print),
   paging: (print) => runPagingBench(print),
   prompts: (print) => runPromptsBench(print),
+  faults: (print) => runFaultsBench(print),
 };
 
 async function main(): Promise<void> {

@@ -323,7 +323,7 @@ async function routeTo(
 function pageAbandonedCall(ctx: FlowContext, facts: CallFacts): void {
   const { route, team } = facts;
   if (route === undefined || team === undefined || !route.voicemail.pageOnAbandon) return;
-  ctx.paging.trigger({
+  ctx.paging.triggerBehind({
     teamId: team.id,
     routeId: route.id,
     callId: facts.callId,

@@ -9,6 +9,7 @@ import type { Config, Responder, Route } from '../config/model';
 import type { Logger } from '../log/logger';
 import type { PageCallRequest, PageCallResult } from '../notifications/types';
 import type { PagingService } from '../paging/service';
+import { retryWhileBusy } from '../store/database';
 import type { PageRow, PageStatus, PageStore } from '../store/pages';
 import type { LegTracker } from './context';
 import { pageCall } from './marks';
@@ -29,6 +30,8 @@ import { hangup } from './verbs/hangup';
 import { play } from './verbs/play';
 
 const KEY_WAIT_MS = 8000;
+/** Longest wait of a responder's key press for another process's lock on the database. */
+const LOCK_WAIT_MS = 20_000;
 /** "2" replays the message; a responder may ask a few times, not forever. */
 const MOST_REPLAYS = 5;
 
@@ -181,13 +184,14 @@ async function converse(
         );
       const digit = await gatherDigit(session, announcement(deps, page), KEY_WAIT_MS);
       if (digit === '1') {
-        const change = deps.paging.acknowledge(pageId, actor);
+        // While another process locks the database, the key press waits for it on timers, not on the event loop.
+        const change = await retryWhileBusy(() => deps.paging.acknowledge(pageId, actor), LOCK_WAIT_MS);
         if (change.ok)
           return await farewell(render(deps.prompts, says.acknowledged(routeOf(deps, page))), 'acknowledged');
         continue;
       }
       if (digit === '3') {
-        const escalated = deps.paging.escalateNow(pageId, actor);
+        const escalated = await retryWhileBusy(() => deps.paging.escalateNow(pageId, actor), LOCK_WAIT_MS);
         if (escalated.ok)
           return await farewell(render(deps.prompts, says.escalated(routeOf(deps, page))), 'escalated now');
         continue;

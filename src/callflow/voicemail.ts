@@ -208,7 +208,7 @@ async function keepMessage(
   recordCopy(ctx.calls, voicemailId, copied);
 
   const summary = `Voicemail for ${team.name} via ${route.name} from ${facts.callerNumber || 'an unknown number'} (${measured.durationSeconds}s${tooShort ? ', very short' : ''}${endedBy === undefined ? '' : ', interrupted'})`;
-  ctx.paging.trigger({
+  ctx.paging.triggerBehind({
     teamId: team.id,
     routeId: route.id,
     callId: facts.callId,

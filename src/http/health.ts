@@ -4,7 +4,7 @@
  * could not be made plays stock sounds; callers are still served).
  */
 import type { ConfigStatus } from '../config/reload';
-import type { Db } from '../store/database';
+import { isBusy, type Db } from '../store/database';
 
 export interface HealthSources {
   db: Db;
@@ -39,12 +39,15 @@ export function checkHealth(sources: HealthSources): { ok: boolean; checks: Reco
   const state = sources.ari();
   let writable = true;
   let databaseError: string | undefined;
+  let locked = false;
   try {
     sources.db
       .prepare(`INSERT OR REPLACE INTO meta (key, value) VALUES ('healthz', ?)`)
       .run(String(Date.now()));
   } catch (error) {
+    // The daemon's busy timeout is a few ms, so another process's lock is reported, not waited for.
     writable = false;
+    locked = isBusy(error);
     databaseError = (error as Error).message;
   }
   const ari = state.status === 'connected';
@@ -57,7 +60,11 @@ export function checkHealth(sources: HealthSources): { ok: boolean; checks: Reco
         since: new Date(state.since).toISOString(),
         reconnects: state.reconnects,
       },
-      database: { writable, ...(databaseError === undefined ? {} : { error: databaseError }) },
+      database: {
+        writable,
+        ...(locked ? { locked } : {}),
+        ...(databaseError === undefined ? {} : { error: databaseError }),
+      },
       active_calls: sources.activeCalls(),
       prompts: sources.prompts(),
       config: configCheck(sources.config()),

@@ -33,6 +33,32 @@ export function smtpTransport(settings: EmailSettings, password: string | undefi
   });
 }
 
+const DEADLINE_GRACE_MS = 1000;
+
+/**
+ * nodemailer's timeouts bound each phase (connect, greeting, a silent socket), but a server that
+ * trickles a byte now and then could hold a slot of the email lane for ever: the whole send gets
+ * the same bound (plus a grace), after which the attempt fails (to be retried) and the slot is free.
+ */
+async function withDeadline<T>(work: Promise<T>, timeoutMs: number): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const deadline = new Promise<never>((_resolve, reject) => {
+    // A second of grace, so that nodemailer's own, more precise error ("Greeting never received")
+    // wins when one phase is what timed out.
+    timer = setTimeout(
+      () => reject(new Error(`the SMTP server took longer than ${timeoutMs / 1000}s to take the message`)),
+      timeoutMs + DEADLINE_GRACE_MS,
+    );
+  });
+  // The abandoned send still settles later (nodemailer's socket timeout closes it): ignore that.
+  work.catch(() => undefined);
+  try {
+    return await Promise.race([work, deadline]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 export class EmailNotifier implements Notifier {
   private readonly transport;
 
@@ -63,7 +89,7 @@ export class EmailNotifier implements Notifier {
         : `<p><a href="${escapeHtml(facts.ackUrl)}">Acknowledge page #${page.id}</a></p>`
     }`;
     try {
-      const info = await this.transport.sendMail({
+      const sending = this.transport.sendMail({
         from: this.deps.settings.from,
         to: responder.email,
         subject: `[lcr] Page #${page.id} for ${facts.team}: ${facts.summary}`,
@@ -77,6 +103,7 @@ export class EmailNotifier implements Notifier {
               ],
             }),
       });
+      const info = await withDeadline(sending, this.deps.settings.timeoutSeconds * 1000);
       return { ok: true, detail: `sent to ${responder.email}: ${info.response}` };
     } catch (error) {
       const code = (error as { responseCode?: number }).responseCode;

@@ -2,12 +2,17 @@
  * Sends what the outbox says is due: claims each row, hands it to its channel, records the
  * attempt, and schedules a retry with exponential backoff when the channel asks for one and
  * attempts remain. Rows being sent when the process dies are released at the next start.
+ *
+ * Each lane (phone, email, each webhook target) has its own limit of sends in flight, so a
+ * peer that hangs fills only its own lane: a phone page never waits behind a stuck SMTP
+ * server or a slow webhook receiver (issue 17). The notifiers bound how long a send may hold
+ * a slot (SMTP and webhook timeouts).
  */
 import type { Config } from '../config/model';
 import type { Logger } from '../log/logger';
 import type { Notifier } from '../notifications/types';
 import type { NotificationChannelName, NotificationRow, NotificationStore } from '../store/notifications';
-import type { Transaction } from '../store/database';
+import { retryWhileBusy, type Transaction } from '../store/database';
 import type { PageStore } from '../store/pages';
 import type { Clock } from '../util/clock';
 
@@ -23,6 +28,26 @@ export function retryDelayMs(attempt: number, policy: RetryPolicy): number {
   return Math.min(policy.maxMs, policy.baseMs * 2 ** Math.max(0, attempt - 1));
 }
 
+/** Most sends in flight at once in each lane; each webhook target is a lane of its own. */
+export interface LaneLimits {
+  phone: number;
+  email: number;
+  webhook: number;
+}
+
+/**
+ * A page call lasts up to a few minutes (ringing, the announcement, the message) and must start
+ * within a second of being due, so phones get room for a burst of pages (the limit guards
+ * Asterisk and its trunks, not the daemon, for which a call costs little); an SMTP server or a
+ * webhook receiver rarely gains from more parallel requests.
+ */
+export const DEFAULT_LANE_LIMITS: LaneLimits = { phone: 100, email: 4, webhook: 4 };
+
+/** The lane of a notification: its channel, and for webhooks the target. */
+export function laneOf(row: Pick<NotificationRow, 'channel' | 'webhook_id'>): string {
+  return row.channel === 'webhook' ? `webhook:${row.webhook_id ?? ''}` : row.channel;
+}
+
 export interface DispatcherDependencies {
   config: () => Config;
   notifications: NotificationStore;
@@ -30,8 +55,8 @@ export interface DispatcherDependencies {
   notifiers: Partial<Record<NotificationChannelName, Notifier>>;
   logger: Logger;
   retry: RetryPolicy;
-  /** Most sends in flight at once (a page call lasts a minute; emails must not wait behind it). */
-  concurrency: number;
+  /** Most sends in flight at once per lane (a number: the same for every lane; default DEFAULT_LANE_LIMITS). */
+  concurrency?: number | LaneLimits;
   /** Told when a send finishes, so the engine looks again for due work. */
   onSettled: () => void;
   /** Times each attempt and its retry. */
@@ -43,6 +68,7 @@ export class NotificationDispatcher {
     number,
     { pageId: number; abort: AbortController; done: Promise<void> }
   >();
+  private readonly perLane = new Map<string, number>();
 
   /** Set when the daemon stops: nothing new starts. */
   stopping = false;
@@ -53,26 +79,45 @@ export class NotificationDispatcher {
     return this.inFlight.size;
   }
 
-  /** How many more sends may start now. */
-  get room(): number {
-    return this.stopping ? 0 : Math.max(0, this.deps.concurrency - this.inFlight.size);
+  /** How many more sends may start now in `lane` (see laneOf). */
+  roomIn(lane: string): number {
+    if (this.stopping) return 0;
+    const limits = this.deps.concurrency ?? DEFAULT_LANE_LIMITS;
+    const channel = lane.startsWith('webhook:') ? 'webhook' : (lane as 'phone' | 'email');
+    const limit = typeof limits === 'number' ? limits : limits[channel];
+    return Math.max(0, limit - (this.perLane.get(lane) ?? 0));
   }
 
   /**
-   * Starts every due notification there is room for; returns how many started. Each claim, and
-   * later the record of its attempt, runs in its own transaction given by `tx` (the engine's):
-   * a send lasts up to a minute and must not hold a transaction open.
+   * Starts every due notification there is room for in its lane; returns how many started. Each
+   * claim, and later the record of its attempt, runs in its own transaction given by `tx` (the
+   * engine's): a send lasts up to a minute and must not hold a transaction open.
    */
   dispatchDue(now: number, tx: Transaction): number {
-    const room = this.room;
-    if (room <= 0) return 0;
+    if (this.stopping) return 0;
     let started = 0;
-    for (const row of this.deps.notifications.due(now, room)) {
-      if (!tx(() => this.deps.notifications.claim(row.id, now))) continue;
-      this.start({ ...row, attempts: row.attempts + 1, status: 'sending' }, tx);
-      started++;
+    for (const lane of this.deps.notifications.dueLanes(now)) {
+      const room = this.roomIn(laneOf(lane));
+      if (room <= 0) continue;
+      for (const row of this.deps.notifications.dueInLane(now, lane, room)) {
+        if (!tx(() => this.deps.notifications.claim(row.id, now))) continue;
+        this.start({ ...row, attempts: row.attempts + 1, status: 'sending' }, tx);
+        started++;
+      }
     }
     return started;
+  }
+
+  /**
+   * When the next pending notification of a lane with room is due (undefined: none). A full
+   * lane's rows are left out: the lane wakes the engine when a send ends (onSettled), and
+   * counting them would have the engine look again at once, over and over.
+   */
+  nextDue(): number | undefined {
+    let next: number | undefined;
+    for (const lane of this.deps.notifications.pendingLanes())
+      if (this.roomIn(laneOf(lane)) > 0 && (next === undefined || lane.due_at < next)) next = lane.due_at;
+    return next;
   }
 
   /** The page was handled: stop phones that ring about it. */
@@ -87,6 +132,8 @@ export class NotificationDispatcher {
 
   private start(row: NotificationRow, tx: Transaction): void {
     const abort = new AbortController();
+    const lane = laneOf(row);
+    this.perLane.set(lane, (this.perLane.get(lane) ?? 0) + 1);
     const done = this.send(row, abort.signal, tx)
       .catch((error: Error) =>
         // Most often the daemon stopped mid-send: the row stays 'sending' and is sent again at the next start.
@@ -97,6 +144,9 @@ export class NotificationDispatcher {
       )
       .finally(() => {
         this.inFlight.delete(row.id);
+        const left = (this.perLane.get(lane) ?? 1) - 1;
+        if (left > 0) this.perLane.set(lane, left);
+        else this.perLane.delete(lane);
         if (!this.stopping) this.deps.onSettled();
       });
     this.inFlight.set(row.id, { pageId: row.page_id, abort, done });
@@ -124,18 +174,22 @@ export class NotificationDispatcher {
     const endedAt = this.deps.clock.now();
     const maxAttempts = this.maxAttempts(row);
     const retry = !result.ok && result.retry && row.attempts < maxAttempts;
-    tx(() =>
-      this.deps.notifications.finish(row.id, {
-        startedAt,
-        endedAt,
-        ok: result.ok,
-        detail: result.detail,
-        next: result.ok
-          ? { status: 'sent' }
-          : retry
-            ? { status: 'pending', dueAt: endedAt + retryDelayMs(row.attempts, this.deps.retry) }
-            : { status: 'failed' },
-      }),
+    // A locked database must not lose the attempt nor stall the loop: the record is retried
+    // with back-off on timers while the lock lasts (the row stays 'sending' meanwhile).
+    await retryWhileBusy(() =>
+      tx(() =>
+        this.deps.notifications.finish(row.id, {
+          startedAt,
+          endedAt,
+          ok: result.ok,
+          detail: result.detail,
+          next: result.ok
+            ? { status: 'sent' }
+            : retry
+              ? { status: 'pending', dueAt: endedAt + retryDelayMs(row.attempts, this.deps.retry) }
+              : { status: 'failed' },
+        }),
+      ),
     );
     if (result.ok) logger.info('notification sent', { detail: result.detail });
     else

@@ -12,8 +12,11 @@
  * of several) and check the token inside the transaction that changes a page.
  */
 import type { Logger } from '../log/logger';
-import type { Transaction } from '../store/database';
+import { isBusy, type Transaction } from '../store/database';
 import type { Clock } from '../util/clock';
+
+/** How soon a module that found the database locked runs again. */
+const BUSY_RETRY_MS = 200;
 
 /** What a module knows after a run. */
 export interface ModuleRun {
@@ -161,6 +164,15 @@ export class PagingEngine {
       const poll = module.pollMs ?? this.deps.pollMs;
       slot.dueAt = Math.min(result.next ?? Infinity, this.deps.clock.now() + poll);
     } catch (error) {
+      if (isBusy(error)) {
+        // Another process holds the database's write lock (a backup): not a fault of the module.
+        // It is looked at again soon, so that work due meanwhile starts once the lock is gone.
+        this.deps.logger.warn('database locked by another process; engine module waits', {
+          module: module.name,
+        });
+        slot.dueAt = this.deps.clock.now() + Math.min(this.deps.pollMs, BUSY_RETRY_MS);
+        return;
+      }
       this.deps.logger.error('engine module failed; trying again shortly', {
         module: module.name,
         error: (error as Error).message,

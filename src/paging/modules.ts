@@ -61,15 +61,12 @@ export function escalateDuePages(service: PagingService, pages: PageStore): Engi
  * Starts the sends that are due. With no room left it waits to be woken when a send ends, rather
  * than looking again at rows it cannot start.
  */
-export function dispatchDueNotifications(
-  dispatcher: NotificationDispatcher,
-  notifications: NotificationStore,
-): EngineModule {
+export function dispatchDueNotifications(dispatcher: NotificationDispatcher): EngineModule {
   return {
     name: MODULES.dispatch,
     runOnce(now, tx) {
       dispatcher.dispatchDue(now, tx);
-      return { next: dispatcher.room > 0 ? notifications.nextDue() : undefined };
+      return { next: dispatcher.nextDue() };
     },
   };
 }
@@ -176,7 +173,7 @@ export function createEngine(w: EngineWiring): { engine: PagingEngine; voicemail
     modules: [
       releaseInterruptedNotifications(w.notifications, w.logger),
       escalateDuePages(w.service, w.pages),
-      dispatchDueNotifications(w.dispatcher, w.notifications),
+      dispatchDueNotifications(w.dispatcher),
       voicemailCopies,
       pruneUsedLinkTokens(w.linkTokens, w.logger),
     ],

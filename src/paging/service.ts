@@ -9,6 +9,7 @@ import type { Config, PageEventType, Responder } from '../config/model';
 import type { Logger } from '../log/logger';
 import { resolveLevel, resolveOnCall } from '../oncall/escalation';
 import { transactionOf, type Db, type Transaction } from '../store/database';
+import type { WriteQueue } from '../store/writeQueue';
 import type { NotificationStore } from '../store/notifications';
 import type { EventVia, NewPage, PageChange, PageRow, PageStore } from '../store/pages';
 import { escalationDueAt, nextEscalation } from './escalation';
@@ -42,6 +43,11 @@ export interface PagingDependencies {
   logger: Logger;
   /** Told after every committed change, so the engine can send what became due at once. */
   onChange?: (pageId: number, event: PageEventType) => void;
+  /**
+   * The call log's write queue (CallStore.writes): pages that no caller waits for are written
+   * behind the rows they refer to, in order, also while the database is locked.
+   */
+  writes?: WriteQueue;
 }
 
 export class PagingService {
@@ -79,6 +85,25 @@ export class PagingService {
     this.deps.logger.info('page triggered', { pageId, team: request.teamId, assignees: ids });
     this.deps.onChange?.(pageId, 'triggered');
     return { pageId, assignees: ids };
+  }
+
+  /**
+   * Triggers a page that nobody on the call waits for (a voicemail, an abandoned call): written at
+   * once, or, while another process locks the database, after the call rows it refers to.
+   */
+  triggerBehind(request: PageRequest): void {
+    this.behind(() => void this.trigger(request));
+  }
+
+  /**
+   * Runs `work` (page changes nobody on the call waits for, such as a connected call's page) in
+   * one transaction, at once or, while another process locks the database, in order behind the
+   * call log's writes: all of it is tried again, so it never happens twice nor half.
+   */
+  behind(work: () => void): void {
+    const once = (): void => this.transactionally(work);
+    if (this.deps.writes === undefined) once();
+    else this.deps.writes.run(once);
   }
 
   acknowledge(pageId: number, actor: Actor, note?: string): PageChange {

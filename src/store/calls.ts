@@ -3,6 +3,7 @@
  * mid-call still leaves what happened up to that point.
  */
 import type { Db } from './database';
+import { WriteQueue } from './writeQueue';
 import type { CallOutcome, LegResult } from '../domain/enums';
 
 export type { CallOutcome, LegResult } from '../domain/enums';
@@ -174,7 +175,14 @@ export class CallStore {
   private readonly retriedStatement;
   private readonly nextCopyRetryStatement;
 
-  constructor(db: Db) {
+  /**
+   * The call log's writes: a call never waits for them, so while another process locks the
+   * database they wait in order on timers (WriteQueue) and the call goes on (issue 17).
+   */
+  readonly writes: WriteQueue;
+
+  constructor(db: Db, onQueuedWriteError: (error: Error) => void = (error) => process.emitWarning(error)) {
+    this.writes = new WriteQueue(onQueuedWriteError);
     this.insertCallStatement = db.prepare(
       `INSERT INTO calls (id, channel_id, caller_number, caller_name, dialed_number, started_at)
        VALUES (@id, @channel_id, @caller_number, @caller_name, @dialed_number, @started_at)`,
@@ -231,7 +239,7 @@ export class CallStore {
       'id' | 'channel_id' | 'caller_number' | 'caller_name' | 'dialed_number' | 'started_at'
     >,
   ): void {
-    this.insertCallStatement.run(call);
+    this.writes.run(() => this.insertCallStatement.run(call));
   }
 
   observe(observer: CallObserver): void {
@@ -239,14 +247,17 @@ export class CallStore {
   }
 
   updateCall(id: string, update: CallUpdate): void {
-    this.updateCallStatement.run(updateParams(id, CALL_UPDATABLE, update));
-    if (this.observers.length === 0 || (isAbsent(update.ended_at) && isAbsent(update.connected_at))) return;
-    const call = this.getCall(id);
-    if (call === undefined) return;
-    for (const observer of this.observers) {
-      if (!isAbsent(update.connected_at)) observer.callConnected?.(call);
-      if (!isAbsent(update.ended_at)) observer.callEnded?.(call);
-    }
+    this.writes.run(() => {
+      this.updateCallStatement.run(updateParams(id, CALL_UPDATABLE, update));
+      // Observers see the row as written, so they run once the write has landed.
+      if (this.observers.length === 0 || (isAbsent(update.ended_at) && isAbsent(update.connected_at))) return;
+      const call = this.getCall(id);
+      if (call === undefined) return;
+      for (const observer of this.observers) {
+        if (!isAbsent(update.connected_at)) observer.callConnected?.(call);
+        if (!isAbsent(update.ended_at)) observer.callEnded?.(call);
+      }
+    });
   }
 
   getCall(id: string): CallRow | undefined {
@@ -267,14 +278,16 @@ export class CallStore {
   }
 
   insertLeg(leg: Omit<LegRow, 'hangup_cause' | 'dial_status' | 'answered_at'>): void {
-    this.insertLegStatement.run(leg);
+    this.writes.run(() => this.insertLegStatement.run(leg));
   }
 
   updateLeg(id: string, update: LegUpdate): void {
-    this.updateLegStatement.run(updateParams(id, LEG_UPDATABLE, update));
-    const result = update.result;
-    if (result !== undefined && result !== 'ringing' && result !== 'answered')
-      for (const observer of this.observers) observer.legFinished?.(result);
+    this.writes.run(() => {
+      this.updateLegStatement.run(updateParams(id, LEG_UPDATABLE, update));
+      const result = update.result;
+      if (result !== undefined && result !== 'ringing' && result !== 'answered')
+        for (const observer of this.observers) observer.legFinished?.(result);
+    });
   }
 
   legsOfCall(callId: string): LegRow[] {
@@ -282,7 +295,7 @@ export class CallStore {
   }
 
   insertVoicemail(voicemail: Omit<VoicemailRow, 'copy_attempts' | 'copy_retry_at'>): void {
-    this.insertVoicemailStatement.run(voicemail);
+    this.writes.run(() => this.insertVoicemailStatement.run(voicemail));
   }
 
   updateVoicemailFile(
@@ -291,12 +304,14 @@ export class CallStore {
     sizeBytes: number | null,
     fetchError: string | null,
   ): void {
-    this.updateVoicemailStatement.run({
-      id,
-      file_path: filePath,
-      size_bytes: sizeBytes,
-      fetch_error: fetchError,
-    });
+    this.writes.run(() =>
+      this.updateVoicemailStatement.run({
+        id,
+        file_path: filePath,
+        size_bytes: sizeBytes,
+        fetch_error: fetchError,
+      }),
+    );
   }
 
   voicemailsOfCall(callId: string): VoicemailRow[] {

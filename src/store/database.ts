@@ -30,6 +30,44 @@ export class DatabaseError extends Error {
 
 export interface OpenOptions {
   readonly?: boolean;
+  /**
+   * How long one statement waits for another connection's lock once the database is open
+   * (default 5 s, fine for the CLI). better-sqlite3 is synchronous, so this wait spins on the
+   * event loop: the daemon sets a few milliseconds and waits for longer locks on timers instead
+   * (retryWhileBusy, WriteQueue), so that calls keep being served (issue 17).
+   */
+  busyTimeoutMs?: number;
+}
+
+/** The daemon's busy timeout: short enough that a locked database never stalls the event loop. */
+export const DAEMON_BUSY_TIMEOUT_MS = 3;
+
+/** True when `error` is SQLite saying another connection holds the lock (SQLITE_BUSY, SQLITE_LOCKED). */
+export function isBusy(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
+}
+
+/** Back-off between two tries of a write that found the database locked: 5 ms doubling to 500 ms. */
+export function busyBackoffMs(attempt: number): number {
+  return Math.min(500, 5 * 2 ** Math.min(attempt, 10));
+}
+
+/**
+ * Runs `work` (synchronous, one transaction) and, while it finds the database locked, tries
+ * again after a back-off on a timer, so that the wait never blocks the event loop. Gives up
+ * with the last busy error after `giveUpMs`; any other error is thrown at once.
+ */
+export async function retryWhileBusy<T>(work: () => T, giveUpMs = 300_000): Promise<T> {
+  const started = Date.now();
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return work();
+    } catch (error) {
+      if (!isBusy(error) || Date.now() - started >= giveUpMs) throw error;
+    }
+    await new Promise((resolve) => setTimeout(resolve, busyBackoffMs(attempt)));
+  }
 }
 
 export function openDatabase(file: string, options: OpenOptions = {}): Db {
@@ -62,6 +100,9 @@ export function openDatabase(file: string, options: OpenOptions = {}): Db {
       );
     }
   }
+  // Migrations (at open, before anything is served) may wait the full 5 s; from now on, the short one.
+  if (options.busyTimeoutMs !== undefined)
+    db.pragma(`busy_timeout = ${Math.max(0, Math.floor(options.busyTimeoutMs))}`);
   return db;
 }
 

@@ -53,9 +53,19 @@ export interface AttemptOutcome {
   next: { status: 'sent' | 'failed' } | { status: 'pending'; dueAt: number };
 }
 
+/** A lane of the outbox: a channel, and for webhooks the target (see paging/dispatcher laneOf). */
+export interface OutboxLane {
+  channel: NotificationChannelName;
+  webhook_id: string | null;
+  /** The earliest pending row's due time. */
+  due_at: number;
+}
+
 export class NotificationStore {
   private readonly insertStatement;
-  private readonly dueStatement;
+  private readonly dueLanesStatement;
+  private readonly pendingLanesStatement;
+  private readonly dueInLaneStatement;
   private readonly nextDueStatement;
   private readonly claimStatement;
   private readonly finishStatement;
@@ -71,8 +81,14 @@ export class NotificationStore {
       `INSERT INTO notifications (page_id, event_id, channel, responder_id, webhook_id, level, status, due_at, created_at, updated_at)
        VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)`,
     );
-    this.dueStatement = db.prepare(
-      `SELECT * FROM notifications WHERE status = 'pending' AND due_at <= ? ORDER BY due_at, id LIMIT ?`,
+    const lanes = `SELECT channel, webhook_id, MIN(due_at) AS due_at FROM notifications
+       WHERE status = 'pending'`;
+    this.dueLanesStatement = db.prepare(`${lanes} AND due_at <= ? GROUP BY channel, webhook_id`);
+    this.pendingLanesStatement = db.prepare(`${lanes} GROUP BY channel, webhook_id`);
+    // IS, not =: the phone and email lanes have no webhook id (NULL).
+    this.dueInLaneStatement = db.prepare(
+      `SELECT * FROM notifications WHERE status = 'pending' AND due_at <= ? AND channel = ? AND webhook_id IS ?
+       ORDER BY due_at, id LIMIT ?`,
     );
     this.nextDueStatement = db
       .prepare(`SELECT MIN(due_at) FROM notifications WHERE status = 'pending'`)
@@ -120,8 +136,19 @@ export class NotificationStore {
     );
   }
 
-  due(now: number, limit: number): NotificationRow[] {
-    return this.dueStatement.all(now, limit) as NotificationRow[];
+  /** The lanes that have rows due at `now`. */
+  dueLanes(now: number): OutboxLane[] {
+    return this.dueLanesStatement.all(now) as OutboxLane[];
+  }
+
+  /** Every lane with pending rows, and when its first is due. */
+  pendingLanes(): OutboxLane[] {
+    return this.pendingLanesStatement.all() as OutboxLane[];
+  }
+
+  /** The due rows of one lane, most overdue first. */
+  dueInLane(now: number, lane: Pick<OutboxLane, 'channel' | 'webhook_id'>, limit: number): NotificationRow[] {
+    return this.dueInLaneStatement.all(now, lane.channel, lane.webhook_id, limit) as NotificationRow[];
   }
 
   nextDue(): number | undefined {

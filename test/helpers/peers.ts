@@ -115,3 +115,53 @@ export async function startHttpPeer(): Promise<HttpPeer> {
     });
   return peer as HttpPeer;
 }
+
+/**
+ * An SMTP server that speaks correctly but answers every line only after `delayMs`: each wait is
+ * shorter than a socket timeout, so only a bound on the whole send stops it holding a slot.
+ */
+export async function startSlowSmtpPeer(delayMs: number): Promise<{ port: number; stop(): Promise<void> }> {
+  const net = await import('node:net');
+  const sockets = new Set<import('node:net').Socket>();
+  const server = net.createServer((socket) => {
+    sockets.add(socket);
+    socket.on('error', () => undefined);
+    socket.on('close', () => sockets.delete(socket));
+    const later = (line: string): void => {
+      setTimeout(() => socket.writable && socket.write(`${line}\r\n`), delayMs);
+    };
+    later('220 slow.example ESMTP');
+    let buffered = '';
+    let inData = false;
+    socket.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString('utf8');
+      let end: number;
+      while ((end = buffered.indexOf('\r\n')) >= 0) {
+        const line = buffered.slice(0, end);
+        buffered = buffered.slice(end + 2);
+        if (inData) {
+          if (line === '.') {
+            inData = false;
+            later('250 queued');
+          }
+          continue;
+        }
+        const command = line.slice(0, 4).toUpperCase();
+        if (command === 'DATA') {
+          inData = true;
+          later('354 go ahead');
+        } else if (command === 'QUIT') later('221 bye');
+        else later(command === 'EHLO' ? '250 slow.example' : '250 ok');
+      }
+    });
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return {
+    port: (server.address() as AddressInfo).port,
+    stop: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -191,17 +191,17 @@ test('no retry when the channel says so, when it is not configured; a thrown err
   expect(row(broken).due_at).toBe(clock.now() + 1000);
 });
 
-test('no more than `concurrency` sends at once; the rest start as room is made', async () => {
+test('no more than `concurrency` sends at once in a lane; the rest start as room is made', async () => {
   dispatcher = makeDispatcher(2);
   const id = page();
   const rows = [enqueue(id, 'email'), enqueue(id, 'email'), enqueue(id, 'email')];
   expect(dispatcher.dispatchDue(clock.now(), tx)).toBe(2);
-  expect(dispatcher.room).toBe(0);
+  expect(dispatcher.roomIn('email')).toBe(0);
   expect(dispatcher.dispatchDue(clock.now(), tx)).toBe(0);
   expect(row(rows[2]!).status).toBe('pending');
   await email.answer({ ok: true, detail: 'ok' });
   expect(settled).toBe(1);
-  expect(dispatcher.room).toBe(1);
+  expect(dispatcher.roomIn('email')).toBe(1);
   expect(dispatcher.dispatchDue(clock.now(), tx)).toBe(1);
   expect(row(rows[2]!).status).toBe('sending');
 });
@@ -217,7 +217,7 @@ test('acknowledging aborts the sends of that page only; stopping starts nothing 
   expect([a!.aborted, b!.aborted]).toEqual([true, false]);
   dispatcher.stopping = true;
   enqueue(second, 'webhook');
-  expect(dispatcher.room).toBe(0);
+  expect(dispatcher.roomIn('webhook:ops')).toBe(0);
   expect(dispatcher.dispatchDue(clock.now(), tx)).toBe(0);
   const done = dispatcher.settled();
   await email.answer({ ok: false, retry: false, detail: 'aborted' });
@@ -240,4 +240,51 @@ test('a send whose record cannot be written stays "sending", to be sent again at
   expect(warnings).toEqual(['notification attempt not recorded']);
   expect(row(id)).toMatchObject({ status: 'sending', attempts: 1 });
   expect(notifications.attempts(id)).toEqual([]);
+});
+
+test('each channel and each webhook target has its own lane: a full one holds back only its own rows', async () => {
+  const phone = new ManualNotifier();
+  const logger: Logger = { ...silentLogger, warn: (message) => warnings.push(message) };
+  dispatcher = new NotificationDispatcher({
+    config: () => config,
+    notifications,
+    pages,
+    notifiers: { email, webhook, phone },
+    logger,
+    retry: RETRY,
+    concurrency: { phone: 2, email: 1, webhook: 1 },
+    onSettled: () => settled++,
+    clock,
+  });
+  const id = page();
+  // Stuck peers ahead of the phone rows, as when SMTP hangs: older rows first in the outbox.
+  const emails = [enqueue(id, 'email'), enqueue(id, 'email'), enqueue(id, 'email')];
+  const hooks = [enqueue(id, 'webhook'), enqueue(id, 'webhook')];
+  const other = notifications.enqueue(
+    { pageId: id, eventId: null, channel: 'webhook', webhookId: 'other', dueAt: clock.now() },
+    clock.now(),
+  );
+  const phones = [enqueue(id, 'phone'), enqueue(id, 'phone')];
+  expect(dispatcher.dispatchDue(clock.now(), tx)).toBe(5);
+  expect([...emails, ...hooks, other, ...phones].map((n) => row(n).status)).toEqual([
+    'sending',
+    'pending',
+    'pending',
+    'sending',
+    'pending',
+    'sending',
+    'sending',
+    'sending',
+  ]);
+  // Every lane with due rows is full: nothing to look at until a send ends.
+  expect(dispatcher.nextDue()).toBeUndefined();
+  const later = enqueue(id, 'phone', 5000);
+  await phone.answer({ ok: true, detail: 'answered' });
+  expect(dispatcher.roomIn('phone')).toBe(1);
+  expect(dispatcher.nextDue()).toBe(clock.now() + 5000);
+  expect(dispatcher.dispatchDue(clock.now(), tx)).toBe(0);
+  await clock.advance(5000);
+  expect(dispatcher.dispatchDue(clock.now(), tx)).toBe(1);
+  expect(row(later).status).toBe('sending');
+  expect(row(emails[1]!).status).toBe('pending');
 });

@@ -162,7 +162,10 @@ async function bridgeAndWait(call: DirectCall, winner: LegOutcome, responder: Ca
   });
   enterStage(ctx, facts.callId, 'connected');
   ctx.logger.info('caller connected', { responder: winner.responderId });
-  const page = route.direct.pageOnConnect ? pageConnectedCall(call, winner.responderId) : undefined;
+  // The page is written behind the call log (paging.behind): the caller and responder never wait for it.
+  const page: { id?: number } = {};
+  if (route.direct.pageOnConnect)
+    ctx.paging.behind(() => (page.id = pageConnectedCall(call, winner.responderId)));
 
   await new Promise<void>((resolve) => {
     if (caller.gone || responder.gone) return resolve();
@@ -176,12 +179,15 @@ async function bridgeAndWait(call: DirectCall, winner: LegOutcome, responder: Ca
   });
   ctx.calls.updateLeg(winner.legId, { ended_at: ctx.now() });
   await Promise.all([hangup(caller), hangup(responder)]);
-  if (page !== undefined && route.direct.resolveOnHangup) {
-    ctx.paging.resolve(
-      page,
-      { id: winner.responderId, via: 'automatic', responderId: winner.responderId },
-      'call ended',
-    );
+  if (route.direct.pageOnConnect && route.direct.resolveOnHangup) {
+    ctx.paging.behind(() => {
+      if (page.id === undefined) return;
+      ctx.paging.resolve(
+        page.id,
+        { id: winner.responderId, via: 'automatic', responderId: winner.responderId },
+        'call ended',
+      );
+    });
   }
 }
 

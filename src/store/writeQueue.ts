@@ -1,0 +1,72 @@
+/**
+ * Write-behind for writes that no caller waits for (the call log a call writes as it goes): a
+ * write runs at once when nothing is queued, as before; when it finds the database locked
+ * (another process holds a write transaction), it and every later write are kept in order and
+ * tried again on timers with back-off, so that the call goes on and the event loop never waits
+ * for the lock (issue 17). Other errors are thrown at once to the caller when the write runs
+ * at once, and given to `onError` when a queued write fails later.
+ */
+import { busyBackoffMs, isBusy } from './database';
+
+export class WriteQueue {
+  private readonly queued: Array<() => void> = [];
+  private timer: NodeJS.Timeout | undefined;
+  private attempt = 0;
+  private waiters: Array<() => void> = [];
+
+  constructor(private readonly onError: (error: Error) => void) {}
+
+  /** Writes waiting for the lock to go. */
+  get pending(): number {
+    return this.queued.length;
+  }
+
+  /** Runs `write` now, or after the writes before it once the database takes writes again. */
+  run(write: () => void): void {
+    if (this.queued.length === 0) {
+      try {
+        write();
+        return;
+      } catch (error) {
+        if (!isBusy(error)) throw error;
+      }
+    }
+    this.queued.push(write);
+    this.schedule();
+  }
+
+  /** Resolves when every queued write has been written (or given up as failed). */
+  flushed(): Promise<void> {
+    if (this.queued.length === 0) return Promise.resolve();
+    return new Promise((resolve) => this.waiters.push(resolve));
+  }
+
+  /** Tries the queued writes once more now, synchronously (at stop, before the database closes). */
+  drainNow(): void {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    this.drain();
+  }
+
+  private schedule(): void {
+    if (this.timer !== undefined || this.queued.length === 0) return;
+    this.timer = setTimeout(() => {
+      this.timer = undefined;
+      this.drain();
+    }, busyBackoffMs(this.attempt++));
+  }
+
+  private drain(): void {
+    while (this.queued.length > 0) {
+      try {
+        this.queued[0]!();
+      } catch (error) {
+        if (isBusy(error)) return this.schedule();
+        this.onError(error as Error);
+      }
+      this.queued.shift();
+    }
+    this.attempt = 0;
+    for (const resolve of this.waiters.splice(0)) resolve();
+  }
+}
