@@ -145,7 +145,7 @@ export class Daemon {
       throw error instanceof DatabaseInUseError ? new StartupError(error.message) : error;
     }
     this.calls = new CallStore(this.db, (error) =>
-      logger.error('a call log write failed after waiting for the database lock', { error: error.message }),
+      logger.error('a call log write was lost; the call goes on without it', { error: error.message }),
     );
     this.pages = new PageStore(this.db);
     this.notifications = new NotificationStore(this.db);
@@ -232,6 +232,7 @@ export class Daemon {
       ariConnected: () => this.connection.state.status === 'connected',
       prompts: () => ({ notReady: this.promptLibrary?.misses ?? 0, failed: this.promptStatus().failed }),
       config: () => this.configStatus,
+      callLogWritesLost: () => this.calls.writes.failures,
     });
     this.strays = new StrayRejections(this.metrics, logger);
     this.reconciler = new Reconciler({

@@ -123,9 +123,11 @@ export class CallRouter {
     this.sessions.set(channel.id, session);
     const ctx = this.deps.contextForNewCall(logger);
     const flow = runInboundCall(ctx, { session, channel, stasisArgs: event.args, callId })
-      .catch((error: Error) =>
-        logger.error('call flow crashed', { error: error.message, stack: error.stack }),
-      )
+      .catch((error: Error) => {
+        logger.error('call flow crashed', { error: error.message, stack: error.stack });
+        // The flow owns the channel until it hangs up: one that escaped must not strand the caller.
+        return this.ari.hangup(channel.id).catch(() => undefined);
+      })
       .finally(() => {
         this.sessions.delete(channel.id);
         this.running.delete(flow);

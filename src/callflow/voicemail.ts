@@ -63,6 +63,15 @@ export const voicemailPrompts: PromptDeclaration = (config) =>
 /** Records a message for `team` and pages it. Returns once the page exists (or the call failed). */
 export async function takeVoicemail(call: RoutedCall): Promise<void> {
   const { ctx, caller: session, facts, route, team } = call;
+  if (ctx.calls.writes.failing) {
+    // A message needs the store: its row and its page. While the store takes no writes (a full
+    // disk), the caller is asked to call again rather than leave a message that reaches nobody.
+    ctx.logger.error('not taking a message: the database takes no writes');
+    facts.outcome = 'error';
+    facts.detail = 'no message taken: the database took no writes';
+    await play(session, render(ctx.prompts, says.failed(route, team)));
+    return;
+  }
   enterStage(ctx, facts.callId, 'message');
   await play(session, render(ctx.prompts, says.instructions(route, team)));
   session.ensurePresent();

@@ -19,6 +19,8 @@ export interface MetricSources {
   /** Prompts played before their audio existed, and prompts the last load could not make. */
   prompts: () => { notReady: number; failed: number };
   config: () => ConfigStatus;
+  /** Call log writes lost to a store that took no writes (a full disk), since start. */
+  callLogWritesLost: () => number;
 }
 
 export function createMetrics(sources: MetricSources): Registry {
@@ -82,6 +84,14 @@ export function createMetrics(sources: MetricSources): Registry {
     registers: [registry],
     collect() {
       this.set(sources.ariConnected() ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'lcr_call_log_writes_lost_total',
+    help: 'Call log writes (calls, legs, voicemails) lost because the database took no writes; the calls were served anyway',
+    registers: [registry],
+    collect() {
+      this.set(sources.callLogWritesLost());
     },
   });
   new Gauge({

@@ -248,15 +248,17 @@ export class CallStore {
 
   updateCall(id: string, update: CallUpdate): void {
     this.writes.run(() => {
-      this.updateCallStatement.run(updateParams(id, CALL_UPDATABLE, update));
+      const result = this.updateCallStatement.run(updateParams(id, CALL_UPDATABLE, update));
       // Observers see the row as written, so they run once the write has landed.
-      if (this.observers.length === 0 || (isAbsent(update.ended_at) && isAbsent(update.connected_at))) return;
+      if (this.observers.length === 0 || (isAbsent(update.ended_at) && isAbsent(update.connected_at)))
+        return result;
       const call = this.getCall(id);
-      if (call === undefined) return;
+      if (call === undefined) return result;
       for (const observer of this.observers) {
         if (!isAbsent(update.connected_at)) observer.callConnected?.(call);
         if (!isAbsent(update.ended_at)) observer.callEnded?.(call);
       }
+      return result;
     });
   }
 
@@ -283,10 +285,11 @@ export class CallStore {
 
   updateLeg(id: string, update: LegUpdate): void {
     this.writes.run(() => {
-      this.updateLegStatement.run(updateParams(id, LEG_UPDATABLE, update));
+      const written = this.updateLegStatement.run(updateParams(id, LEG_UPDATABLE, update));
       const result = update.result;
       if (result !== undefined && result !== 'ringing' && result !== 'answered')
         for (const observer of this.observers) observer.legFinished?.(result);
+      return written;
     });
   }
 

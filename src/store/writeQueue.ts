@@ -3,16 +3,22 @@
  * write runs at once when nothing is queued, as before; when it finds the database locked
  * (another process holds a write transaction), it and every later write are kept in order and
  * tried again on timers with back-off, so that the call goes on and the event loop never waits
- * for the lock (issue 17). Other errors are thrown at once to the caller when the write runs
- * at once, and given to `onError` when a queued write fails later.
+ * for the lock (issue 17). Any other error (a full disk, a broken file) is given to `onError`
+ * and the write is lost: the call it belongs to is served anyway, since routing needs the
+ * configuration, not the store; `failing` tells the flow that the store takes no writes now.
  */
 import { busyBackoffMs, isBusy } from './database';
 
 export class WriteQueue {
-  private readonly queued: Array<() => void> = [];
+  private readonly queued: Array<() => unknown> = [];
   private timer: NodeJS.Timeout | undefined;
   private attempt = 0;
   private waiters: Array<() => void> = [];
+
+  /** Writes lost to errors other than a lock, since start. */
+  failures = 0;
+  /** The last write failed with an error other than a lock (cleared by the next that works). */
+  failing = false;
 
   constructor(private readonly onError: (error: Error) => void) {}
 
@@ -22,13 +28,13 @@ export class WriteQueue {
   }
 
   /** Runs `write` now, or after the writes before it once the database takes writes again. */
-  run(write: () => void): void {
+  run(write: () => unknown): void {
     if (this.queued.length === 0) {
       try {
-        write();
+        this.wrote(write());
         return;
       } catch (error) {
-        if (!isBusy(error)) throw error;
+        if (!isBusy(error)) return this.lost(error as Error);
       }
     }
     this.queued.push(write);
@@ -59,14 +65,29 @@ export class WriteQueue {
   private drain(): void {
     while (this.queued.length > 0) {
       try {
-        this.queued[0]!();
+        this.wrote(this.queued[0]!());
       } catch (error) {
         if (isBusy(error)) return this.schedule();
-        this.onError(error as Error);
+        this.lost(error as Error);
       }
       this.queued.shift();
     }
     this.attempt = 0;
     for (const resolve of this.waiters.splice(0)) resolve();
+  }
+
+  /**
+   * Only a write that stored something shows the store takes writes again: an update of no row
+   * needs no room and succeeds on a full disk too.
+   */
+  private wrote(result: unknown): void {
+    const changes = (result as { changes?: number } | undefined)?.changes;
+    if (changes === undefined || changes > 0) this.failing = false;
+  }
+
+  private lost(error: Error): void {
+    this.failures++;
+    this.failing = true;
+    this.onError(error);
   }
 }
