@@ -79,6 +79,24 @@ test('leave (default): the stop ends after the 2 s drain and the connected call 
     h.daemon = new Daemon({ config, logger: silentLogger, ariUrl: h.sim.url, httpListen: '127.0.0.1:0' });
     await h.daemon.start();
     await until(() => h.sim.connectedWebSockets > 0 || undefined, 10_000, 'the next daemon to connect');
+    // It adopts the call: when the caller hangs up, it hangs up Alice and closes the rows.
+    await until(() => h.daemon.router.activeCalls > 0 || undefined, 10_000, 'the call to be taken back');
+    await h.sim.act(callerId, [{ hangup: true }]);
+    await until(
+      () => h.sim.leftovers().channels.length === 0 || undefined,
+      10_000,
+      "Alice's leg to be hung up",
+    );
+    expect(h.sim.leftovers()).toEqual({ channels: [], bridges: [] });
+    const call = await until(
+      () => h.daemon.calls.listCalls(10).find((row) => row.ended_at !== null),
+      10_000,
+      'the call row to close',
+    );
+    expect(call).toMatchObject({ outcome: 'connected', connected_responder_id: 'alice' });
+    expect(h.daemon.calls.legsOfCall(call.id)).toEqual([
+      expect.objectContaining({ responder_id: 'alice', result: 'accepted', ended_at: expect.any(Number) }),
+    ]);
   } finally {
     await hangUpAll(h);
     await h.stop();
