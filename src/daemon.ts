@@ -41,6 +41,7 @@ import { systemClock } from './util/clock';
 import { LinkFactory } from './paging/links';
 import type { EmailNotifier } from './notifications/email';
 import { createNotifiers } from './notifications/setup';
+import { StoreIncidentAlert } from './notifications/storeIncident';
 import { HttpServer, type ListenerLimits } from './http/server';
 import { checkHealth } from './http/health';
 import { voicemailFile } from './store/voicemailFile';
@@ -144,8 +145,18 @@ export class Daemon {
       this.db.close();
       throw error instanceof DatabaseInUseError ? new StartupError(error.message) : error;
     }
-    this.calls = new CallStore(this.db, (error) =>
-      logger.error('a call log write was lost; the call goes on without it', { error: error.message }),
+    const storeAlert = new StoreIncidentAlert({
+      config: () => this.config,
+      secretOf: (w) => startupSecret(this.config, w.secret, `notifications.webhooks[${w.id}].secret`),
+      logger,
+    });
+    this.calls = new CallStore(
+      this.db,
+      (error) => {
+        logger.error('a call log write was lost; the call goes on without it', { error: error.message });
+        storeAlert.failed(error);
+      },
+      () => storeAlert.recovered(),
     );
     this.pages = new PageStore(this.db);
     this.notifications = new NotificationStore(this.db);

@@ -181,8 +181,12 @@ export class CallStore {
    */
   readonly writes: WriteQueue;
 
-  constructor(db: Db, onQueuedWriteError: (error: Error) => void = (error) => process.emitWarning(error)) {
-    this.writes = new WriteQueue(onQueuedWriteError);
+  constructor(
+    db: Db,
+    onQueuedWriteError: (error: Error) => void = (error) => process.emitWarning(error),
+    onRecovered: () => void = () => undefined,
+  ) {
+    this.writes = new WriteQueue(onQueuedWriteError, onRecovered);
     this.insertCallStatement = db.prepare(
       `INSERT INTO calls (id, channel_id, caller_number, caller_name, dialed_number, started_at)
        VALUES (@id, @channel_id, @caller_number, @caller_name, @dialed_number, @started_at)`,

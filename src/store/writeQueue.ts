@@ -20,7 +20,11 @@ export class WriteQueue {
   /** The last write failed with an error other than a lock (cleared by the next that works). */
   failing = false;
 
-  constructor(private readonly onError: (error: Error) => void) {}
+  constructor(
+    private readonly onError: (error: Error) => void,
+    /** Told when a write works again after writes were lost. */
+    private readonly onRecovered: () => void = () => undefined,
+  ) {}
 
   /** Writes waiting for the lock to go. */
   get pending(): number {
@@ -82,7 +86,11 @@ export class WriteQueue {
    */
   private wrote(result: unknown): void {
     const changes = (result as { changes?: number } | undefined)?.changes;
-    if (changes === undefined || changes > 0) this.failing = false;
+    if (changes !== undefined && changes === 0) return;
+    if (this.failing) {
+      this.failing = false;
+      this.onRecovered();
+    }
   }
 
   private lost(error: Error): void {

@@ -5,6 +5,7 @@
  * could reach nobody; every caller is answered, told and hung up, and the lost writes are counted.
  */
 import { type Harness, startHarness, TEST_CONFIG } from '../helpers/harness';
+import { type HttpPeer, startHttpPeer } from '../helpers/peers';
 import { accepts, messageFor } from '../helpers/people';
 
 const CONFIG = TEST_CONFIG.replace(
@@ -20,7 +21,16 @@ const CONFIG = TEST_CONFIG.replace(
 );
 
 let h: Harness;
-afterEach(async () => h.stop());
+let peer: HttpPeer;
+afterEach(async () => {
+  await h.stop();
+  await peer.stop();
+});
+
+/** The test configuration with a generic and a Slack webhook pointing at `peer`. */
+function withWebhooks(url: string): string {
+  return `${CONFIG}\nnotifications:\n  webhooks:\n    - { id: ops, url: '${url}/ops' }\n    - { id: chat, url: '${url}/chat', format: slack }\n`;
+}
 
 /**
  * The database may grow no more, and what room it had left is taken, in the calls table too (a
@@ -53,7 +63,8 @@ async function channelEnded(harness: Harness, channelId: string): Promise<void> 
 }
 
 test('a full database: direct callers still reach a responder, voicemail callers are told and hung up', async () => {
-  h = await startHarness({ yaml: CONFIG });
+  peer = await startHttpPeer();
+  h = await startHarness({ yaml: withWebhooks(peer.url) });
   fillTheDisk(h);
   h.sim.phone('PJSIP/alice', accepts(500, 0, [{ waitFor: 'bridged' }, { wait: 1000 }, { hangup: true }]));
   const direct = h.sim.call({ to: '5550200', from: '+15551230001' });
@@ -71,4 +82,11 @@ test('a full database: direct callers still reach a responder, voicemail callers
   expect(Number(/^lcr_call_log_writes_lost_total (\d+)$/m.exec(metrics)?.[1])).toBeGreaterThan(0);
   expect(h.logs.some((line) => line.includes('a call log write was lost'))).toBe(true);
   expect(h.sim.leftovers()).toEqual({ channels: [], bridges: [] });
+  // The operators were told once, on each webhook, though many writes were lost.
+  const alerts = peer.requests.filter((r) => r.headers['x-lcr-event'] === 'store_failing');
+  expect(alerts.map((r) => r.path).sort()).toEqual(['/chat', '/ops']);
+  expect(JSON.parse(alerts.find((r) => r.path === '/ops')!.body)).toMatchObject({
+    event: 'store_failing',
+    error: expect.stringMatching(/full/i),
+  });
 });
