@@ -8,7 +8,7 @@
 import * as os from 'node:os';
 import type { Config, WebhookSettings } from '../config/model';
 import type { Logger } from '../log/logger';
-import { signatureOf } from './webhook';
+import { postToWebhook, signatureOf } from './webhook';
 
 export interface StoreIncidentDependencies {
   config: () => Config;
@@ -57,14 +57,7 @@ export class StoreIncidentAlert {
         const secret = this.deps.secretOf(webhook);
         if (secret !== undefined) headers['X-Lcr-Signature'] = signatureOf(secret, body);
         try {
-          const response = await fetch(webhook.url, {
-            method: 'POST',
-            headers,
-            body,
-            signal: AbortSignal.timeout(webhook.timeoutSeconds * 1000),
-            redirect: 'error',
-          });
-          await response.arrayBuffer().catch(() => undefined);
+          const response = await postToWebhook(webhook, headers, body);
           if (!response.ok) throw new Error(`HTTP ${response.status}`);
         } catch (failure) {
           this.deps.logger.error('could not tell a webhook that the database takes no writes', {

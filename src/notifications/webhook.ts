@@ -21,6 +21,26 @@ export function signatureOf(secret: string, body: string): string {
   return `sha256=${createHmac('sha256', secret).update(body).digest('hex')}`;
 }
 
+/**
+ * One POST to a webhook, bounded by its timeout as a whole; redirects are refused (a receiver
+ * that moved must be reconfigured, not followed with a signed body).
+ */
+export async function postToWebhook(
+  webhook: WebhookSettings,
+  headers: Record<string, string>,
+  body: string,
+): Promise<Response> {
+  const response = await fetch(webhook.url, {
+    method: 'POST',
+    headers,
+    body,
+    signal: AbortSignal.timeout(webhook.timeoutSeconds * 1000),
+    redirect: 'error',
+  });
+  await response.arrayBuffer().catch(() => undefined);
+  return response;
+}
+
 export class WebhookNotifier implements Notifier {
   constructor(private readonly deps: WebhookDependencies) {}
 
@@ -52,14 +72,7 @@ export class WebhookNotifier implements Notifier {
     const secret = this.deps.secretOf(webhook);
     if (secret !== undefined) headers['X-Lcr-Signature'] = signatureOf(secret, body);
     try {
-      const response = await fetch(webhook.url, {
-        method: 'POST',
-        headers,
-        body,
-        signal: AbortSignal.timeout(webhook.timeoutSeconds * 1000),
-        redirect: 'error',
-      });
-      await response.arrayBuffer().catch(() => undefined);
+      const response = await postToWebhook(webhook, headers, body);
       if (response.ok) return { ok: true, detail: `${webhook.id}: HTTP ${response.status}` };
       const retry = response.status >= 500 || response.status === 408 || response.status === 429;
       return { ok: false, retry, detail: `${webhook.id}: HTTP ${response.status}` };
