@@ -7,7 +7,7 @@ import { AriConnection } from './ari/connection';
 import type { AriEvent } from './ari/types';
 import type { Config, Secret } from './config/model';
 import type { ConfigStatus } from './config/reload';
-import { resolveSecret } from './config/secrets';
+import { resolveAriPassword, startupSecret, StartupError, type DaemonOptions } from './daemonOptions';
 import {
   listenerAddresses,
   startupPart,
@@ -34,7 +34,7 @@ import { databaseId, linkSigningSecret } from './store/meta';
 import { LinkTokenStore } from './store/linkTokens';
 import { callAboutPage, type PageCallDependencies } from './callflow/pageCall';
 import { PagingService } from './paging/service';
-import { DEFAULT_RETRY, NotificationDispatcher, type RetryPolicy } from './paging/dispatcher';
+import { DEFAULT_RETRY, NotificationDispatcher } from './paging/dispatcher';
 import type { PagingEngine } from './paging/engine';
 import { createEngine, MODULES } from './paging/modules';
 import { systemClock } from './util/clock';
@@ -42,7 +42,7 @@ import { LinkFactory } from './paging/links';
 import type { EmailNotifier } from './notifications/email';
 import { createNotifiers } from './notifications/setup';
 import { StoreIncidentAlert } from './notifications/storeIncident';
-import { HttpServer, type ListenerLimits } from './http/server';
+import { HttpServer } from './http/server';
 import { checkHealth } from './http/health';
 import { voicemailFile } from './store/voicemailFile';
 import { createMetrics } from './metrics/metrics';
@@ -51,51 +51,7 @@ import { reconciledCounter } from './metrics/reconciled';
 import { Reconciler } from './callflow/reconcile/reconciler';
 import type { Registry } from 'prom-client';
 
-export class StartupError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'StartupError';
-  }
-}
-
-/** A secret the daemon needs to start; one it cannot read stops the start with a clear message. */
-function startupSecret(
-  config: Config,
-  secret: Secret,
-  setting: string,
-  env: NodeJS.ProcessEnv = process.env,
-): string | undefined {
-  try {
-    return resolveSecret(secret, config.source, setting, env);
-  } catch (error) {
-    throw new StartupError((error as Error).message);
-  }
-}
-
-/** The ARI password from the environment, a file, or (discouraged) the YAML itself. */
-export function resolveAriPassword(config: Config, env: NodeJS.ProcessEnv = process.env): string {
-  return startupSecret(config, config.asterisk.password, 'asterisk.password', env) ?? '';
-}
-
-export interface DaemonOptions {
-  config: Config;
-  logger: Logger;
-  /** Overrides the configured ARI URL (the demo points it at its simulator). */
-  ariUrl?: string;
-  ariPassword?: string;
-  prompts?: PromptRenderer;
-  /** Backoff of ARI reconnection attempts; tests shorten it. */
-  retry?: { minMs: number; maxMs: number };
-  /** Overrides settings.http_listen ("127.0.0.1:0" for any free port). */
-  httpListen?: string;
-  /** Backoff of notification retries, and of voicemail copy retries; tests shorten them. */
-  notificationRetry?: RetryPolicy;
-  voicemailRetry?: RetryPolicy;
-  /** The listener's timeouts and connection limit; tests shorten them. */
-  listenerLimits?: ListenerLimits;
-  /** Longest the paging engine sleeps between two looks at the database. */
-  pagingPollMs?: number;
-}
+export { resolveAriPassword, StartupError, type DaemonOptions } from './daemonOptions';
 
 export class Daemon {
   readonly db: Db;

@@ -1,0 +1,57 @@
+/**
+ * What starting a daemon takes: its options (tests and the demo shorten timers and pick ports),
+ * the secrets it must read before it starts, and the error that stops a start with a message
+ * for the operator instead of a stack trace.
+ */
+import type { Config, Secret } from './config/model';
+import { resolveSecret } from './config/secrets';
+import type { PromptRenderer } from './callflow/prompts';
+import type { Logger } from './log/logger';
+import type { RetryPolicy } from './paging/dispatcher';
+import type { ListenerLimits } from './http/server';
+
+export class StartupError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'StartupError';
+  }
+}
+
+/** A secret the daemon needs to start; one it cannot read stops the start with a clear message. */
+export function startupSecret(
+  config: Config,
+  secret: Secret,
+  setting: string,
+  env: NodeJS.ProcessEnv = process.env,
+): string | undefined {
+  try {
+    return resolveSecret(secret, config.source, setting, env);
+  } catch (error) {
+    throw new StartupError((error as Error).message);
+  }
+}
+
+/** The ARI password from the environment, a file, or (discouraged) the YAML itself. */
+export function resolveAriPassword(config: Config, env: NodeJS.ProcessEnv = process.env): string {
+  return startupSecret(config, config.asterisk.password, 'asterisk.password', env) ?? '';
+}
+
+export interface DaemonOptions {
+  config: Config;
+  logger: Logger;
+  /** Overrides the configured ARI URL (the demo points it at its simulator). */
+  ariUrl?: string;
+  ariPassword?: string;
+  prompts?: PromptRenderer;
+  /** Backoff of ARI reconnection attempts; tests shorten it. */
+  retry?: { minMs: number; maxMs: number };
+  /** Overrides settings.http_listen ("127.0.0.1:0" for any free port). */
+  httpListen?: string;
+  /** Backoff of notification retries, and of voicemail copy retries; tests shorten them. */
+  notificationRetry?: RetryPolicy;
+  voicemailRetry?: RetryPolicy;
+  /** The listener's timeouts and connection limit; tests shorten them. */
+  listenerLimits?: ListenerLimits;
+  /** Longest the paging engine sleeps between two looks at the database. */
+  pagingPollMs?: number;
+}
