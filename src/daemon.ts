@@ -40,7 +40,7 @@ import { createEngine, MODULES } from './paging/modules';
 import { systemClock } from './util/clock';
 import { LinkFactory } from './paging/links';
 import type { EmailNotifier } from './notifications/email';
-import { createNotifiers } from './notifications/setup';
+import { createNotifiers, webhookSecretOf } from './notifications/setup';
 import { StoreIncidentAlert } from './notifications/storeIncident';
 import { HttpServer } from './http/server';
 import { checkHealth } from './http/health';
@@ -103,7 +103,7 @@ export class Daemon {
     }
     const storeAlert = new StoreIncidentAlert({
       config: () => this.config,
-      secretOf: (w) => startupSecret(this.config, w.secret, `notifications.webhooks[${w.id}].secret`),
+      secretOf: webhookSecretOf((value, setting) => startupSecret(this.config, value, setting)),
       logger,
     });
     this.calls = new CallStore(

@@ -127,7 +127,14 @@ export function loadConfigText(
     return { line: position.line, column: position.col };
   };
 
-  const keys = doc.errors.length > 0 ? [] : keyProblems(doc);
+  // Key problems are errors of the YAML itself (duplicates) or warnings (list or mapping keys).
+  const keys: LocatedIssue[] = (doc.errors.length > 0 ? [] : keyProblems(doc)).map((problem) => ({
+    severity: problem.severity,
+    file: shownName,
+    ...at(problem.node.range?.[0] ?? 0),
+    path: [],
+    message: problem.severity === 'error' ? `malformed YAML: ${problem.message}` : problem.message,
+  }));
   const yamlErrors: LocatedIssue[] = [
     ...doc.errors.map((error) => ({
       severity: 'error' as const,
@@ -136,26 +143,10 @@ export function loadConfigText(
       path: [],
       message: `malformed YAML: ${error.message.split('\n')[0]}`,
     })),
-    ...keys
-      .filter((problem) => problem.severity === 'error')
-      .map((problem) => ({
-        severity: 'error' as const,
-        file: shownName,
-        ...at(problem.node.range?.[0] ?? 0),
-        path: [],
-        message: `malformed YAML: ${problem.message}`,
-      })),
+    ...keys.filter((issue) => issue.severity === 'error'),
   ];
   if (yamlErrors.length > 0) throw new ConfigError(yamlErrors);
-  const keyWarnings: LocatedIssue[] = keys
-    .filter((problem) => problem.severity === 'warning')
-    .map((problem) => ({
-      severity: 'warning' as const,
-      file: shownName,
-      ...at(problem.node.range?.[0] ?? 0),
-      path: [],
-      message: problem.message,
-    }));
+  const keyWarnings = keys.filter((issue) => issue.severity === 'warning');
 
   let data: unknown;
   try {

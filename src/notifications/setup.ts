@@ -27,6 +27,13 @@ export interface Notifiers {
   email: EmailNotifier | undefined;
 }
 
+/** A webhook's secret, named in errors by its YAML key. */
+export function webhookSecretOf(
+  secret: NotifierSetup['secret'],
+): (webhook: WebhookSettings) => string | undefined {
+  return (webhook) => secret(webhook.secret, `notifications.webhooks[${webhook.id}].secret`);
+}
+
 export function createNotifiers(setup: NotifierSetup): Notifiers {
   const emailSettings = setup.email;
   const email =
@@ -41,8 +48,7 @@ export function createNotifiers(setup: NotifierSetup): Notifiers {
         });
   // Checked now so that a missing secret stops the start; read again at each send, so a webhook
   // added by a reload is signed too.
-  const webhookSecret = (w: WebhookSettings): string | undefined =>
-    setup.secret(w.secret, `notifications.webhooks[${w.id}].secret`);
+  const webhookSecret = webhookSecretOf(setup.secret);
   setup.config().notifications.webhooks.forEach(webhookSecret);
   return {
     email,

@@ -86,7 +86,7 @@ export class WriteQueue {
    */
   private wrote(result: unknown): void {
     const changes = (result as { changes?: number } | undefined)?.changes;
-    if (changes !== undefined && changes === 0) return;
+    if (changes === 0) return;
     if (this.failing) {
       this.failing = false;
       this.onRecovered();
