@@ -13,6 +13,7 @@ import { hangup } from '../verbs/hangup';
 import { play } from '../verbs/play';
 import { enterStage } from '../stage';
 import { takeVoicemail } from '../voicemail';
+import { pageConnectedCall } from './connectedPage';
 import { holdAudio } from './hold';
 import { Contest, runLeg, type LegOutcome, type LegSetup } from './leg';
 import { anyoneToDial, planDialing, type DialStep, type DialTarget } from './plan';
@@ -165,7 +166,16 @@ async function bridgeAndWait(call: DirectCall, winner: LegOutcome, responder: Ca
   // The page is written behind the call log (paging.behind): the caller and responder never wait for it.
   const page: { id?: number } = {};
   if (route.direct.pageOnConnect)
-    ctx.paging.behind(() => (page.id = pageConnectedCall(call, winner.responderId)));
+    ctx.paging.behind(
+      () =>
+        (page.id = pageConnectedCall(ctx, {
+          callId: facts.callId,
+          teamId: call.team.id,
+          route,
+          callerNumber: facts.callerNumber,
+          responderId: winner.responderId,
+        })),
+    );
 
   await new Promise<void>((resolve) => {
     if (caller.gone || responder.gone) return resolve();
@@ -189,21 +199,6 @@ async function bridgeAndWait(call: DirectCall, winner: LegOutcome, responder: Ca
       );
     });
   }
-}
-
-function pageConnectedCall({ ctx, facts, route, team }: RoutedCall, responderId: string): number {
-  const at = ctx.now();
-  const { pageId } = ctx.paging.trigger({
-    teamId: team.id,
-    routeId: route.id,
-    callId: facts.callId,
-    voicemailId: null,
-    callerNumber: facts.callerNumber || null,
-    summary: `Call from ${facts.callerNumber || 'an unknown number'} via ${route.name} taken by ${ctx.config.responders.get(responderId)?.name ?? responderId}`,
-    at,
-  });
-  ctx.paging.acknowledge(pageId, { id: responderId, via: 'phone', responderId }, 'took the call');
-  return pageId;
 }
 
 /**

@@ -8,6 +8,7 @@ import type { CallRow, LegRow } from '../../store/calls';
 import type { PageRow } from '../../store/pages';
 import type { FlowContext } from '../context';
 import type { CallSession } from '../session';
+import { pageConnectedCall } from '../direct/connectedPage';
 import { hangup } from '../verbs/hangup';
 import { BRIDGE_PREFIX } from './survey';
 
@@ -22,6 +23,12 @@ export async function watchConnectedCall(
   pagesOfCall: (callId: string) => PageRow[],
 ): Promise<void> {
   const sides = responder === undefined ? [caller] : [caller, responder];
+  const route = ctx.config.routes.find((r) => r.id === row.route_id);
+  // The old process may have died between writing the connection and writing its page.
+  if (route?.direct.pageOnConnect === true && row.team_id !== null && pagesOfCall(row.id).length === 0) {
+    const call = { callId: row.id, teamId: row.team_id, route, callerNumber: row.caller_number };
+    ctx.paging.behind(() => void pageConnectedCall(ctx, { ...call, responderId: leg.responder_id }));
+  }
   // A side already gone (it left while nobody watched): the other is hung up at once.
   await new Promise<void>((resolve) => {
     if (sides.some((s) => s.gone)) return resolve();
@@ -43,13 +50,10 @@ export async function watchConnectedCall(
     ended_at: endedAt,
   });
   ctx.logger.info('call ended', { outcome: 'connected', detail: TAKEN_BACK });
-  const route = ctx.config.routes.find((r) => r.id === row.route_id);
   if (route?.direct.resolveOnHangup !== true) return;
-  for (const page of pagesOfCall(row.id))
-    if (page.status !== 'resolved')
-      ctx.paging.resolve(
-        page.id,
-        { id: leg.responder_id, via: 'automatic', responderId: leg.responder_id },
-        'call ended',
-      );
+  const actor = { id: leg.responder_id, via: 'automatic' as const, responderId: leg.responder_id };
+  ctx.paging.behind(() => {
+    for (const page of pagesOfCall(row.id))
+      if (page.status !== 'resolved') ctx.paging.resolve(page.id, actor, 'call ended');
+  });
 }

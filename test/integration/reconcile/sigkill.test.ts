@@ -7,13 +7,14 @@
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
+import DatabaseFile from 'better-sqlite3';
 import type Database from 'better-sqlite3';
 import { AsteriskSimulator } from '../../../src/simulator';
 import type { CallRow, LegRow, VoicemailRow } from '../../../src/store/calls';
 import type { PageRow } from '../../../src/store/pages';
 import { until } from '../../helpers/harness';
 import { killHard, readDatabase, startDaemonProcess, type DaemonProcess } from '../../helpers/daemonProcess';
-import { RECONCILE_CONFIG, SCENARIOS, TIME_SCALE, type Outcome } from './scenarios';
+import { RECONCILE_CONFIG, SCENARIOS, TIME_SCALE, type Outcome, type Scenario } from './scenarios';
 
 function outcomeOf(
   db: Database.Database,
@@ -31,7 +32,25 @@ function outcomeOf(
   };
 }
 
-test.each(SCENARIOS.map((s) => [s.name, s] as const))(
+/** The page tables emptied, as if the kill came between the connection's row and its page. */
+function forgetPages(dbFile: string): void {
+  const db = new DatabaseFile(dbFile);
+  try {
+    db.exec(
+      'DELETE FROM notification_attempts; DELETE FROM notifications; DELETE FROM page_events; DELETE FROM page_assignments; DELETE FROM pages;',
+    );
+  } finally {
+    db.close();
+  }
+}
+
+const connected = SCENARIOS.find((s) => s.name === 'a connected call')!;
+const CASES: (Scenario & { beforeRestart?: (dbFile: string) => void })[] = [
+  ...SCENARIOS,
+  { ...connected, name: 'a connected call whose page was not written yet', beforeRestart: forgetPages },
+];
+
+test.each(CASES.map((s) => [s.name, s] as const))(
   'SIGKILL during %s, then a restart: the call is taken back and ends cleanly',
   async (_name, scenario) => {
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lcr-reconcile-'));
@@ -46,6 +65,7 @@ test.each(SCENARIOS.map((s) => [s.name, s] as const))(
       const call = sim.call({ to: scenario.to, from: '+15551230001', steps: scenario.steps });
       await until(() => scenario.moment(sim, call.channelId) || undefined, 15_000, 'the moment to strike');
       await killHard(daemons[0]!.child);
+      scenario.beforeRestart?.(dbFile);
       daemons.push(startDaemonProcess(file));
       const over = await until(
         () => {
