@@ -128,6 +128,7 @@ export class Daemon {
         password: options.ariPassword ?? resolveAriPassword(options.config),
         app: asterisk.app,
         requestTimeoutMs: asterisk.requestTimeoutSeconds * 1000,
+        restTransport: asterisk.restTransport,
         owner: { database: databaseId(this.db) },
         ...(options.retry ? { minRetryMs: options.retry.minMs, maxRetryMs: options.retry.maxMs } : {}),
       },

@@ -7,11 +7,18 @@
 import { EventEmitter } from 'node:events';
 import * as ari from 'ari-client';
 import type { Logger } from '../log/logger';
-import { AriHttpPort } from './httpPort';
+import { declaresRestOverWebSocket, takeOverMessages } from './eventSocket';
+import { HttpTransport } from './httpPort';
 import { OwnershipOverHttp, type ApplicationTaken } from './ownership';
+import { AriRestPort } from './restPort';
+import type { RestCall } from './transport';
 import { AriRequestError, type AriEvent, type AriPort } from './types';
+import { WebSocketTransport, type RestResponseMessage } from './webSocketTransport';
 
 export type ConnectionStatus = 'connecting' | 'connected' | 'reconnecting' | 'stopped';
+
+/** What carries the REST requests: `auto` picks the WebSocket when Asterisk declares it. */
+export type RestTransportChoice = 'auto' | 'websocket' | 'http';
 
 export interface ConnectionState {
   status: ConnectionStatus;
@@ -20,6 +27,8 @@ export interface ConnectionState {
   /** Failed attempts since the last successful connection. */
   attempts: number;
   reconnects: number;
+  /** What carries the REST requests on the current connection. */
+  rest?: 'websocket' | 'http';
 }
 
 export interface ConnectionOptions {
@@ -37,11 +46,12 @@ export interface ConnectionOptions {
    * WebSocket retries): a refusal counts as a failed attempt, logged and retried.
    */
   owner?: { database: string; heartbeatMs?: number | undefined };
+  restTransport?: RestTransportChoice;
 }
 
 interface AriClient {
   on(event: string, listener: (...args: unknown[]) => void): void;
-  removeAllListeners(): void;
+  removeAllListeners(event?: string): void;
   start(app: string): Promise<void>;
   stop(): void;
 }
@@ -60,8 +70,8 @@ async function quietly<T>(work: () => Promise<T>): Promise<T> {
 export class AriConnection extends EventEmitter {
   private client: AriClient | undefined;
   private current: AriPort | undefined;
-  /** REST requests go over this port's own keep-alive connections (see httpPort.ts). */
-  private http: AriHttpPort | undefined;
+  /** Plain HTTP: files always, and every request when REST over WebSocket is not used. */
+  private http: HttpTransport | undefined;
   private stopped = false;
   private retryTimer: NodeJS.Timeout | undefined;
   private wakeRetry: (() => void) | undefined;
@@ -202,6 +212,7 @@ export class AriConnection extends EventEmitter {
     )) as unknown as AriClient;
     if (this.stopped) return;
     this.client = client;
+    // Until the socket is taken over (portFor), and for good if ari-client's internals change.
     client.on('*', (event) => this.emit('event', event as AriEvent));
     client.on('WebSocketReconnecting', () => {
       this.current = undefined;
@@ -211,13 +222,7 @@ export class AriConnection extends EventEmitter {
     client.on('WebSocketConnected', () => {
       if (this.client !== client) return;
       const wasReconnect = this.state.status === 'reconnecting';
-      this.http ??= new AriHttpPort({
-        baseUrl: this.options.url,
-        username: this.options.username,
-        password: this.options.password,
-        timeoutMs: this.options.requestTimeoutMs,
-      });
-      this.current = this.http;
+      this.current = this.portFor(client);
       this.state = { ...this.state, attempts: 0 };
       this.setStatus('connected');
       if (wasReconnect) {
@@ -236,5 +241,61 @@ export class AriConnection extends EventEmitter {
     await client.start(this.options.app);
     this.logger.info('connected to Asterisk ARI', { url: this.options.url, app: this.options.app });
     this.emit('connected');
+  }
+
+  /**
+   * The REST side for the socket ari-client just opened: its messages are read here from now on
+   * (events, and the answers of REST over WebSocket), and requests travel on it when Asterisk
+   * declares REST over WebSocket (or the configuration says so), over HTTP otherwise.
+   */
+  private portFor(client: AriClient): AriPort {
+    this.http ??= new HttpTransport({
+      baseUrl: this.options.url,
+      username: this.options.username,
+      password: this.options.password,
+      timeoutMs: this.options.requestTimeoutMs,
+    });
+    const http = this.http;
+    const choice = this.options.restTransport ?? 'auto';
+    let overSocket: WebSocketTransport | undefined;
+    const socket = takeOverMessages(client, (text) => this.onMessage(text, overSocket));
+    if (socket !== undefined) client.removeAllListeners('*');
+    const useSocket =
+      socket !== undefined &&
+      (choice === 'websocket' || (choice === 'auto' && declaresRestOverWebSocket(client)));
+    if (useSocket) {
+      overSocket = new WebSocketTransport(socket, this.options.requestTimeoutMs);
+      const transport = overSocket;
+      socket.onClose(() => transport.closed());
+    }
+    if (this.state.rest !== (useSocket ? 'websocket' : 'http'))
+      this.logger.info(
+        useSocket ? 'REST requests over the event WebSocket' : 'REST requests over HTTP',
+        useSocket
+          ? {}
+          : {
+              why:
+                choice === 'http'
+                  ? 'asterisk.rest_transport is http'
+                  : 'this Asterisk does not declare REST over WebSocket (20.14, 21.9, 22.4 and later do)',
+            },
+      );
+    this.state = { ...this.state, rest: useSocket ? 'websocket' : 'http' };
+    return new AriRestPort({
+      send: <T>(call: RestCall): Promise<T> =>
+        overSocket === undefined || call.binary === true ? http.send<T>(call) : overSocket.send<T>(call),
+    });
+  }
+
+  private onMessage(text: string, overSocket: WebSocketTransport | undefined): void {
+    let message: { type?: unknown };
+    try {
+      message = JSON.parse(text) as { type?: unknown };
+    } catch {
+      this.logger.warn('Asterisk sent a message that is not JSON; ignored', { length: text.length });
+      return;
+    }
+    if (message.type === 'RESTResponse') overSocket?.deliver(message as RestResponseMessage);
+    else this.emit('event', message as AriEvent);
   }
 }

@@ -42,6 +42,12 @@ const asteriskSchema = z
       .default('lcr')
       .describe('the Stasis application name used in the dialplan: Stasis(lcr)'),
     request_timeout: duration('10s', 'every REST request to Asterisk gives up after this'),
+    rest_transport: z
+      .enum(['auto', 'websocket', 'http'])
+      .default('auto')
+      .describe(
+        'what carries REST requests: auto (the event WebSocket when Asterisk declares it: 20.14, 21.9, 22.4 and later), websocket or http',
+      ),
   })
   .refine(atMostOneSecret('password'), {
     error: 'give only one of password, password_env, password_file',
@@ -52,6 +58,7 @@ const asteriskSchema = z
     password: toSecret(a, 'password'),
     app: a.app,
     requestTimeoutSeconds: a.request_timeout,
+    restTransport: a.rest_transport,
   }));
 
 const settingsSchema = z

@@ -94,6 +94,7 @@ const STARTUP_KEYS: ReadonlyArray<readonly [string, (s: StartupConfig) => unknow
   ['asterisk.password', (s) => s.asterisk.password],
   ['asterisk.app', (s) => s.asterisk.app],
   ['asterisk.request_timeout', (s) => s.asterisk.requestTimeoutSeconds],
+  ['asterisk.rest_transport', (s) => s.asterisk.restTransport],
   ['settings.database', (s) => s.settings.database],
   ['settings.storage_dir', (s) => s.settings.storageDir],
   ['settings.http_listen', (s) => s.settings.httpListen],

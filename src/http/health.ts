@@ -8,7 +8,7 @@ import { isBusy, type Db } from '../store/database';
 
 export interface HealthSources {
   db: Db;
-  ari: () => { status: string; since: number; reconnects: number };
+  ari: () => { status: string; since: number; reconnects: number; rest?: string };
   activeCalls: () => number;
   prompts: () => { engine: string; ready: number; failed: number };
   config: () => ConfigStatus;
@@ -59,6 +59,7 @@ export function checkHealth(sources: HealthSources): { ok: boolean; checks: Reco
         status: state.status,
         since: new Date(state.since).toISOString(),
         reconnects: state.reconnects,
+        ...(state.rest === undefined ? {} : { rest: state.rest }),
       },
       database: {
         writable,

@@ -85,3 +85,21 @@ test('a WebSocket gap in a surviving process: what its sessions follow is theirs
     ['stray-bridge', 'lcr-bridge-old'],
   ]);
 });
+
+test('a crash between the bridge join and writing the connection: both sides in the bridge is a connected call', () => {
+  const legs = [leg('l1', 'c1', 'accepted', 'lcr-leg-l1')];
+  const holdings = (members: string[]) => ({
+    channels: [channel('caller-1'), channel('lcr-leg-l1', 'lcr,lcr-leg,caller-1,l1')],
+    bridges: [{ id: 'lcr-bridge-c1', channels: members } as unknown as AriBridge],
+  });
+  const ringing = call('c1', 'caller-1', { stage: 'ringing' });
+  expect(
+    plan({ holdings: holdings(['caller-1', 'lcr-leg-l1']), openCalls: [ringing], legsOf: () => legs }),
+  ).toEqual([['connected-call', 'c1']]);
+  // Only the responder joined yet: the caller is taken back to the ringing, the leg hung up.
+  expect(plan({ holdings: holdings(['lcr-leg-l1']), openCalls: [ringing], legsOf: () => legs })).toEqual([
+    ['responder-leg', 'lcr-leg-l1'],
+    ['stray-bridge', 'lcr-bridge-c1'],
+    ['caller', 'c1'],
+  ]);
+});

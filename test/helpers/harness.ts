@@ -125,6 +125,8 @@ export async function startHarness(
     notificationRetry: { baseMs: 200, maxMs: 1000 },
     voicemailRetry: { baseMs: 200, maxMs: 1000 },
     pagingPollMs: 200,
+    // Never the configured port: tests run side by side (and beside other programs).
+    httpListen: '127.0.0.1:0',
     ...options.daemon,
   });
   await daemon.start();

@@ -22,8 +22,8 @@ export const holdPrompts: PromptDeclaration = (config) =>
     .map((route) => declared(`route ${route.id}`, stillTrying(route)));
 
 /**
- * Plays the hold audio until `signal` aborts, and settles once it is stopped (so the bridge or
- * the next prompt can follow). Never rejects: hold audio that fails leaves the caller in silence
+ * Plays the hold audio until `signal` aborts, and settles once its stop is issued (the bridge or
+ * the next prompt then follows it in order). Never rejects: hold audio that fails leaves the caller in silence
  * while responders are rung, which is no reason to end the call.
  */
 export async function holdAudio(
@@ -56,8 +56,11 @@ export async function holdAudio(
         ? await sleep(route.direct.stillTryingEverySeconds * 1000, signal)
         : await whenAborted(signal).aborted.then(() => false);
       if (caller.gone) return;
-      await end().catch(() => undefined);
+      // The last stop is not waited for: the channel's next request (the bridge join) follows it
+      // in order (the port keeps each channel's requests in order).
+      const ended = end().catch(() => undefined);
       if (!remind || signal.aborted) return;
+      await ended;
       await play(caller, render(ctx.prompts, stillTrying(route)), { signal });
       if (stopped()) return;
       await begin().catch(() => undefined);

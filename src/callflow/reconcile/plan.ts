@@ -49,6 +49,13 @@ export function planReconciliation(input: PlanInput): Step[] {
   const { holdings, known } = input;
   const steps: Step[] = [];
   const byId = new Map(holdings.channels.map((c) => [c.id, c]));
+  const bridgeById = new Map(holdings.bridges.map((b) => [b.id, b]));
+  // The old process may have died between the bridge join and writing the connection: both
+  // sides in the call's bridge is a connected call, whatever the row says yet.
+  const joined = (call: CallRow, leg: LegRow): boolean => {
+    const members = bridgeById.get(`${BRIDGE_PREFIX}${call.id}`)?.channels ?? [];
+    return members.includes(call.channel_id) && leg.channel_id !== null && members.includes(leg.channel_id);
+  };
   const claimed = new Set<string>();
   const keptBridges = new Set<string>();
 
@@ -66,7 +73,7 @@ export function planReconciliation(input: PlanInput): Step[] {
     }
     claimed.add(caller.id);
     const accepted = legs.find((l) => l.result === 'accepted' && l.ended_at === null);
-    if (accepted !== undefined && call.connected_at !== null) {
+    if (accepted !== undefined && (call.connected_at !== null || joined(call, accepted))) {
       const responder = accepted.channel_id === null ? undefined : byId.get(accepted.channel_id);
       if (responder !== undefined) claimed.add(responder.id);
       keptBridges.add(`${BRIDGE_PREFIX}${call.id}`);

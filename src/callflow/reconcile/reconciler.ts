@@ -157,6 +157,14 @@ export class Reconciler {
       step.responder === undefined ? undefined : new CallSession(step.responder.id, deps.ari, logger);
     const sessions = responder === undefined ? [caller] : [caller, responder];
     deps.calls.updateLeg(step.leg.id, { reason: TAKEN_BACK });
+    // Joined in Asterisk before the old process could write it: the row says so now.
+    if (step.call.connected_at === null)
+      deps.calls.updateCall(step.call.id, {
+        connected_responder_id: step.leg.responder_id,
+        connected_at: ctx.now(),
+        outcome: 'connected',
+        stage: 'connected',
+      });
     deps.router.adopt(sessions, async () => {
       await Promise.all(sessions.map((s) => confirmPresent(s)));
       await watchConnectedCall(ctx, step.call, step.leg, caller, responder, deps.pagesOfCall);

@@ -1,8 +1,9 @@
 /**
  * Play a prompt and wait for it to finish. With barge-in, a key press stops it (the key stays in
  * the session's digit buffer for whoever reads it next). Aborting `signal` stops it too. Either
- * way the promise settles only once Asterisk has stopped the playback, so a request that follows
- * is never queued behind it (direct-accept-and-bridge trace).
+ * way the promise settles once the stop is issued: the port keeps a channel's requests in order,
+ * so a request that follows reaches Asterisk after the stop and is never queued behind the prompt
+ * (direct-accept-and-bridge trace).
  */
 import { AriRequestError } from '../../ari/types';
 import type { RenderedPrompt } from '../prompts';
@@ -65,8 +66,10 @@ export async function play(
     stop.off();
   });
   if (event === 'stop' || event?.type === 'ChannelDtmfReceived') {
-    // Stopping a playback that just ended is not an error: either way nothing plays any more.
-    await session.ari.stopPlayback(playbackId).catch(() => undefined);
+    // Not waited for: the port delivers this channel's requests in the order they are issued, so
+    // whatever comes next (the bridge join, the next prompt, the hangup) reaches Asterisk after
+    // the stop. Stopping a playback that just ended is not an error: nothing plays any more.
+    session.ari.stopPlayback(playbackId).catch(() => undefined);
     return event === 'stop' ? 'stopped' : 'interrupted';
   }
   if (event === undefined) session.logger.warn('prompt did not report its end; going on', { playbackId });

@@ -44,10 +44,24 @@ function forgetPages(dbFile: string): void {
   }
 }
 
+/** As if the kill came between the bridge join and writing the connection (and its page). */
+function forgetConnection(dbFile: string): void {
+  forgetPages(dbFile);
+  const db = new DatabaseFile(dbFile);
+  try {
+    db.exec(
+      "UPDATE calls SET connected_at = NULL, connected_responder_id = NULL, outcome = NULL, stage = 'ringing'",
+    );
+  } finally {
+    db.close();
+  }
+}
+
 const connected = SCENARIOS.find((s) => s.name === 'a connected call')!;
 const CASES: (Scenario & { beforeRestart?: (dbFile: string) => void })[] = [
   ...SCENARIOS,
   { ...connected, name: 'a connected call whose page was not written yet', beforeRestart: forgetPages },
+  { ...connected, name: 'a connected call not written yet', beforeRestart: forgetConnection },
 ];
 
 test.each(CASES.map((s) => [s.name, s] as const))(
