@@ -1,0 +1,540 @@
+/**
+ * REST over the event WebSocket (Asterisk 22's RESTRequest/RESTResponse, res/ari/
+ * ari_websocket_requests.c), bridge join timing, and requests overtaking each other across
+ * connections. Driven over real HTTP and WebSocket on loopback.
+ */
+import * as http from 'node:http';
+import WebSocket from 'ws';
+import { AsteriskSimulator, type SimulatorOptions } from '../../src/simulator';
+import { until } from '../helpers/harness';
+
+type Json = Record<string, unknown>;
+
+let sim: AsteriskSimulator;
+const sockets: WebSocket[] = [];
+const agents: http.Agent[] = [];
+
+async function start(options: SimulatorOptions = {}): Promise<AsteriskSimulator> {
+  sim = await AsteriskSimulator.start({ timeScale: 0.05, ...options });
+  return sim;
+}
+
+afterEach(async () => {
+  for (const ws of sockets.splice(0)) ws.terminate();
+  for (const agent of agents.splice(0)) agent.destroy();
+  await sim.stop();
+});
+
+interface Received {
+  at: number;
+  message: Json;
+}
+
+interface EventSocket {
+  ws: WebSocket;
+  /** Events and responses, with the moment (performance.now()) each was received. */
+  received: Received[];
+  /** Sends a RESTRequest (request_id filled in) and resolves with its RESTResponse. */
+  rest(request: Json): Promise<Json>;
+  /** Sends raw text and resolves with the next RESTResponse not yet claimed. */
+  raw(text: string): Promise<Json>;
+}
+
+let requestSequence = 0;
+
+async function connect(app = 'lcr'): Promise<EventSocket> {
+  const ws = new WebSocket(`${sim.url.replace('http', 'ws')}/ari/events?app=${app}&api_key=lcr:lcr-secret`);
+  sockets.push(ws);
+  const received: Received[] = [];
+  const waiting: Array<{ matches: (m: Json) => boolean; resolve: (m: Json) => void }> = [];
+  ws.on('message', (data: Buffer) => {
+    const message = JSON.parse(data.toString('utf8')) as Json;
+    received.push({ at: performance.now(), message });
+    if (message['type'] !== 'RESTResponse') return;
+    const index = waiting.findIndex((w) => w.matches(message));
+    if (index >= 0) waiting.splice(index, 1)[0]!.resolve(message);
+  });
+  await new Promise<void>((resolve, reject) => {
+    ws.once('open', () => resolve());
+    ws.once('error', reject);
+  });
+  const expect = (matches: (m: Json) => boolean) =>
+    new Promise<Json>((resolve) => waiting.push({ matches, resolve }));
+  return {
+    ws,
+    received,
+    rest: (request) => {
+      const id = `r${++requestSequence}`;
+      const response = expect((m) => m['request_id'] === id);
+      ws.send(JSON.stringify({ type: 'RESTRequest', transaction_id: 't', request_id: id, ...request }));
+      return response;
+    },
+    raw: (text) => {
+      const response = expect(() => true);
+      ws.send(text);
+      return response;
+    },
+  };
+}
+
+const body = (response: Json): Json => JSON.parse(String(response['message_body'])) as Json;
+const types = (socket: EventSocket) => socket.received.map((r) => r.message['type']);
+const waitFor = (what: () => boolean, label: string) => until(() => what() || undefined, 5000, label);
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** A caller in Stasis(lcr), answered. */
+async function caller(socket: EventSocket, from = '+15551230001'): Promise<string> {
+  const call = sim.call({ to: '+15550100', from });
+  await waitFor(
+    () =>
+      socket.received.some(
+        (r) => r.message['type'] === 'StasisStart' && (r.message['channel'] as Json)['id'] === call.channelId,
+      ),
+    'StasisStart',
+  );
+  expect(
+    (await socket.rest({ method: 'POST', uri: `channels/${call.channelId}/answer` }))['status_code'],
+  ).toBe(204);
+  return call.channelId;
+}
+
+async function bridge(socket: EventSocket): Promise<string> {
+  return String(body(await socket.rest({ method: 'POST', uri: 'bridges?type=mixing' }))['id']);
+}
+
+/** A plain HTTP request on its own keep-alive connection (one agent is one TCP connection). */
+function httpRequest(
+  agent: http.Agent,
+  method: string,
+  path: string,
+): Promise<{ status: number; at: number }> {
+  return new Promise((resolve, reject) => {
+    const request = http.request(`${sim.url}/ari${path}`, {
+      method,
+      agent,
+      headers: { Authorization: `Basic ${Buffer.from('lcr:lcr-secret').toString('base64')}` },
+    });
+    request.on('response', (response) => {
+      response.resume();
+      response.on('end', () => resolve({ status: response.statusCode ?? 0, at: performance.now() }));
+    });
+    request.on('error', reject);
+    request.end();
+  });
+}
+
+function connection(): http.Agent {
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+  agents.push(agent);
+  return agent;
+}
+
+test('answer, play, bridge and addChannel round trip as RESTRequests, answered by RESTResponses', async () => {
+  await start();
+  const socket = await connect();
+  const call = sim.call({ to: '+15550100', from: '+15551230001' });
+  await waitFor(() => types(socket).includes('StasisStart'), 'StasisStart');
+
+  const answered = await socket.rest({
+    transaction_id: 'tx-1',
+    method: 'POST',
+    uri: `channels/${call.channelId}/answer`,
+  });
+  expect(answered).toEqual({
+    type: 'RESTResponse',
+    transaction_id: 'tx-1',
+    request_id: expect.stringMatching(/^r\d+$/),
+    status_code: 204,
+    reason_phrase: 'No Content',
+    uri: `channels/${call.channelId}/answer`,
+    application: 'lcr',
+    timestamp: expect.stringMatching(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}\+0000$/),
+    asterisk_id: sim.engine.asteriskId,
+  });
+
+  // A query string in the uri; the response's uri is without it.
+  const played = await socket.rest({
+    method: 'POST',
+    uri: `channels/${call.channelId}/play?media=sound:beep`,
+  });
+  expect(played).toMatchObject({
+    status_code: 201,
+    reason_phrase: 'Created',
+    uri: `channels/${call.channelId}/play`,
+    content_type: 'application/json',
+  });
+  expect(body(played)).toMatchObject({ media_uri: 'sound:beep', target_uri: `channel:${call.channelId}` });
+  await waitFor(() => types(socket).includes('PlaybackFinished'), 'the beep to finish');
+
+  // Parameters in query_strings.
+  const created = await socket.rest({
+    method: 'POST',
+    uri: 'bridges',
+    query_strings: [
+      { name: 'type', value: 'mixing' },
+      { name: 'name', value: 'ws-bridge' },
+    ],
+  });
+  expect(created).toMatchObject({ status_code: 200, reason_phrase: 'OK', uri: 'bridges' });
+  const bridgeId = String(body(created)['id']);
+  expect(body(created)).toMatchObject({ name: 'ws-bridge', bridge_type: 'mixing' });
+
+  // A JSON body.
+  const added = await socket.rest({
+    method: 'POST',
+    uri: `bridges/${bridgeId}/addChannel`,
+    content_type: 'application/json',
+    message_body: JSON.stringify({ channel: call.channelId }),
+  });
+  expect(added).toMatchObject({ status_code: 204, reason_phrase: 'No Content' });
+  expect(added).not.toHaveProperty('message_body');
+  expect(types(socket)).toContain('ChannelEnteredBridge');
+
+  // A form body becomes parameters.
+  const removed = await socket.rest({
+    method: 'POST',
+    uri: `bridges/${bridgeId}/removeChannel`,
+    content_type: 'application/x-www-form-urlencoded',
+    message_body: `channel=${encodeURIComponent(call.channelId)}`,
+  });
+  expect(removed).toMatchObject({ status_code: 204 });
+  expect(types(socket)).toContain('ChannelLeftBridge');
+
+  // An error answer carries Asterisk's JSON error as its body.
+  const missing = await socket.rest({ method: 'GET', uri: 'channels/nonexistent' });
+  expect(missing).toMatchObject({
+    status_code: 404,
+    reason_phrase: 'Not Found',
+    uri: 'channels/nonexistent',
+  });
+  expect(body(missing)).toEqual({ message: 'Channel not found' });
+
+  // The event log says when each event went out; the client got it no earlier.
+  const pressedAt = performance.now();
+  sim.press(call.channelId, '1');
+  await waitFor(() => types(socket).includes('ChannelDtmfReceived'), 'the digit');
+  const logged = sim.events.find((e) => e.event.type === 'ChannelDtmfReceived')!;
+  const got = socket.received.find((r) => r.message['type'] === 'ChannelDtmfReceived')!;
+  expect(logged.at).toBeGreaterThanOrEqual(pressedAt);
+  expect(logged.at).toBeLessThanOrEqual(got.at);
+  expect(sim.events.some((e) => e.event.type === 'ChannelEnteredBridge')).toBe(true);
+
+  expect((await socket.rest({ method: 'DELETE', uri: `bridges/${bridgeId}` }))['status_code']).toBe(204);
+  expect((await socket.rest({ method: 'DELETE', uri: `channels/${call.channelId}` }))['status_code']).toBe(
+    204,
+  );
+  await call.ended;
+  const overWebSocket = sim.requests.filter((r) => r.transport === 'websocket');
+  expect(overWebSocket.map((r) => `${r.method} ${r.path} ${r.status}`)).toEqual([
+    `POST /ari/channels/${call.channelId}/answer 204`,
+    `POST /ari/channels/${call.channelId}/play 201`,
+    'POST /ari/bridges 200',
+    `POST /ari/bridges/${bridgeId}/addChannel 204`,
+    `POST /ari/bridges/${bridgeId}/removeChannel 204`,
+    'GET /ari/channels/nonexistent 404',
+    `DELETE /ari/bridges/${bridgeId} 204`,
+    `DELETE /ari/channels/${call.channelId} 204`,
+  ]);
+  expect(overWebSocket[1]).toMatchObject({ operation: 'channels.play', query: { media: 'sound:beep' } });
+  expect(sim.leftovers()).toEqual({ channels: [], bridges: [] });
+  expect(sim.violations).toEqual([]);
+});
+
+test("a socket's requests are handled one at a time: a join behind a prompt holds back the next request", async () => {
+  await start({ timeScale: 0.1 });
+  const socket = await connect();
+  const first = await caller(socket, '+15551230001');
+  const second = await caller(socket, '+15551230002');
+  const bridgeId = await bridge(socket);
+  // tt-monkeys: 6000 ms, 600 ms at this time scale.
+  await socket.rest({ method: 'POST', uri: `channels/${first}/play?media=sound:tt-monkeys` });
+  await waitFor(() => types(socket).includes('PlaybackStarted'), 'the prompt to start');
+
+  const sentAt = performance.now();
+  const join = socket.rest({ method: 'POST', uri: `bridges/${bridgeId}/addChannel?channel=${first}` });
+  const cheap = socket.rest({ method: 'GET', uri: `channels/${second}` });
+  const order: string[] = [];
+  void join.then(() => order.push('join'));
+  void cheap.then(() => order.push('cheap'));
+  // The same cheap request over HTTP is not held back by the WebSocket's queue.
+  const overHttp = await httpRequest(connection(), 'GET', `/channels/${second}`);
+  expect(overHttp.status).toBe(200);
+  expect(order).toEqual([]);
+
+  const [joined, got] = await Promise.all([join, cheap]);
+  expect(order).toEqual(['join', 'cheap']);
+  expect(joined['status_code']).toBe(204);
+  expect(got['status_code']).toBe(200);
+  const joinAnsweredAt = socket.received.find((r) => r.message === joined)!.at;
+  expect(joinAnsweredAt - sentAt).toBeGreaterThan(400);
+  expect(overHttp.at).toBeLessThan(joinAnsweredAt);
+  // The cheap request was not even taken up before the join was answered.
+  const records = sim.requests.filter((r) => r.transport === 'websocket');
+  const joinRecord = records.find((r) => r.operation === 'bridges.addChannel')!;
+  const cheapRecord = records.find((r) => r.path === `/ari/channels/${second}`)!;
+  expect(cheapRecord.arrived).toBeGreaterThan(joinRecord.arrived);
+  expect(cheapRecord.answeredAt).toBeGreaterThanOrEqual(joinRecord.answeredAt);
+
+  await socket.rest({ method: 'DELETE', uri: `bridges/${bridgeId}` });
+  for (const id of [first, second]) await socket.rest({ method: 'DELETE', uri: `channels/${id}` });
+  await waitFor(() => sim.leftovers().channels.length === 0, 'the channels to go');
+  expect(sim.violations).toEqual([]);
+});
+
+test('malformed RESTRequests are answered 400, a file over the WebSocket 406', async () => {
+  await start();
+  const socket = await connect();
+  const bad = (response: Json) => ({
+    status: response['status_code'],
+    reason: response['reason_phrase'],
+    uri: response['uri'],
+    message: response['message_body'] === undefined ? undefined : body(response)['message'],
+  });
+
+  expect(
+    await socket.raw(
+      JSON.stringify({ transaction_id: 'a', request_id: 'b', method: 'GET', uri: 'channels' }),
+    ),
+  ).toMatchObject({
+    transaction_id: 'a',
+    request_id: 'b',
+    status_code: 400,
+    reason_phrase: 'Bad request',
+    uri: '',
+    content_type: 'application/json',
+    message_body: JSON.stringify({ message: "No 'type' property." }),
+  });
+  expect(bad(await socket.raw(JSON.stringify({ type: 'Ping', method: 'GET', uri: 'channels' })))).toEqual({
+    status: 400,
+    reason: 'Bad request',
+    uri: '',
+    message: 'Unknown request type.',
+  });
+  // Ids absent: echoed as "".
+  expect(await socket.raw(JSON.stringify({ type: 'RESTRequest', method: 'GET', uri: '' }))).toMatchObject({
+    transaction_id: '',
+    request_id: '',
+    status_code: 400,
+    message_body: JSON.stringify({ message: "Empty or missing 'uri' property." }),
+  });
+  expect(bad(await socket.rest({ method: 'FETCH', uri: 'channels?x=1' }))).toEqual({
+    status: 400,
+    reason: 'Bad request',
+    uri: 'channels',
+    message: "Unknown or missing 'method' property.",
+  });
+  expect(bad(await socket.rest({ method: 'post', uri: 'bridges' }))['message']).toBe(
+    "Unknown or missing 'method' property.",
+  );
+  expect(
+    bad(await socket.rest({ method: 'POST', uri: 'bridges', message_body: '{"type":"mixing"}' })),
+  ).toEqual({
+    status: 400,
+    reason: 'Bad request',
+    uri: 'bridges',
+    message: "No 'content_type' for 'message_body'.",
+  });
+  expect(
+    bad(
+      await socket.rest({
+        method: 'POST',
+        uri: 'bridges',
+        content_type: 'application/json',
+        message_body: '{type',
+      }),
+    ),
+  ).toMatchObject({ status: 400, message: "Unable to parse 'message_body' as 'application/json'." });
+  expect(
+    bad(
+      await socket.rest({
+        method: 'POST',
+        uri: 'bridges',
+        content_type: 'text/plain',
+        message_body: 'type=mixing',
+      }),
+    ),
+  ).toMatchObject({ status: 400, message: 'Unknown content type.' });
+  expect(
+    bad(await socket.rest({ method: 'GET', uri: 'channels', query_strings: [{ name: 'a', value: 1 }] })),
+  ).toMatchObject({ status: 400, message: "Unable to parse 'query_strings' array." });
+  // Not JSON at all: session_read's own answer, without a body.
+  expect(await socket.raw('{not json')).toMatchObject({
+    transaction_id: '',
+    request_id: '',
+    status_code: 400,
+    reason_phrase: 'Failed to parse request message JSON',
+    uri: '',
+  });
+  // Past the envelope, the same checks as over HTTP.
+  expect(bad(await socket.rest({ method: 'GET', uri: 'nothing/here' }))).toEqual({
+    status: 404,
+    reason: 'Not Found',
+    uri: 'nothing/here',
+    message: 'Resource not found',
+  });
+  expect(bad(await socket.rest({ method: 'PUT', uri: 'channels' }))['status']).toBe(405);
+
+  // A stored recording's file cannot travel in a RESTResponse.
+  const channelId = await caller(socket);
+  expect(
+    (await socket.rest({ method: 'POST', uri: `channels/${channelId}/record?name=ws-vm&format=wav` }))[
+      'status_code'
+    ],
+  ).toBe(201);
+  await waitFor(() => types(socket).includes('RecordingStarted'), 'RecordingStarted');
+  await sim.act(channelId, [{ speak: 1000 }]);
+  expect((await socket.rest({ method: 'POST', uri: 'recordings/live/ws-vm/stop' }))['status_code']).toBe(204);
+  await waitFor(() => sim.engine.storedRecordings.has('ws-vm'), 'the recording to be stored');
+  const file = await socket.rest({ method: 'GET', uri: 'recordings/stored/ws-vm/file' });
+  expect(file).toMatchObject({
+    status_code: 406,
+    reason_phrase: 'Not Acceptable.  Use HTTP GET',
+    uri: 'recordings/stored/ws-vm/file',
+  });
+  expect(file).not.toHaveProperty('message_body');
+  expect(file).not.toHaveProperty('content_type');
+  expect(sim.requests.find((r) => r.path === '/ari/recordings/stored/ws-vm/file')).toMatchObject({
+    status: 406,
+    transport: 'websocket',
+    operation: 'recordings.getStoredFile',
+  });
+  expect((await httpRequest(connection(), 'GET', '/recordings/stored/ws-vm/file')).status).toBe(200);
+  expect(socket.ws.readyState).toBe(WebSocket.OPEN);
+
+  await socket.rest({ method: 'DELETE', uri: `channels/${channelId}` });
+  await waitFor(() => sim.leftovers().channels.length === 0, 'the channel to go');
+  // Every RESTResponse passed the simulator's own check of what it writes.
+  expect(sim.violations).toEqual([]);
+});
+
+test('each request records its transport, its connection and the order it arrived in', async () => {
+  await start();
+  const socket = await connect();
+  const a = connection();
+  const b = connection();
+  expect((await httpRequest(a, 'GET', '/asterisk/ping')).status).toBe(200);
+  expect((await socket.rest({ method: 'GET', uri: 'asterisk/ping' }))['status_code']).toBe(200);
+  expect((await httpRequest(b, 'GET', '/asterisk/ping')).status).toBe(200);
+  expect((await httpRequest(a, 'GET', '/asterisk/ping')).status).toBe(200);
+
+  const records = sim.requests.map((r) => ({
+    transport: r.transport,
+    connection: r.connection,
+    arrived: r.arrived,
+  }));
+  // Connections are numbered in accept order: the WebSocket's came first.
+  expect(records).toEqual([
+    { transport: 'http', connection: 2, arrived: 1 },
+    { transport: 'websocket', connection: 1, arrived: 2 },
+    { transport: 'http', connection: 3, arrived: 3 },
+    { transport: 'http', connection: 2, arrived: 4 },
+  ]);
+  for (const record of sim.requests) expect(record.answeredAt).toBeGreaterThanOrEqual(record.at);
+});
+
+test('a bridge join takes joinMs of its channel, the channels of one addChannel in parallel', async () => {
+  // 400 simulated ms at half speed: 200 ms of real time per join.
+  await start({ timeScale: 0.5, joinMs: 400 });
+  const socket = await connect();
+  const first = await caller(socket, '+15551230001');
+  const second = await caller(socket, '+15551230002');
+  const bridgeId = await bridge(socket);
+
+  const sentAt = performance.now();
+  const response = await socket.rest({
+    method: 'POST',
+    uri: `bridges/${bridgeId}/addChannel?channel=${first},${second}`,
+  });
+  const answeredAt = performance.now();
+  expect(response['status_code']).toBe(204);
+  const entered = sim.events.filter((e) => e.event.type === 'ChannelEnteredBridge');
+  expect(entered.map((e) => (e.event['channel'] as Json)['id']).sort()).toEqual([first, second].sort());
+  for (const event of entered) {
+    expect(event.at - sentAt).toBeGreaterThanOrEqual(195);
+    expect(event.at).toBeLessThanOrEqual(answeredAt);
+  }
+  // Parallel: both in well before two joins' time.
+  expect(answeredAt - sentAt).toBeLessThan(390);
+  expect(sim.joinsBehindMedia).toEqual([]);
+
+  await socket.rest({ method: 'DELETE', uri: `bridges/${bridgeId}` });
+  for (const id of [first, second]) await socket.rest({ method: 'DELETE', uri: `channels/${id}` });
+  await waitFor(() => sim.leftovers().channels.length === 0, 'the channels to go');
+  expect(sim.violations).toEqual([]);
+});
+
+test('joinsBehindMedia records a join issued while a prompt plays, not one issued after it was stopped', async () => {
+  await start({ timeScale: 0.1 });
+  const socket = await connect();
+  const first = await caller(socket, '+15551230001');
+  const second = await caller(socket, '+15551230002');
+  const bridgeId = await bridge(socket);
+
+  await socket.rest({ method: 'POST', uri: `channels/${first}/play?media=sound:tt-monkeys` });
+  const playback = body(
+    await socket.rest({ method: 'POST', uri: `channels/${second}/play?media=sound:tt-monkeys` }),
+  );
+  await waitFor(
+    () => types(socket).filter((t) => t === 'PlaybackStarted').length === 2,
+    'both prompts to start',
+  );
+  await sleep(100);
+  expect(
+    (await socket.rest({ method: 'DELETE', uri: `playbacks/${String(playback['id'])}` }))['status_code'],
+  ).toBe(204);
+  await waitFor(() => types(socket).includes('PlaybackFinished'), 'the stopped prompt to finish');
+
+  expect(
+    (await socket.rest({ method: 'POST', uri: `bridges/${bridgeId}/addChannel?channel=${second}` }))[
+      'status_code'
+    ],
+  ).toBe(204);
+  expect(sim.joinsBehindMedia).toEqual([]);
+  expect(
+    (await socket.rest({ method: 'POST', uri: `bridges/${bridgeId}/addChannel?channel=${first}` }))[
+      'status_code'
+    ],
+  ).toBe(204);
+  expect(sim.joinsBehindMedia).toEqual([{ channelId: first, bridgeId, waitedMs: expect.any(Number) }]);
+  // It waited for the rest of the 600 ms prompt.
+  expect(sim.joinsBehindMedia[0]!.waitedMs).toBeGreaterThan(250);
+
+  await socket.rest({ method: 'DELETE', uri: `bridges/${bridgeId}` });
+  for (const id of [first, second]) await socket.rest({ method: 'DELETE', uri: `channels/${id}` });
+  await waitFor(() => sim.leftovers().channels.length === 0, 'the channels to go');
+  expect(sim.violations).toEqual([]);
+});
+
+test('a request on a delayed connection is overtaken by one sent later on another connection', async () => {
+  await start();
+  const slow = connection();
+  const fast = connection();
+  // Open both connections first, to learn their numbers.
+  await httpRequest(slow, 'GET', '/asterisk/ping');
+  await httpRequest(fast, 'GET', '/asterisk/ping');
+  const [slowNumber, fastNumber] = sim.requests.map((r) => r.connection);
+  expect(slowNumber).not.toBe(fastNumber);
+  sim.delayConnections((n) => (n === slowNumber ? 300 : 0));
+
+  const slowDone = httpRequest(slow, 'POST', '/asterisk/variable?variable=WHO&value=slow');
+  await sleep(20);
+  const fastDone = httpRequest(fast, 'POST', '/asterisk/variable?variable=WHO&value=fast');
+  const [slowAnswer, fastAnswer] = await Promise.all([slowDone, fastDone]);
+  expect([slowAnswer.status, fastAnswer.status]).toEqual([204, 204]);
+  expect(fastAnswer.at).toBeLessThan(slowAnswer.at);
+
+  const sets = sim.requests.filter((r) => r.operation === 'asterisk.setGlobalVar');
+  const slowSet = sets.find((r) => r.connection === slowNumber)!;
+  const fastSet = sets.find((r) => r.connection === fastNumber)!;
+  expect(slowSet.at).toBeLessThan(fastSet.at); // read first...
+  expect(slowSet.arrived).toBeGreaterThan(fastSet.arrived); // ...handled second
+  sim.delayConnections(() => 0);
+  const url = new URL(`${sim.url}/ari/asterisk/variable?variable=WHO`);
+  const value = (await (
+    await fetch(url, {
+      headers: { Authorization: `Basic ${Buffer.from('lcr:lcr-secret').toString('base64')}` },
+    })
+  ).json()) as Json;
+  expect(value).toEqual({ value: 'slow' });
+  expect(sim.violations).toEqual([]);
+});
