@@ -48,6 +48,8 @@ export interface Reply {
   body?: unknown;
   contentType?: string;
   headers?: Record<string, string>;
+  /** Asterisk's reason phrase when it is not the usual one for the status. */
+  reason?: string;
 }
 
 export type Handlers = Record<string, (params: RequestParams) => RestResult | Promise<RestResult>>;
@@ -145,6 +147,14 @@ export class RequestPipeline {
       return document === undefined
         ? { status: 404, body: { message: 'Resource not found' } }
         : { status: 200, body: document };
+    }
+    // res_ari.c:ast_ari_invoke refuses this before looking at any parameter.
+    if (request.transport === 'websocket' && method === 'GET' && ariPath === '/events') {
+      return {
+        status: 400,
+        reason: 'Bad request',
+        body: { message: "Can't upgrade to websocket from a websocket" },
+      };
     }
     const validation = this.spec.validate(method, ariPath, request.query, request.body);
     if (!validation.ok) return { status: validation.status, body: { message: validation.message } };

@@ -180,7 +180,7 @@ export class RestOverWebSocket {
 function responseOf(reply: Reply): Omit<RestResponseFields, 'transaction_id' | 'request_id' | 'uri'> {
   if (Buffer.isBuffer(reply.body))
     return { status_code: 406, reason_phrase: 'Not Acceptable.  Use HTTP GET' };
-  const reason = http.STATUS_CODES[reply.status] ?? '';
+  const reason = reply.reason ?? http.STATUS_CODES[reply.status] ?? '';
   if (reply.body === undefined || reply.body === null)
     return { status_code: reply.status, reason_phrase: reason };
   return {

@@ -373,6 +373,12 @@ test('malformed RESTRequests are answered 400, a file over the WebSocket 406', a
     message: 'Resource not found',
   });
   expect(bad(await socket.rest({ method: 'PUT', uri: 'channels' }))['status']).toBe(405);
+  expect(bad(await socket.rest({ method: 'GET', uri: 'events?app=other' }))).toEqual({
+    status: 400,
+    reason: 'Bad request',
+    uri: 'events',
+    message: "Can't upgrade to websocket from a websocket",
+  });
 
   // A stored recording's file cannot travel in a RESTResponse.
   const channelId = await caller(socket);
