@@ -41,6 +41,8 @@ export interface IncomingRequest {
   transport: 'http' | 'websocket';
   connection: number;
   host: string | undefined;
+  /** Already taken up by accept() (a WebSocket waits out its delay before reading the envelope). */
+  arrived?: number;
 }
 
 export interface Reply {
@@ -80,8 +82,7 @@ export class RequestPipeline {
     request: IncomingRequest,
     wireStatus: (reply: Reply) => number = (r) => r.status,
   ): Promise<Reply> {
-    const delay = this.connectionDelay(request.connection);
-    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+    const arrived = request.arrived ?? (await this.accept(request.connection));
     const record: RequestRecord = {
       at: request.at,
       answeredAt: 0,
@@ -92,15 +93,25 @@ export class RequestPipeline {
       status: 0,
       transport: request.transport,
       connection: request.connection,
-      arrived: ++this.arrivals,
+      arrived,
     };
     const reply = await this.answer(request, record);
     this.log(record, wireStatus(reply));
     return reply;
   }
 
+  /**
+   * Takes up the next request read on a connection: waits out the connection's delay, then gives
+   * it its place in the arrival order.
+   */
+  async accept(connection: number): Promise<number> {
+    const delay = this.connectionDelay(connection);
+    if (delay > 0) await new Promise((resolve) => setTimeout(resolve, delay));
+    return ++this.arrivals;
+  }
+
   /** Logs a request answered before it reached the pipeline (a malformed RESTRequest). */
-  logRejected(request: IncomingRequest, status: number): void {
+  logRejected(request: IncomingRequest & { arrived: number }, status: number): void {
     this.log(
       {
         at: request.at,
@@ -112,7 +123,7 @@ export class RequestPipeline {
         status,
         transport: request.transport,
         connection: request.connection,
-        arrived: ++this.arrivals,
+        arrived: request.arrived,
       },
       status,
     );

@@ -44,7 +44,7 @@ const METHODS = new Set(['GET', 'POST', 'HEAD', 'PUT', 'DELETE', 'OPTIONS']);
 class Refused {
   constructor(
     readonly message: string,
-    readonly request: IncomingRequest,
+    readonly request: IncomingRequest & { arrived: number },
     readonly uri: string,
   ) {}
 }
@@ -71,10 +71,14 @@ export class RestOverWebSocket {
   private async process(context: SocketContext, text: string, at: number): Promise<void> {
     // A closed socket's read loop has ended: what it had not read yet is never handled.
     if (context.ws.readyState !== context.ws.OPEN) return;
+    const arrived = await this.pipeline.accept(context.connection);
     let message: unknown;
     try {
       message = JSON.parse(text);
     } catch {
+      // Logged too, so the request log has every message the socket took up, in order.
+      const { request } = this.parse(context, {}, at, arrived) as Refused;
+      this.pipeline.logRejected(request, 400);
       return this.send(context, {
         transaction_id: '',
         request_id: '',
@@ -89,7 +93,7 @@ export class RestOverWebSocket {
       transaction_id: typeof envelope['transaction_id'] === 'string' ? envelope['transaction_id'] : '',
       request_id: typeof envelope['request_id'] === 'string' ? envelope['request_id'] : '',
     };
-    const parsed = this.parse(context, envelope, at);
+    const parsed = this.parse(context, envelope, at, arrived);
     if (parsed instanceof Refused) {
       this.pipeline.logRejected(parsed.request, 400);
       return this.send(context, {
@@ -110,9 +114,11 @@ export class RestOverWebSocket {
     context: SocketContext,
     envelope: Json,
     at: number,
+    arrived: number,
   ): Refused | { request: IncomingRequest; uri: string } {
-    const request: IncomingRequest = {
+    const request: IncomingRequest & { arrived: number } = {
       at,
+      arrived,
       method: typeof envelope['method'] === 'string' ? envelope['method'] : '',
       path: '',
       query: {},

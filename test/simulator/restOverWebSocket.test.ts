@@ -365,6 +365,10 @@ test('malformed RESTRequests are answered 400, a file over the WebSocket 406', a
     reason_phrase: 'Failed to parse request message JSON',
     uri: '',
   });
+  // Every message was logged, in order, as refused.
+  expect(sim.requests.map((r) => [r.transport, r.status, r.arrived])).toEqual(
+    [...Array(10).keys()].map((i) => ['websocket', 400, i + 1]),
+  );
   // Past the envelope, the same checks as over HTTP.
   expect(bad(await socket.rest({ method: 'GET', uri: 'nothing/here' }))).toEqual({
     status: 404,
@@ -542,5 +546,32 @@ test('a request on a delayed connection is overtaken by one sent later on anothe
     })
   ).json()) as Json;
   expect(value).toEqual({ value: 'slow' });
+  expect(sim.violations).toEqual([]);
+});
+
+test('a delayed WebSocket holds its RESTRequests back while HTTP requests go on', async () => {
+  await start();
+  const socket = await connect();
+  await socket.rest({ method: 'GET', uri: 'asterisk/ping' });
+  const webSocketNumber = sim.requests[0]!.connection;
+  sim.delayConnections((n) => (n === webSocketNumber ? 300 : 0));
+
+  const overWebSocket = socket.rest({
+    method: 'POST',
+    uri: 'asterisk/variable?variable=WHO&value=websocket',
+  });
+  await sleep(20);
+  const overHttp = await httpRequest(connection(), 'POST', '/asterisk/variable?variable=WHO&value=http');
+  expect(overHttp.status).toBe(204);
+  expect((await overWebSocket)['status_code']).toBe(204);
+  const sets = sim.requests.filter((r) => r.operation === 'asterisk.setGlobalVar');
+  expect(sets.map((r) => [r.transport, r.arrived])).toEqual([
+    ['http', 2],
+    ['websocket', 3],
+  ]);
+  sim.delayConnections(() => 0);
+  expect(body(await socket.rest({ method: 'GET', uri: 'asterisk/variable?variable=WHO' }))).toEqual({
+    value: 'websocket',
+  });
   expect(sim.violations).toEqual([]);
 });
