@@ -1,136 +1,29 @@
 /**
  * REST over the event WebSocket (Asterisk 22's RESTRequest/RESTResponse, res/ari/
- * ari_websocket_requests.c), bridge join timing, and requests overtaking each other across
- * connections. Driven over real HTTP and WebSocket on loopback.
+ * ari_websocket_requests.c), driven over real HTTP and WebSocket on loopback.
  */
-import * as http from 'node:http';
 import WebSocket from 'ws';
-import { AsteriskSimulator, type SimulatorOptions } from '../../src/simulator';
-import { until } from '../helpers/harness';
-
-type Json = Record<string, unknown>;
+import type { AsteriskSimulator } from '../../src/simulator';
+import {
+  body,
+  bridge,
+  caller,
+  connect,
+  connection,
+  httpRequest,
+  start,
+  stopAll,
+  types,
+  waitFor,
+  type Json,
+} from './restClient';
 
 let sim: AsteriskSimulator;
-const sockets: WebSocket[] = [];
-const agents: http.Agent[] = [];
 
-async function start(options: SimulatorOptions = {}): Promise<AsteriskSimulator> {
-  sim = await AsteriskSimulator.start({ timeScale: 0.05, ...options });
-  return sim;
-}
-
-afterEach(async () => {
-  for (const ws of sockets.splice(0)) ws.terminate();
-  for (const agent of agents.splice(0)) agent.destroy();
-  await sim.stop();
-});
-
-interface Received {
-  at: number;
-  message: Json;
-}
-
-interface EventSocket {
-  ws: WebSocket;
-  /** Events and responses, with the moment (performance.now()) each was received. */
-  received: Received[];
-  /** Sends a RESTRequest (request_id filled in) and resolves with its RESTResponse. */
-  rest(request: Json): Promise<Json>;
-  /** Sends raw text and resolves with the next RESTResponse not yet claimed. */
-  raw(text: string): Promise<Json>;
-}
-
-let requestSequence = 0;
-
-async function connect(app = 'lcr'): Promise<EventSocket> {
-  const ws = new WebSocket(`${sim.url.replace('http', 'ws')}/ari/events?app=${app}&api_key=lcr:lcr-secret`);
-  sockets.push(ws);
-  const received: Received[] = [];
-  const waiting: Array<{ matches: (m: Json) => boolean; resolve: (m: Json) => void }> = [];
-  ws.on('message', (data: Buffer) => {
-    const message = JSON.parse(data.toString('utf8')) as Json;
-    received.push({ at: performance.now(), message });
-    if (message['type'] !== 'RESTResponse') return;
-    const index = waiting.findIndex((w) => w.matches(message));
-    if (index >= 0) waiting.splice(index, 1)[0]!.resolve(message);
-  });
-  await new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve());
-    ws.once('error', reject);
-  });
-  const expect = (matches: (m: Json) => boolean) =>
-    new Promise<Json>((resolve) => waiting.push({ matches, resolve }));
-  return {
-    ws,
-    received,
-    rest: (request) => {
-      const id = `r${++requestSequence}`;
-      const response = expect((m) => m['request_id'] === id);
-      ws.send(JSON.stringify({ type: 'RESTRequest', transaction_id: 't', request_id: id, ...request }));
-      return response;
-    },
-    raw: (text) => {
-      const response = expect(() => true);
-      ws.send(text);
-      return response;
-    },
-  };
-}
-
-const body = (response: Json): Json => JSON.parse(String(response['message_body'])) as Json;
-const types = (socket: EventSocket) => socket.received.map((r) => r.message['type']);
-const waitFor = (what: () => boolean, label: string) => until(() => what() || undefined, 5000, label);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-
-/** A caller in Stasis(lcr), answered. */
-async function caller(socket: EventSocket, from = '+15551230001'): Promise<string> {
-  const call = sim.call({ to: '+15550100', from });
-  await waitFor(
-    () =>
-      socket.received.some(
-        (r) => r.message['type'] === 'StasisStart' && (r.message['channel'] as Json)['id'] === call.channelId,
-      ),
-    'StasisStart',
-  );
-  expect(
-    (await socket.rest({ method: 'POST', uri: `channels/${call.channelId}/answer` }))['status_code'],
-  ).toBe(204);
-  return call.channelId;
-}
-
-async function bridge(socket: EventSocket): Promise<string> {
-  return String(body(await socket.rest({ method: 'POST', uri: 'bridges?type=mixing' }))['id']);
-}
-
-/** A plain HTTP request on its own keep-alive connection (one agent is one TCP connection). */
-function httpRequest(
-  agent: http.Agent,
-  method: string,
-  path: string,
-): Promise<{ status: number; at: number }> {
-  return new Promise((resolve, reject) => {
-    const request = http.request(`${sim.url}/ari${path}`, {
-      method,
-      agent,
-      headers: { Authorization: `Basic ${Buffer.from('lcr:lcr-secret').toString('base64')}` },
-    });
-    request.on('response', (response) => {
-      response.resume();
-      response.on('end', () => resolve({ status: response.statusCode ?? 0, at: performance.now() }));
-    });
-    request.on('error', reject);
-    request.end();
-  });
-}
-
-function connection(): http.Agent {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
-  agents.push(agent);
-  return agent;
-}
+afterEach(stopAll);
 
 test('answer, play, bridge and addChannel round trip as RESTRequests, answered by RESTResponses', async () => {
-  await start();
+  sim = await start();
   const socket = await connect();
   const call = sim.call({ to: '+15550100', from: '+15551230001' });
   await waitFor(() => types(socket).includes('StasisStart'), 'StasisStart');
@@ -241,7 +134,7 @@ test('answer, play, bridge and addChannel round trip as RESTRequests, answered b
 });
 
 test("a socket's requests are handled one at a time: a join behind a prompt holds back the next request", async () => {
-  await start({ timeScale: 0.1 });
+  sim = await start({ timeScale: 0.1 });
   const socket = await connect();
   const first = await caller(socket, '+15551230001');
   const second = await caller(socket, '+15551230002');
@@ -282,7 +175,7 @@ test("a socket's requests are handled one at a time: a join behind a prompt hold
 });
 
 test('malformed RESTRequests are answered 400, a file over the WebSocket 406', async () => {
-  await start();
+  sim = await start();
   const socket = await connect();
   const bad = (response: Json) => ({
     status: response['status_code'],
@@ -414,164 +307,5 @@ test('malformed RESTRequests are answered 400, a file over the WebSocket 406', a
   await socket.rest({ method: 'DELETE', uri: `channels/${channelId}` });
   await waitFor(() => sim.leftovers().channels.length === 0, 'the channel to go');
   // Every RESTResponse passed the simulator's own check of what it writes.
-  expect(sim.violations).toEqual([]);
-});
-
-test('each request records its transport, its connection and the order it arrived in', async () => {
-  await start();
-  const socket = await connect();
-  const a = connection();
-  const b = connection();
-  expect((await httpRequest(a, 'GET', '/asterisk/ping')).status).toBe(200);
-  expect((await socket.rest({ method: 'GET', uri: 'asterisk/ping' }))['status_code']).toBe(200);
-  expect((await httpRequest(b, 'GET', '/asterisk/ping')).status).toBe(200);
-  expect((await httpRequest(a, 'GET', '/asterisk/ping')).status).toBe(200);
-
-  const records = sim.requests.map((r) => ({
-    transport: r.transport,
-    connection: r.connection,
-    arrived: r.arrived,
-  }));
-  // Connections are numbered in accept order: the WebSocket's came first.
-  expect(records).toEqual([
-    { transport: 'http', connection: 2, arrived: 1 },
-    { transport: 'websocket', connection: 1, arrived: 2 },
-    { transport: 'http', connection: 3, arrived: 3 },
-    { transport: 'http', connection: 2, arrived: 4 },
-  ]);
-  for (const record of sim.requests) expect(record.answeredAt).toBeGreaterThanOrEqual(record.at);
-});
-
-test('a bridge join takes joinMs of its channel, the channels of one addChannel in parallel', async () => {
-  // 400 simulated ms at half speed: 200 ms of real time per join.
-  await start({ timeScale: 0.5, joinMs: 400 });
-  const socket = await connect();
-  const first = await caller(socket, '+15551230001');
-  const second = await caller(socket, '+15551230002');
-  const bridgeId = await bridge(socket);
-
-  const sentAt = performance.now();
-  const response = await socket.rest({
-    method: 'POST',
-    uri: `bridges/${bridgeId}/addChannel?channel=${first},${second}`,
-  });
-  const answeredAt = performance.now();
-  expect(response['status_code']).toBe(204);
-  const entered = sim.events.filter((e) => e.event.type === 'ChannelEnteredBridge');
-  expect(entered.map((e) => (e.event['channel'] as Json)['id']).sort()).toEqual([first, second].sort());
-  for (const event of entered) {
-    expect(event.at - sentAt).toBeGreaterThanOrEqual(195);
-    expect(event.at).toBeLessThanOrEqual(answeredAt);
-  }
-  // Parallel: both in well before two joins' time.
-  expect(answeredAt - sentAt).toBeLessThan(390);
-  expect(sim.joinsBehindMedia).toEqual([]);
-
-  await socket.rest({ method: 'DELETE', uri: `bridges/${bridgeId}` });
-  for (const id of [first, second]) await socket.rest({ method: 'DELETE', uri: `channels/${id}` });
-  await waitFor(() => sim.leftovers().channels.length === 0, 'the channels to go');
-  expect(sim.violations).toEqual([]);
-});
-
-test('joinsBehindMedia records a join issued while a prompt plays, not one issued after it was stopped', async () => {
-  await start({ timeScale: 0.1 });
-  const socket = await connect();
-  const first = await caller(socket, '+15551230001');
-  const second = await caller(socket, '+15551230002');
-  const bridgeId = await bridge(socket);
-
-  await socket.rest({ method: 'POST', uri: `channels/${first}/play?media=sound:tt-monkeys` });
-  const playback = body(
-    await socket.rest({ method: 'POST', uri: `channels/${second}/play?media=sound:tt-monkeys` }),
-  );
-  await waitFor(
-    () => types(socket).filter((t) => t === 'PlaybackStarted').length === 2,
-    'both prompts to start',
-  );
-  await sleep(100);
-  expect(
-    (await socket.rest({ method: 'DELETE', uri: `playbacks/${String(playback['id'])}` }))['status_code'],
-  ).toBe(204);
-  await waitFor(() => types(socket).includes('PlaybackFinished'), 'the stopped prompt to finish');
-
-  expect(
-    (await socket.rest({ method: 'POST', uri: `bridges/${bridgeId}/addChannel?channel=${second}` }))[
-      'status_code'
-    ],
-  ).toBe(204);
-  expect(sim.joinsBehindMedia).toEqual([]);
-  expect(
-    (await socket.rest({ method: 'POST', uri: `bridges/${bridgeId}/addChannel?channel=${first}` }))[
-      'status_code'
-    ],
-  ).toBe(204);
-  expect(sim.joinsBehindMedia).toEqual([{ channelId: first, bridgeId, waitedMs: expect.any(Number) }]);
-  // It waited for the rest of the 600 ms prompt.
-  expect(sim.joinsBehindMedia[0]!.waitedMs).toBeGreaterThan(250);
-
-  await socket.rest({ method: 'DELETE', uri: `bridges/${bridgeId}` });
-  for (const id of [first, second]) await socket.rest({ method: 'DELETE', uri: `channels/${id}` });
-  await waitFor(() => sim.leftovers().channels.length === 0, 'the channels to go');
-  expect(sim.violations).toEqual([]);
-});
-
-test('a request on a delayed connection is overtaken by one sent later on another connection', async () => {
-  await start();
-  const slow = connection();
-  const fast = connection();
-  // Open both connections first, to learn their numbers.
-  await httpRequest(slow, 'GET', '/asterisk/ping');
-  await httpRequest(fast, 'GET', '/asterisk/ping');
-  const [slowNumber, fastNumber] = sim.requests.map((r) => r.connection);
-  expect(slowNumber).not.toBe(fastNumber);
-  sim.delayConnections((n) => (n === slowNumber ? 300 : 0));
-
-  const slowDone = httpRequest(slow, 'POST', '/asterisk/variable?variable=WHO&value=slow');
-  await sleep(20);
-  const fastDone = httpRequest(fast, 'POST', '/asterisk/variable?variable=WHO&value=fast');
-  const [slowAnswer, fastAnswer] = await Promise.all([slowDone, fastDone]);
-  expect([slowAnswer.status, fastAnswer.status]).toEqual([204, 204]);
-  expect(fastAnswer.at).toBeLessThan(slowAnswer.at);
-
-  const sets = sim.requests.filter((r) => r.operation === 'asterisk.setGlobalVar');
-  const slowSet = sets.find((r) => r.connection === slowNumber)!;
-  const fastSet = sets.find((r) => r.connection === fastNumber)!;
-  expect(slowSet.at).toBeLessThan(fastSet.at); // read first...
-  expect(slowSet.arrived).toBeGreaterThan(fastSet.arrived); // ...handled second
-  sim.delayConnections(() => 0);
-  const url = new URL(`${sim.url}/ari/asterisk/variable?variable=WHO`);
-  const value = (await (
-    await fetch(url, {
-      headers: { Authorization: `Basic ${Buffer.from('lcr:lcr-secret').toString('base64')}` },
-    })
-  ).json()) as Json;
-  expect(value).toEqual({ value: 'slow' });
-  expect(sim.violations).toEqual([]);
-});
-
-test('a delayed WebSocket holds its RESTRequests back while HTTP requests go on', async () => {
-  await start();
-  const socket = await connect();
-  await socket.rest({ method: 'GET', uri: 'asterisk/ping' });
-  const webSocketNumber = sim.requests[0]!.connection;
-  sim.delayConnections((n) => (n === webSocketNumber ? 300 : 0));
-
-  const overWebSocket = socket.rest({
-    method: 'POST',
-    uri: 'asterisk/variable?variable=WHO&value=websocket',
-  });
-  await sleep(20);
-  const overHttp = await httpRequest(connection(), 'POST', '/asterisk/variable?variable=WHO&value=http');
-  expect(overHttp.status).toBe(204);
-  expect((await overWebSocket)['status_code']).toBe(204);
-  const sets = sim.requests.filter((r) => r.operation === 'asterisk.setGlobalVar');
-  expect(sets.map((r) => [r.transport, r.arrived])).toEqual([
-    ['http', 2],
-    ['websocket', 3],
-  ]);
-  sim.delayConnections(() => 0);
-  expect(body(await socket.rest({ method: 'GET', uri: 'asterisk/variable?variable=WHO' }))).toEqual({
-    value: 'websocket',
-  });
   expect(sim.violations).toEqual([]);
 });
