@@ -1,4 +1,8 @@
-/** Mixing bridges: joining waits for the channel's turn (behind a prompt still playing). */
+/**
+ * Mixing bridges: joining waits for the channel's turn (behind a prompt still playing), then takes
+ * a moment of the channel's own time (joinMs), as Asterisk's bridge_impart runs on the channel's
+ * thread; the channels of one addChannel join in parallel.
+ */
 import { randomUUID } from 'node:crypto';
 import { asteriskTimestamp, type BridgeJson } from './json';
 import { RestError, type SimAsterisk } from './engine';
@@ -19,8 +23,22 @@ export function bridgeJson(bridge: SimBridge): BridgeJson {
   };
 }
 
+export interface JoinBehindMedia {
+  channelId: string;
+  bridgeId: string;
+  /** Real milliseconds from the join reaching the channel's queue to its turn. */
+  waitedMs: number;
+}
+
 export class Bridges {
-  constructor(private readonly engine: SimAsterisk) {
+  /** Joins that reached a channel's queue while a playback or recording was playing or queued on it. */
+  readonly joinsBehindMedia: JoinBehindMedia[] = [];
+
+  constructor(
+    private readonly engine: SimAsterisk,
+    /** Simulated ms a channel's join takes; scaled by timeScale like every duration. */
+    private readonly joinMs = 0,
+  ) {
     engine.on('channel-leaving-bridge', (channel: SimChannel) => this.leave(channel));
   }
 
@@ -56,38 +74,72 @@ export class Bridges {
         throw new RestError(422, { message: 'Channel not in Stasis application' });
       return channel;
     });
-    await Promise.all(
-      channels.map((channel) =>
-        this.engine.runSync(channel, () => {
-          if (!this.engine.bridges.has(bridge.id) || channel.gone) return;
-          if (channel.bridgeId !== undefined && channel.bridgeId !== bridge.id) this.leave(channel);
-          if (bridge.channels.includes(channel.id)) return;
-          bridge.channels.push(channel.id);
-          channel.bridgeId = bridge.id;
-          bridge.app ??= channel.app;
-          this.engine.publish(channel.app, 'ChannelEnteredBridge', {
-            bridge: bridgeJson(bridge),
-            channel: this.engine.channelJson(channel),
-          });
-          const others = bridge.channels
-            .filter((id) => id !== channel.id)
-            .map((id) => this.engine.channels.get(id)!);
-          for (const other of others) {
-            this.engine.note(
-              channel,
-              'bridged',
-              `with ${other.dialstring ?? (other.caller.number || other.name)}`,
-            );
-            this.engine.note(
-              other,
-              'bridged',
-              `with ${channel.dialstring ?? (channel.caller.number || channel.name)}`,
-            );
+    await Promise.all(channels.map((channel) => this.join(bridge, channel)));
+  }
+
+  /** Queues one channel's join on its control queue; resolves once it is in (or has gone). */
+  private join(bridge: SimBridge, channel: SimChannel): Promise<void> {
+    const queuedAt = performance.now();
+    const behindMedia = this.mediaPendingOn(channel);
+    return new Promise((resolve, reject) => {
+      this.engine.enqueue(channel, {
+        run: (done) => {
+          if (behindMedia) {
+            this.joinsBehindMedia.push({
+              channelId: channel.id,
+              bridgeId: bridge.id,
+              waitedMs: performance.now() - queuedAt,
+            });
           }
-          this.engine.wake(channel);
-        }),
-      ),
+          const finish = (): void => {
+            this.enter(bridge, channel);
+            done();
+            resolve();
+          };
+          if (this.joinMs <= 0) return finish();
+          // Not engine.after: a hangup clears the channel's timers, and the REST answer must
+          // still come (enter() does nothing for a channel that has gone meanwhile).
+          setTimeout(finish, this.joinMs * this.engine.timeScale);
+        },
+        cancel: () => reject(new RestError(404, { message: 'Channel not found' })),
+      });
+    });
+  }
+
+  /** A playback or recording playing on the channel, or queued on its control queue. */
+  private mediaPendingOn(channel: SimChannel): boolean {
+    if (channel.playback !== undefined || channel.recording !== undefined) return true;
+    const queued = (item: { channelId: string; state: string }): boolean =>
+      item.channelId === channel.id && item.state === 'queued';
+    return (
+      [...this.engine.playbacks.values()].some(queued) ||
+      [...this.engine.liveRecordings.values()].some(queued)
     );
+  }
+
+  private enter(bridge: SimBridge, channel: SimChannel): void {
+    if (!this.engine.bridges.has(bridge.id) || channel.gone) return;
+    if (channel.bridgeId !== undefined && channel.bridgeId !== bridge.id) this.leave(channel);
+    if (bridge.channels.includes(channel.id)) return;
+    bridge.channels.push(channel.id);
+    channel.bridgeId = bridge.id;
+    bridge.app ??= channel.app;
+    this.engine.publish(channel.app, 'ChannelEnteredBridge', {
+      bridge: bridgeJson(bridge),
+      channel: this.engine.channelJson(channel),
+    });
+    const others = bridge.channels
+      .filter((id) => id !== channel.id)
+      .map((id) => this.engine.channels.get(id)!);
+    for (const other of others) {
+      this.engine.note(channel, 'bridged', `with ${other.dialstring ?? (other.caller.number || other.name)}`);
+      this.engine.note(
+        other,
+        'bridged',
+        `with ${channel.dialstring ?? (channel.caller.number || channel.name)}`,
+      );
+    }
+    this.engine.wake(channel);
   }
 
   remove(bridgeId: string, channelIds: string[]): void {

@@ -60,11 +60,12 @@ export class SimAsterisk extends EventEmitter {
   /** Stasis applications: registered, and active while a WebSocket is their handler. */
   readonly apps = new StasisApps(
     (app) => this.appChannelIds(app).length > 0 || this.appBridgeIds(app).length > 0,
-    (app) => this.stamp('ApplicationReplaced', app, {}, true),
+    (app) => this.logged(this.stamp('ApplicationReplaced', app, {}), true),
   );
   /**
-   * Every event published, with the moment it went out (for latency measurements and replay
-   * tests); `delivered` is false for those lost because the app had no WebSocket then.
+   * Every event published, with the moment (performance.now()) it was written to the app's
+   * WebSocket, or dropped (for latency measurements and replay tests); `delivered` is false for
+   * those lost because the app had no WebSocket then.
    */
   readonly eventLog: Array<{ at: number; event: AriEvent; delivered: boolean }> = [];
   keepEventLog = true;
@@ -137,7 +138,7 @@ export class SimAsterisk extends EventEmitter {
       .map((b) => b.id);
   }
 
-  private stamp(type: string, app: string, fields: object, delivered: boolean): AriEvent {
+  private stamp(type: string, app: string, fields: object): AriEvent {
     const event: AriEvent = {
       type,
       timestamp: asteriskTimestamp(),
@@ -145,15 +146,23 @@ export class SimAsterisk extends EventEmitter {
       asterisk_id: this.asteriskId,
       application: app,
     };
-    if (this.keepEventLog) this.eventLog.push({ at: performance.now(), event, delivered });
     this.emit('event', event);
+    return event;
+  }
+
+  private logged(event: AriEvent, delivered: boolean): AriEvent {
+    if (this.keepEventLog) this.eventLog.push({ at: performance.now(), event, delivered });
     return event;
   }
 
   /** Sends an event to the app's WebSocket; while it has none the event is lost, as in Asterisk. */
   publish<T extends AnyEvent['type']>(app: string | undefined, type: T, fields: EventFields<T>): void {
     if (app === undefined) return;
-    this.apps.send(app, this.stamp(type, app, fields, this.apps.isActive(app)));
+    const event = this.stamp(type, app, fields);
+    const delivered = this.apps.isActive(app);
+    this.apps.send(app, event);
+    // Logged once written (ws.send writes to the socket at once), so `at` is when it went out.
+    this.logged(event, delivered);
   }
 
   channelEvent<T extends ChannelEventType>(

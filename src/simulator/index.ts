@@ -28,6 +28,11 @@ export interface SimulatorOptions {
   timeScale?: number;
   /** A folder of another Asterisk's ARI declarations to serve and enforce instead of the model. */
   docsDir?: string;
+  /**
+   * How long Asterisk takes to put one channel into a bridge, in simulated ms (scaled by
+   * timeScale like every other duration); the channel's command queue is busy meanwhile. Default 2.
+   */
+  joinMs?: number;
 }
 
 export interface CallHandle {
@@ -43,6 +48,7 @@ export class AsteriskSimulator {
   readonly engine: SimAsterisk;
   readonly catalog: DefaultCatalog;
   private readonly server: AriHttpServer;
+  private readonly bridges: Bridges;
   /** Every channel that ever existed, for transcripts after the fact. */
   private readonly history = new Map<string, SimChannel>();
 
@@ -57,7 +63,8 @@ export class AsteriskSimulator {
         : new AriSpec(modelFromDeclarations(readDeclarations(options.docsDir)));
     this.engine = new SimAsterisk({ timeScale: options.timeScale ?? 1 });
     this.catalog = new DefaultCatalog(this.engine);
-    const bridges = new Bridges(this.engine);
+    const bridges = new Bridges(this.engine, options.joinMs ?? 2);
+    this.bridges = bridges;
     this.server = new AriHttpServer(this.engine, spec, restHandlers(this.engine, bridges, this.catalog), {
       username,
       password,
@@ -116,13 +123,31 @@ export class AsteriskSimulator {
 
   /** Makes an operation ("channels.answer") answer only after `ms`, or normally again with undefined. */
   stall(operation: string, ms: number | undefined): void {
-    if (ms === undefined) this.server.stalls.delete(operation);
-    else this.server.stalls.set(operation, ms);
+    if (ms === undefined) this.server.pipeline.stalls.delete(operation);
+    else this.server.pipeline.stalls.set(operation, ms);
+  }
+
+  /**
+   * Delays every request read on a TCP connection (numbered 1.. in accept order, as in
+   * `requests[].connection`) by the returned ms before it is checked and handled, while other
+   * connections go on: requests sent in one order can then reach Asterisk in another. Applies to
+   * RESTRequests on a WebSocket too (its connection's number). Return 0 for no delay.
+   */
+  delayConnections(delay: (connectionNumber: number) => number): void {
+    this.server.pipeline.connectionDelay = delay;
+  }
+
+  /**
+   * Every bridge join that reached its channel's queue while a playback or recording was playing
+   * or queued there, with how long (real ms) it waited for its turn.
+   */
+  get joinsBehindMedia(): ReadonlyArray<{ channelId: string; bridgeId: string; waitedMs: number }> {
+    return this.bridges.joinsBehindMedia;
   }
 
   /** Requests still held by stall() (an unstall does not release them early). */
   get stalledRequests(): number {
-    return this.server.stalled;
+    return this.server.pipeline.stalled;
   }
 
   /**
@@ -201,7 +226,7 @@ export class AsteriskSimulator {
 
   /** Turns off the request and event logs, for long benchmark runs. */
   set logging(enabled: boolean) {
-    this.server.keepRequestLog = enabled;
+    this.server.pipeline.keepRequestLog = enabled;
     this.engine.keepEventLog = enabled;
   }
 }

@@ -5,21 +5,14 @@
  * application at /ari/events.
  */
 import * as http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import type { AddressInfo, Socket } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { RestError, type AriEvent, type SimAsterisk } from './engine';
+import type { AriEvent, SimAsterisk } from './engine';
 import type { AriSpec } from './spec';
-import type { RestResult } from './rest';
+import { RequestPipeline, type Handlers } from './dispatch';
+import { RestOverWebSocket } from './restOverWebSocket';
 
-export interface RequestRecord {
-  at: number;
-  method: string;
-  path: string;
-  query: Record<string, string | string[]>;
-  body: unknown;
-  status: number;
-  operation?: string;
-}
+export type { RequestRecord } from './dispatch';
 
 export interface ServerOptions {
   username: string;
@@ -28,32 +21,44 @@ export interface ServerOptions {
   port?: number;
 }
 
-type Handlers = Record<string, (params: import('./spec').RequestParams) => RestResult | Promise<RestResult>>;
+/** TCP connections by accept order, 1..: what delayConnections() and the request log name them by. */
+const connectionNumbers = new WeakMap<Socket, number>();
+function connectionNumber(socket: Socket): number {
+  return connectionNumbers.get(socket) ?? 0;
+}
 
 export class AriHttpServer {
-  readonly requests: RequestRecord[] = [];
-  /** Requests Asterisk would accept or ignore but a correct client never sends (unknown parameters, unmodelled operations). */
-  readonly violations: string[] = [];
-  keepRequestLog = true;
+  readonly pipeline: RequestPipeline;
   private readonly server: http.Server;
   private readonly wss = new WebSocketServer({ noServer: true });
   private readonly sockets = new Set<WebSocket>();
-  /** Operations that answer late (an overloaded Asterisk): name -> delay in ms. */
-  readonly stalls = new Map<string, number>();
-  /** Requests held by a stall right now (tests wait for them to come back before stopping). */
-  stalled = 0;
+  private readonly restOverWebSocket: RestOverWebSocket;
+  private connections = 0;
   /** While set, new event WebSockets are refused (an Asterisk restarting, a network cut). */
   refuseWebSocketsUntil = 0;
 
   constructor(
     private readonly engine: SimAsterisk,
-    private readonly spec: AriSpec,
-    private readonly handlers: Handlers,
+    spec: AriSpec,
+    handlers: Handlers,
     private readonly options: ServerOptions,
   ) {
+    this.pipeline = new RequestPipeline(spec, handlers);
+    this.restOverWebSocket = new RestOverWebSocket(this.pipeline, (message) => {
+      for (const problem of spec.checkEvent(message)) this.pipeline.violations.push(`event ${problem}`);
+    });
     this.server = http.createServer((req, res) => void this.handle(req, res));
     this.server.keepAliveTimeout = 60_000;
+    this.server.on('connection', (socket: Socket) => connectionNumbers.set(socket, ++this.connections));
     this.server.on('upgrade', (req, socket, head) => this.upgrade(req, socket, head));
+  }
+
+  get requests() {
+    return this.pipeline.requests;
+  }
+
+  get violations(): string[] {
+    return this.pipeline.violations;
   }
 
   async listen(): Promise<string> {
@@ -112,6 +117,13 @@ export class AriHttpServer {
         if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(event));
       };
       const detach = apps.map((app) => this.engine.attachSink(app, send));
+      this.restOverWebSocket.serve({
+        ws,
+        connection: connectionNumber(req.socket),
+        host: req.headers.host,
+        app: apps[0]!,
+        asteriskId: this.engine.asteriskId,
+      });
       ws.on('close', () => {
         this.sockets.delete(ws);
         detach.forEach((d) => d());
@@ -132,96 +144,44 @@ export class AriHttpServer {
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
+    const at = performance.now();
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const method = req.method ?? 'GET';
     const query: Record<string, string | string[]> = {};
     for (const key of new Set(url.searchParams.keys())) {
       const values = url.searchParams.getAll(key);
       query[key] = values.length === 1 ? values[0]! : values;
     }
-    const record: RequestRecord = {
-      at: performance.now(),
-      method,
+    let body: unknown;
+    let badBody = false;
+    try {
+      body = await this.readBody(req);
+    } catch {
+      badBody = true;
+    }
+    const reply = await this.pipeline.handle({
+      at,
+      method: req.method ?? 'GET',
       path: url.pathname,
       query,
-      body: undefined,
-      status: 0,
-    };
-    const send = (
-      status: number,
-      body?: unknown,
-      contentType = 'application/json',
-      headers: Record<string, string> = {},
-    ): void => {
-      record.status = status;
-      if (this.keepRequestLog) this.requests.push(record);
-      if (body === undefined) {
-        res.writeHead(status, headers).end();
-      } else if (Buffer.isBuffer(body)) {
-        res
-          .writeHead(status, { 'Content-Type': contentType, 'Content-Length': body.length, ...headers })
-          .end(body);
-      } else {
-        const text = JSON.stringify(body);
-        res
-          .writeHead(status, {
-            'Content-Type': contentType,
-            'Content-Length': Buffer.byteLength(text),
-            ...headers,
-          })
-          .end(text);
-      }
-    };
-    try {
-      record.body = await this.readBody(req);
-    } catch {
-      return send(400, { message: 'Error parsing request body' });
+      body,
+      badBody,
+      authenticated: this.authenticated(req, url),
+      transport: 'http',
+      connection: connectionNumber(req.socket),
+      host: req.headers.host,
+    });
+    const headers = reply.headers ?? {};
+    if (reply.body === undefined) {
+      res.writeHead(reply.status, headers).end();
+      return;
     }
-    if (!url.pathname.startsWith('/ari/')) return send(404, { message: 'Not Found' });
-    if (!this.authenticated(req, url)) {
-      return send(401, { error: 'Authentication required' }, 'application/json', {
-        'WWW-Authenticate': 'Basic realm="Asterisk REST Interface"',
-      });
-    }
-    const ariPath = url.pathname.slice('/ari'.length);
-    if (ariPath.endsWith('/'))
-      return send(404, { message: `ARI URLs do not end with a slash. Try /ari${ariPath.slice(0, -1)}` });
-    if (ariPath.startsWith('/api-docs/')) {
-      if (method !== 'GET') return send(405, { message: 'Unsupported method' });
-      const document = this.spec.servedDocument(ariPath.slice('/api-docs/'.length), req.headers.host);
-      return document === undefined ? send(404, { message: 'Resource not found' }) : send(200, document);
-    }
-    const validation = this.spec.validate(method, ariPath, query, record.body);
-    if (!validation.ok) return send(validation.status, { message: validation.message });
-    record.operation = validation.match.name;
-    for (const name of validation.missing) {
-      this.violations.push(
-        `${method} ${ariPath}: required parameter "${name}" missing for ${validation.match.name}`,
-      );
-    }
-    for (const name of validation.unknown) {
-      this.violations.push(
-        `${method} ${ariPath}: parameter "${name}" is not declared for ${validation.match.name}`,
-      );
-    }
-    const stall = this.stalls.get(validation.match.name);
-    if (stall !== undefined) {
-      this.stalled++;
-      await new Promise((resolve) => setTimeout(resolve, stall));
-      this.stalled--;
-    }
-    const handler = this.handlers[validation.match.name];
-    if (handler === undefined) {
-      this.violations.push(`${method} ${ariPath}: ${validation.match.name} is valid ARI but not simulated`);
-      return send(501, { message: 'Not implemented by the simulator' });
-    }
-    try {
-      const result = await handler(validation.params);
-      send(result.status, result.body, result.contentType);
-    } catch (error) {
-      if (error instanceof RestError) return send(error.status, error.body);
-      this.violations.push(`${method} ${ariPath}: simulator error ${(error as Error).message}`);
-      send(500, { message: 'Internal Server Error' });
-    }
+    const payload = Buffer.isBuffer(reply.body) ? reply.body : Buffer.from(JSON.stringify(reply.body));
+    res
+      .writeHead(reply.status, {
+        'Content-Type': reply.contentType ?? 'application/json',
+        'Content-Length': payload.length,
+        ...headers,
+      })
+      .end(payload);
   }
 }
