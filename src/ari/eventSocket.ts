@@ -52,7 +52,10 @@ export interface EventSocket extends MessageSocket {
  * text of every message). Called from ari-client's WebSocketConnected, before any message of the
  * new socket is read. Undefined when the internals are not there.
  */
-export function takeOverMessages(client: unknown, onMessage: (text: string) => void): EventSocket | undefined {
+export function takeOverMessages(
+  client: unknown,
+  onMessage: (text: string) => void,
+): EventSocket | undefined {
   const ws = rawSocketOf(client);
   if (ws === undefined) return undefined;
   for (const listener of ws.listeners('message')) ws.removeListener('message', listener);

@@ -74,7 +74,12 @@ export class WebSocketTransport implements RestTransport {
       const timer = setTimeout(() => {
         this.pending.delete(id);
         reject(
-          new AriRequestError(operation, `no answer from Asterisk within ${this.timeoutMs} ms`, undefined, true),
+          new AriRequestError(
+            operation,
+            `no answer from Asterisk within ${this.timeoutMs} ms`,
+            undefined,
+            true,
+          ),
         );
       }, this.timeoutMs);
       this.pending.set(id, { operation, resolve: resolve as (value: unknown) => void, reject, timer });
@@ -122,7 +127,11 @@ export class WebSocketTransport implements RestTransport {
       clearTimeout(waiting.timer);
       this.pending.delete(id);
       waiting.reject(
-        new AriRequestError(waiting.operation, 'the WebSocket to Asterisk closed before the answer', undefined),
+        new AriRequestError(
+          waiting.operation,
+          'the WebSocket to Asterisk closed before the answer',
+          undefined,
+        ),
       );
     }
   }

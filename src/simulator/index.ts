@@ -15,7 +15,7 @@ import type { SimChannel, TranscriptEntry } from './model';
 import { restHandlers } from './rest';
 import type { PhoneBehaviour, Step } from './script';
 import { AriHttpServer } from './server';
-import { AriSpec } from './spec';
+import { AriSpec, defaultAriModel, withoutRestOverWebSocket } from './spec';
 import { modelFromDeclarations, readDeclarations } from '../ari/model/fromDeclarations';
 
 export type { PhoneBehaviour, Step } from './script';
@@ -33,6 +33,11 @@ export interface SimulatorOptions {
    * timeScale like every other duration); the channel's command queue is busy meanwhile. Default 2.
    */
   joinMs?: number;
+  /**
+   * false: an Asterisk older than 20.14 / 21.9 / 22.4, without REST over the event WebSocket (its
+   * events.json declares no RESTRequest, and it reads and ignores what a client sends there).
+   */
+  restOverWebSocket?: boolean;
 }
 
 export interface CallHandle {
@@ -57,10 +62,13 @@ export class AsteriskSimulator {
     readonly username: string,
     readonly password: string,
   ) {
+    const restOverWebSocket = options.restOverWebSocket ?? true;
     const spec =
-      options.docsDir === undefined
-        ? (defaultSpec ??= new AriSpec())
-        : new AriSpec(modelFromDeclarations(readDeclarations(options.docsDir)));
+      options.docsDir !== undefined
+        ? new AriSpec(modelFromDeclarations(readDeclarations(options.docsDir)))
+        : restOverWebSocket
+          ? (defaultSpec ??= new AriSpec())
+          : new AriSpec(withoutRestOverWebSocket(defaultAriModel()));
     this.engine = new SimAsterisk({ timeScale: options.timeScale ?? 1 });
     this.catalog = new DefaultCatalog(this.engine);
     const bridges = new Bridges(this.engine, options.joinMs ?? 2);
@@ -68,6 +76,7 @@ export class AsteriskSimulator {
     this.server = new AriHttpServer(this.engine, spec, restHandlers(this.engine, bridges, this.catalog), {
       username,
       password,
+      restOverWebSocket,
       ...(options.port === undefined ? {} : { port: options.port }),
     });
     this.engine.on('channel-gone', (channel: SimChannel) => this.history.set(channel.id, channel));

@@ -19,6 +19,8 @@ export interface ServerOptions {
   password: string;
   host?: string;
   port?: number;
+  /** false: messages from the client on the event WebSocket are read and ignored (before 22.4). */
+  restOverWebSocket?: boolean;
 }
 
 /** TCP connections by accept order, 1..: what delayConnections() and the request log name them by. */
@@ -117,13 +119,14 @@ export class AriHttpServer {
         if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(event));
       };
       const detach = apps.map((app) => this.engine.attachSink(app, send));
-      this.restOverWebSocket.serve({
-        ws,
-        connection: connectionNumber(req.socket),
-        host: req.headers.host,
-        app: apps[0]!,
-        asteriskId: this.engine.asteriskId,
-      });
+      if (this.options.restOverWebSocket !== false)
+        this.restOverWebSocket.serve({
+          ws,
+          connection: connectionNumber(req.socket),
+          host: req.headers.host,
+          app: apps[0]!,
+          asteriskId: this.engine.asteriskId,
+        });
       ws.on('close', () => {
         this.sockets.delete(ws);
         detach.forEach((d) => d());

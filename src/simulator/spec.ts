@@ -42,6 +42,24 @@ export function defaultAriModel(): AriModel {
     : modelFromDeclarations(readDeclarations(override));
 }
 
+/** The model of an Asterisk before REST over WebSocket: the same, without its message types. */
+export function withoutRestOverWebSocket(model: AriModel): AriModel {
+  const gone = (name: string): boolean => name.startsWith('REST');
+  const types = Object.fromEntries(
+    Object.entries(model.types)
+      .filter(([name]) => !gone(name))
+      .map(([name, type]) => [
+        name,
+        type.subtypes === undefined ? type : { ...type, subtypes: type.subtypes.filter((t) => !gone(t)) },
+      ]),
+  );
+  return {
+    ...model,
+    types,
+    resources: model.resources.map((r) => ({ ...r, types: r.types.filter((t) => !gone(t)) })),
+  };
+}
+
 export class AriSpec {
   private readonly documents = new Map<string, Json>();
   private readonly routes: CompiledRoute[] = [];

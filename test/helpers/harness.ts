@@ -10,7 +10,7 @@ import { Writable } from 'node:stream';
 import { Daemon, type DaemonOptions } from '../../src/daemon';
 import { loadConfigText } from '../../src/config/load';
 import { createLogger, type Logger } from '../../src/log/logger';
-import { AsteriskSimulator } from '../../src/simulator';
+import { AsteriskSimulator, type SimulatorOptions } from '../../src/simulator';
 import type { CallRow, LegRow, VoicemailRow } from '../../src/store/calls';
 import type { PageRow } from '../../src/store/pages';
 
@@ -108,10 +108,15 @@ export async function until<T>(
 }
 
 export async function startHarness(
-  options: { yaml?: string; timeScale?: number; daemon?: Partial<DaemonOptions> } = {},
+  options: {
+    yaml?: string;
+    timeScale?: number;
+    daemon?: Partial<DaemonOptions>;
+    simulator?: Omit<SimulatorOptions, 'timeScale'>;
+  } = {},
 ): Promise<Harness> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lcr-it-'));
-  const sim = await AsteriskSimulator.start({ timeScale: options.timeScale ?? 0.1 });
+  const sim = await AsteriskSimulator.start({ ...options.simulator, timeScale: options.timeScale ?? 0.1 });
   const given = (options.yaml ?? TEST_CONFIG).replace('http://127.0.0.1:1', sim.url);
   const yaml = /^prompts:/m.test(given) ? given : `${given}\nprompts: { engine: none }\n`;
   const file = path.join(dir, 'routes.yaml');
