@@ -9,6 +9,7 @@
  * channel's media before it asks anything of that channel that waits.
  */
 import { randomBytes } from 'node:crypto';
+import type { RESTResponse } from './model/types.gen';
 import { errorMessageOf, type RestCall, type RestTransport } from './transport';
 import { AriRequestError } from './types';
 
@@ -18,14 +19,9 @@ export interface MessageSocket {
   send(text: string): void;
 }
 
-/** Asterisk's answer, as declared in events.json (RESTResponse). */
-export interface RestResponseMessage {
-  type: 'RESTResponse';
-  request_id: string;
-  status_code: number;
-  reason_phrase?: string;
-  message_body?: string;
-}
+/** The part of Asterisk's answer (RESTResponse, events.json) the transport reads. */
+export type RestResponseMessage = Pick<RESTResponse, 'type' | 'request_id' | 'status_code' | 'message_body'> &
+  Partial<Pick<RESTResponse, 'reason_phrase'>>;
 
 interface Pending {
   operation: string;

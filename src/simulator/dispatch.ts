@@ -83,18 +83,7 @@ export class RequestPipeline {
     wireStatus: (reply: Reply) => number = (r) => r.status,
   ): Promise<Reply> {
     const arrived = request.arrived ?? (await this.accept(request.connection));
-    const record: RequestRecord = {
-      at: request.at,
-      answeredAt: 0,
-      method: request.method,
-      path: request.path,
-      query: request.query,
-      body: request.body,
-      status: 0,
-      transport: request.transport,
-      connection: request.connection,
-      arrived,
-    };
+    const record = recordOf(request, arrived);
     const reply = await this.answer(request, record);
     this.log(record, wireStatus(reply));
     return reply;
@@ -112,21 +101,7 @@ export class RequestPipeline {
 
   /** Logs a request answered before it reached the pipeline (a malformed RESTRequest). */
   logRejected(request: IncomingRequest & { arrived: number }, status: number): void {
-    this.log(
-      {
-        at: request.at,
-        answeredAt: 0,
-        method: request.method,
-        path: request.path,
-        query: request.query,
-        body: request.body,
-        status,
-        transport: request.transport,
-        connection: request.connection,
-        arrived: request.arrived,
-      },
-      status,
-    );
+    this.log(recordOf(request, request.arrived), status);
   }
 
   private log(record: RequestRecord, status: number): void {
@@ -201,4 +176,20 @@ export class RequestPipeline {
       return { status: 500, body: { message: 'Internal Server Error' } };
     }
   }
+}
+
+/** A request's log entry before it is answered. */
+function recordOf(request: IncomingRequest, arrived: number): RequestRecord {
+  return {
+    at: request.at,
+    answeredAt: 0,
+    method: request.method,
+    path: request.path,
+    query: request.query,
+    body: request.body,
+    status: 0,
+    transport: request.transport,
+    connection: request.connection,
+    arrived,
+  };
 }

@@ -12,20 +12,13 @@
 import * as http from 'node:http';
 import type { WebSocket } from 'ws';
 import type { IncomingRequest, Reply, RequestPipeline } from './dispatch';
+import type { Event, RESTResponse } from '../ari/model/types.gen';
 import { asteriskTimestamp } from './json';
 
 type Json = Record<string, unknown>;
 
 /** What a RESTResponse carries besides the fields Asterisk adds to every message it sends. */
-export interface RestResponseFields {
-  transaction_id: string;
-  request_id: string;
-  status_code: number;
-  reason_phrase: string;
-  uri: string;
-  content_type?: string;
-  message_body?: string;
-}
+export type RestResponseFields = Omit<RESTResponse, keyof Event>;
 
 export interface SocketContext {
   ws: WebSocket;
