@@ -17,7 +17,7 @@ function satisfied(channel: SimChannel, condition: WaitCondition, media: string 
       );
     case 'playing':
       return (
-        channel.playback !== undefined &&
+        channel.playback?.audible === true &&
         (channel.playback.media[channel.playback.index] ?? '').includes(media ?? '')
       );
     case 'prompts-done':

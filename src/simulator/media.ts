@@ -212,9 +212,12 @@ export function play(
             return playback.finish?.('failed');
           }
           engine.note(channel, 'played', uri);
+          playback.audible = true;
+          engine.wake(channel);
           timer = engine.after(channel, duration, () => {
             if (playback.index + 1 < playback.media.length) {
               playback.index += 1;
+              playback.audible = false;
               publish('PlaybackContinuing');
               engine.wake(channel);
               playItem();

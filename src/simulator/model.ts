@@ -17,6 +17,8 @@ export interface SimPlayback {
   channelId: string;
   media: string[];
   index: number;
+  /** The item at `index` has been fetched and is being heard (a caller reacts to what they hear). */
+  audible?: boolean;
   language: string;
   state: 'queued' | 'playing' | 'done' | 'failed';
   finish?: (state: 'done' | 'failed') => void;

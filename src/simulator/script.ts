@@ -15,7 +15,7 @@ export type Step =
   | { hangup: true }
   /**
    * Wait until something happens on the channel: a prompt starts (optionally one whose media
-   * contains `media`), the item now playing is `media` ('playing'), all prompts have finished, a
+   * contains `media`), the item the caller now hears is `media` ('playing': fetched and audible), all prompts have finished, a
    * recording has started, the channel is bridged.
    * `timeout` (ms) gives up and goes on.
    */

@@ -68,7 +68,7 @@ describe('delivery over HTTP', () => {
         to: '+15550100',
         from: '+15551230001',
         steps: [
-          { waitFor: 'playback', media: menuMedia(h, '1').slice('sound:'.length) },
+          { waitFor: 'playing', media: menuMedia(h, '1').slice('sound:'.length) },
           { press: '1' },
           ...leaveMessage(),
         ],
