@@ -47,6 +47,7 @@ import { checkHealth } from './http/health';
 import { voicemailFile } from './store/voicemailFile';
 import { createMetrics } from './metrics/metrics';
 import { StrayRejections } from './metrics/strays';
+import { eventLoopDelayMetric, type EventLoopDelayMetric } from './metrics/eventLoop';
 import { reconciledCounter } from './metrics/reconciled';
 import { Reconciler } from './callflow/reconcile/reconciler';
 import type { Registry } from 'prom-client';
@@ -64,6 +65,7 @@ export class Daemon {
   readonly metrics: Registry;
   /** Rejections no code owned: logged and counted while the daemon runs, instead of exiting. */
   readonly strays: StrayRejections;
+  private readonly eventLoopDelay: EventLoopDelayMetric;
   /** Takes back, on every connection, what Asterisk holds and no live session follows. */
   readonly reconciler: Reconciler;
   /** Where the HTTP listener is reachable, once started. */
@@ -202,6 +204,7 @@ export class Daemon {
       callLogWritesLost: () => this.calls.writes.failures,
     });
     this.strays = new StrayRejections(this.metrics, logger);
+    this.eventLoopDelay = eventLoopDelayMetric(this.metrics);
     this.reconciler = new Reconciler({
       // The router's port: frozen with the flows at the end of a drain (callflow/drain.ts).
       ari: this.router.ari,
@@ -411,5 +414,6 @@ export class Daemon {
     this.lock.release();
     this.db.close();
     this.strays.uninstall();
+    this.eventLoopDelay.stop();
   }
 }
