@@ -4,6 +4,7 @@
  * delay over the load alone.
  */
 import * as net from 'node:net';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { AddressInfo } from 'node:net';
 import { ms } from './stats';
 
@@ -67,4 +68,19 @@ export class ConcurrentCalls {
 /** Memory per active call: the RSS the load added, shared over the most calls active at once. */
 export function kbPerCall(idleRssBytes: number, peakRssBytes: number, peakCalls: number): number {
   return (peakRssBytes - idleRssBytes) / 1024 / Math.max(1, peakCalls);
+}
+
+/**
+ * The bench process's own loop (the simulator's), over the load: the latencies are stamped by
+ * the simulator, so a late simulator adds to them; this tells its share from the daemon's.
+ */
+export function simulatorLoop(): { stop(): string } {
+  const histogram = monitorEventLoopDelay({ resolution: 1 });
+  histogram.enable();
+  return {
+    stop() {
+      histogram.disable();
+      return `simulator (bench process) event-loop delay p99 ${ms(histogram.percentile(99) / 1e6)}, max ${ms(histogram.max / 1e6)}`;
+    },
+  };
 }

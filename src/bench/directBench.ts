@@ -6,7 +6,14 @@
  * Clocks are the simulator's; the daemon is its own process.
  */
 import { AsteriskSimulator } from '../simulator';
-import { ConcurrentCalls, formatLoopDelay, freePort, kbPerCall, scrapeLoopDelay } from './daemonMetrics';
+import {
+  ConcurrentCalls,
+  formatLoopDelay,
+  freePort,
+  kbPerCall,
+  scrapeLoopDelay,
+  simulatorLoop,
+} from './daemonMetrics';
 import { daemonConnected, readProcess, spreadOver, startDaemonProcess } from './daemonProcess';
 import { bridgeLatencies, modelledJoinMs } from './directMatch';
 import { ms, requireSamples, summarise } from './stats';
@@ -66,6 +73,7 @@ async function directRun(print: (line: string) => void, calls: number): Promise<
     const before = readProcess(pid);
     const metricsUrl = `http://127.0.0.1:${port}`;
     await scrapeLoopDelay(metricsUrl);
+    const simLoop = simulatorLoop();
     const active = new ConcurrentCalls();
     const handles = await spreadOver(calls, windowMs, (i) => {
       const call = sim.call({
@@ -79,6 +87,7 @@ async function directRun(print: (line: string) => void, calls: number): Promise<
     await Promise.all(handles.map((h) => h.ended));
     await new Promise((resolve) => setTimeout(resolve, 500));
     const loop = await scrapeLoopDelay(metricsUrl);
+    const simDelay = simLoop.stop();
     const after = readProcess(pid);
 
     const { toAddChannel, toBridged } = bridgeLatencies(sim.requests, sim.events);
@@ -98,7 +107,7 @@ async function directRun(print: (line: string) => void, calls: number): Promise<
     );
     const perCallKb = kbPerCall(before.rssBytes, after.peakRssBytes, active.peak);
     print(
-      `  ${formatLoopDelay(loop)} | ${connected} bridges | daemon CPU ${(after.cpuSeconds - before.cpuSeconds).toFixed(2)} s, RSS ${(before.rssBytes / 1048576).toFixed(0)} MB idle -> peak ${(after.peakRssBytes / 1048576).toFixed(0)} MB, ~${perCallKb.toFixed(0)} KB per active call (${active.peak} at peak; target < 100 KB)`,
+      `  ${formatLoopDelay(loop)} | ${simDelay} | ${connected} bridges | daemon CPU ${(after.cpuSeconds - before.cpuSeconds).toFixed(2)} s, RSS ${(before.rssBytes / 1048576).toFixed(0)} MB idle -> peak ${(after.peakRssBytes / 1048576).toFixed(0)} MB, ~${perCallKb.toFixed(0)} KB per active call (${active.peak} at peak; target < 100 KB)`,
     );
   } finally {
     await daemon.stop();

@@ -7,7 +7,14 @@
  * arrived, over loopback. The daemon runs as its own process (`lcr start`).
  */
 import { AsteriskSimulator } from '../simulator';
-import { ConcurrentCalls, formatLoopDelay, freePort, kbPerCall, scrapeLoopDelay } from './daemonMetrics';
+import {
+  ConcurrentCalls,
+  formatLoopDelay,
+  freePort,
+  kbPerCall,
+  scrapeLoopDelay,
+  simulatorLoop,
+} from './daemonMetrics';
 import { daemonConnected, readProcess, spreadOver, startDaemonProcess } from './daemonProcess';
 import { ms, requireSamples, summarise } from './stats';
 
@@ -55,6 +62,7 @@ export async function runInboundBench(print: (line: string) => void, sizes = [50
       const before = readProcess(pid);
       const metricsUrl = `http://127.0.0.1:${port}`;
       await scrapeLoopDelay(metricsUrl);
+      const simLoop = simulatorLoop();
       const active = new ConcurrentCalls();
       const calls = await spreadOver(n, ARRIVAL_WINDOW_MS, (i) => {
         const call = sim.call({
@@ -74,6 +82,7 @@ export async function runInboundBench(print: (line: string) => void, sizes = [50
       });
       await Promise.all(calls.map((c) => c.ended));
       const loop = await scrapeLoopDelay(metricsUrl);
+      const simDelay = simLoop.stop();
       const after = readProcess(pid);
 
       const { firstRequest, firstPlay, dtmfToRequest } = reactions(sim);
@@ -91,7 +100,7 @@ export async function runInboundBench(print: (line: string) => void, sizes = [50
         `  N=${String(n).padStart(4)}: StasisStart -> first request p50 ${ms(first.p50)} p99 ${ms(first.p99)} max ${ms(first.max)} (target p99 < ${target} ms) | StasisStart -> first play p99 ${ms(play.p99)} | DTMF -> next request p50 ${ms(dtmf.p50)} p99 ${ms(dtmf.p99)} max ${ms(dtmf.max)} (target p99 < ${target} ms)`,
       );
       print(
-        `          ${formatLoopDelay(loop)} | daemon CPU ${(after.cpuSeconds - before.cpuSeconds).toFixed(2)} s, RSS ${(before.rssBytes / 1048576).toFixed(0)} MB idle -> peak ${(after.peakRssBytes / 1048576).toFixed(0)} MB, ~${perCallKb.toFixed(0)} KB per active call (${active.peak} at peak; target < 100 KB)`,
+        `          ${formatLoopDelay(loop)} | ${simDelay} | daemon CPU ${(after.cpuSeconds - before.cpuSeconds).toFixed(2)} s, RSS ${(before.rssBytes / 1048576).toFixed(0)} MB idle -> peak ${(after.peakRssBytes / 1048576).toFixed(0)} MB, ~${perCallKb.toFixed(0)} KB per active call (${active.peak} at peak; target < 100 KB)`,
       );
     } finally {
       await daemon.stop();
