@@ -26,6 +26,7 @@ import { createPromptLibrary } from './prompts/setup';
 import { copyRecording } from './callflow/voicemailCopy';
 import type { Logger } from './log/logger';
 import { DAEMON_BUSY_TIMEOUT_MS, openDatabase, type Db } from './store/database';
+import { checkpointInBackground, type Checkpointer } from './store/checkpointer';
 import { CallStore } from './store/calls';
 import { PageStore } from './store/pages';
 import { NotificationStore } from './store/notifications';
@@ -47,6 +48,7 @@ import { checkHealth } from './http/health';
 import { voicemailFile } from './store/voicemailFile';
 import { createMetrics } from './metrics/metrics';
 import { StrayRejections } from './metrics/strays';
+import { eventLoopDelayMetric, type EventLoopDelayMetric } from './metrics/eventLoop';
 import { reconciledCounter } from './metrics/reconciled';
 import { Reconciler } from './callflow/reconcile/reconciler';
 import type { Registry } from 'prom-client';
@@ -64,6 +66,8 @@ export class Daemon {
   readonly metrics: Registry;
   /** Rejections no code owned: logged and counted while the daemon runs, instead of exiting. */
   readonly strays: StrayRejections;
+  private readonly eventLoopDelay: EventLoopDelayMetric;
+  private checkpointer: Checkpointer | undefined;
   /** Takes back, on every connection, what Asterisk holds and no live session follows. */
   readonly reconciler: Reconciler;
   /** Where the HTTP listener is reachable, once started. */
@@ -203,6 +207,7 @@ export class Daemon {
       callLogWritesLost: () => this.calls.writes.failures,
     });
     this.strays = new StrayRejections(this.metrics, logger);
+    this.eventLoopDelay = eventLoopDelayMetric(this.metrics);
     this.reconciler = new Reconciler({
       // The router's port: frozen with the flows at the end of a drain (callflow/drain.ts).
       ari: this.router.ari,
@@ -358,6 +363,11 @@ export class Daemon {
   /** Starts the HTTP listener, the engine (which first closes what a crash left open), then ARI. */
   async start(): Promise<void> {
     this.strays.install();
+    this.checkpointer = checkpointInBackground(this.db, (error) =>
+      this.options.logger.warn('the WAL checkpoint worker failed; the daemon checkpoints itself again', {
+        error: error.message,
+      }),
+    );
     const listen = this.options.httpListen ?? this.config.settings.httpListen;
     let bound: { host: string; port: number };
     try {
@@ -409,8 +419,10 @@ export class Daemon {
     await engineStopped;
     // Call log writes still waiting for another process's lock get one last try.
     this.calls.writes.drainNow();
+    await this.checkpointer?.stop();
     this.lock.release();
     this.db.close();
     this.strays.uninstall();
+    this.eventLoopDelay.stop();
   }
 }

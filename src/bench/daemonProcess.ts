@@ -36,7 +36,10 @@ export function startDaemonProcess(yaml: string, env: Record<string, string> = {
   const file = path.join(dir, 'routes.yaml');
   fs.writeFileSync(file, yaml);
   const bin = path.resolve(__dirname, '../../bin/lcr.js');
-  // LCR_BENCH_NODE_ARGS (e.g. "--cpu-prof") profiles the daemon under load.
+  // LCR_BENCH_NODE_ARGS (e.g. "--cpu-prof") profiles the daemon under load. The daemon runs in
+  // the bench's working directory, so CPU.*.cpuprofile files land there (add --cpu-prof-dir=DIR
+  // to choose); one per thread: the checkpoint worker's is the *.1.002 one. Summarise with
+  // `node scripts/profile-summary.js FILE`.
   const nodeArgs = (process.env['LCR_BENCH_NODE_ARGS'] ?? '').split(' ').filter(Boolean);
   const child = spawn(process.execPath, [...nodeArgs, bin, 'start', '--config', file], {
     stdio: ['ignore', 'ignore', 'pipe'],

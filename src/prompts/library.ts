@@ -75,6 +75,12 @@ export class PromptLibrary implements PromptRenderer {
   private readonly lastGood = new Map<string, string[]>();
   private readonly inFlight = new Map<string, Promise<void>>();
   private readonly failed = new Map<string, string>();
+  /**
+   * Speech hashes by language and text: every render of a spoken prompt looks up each piece's
+   * file (and each digit of a caller's number) by its SHA-256, the same few hundred strings for
+   * every call. The engine, voices and format they also cover are fixed for this library.
+   */
+  private readonly hashes = new Map<string, string>();
   /** Audio file paths in the YAML are relative to the YAML file. */
   private configDir = '.';
 
@@ -224,7 +230,7 @@ export class PromptLibrary implements PromptRenderer {
     vars: Record<string, string>,
     scope: PromptScope | undefined,
   ): string {
-    return `${positionKey(slot, vars, scope)} ${JSON.stringify(this.effective(slot, override, scope) ?? null)}`;
+    return `${positionKey(slot, vars, scope)} ${promptJson(this.effective(slot, override, scope))}`;
   }
 
   private effective(
@@ -290,6 +296,17 @@ export class PromptLibrary implements PromptRenderer {
   }
 
   private speechHash(piece: { kind?: string; text: string; language: string }): string {
+    const key = `${piece.language}\u0000${piece.text}`;
+    const known = this.hashes.get(key);
+    if (known !== undefined) return known;
+    // Texts come from the configuration and digits, so this stays small; a bound all the same.
+    if (this.hashes.size >= 10_000) this.hashes.clear();
+    const hash = this.computeSpeechHash(piece);
+    this.hashes.set(key, hash);
+    return hash;
+  }
+
+  private computeSpeechHash(piece: { text: string; language: string }): string {
     const engine = this.options.engine?.identity ?? 'none';
     return promptHash([
       'speech',
@@ -353,7 +370,18 @@ function positionKey(slot: PromptSlot, vars: Record<string, string>, scope: Prom
   const fixed = Object.entries(vars).filter(
     ([name]) => !DYNAMIC_PLACEHOLDERS.has(name) && name !== 'callerDigits',
   );
-  return JSON.stringify([slot, scope?.language ?? '', fixed.sort()]);
+  // By name (names are unique): the default sort turns every [name, value] pair into a string to compare.
+  fixed.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  return JSON.stringify([slot, scope?.language ?? '', fixed]);
+}
+
+/** A prompt's JSON, once per prompt object (they come from the configuration and do not change). */
+const promptJsons = new WeakMap<Prompt, string>();
+function promptJson(prompt: Prompt | undefined): string {
+  if (prompt === undefined) return 'null';
+  let json = promptJsons.get(prompt);
+  if (json === undefined) promptJsons.set(prompt, (json = JSON.stringify(prompt)));
+  return json;
 }
 
 function abbreviate(text: string): string {

@@ -54,6 +54,8 @@ export class AsteriskSimulator {
   readonly catalog: DefaultCatalog;
   private readonly server: AriHttpServer;
   private readonly bridges: Bridges;
+  /** The modelled time for one channel to join a bridge, in simulated ms (see SimulatorOptions). */
+  readonly joinMs: number;
   /** Every channel that ever existed, for transcripts after the fact. */
   private readonly history = new Map<string, SimChannel>();
 
@@ -71,7 +73,8 @@ export class AsteriskSimulator {
           : new AriSpec(withoutRestOverWebSocket(defaultAriModel()));
     this.engine = new SimAsterisk({ timeScale: options.timeScale ?? 1 });
     this.catalog = new DefaultCatalog(this.engine);
-    const bridges = new Bridges(this.engine, options.joinMs ?? 2);
+    this.joinMs = options.joinMs ?? 2;
+    const bridges = new Bridges(this.engine, this.joinMs);
     this.bridges = bridges;
     this.server = new AriHttpServer(this.engine, spec, restHandlers(this.engine, bridges, this.catalog), {
       username,

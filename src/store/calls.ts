@@ -3,6 +3,7 @@
  * mid-call still leaves what happened up to that point.
  */
 import type { Db } from './database';
+import { ShapedUpdate } from './shapedUpdate';
 import { WriteQueue } from './writeQueue';
 import type { CallOutcome, LegResult } from '../domain/enums';
 
@@ -127,26 +128,6 @@ const LEG_UPDATABLE: ReadonlyArray<keyof LegUpdate> = [
   'ended_at',
 ];
 
-/** One prepared UPDATE that leaves a column alone when its parameter is NULL-flagged. */
-function coalescingUpdate(table: string, columns: ReadonlyArray<string>): string {
-  const sets = columns.map((c) => `${c} = CASE WHEN @set_${c} THEN @${c} ELSE ${c} END`).join(', ');
-  return `UPDATE ${table} SET ${sets} WHERE id = @id`;
-}
-
-function updateParams(
-  id: string,
-  columns: ReadonlyArray<string>,
-  update: Record<string, unknown>,
-): Record<string, unknown> {
-  const params: Record<string, unknown> = { id };
-  for (const column of columns) {
-    const present = column in update && update[column] !== undefined;
-    params[`set_${column}`] = present ? 1 : 0;
-    params[column] = present ? update[column] : null;
-  }
-  return params;
-}
-
 const isAbsent = (value: unknown): boolean => value === undefined || value === null;
 
 /** Told of changes as they are written (the metrics count calls and legs from these). */
@@ -191,7 +172,7 @@ export class CallStore {
       `INSERT INTO calls (id, channel_id, caller_number, caller_name, dialed_number, started_at)
        VALUES (@id, @channel_id, @caller_number, @caller_name, @dialed_number, @started_at)`,
     );
-    this.updateCallStatement = db.prepare(coalescingUpdate('calls', CALL_UPDATABLE));
+    this.updateCallStatement = new ShapedUpdate(db, 'calls', CALL_UPDATABLE);
     this.getCallStatement = db.prepare('SELECT * FROM calls WHERE id = ?');
     this.callOfChannelStatement = db.prepare(
       'SELECT * FROM calls WHERE channel_id = ? ORDER BY started_at DESC LIMIT 1',
@@ -204,7 +185,7 @@ export class CallStore {
       `INSERT INTO call_legs (id, call_id, responder_id, phone, level, round, channel_id, result, reason, started_at, ended_at)
        VALUES (@id, @call_id, @responder_id, @phone, @level, @round, @channel_id, @result, @reason, @started_at, @ended_at)`,
     );
-    this.updateLegStatement = db.prepare(coalescingUpdate('call_legs', LEG_UPDATABLE));
+    this.updateLegStatement = new ShapedUpdate(db, 'call_legs', LEG_UPDATABLE);
     this.legsOfCallStatement = db.prepare(
       'SELECT * FROM call_legs WHERE call_id = ? ORDER BY started_at, rowid',
     );
@@ -252,7 +233,7 @@ export class CallStore {
 
   updateCall(id: string, update: CallUpdate): void {
     this.writes.run(() => {
-      const result = this.updateCallStatement.run(updateParams(id, CALL_UPDATABLE, update));
+      const result = this.updateCallStatement.run(id, update);
       // Observers see the row as written, so they run once the write has landed.
       if (this.observers.length === 0 || (isAbsent(update.ended_at) && isAbsent(update.connected_at)))
         return result;
@@ -289,7 +270,7 @@ export class CallStore {
 
   updateLeg(id: string, update: LegUpdate): void {
     this.writes.run(() => {
-      const written = this.updateLegStatement.run(updateParams(id, LEG_UPDATABLE, update));
+      const written = this.updateLegStatement.run(id, update);
       const result = update.result;
       if (result !== undefined && result !== 'ringing' && result !== 'answered')
         for (const observer of this.observers) observer.legFinished?.(result);

@@ -18,7 +18,11 @@ export type Transaction = <T>(work: () => T) => T;
 
 /** A Transaction on this database; nested calls become savepoints. */
 export function transactionOf(db: Db): Transaction {
-  return <T>(work: () => T): T => db.transaction(work)();
+  // One transaction function for every `work`: db.transaction() builds four wrappers and defines
+  // their properties each time it is called, which was ~1% of the daemon's CPU under load when
+  // done per transaction. Nested calls still become savepoints.
+  const inTransaction = db.transaction((work: () => unknown) => work());
+  return <T>(work: () => T): T => inTransaction(work) as T;
 }
 
 export class DatabaseError extends Error {

@@ -159,6 +159,7 @@ test('healthz reports ARI and the database; metrics are Prometheus text', async 
   expect(text).toContain('lcr_active_calls 0');
   expect(text).toContain('lcr_ari_connected 1');
   expect(text).toContain('# TYPE lcr_time_to_responder_connected_seconds histogram');
+  expect(text).toMatch(/^lcr_event_loop_delay_seconds\{stat="p99"\} \S+$/m);
   // Asterisk goes away: the daemon says it is not healthy any more.
   h.sim.dropWebSockets(60_000);
   let status = 200;

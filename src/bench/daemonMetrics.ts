@@ -1,0 +1,86 @@
+/**
+ * The daemon's own event-loop delay, read from its /metrics (metrics/eventLoop.ts): the gauge
+ * is reset at each scrape, so a scrape right before the load and one right after give the
+ * delay over the load alone.
+ */
+import * as net from 'node:net';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import type { AddressInfo } from 'node:net';
+import { ms } from './stats';
+
+/**
+ * A port free on loopback now, for the daemon's http_listen. With log_level warn the daemon
+ * never prints the "lcr started" line that names the port it picked for :0, so the bench picks.
+ */
+export async function freePort(): Promise<number> {
+  const server = net.createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+export interface LoopDelay {
+  p50Ms: number;
+  p99Ms: number;
+  maxMs: number;
+}
+
+/** Reads (and so resets) the daemon's event-loop delay; retries while the listener starts. */
+export async function scrapeLoopDelay(baseUrl: string, timeoutMs = 10_000): Promise<LoopDelay> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const response = await fetch(`${baseUrl}/metrics`);
+      return parseLoopDelay(await response.text());
+    } catch (error) {
+      if (Date.now() > deadline) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
+export function parseLoopDelay(text: string): LoopDelay {
+  const stat = (name: string): number => {
+    const match = new RegExp(`^lcr_event_loop_delay_seconds\\{stat="${name}"\\} (\\S+)$`, 'm').exec(text);
+    if (match === null) throw new Error(`/metrics has no lcr_event_loop_delay_seconds{stat="${name}"}`);
+    return Number(match[1]) * 1000;
+  };
+  return { p50Ms: stat('p50'), p99Ms: stat('p99'), maxMs: stat('max') };
+}
+
+export function formatLoopDelay(delay: LoopDelay): string {
+  return `daemon event-loop delay p99 ${ms(delay.p99Ms)}, max ${ms(delay.maxMs)}`;
+}
+
+/** Active calls now and the most seen at once, counted as the bench starts and ends them. */
+export class ConcurrentCalls {
+  active = 0;
+  peak = 0;
+
+  track(ended: Promise<unknown>): void {
+    this.active++;
+    this.peak = Math.max(this.peak, this.active);
+    void ended.finally(() => this.active--);
+  }
+}
+
+/** Memory per active call: the RSS the load added, shared over the most calls active at once. */
+export function kbPerCall(idleRssBytes: number, peakRssBytes: number, peakCalls: number): number {
+  return (peakRssBytes - idleRssBytes) / 1024 / Math.max(1, peakCalls);
+}
+
+/**
+ * The bench process's own loop (the simulator's), over the load: the latencies are stamped by
+ * the simulator, so a late simulator adds to them; this tells its share from the daemon's.
+ */
+export function simulatorLoop(): { stop(): string } {
+  const histogram = monitorEventLoopDelay({ resolution: 1 });
+  histogram.enable();
+  return {
+    stop() {
+      histogram.disable();
+      return `simulator (bench process) event-loop delay p99 ${ms(histogram.percentile(99) / 1e6)}, max ${ms(histogram.max / 1e6)}`;
+    },
+  };
+}
