@@ -90,14 +90,17 @@ async function directRun(print: (line: string) => void, calls: number): Promise<
     const simDelay = simLoop.stop();
     const after = readProcess(pid);
 
-    const { toAddChannel, toBridged } = bridgeLatencies(sim.requests, sim.events);
+    const { toAddChannel, toBridged, channelsJoined } = bridgeLatencies(sim.requests, sim.events);
     requireSamples('DTMF 1 -> addChannel', toAddChannel, calls);
     requireSamples('accept -> bridged', toBridged, calls);
     const issued = summarise(toAddChannel);
     const bridged = summarise(toBridged);
     const connected = sim.requests.filter((r) => r.path.endsWith('/addChannel') && r.status === 204).length;
     const joinMs = modelledJoinMs(sim);
-    const bridgedTarget = `<= ${ms(2 * joinMs)} = 2x joinMs ${ms(joinMs)}`;
+    // Asterisk joins the channels of one addChannel one after the other: the modelled join of an
+    // accept is joinMs for each channel it puts in the bridge.
+    const modelledJoin = joinMs * channelsJoined;
+    const bridgedTarget = `<= ${ms(2 * modelledJoin)} = 2x the modelled join ${ms(modelledJoin)} (${channelsJoined} channels x joinMs ${ms(joinMs)}, one after the other)`;
     print(
       `  DTMF 1 -> bridge complete (addChannel issued), ${toAddChannel.length} calls: p50 ${ms(issued.p50)}, p99 ${ms(issued.p99)}, max ${ms(issued.max)} (target p99 < 10 ms)`,
     );

@@ -21,16 +21,17 @@ function channelsOf(request: Requests[number]): string[] {
 export function bridgeLatencies(
   requests: Requests,
   events: Events,
-): { toAddChannel: number[]; toBridged: number[] } {
+): { toAddChannel: number[]; toBridged: number[]; channelsJoined: number } {
   // The first addChannel naming each channel: its time and its bridge.
-  const addOf = new Map<string, { at: number; bridgeId: string }>();
+  const addOf = new Map<string, { at: number; bridgeId: string; channels: number }>();
   for (const request of requests) {
     const match = ADD_CHANNEL.exec(request.path);
     if (match === null) continue;
-    for (const channelId of channelsOf(request)) {
+    const channels = channelsOf(request);
+    for (const channelId of channels) {
       const known = addOf.get(channelId);
       if (known === undefined || request.at < known.at)
-        addOf.set(channelId, { at: request.at, bridgeId: match[1]! });
+        addOf.set(channelId, { at: request.at, bridgeId: match[1]!, channels: channels.length });
     }
   }
   const enteredAt = new Map<string, number[]>();
@@ -48,15 +49,17 @@ export function bridgeLatencies(
   }
   const toAddChannel: number[] = [];
   const toBridged: number[] = [];
+  let channelsJoined = 0;
   // A leg that pressed 1 and was added to a bridge is the call's winner; the late one never is.
   for (const [legId, pressedAt] of firstOne) {
     const add = addOf.get(legId);
     if (add === undefined) continue;
     toAddChannel.push(add.at - pressedAt);
+    channelsJoined = Math.max(channelsJoined, add.channels);
     const second = enteredAt.get(add.bridgeId)?.[1];
     if (second !== undefined) toBridged.push(second - pressedAt);
   }
-  return { toAddChannel, toBridged };
+  return { toAddChannel, toBridged, channelsJoined };
 }
 
 /** The simulator's modelled time for a channel to join a bridge, in real ms. */

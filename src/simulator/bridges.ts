@@ -1,7 +1,7 @@
 /**
  * Mixing bridges: joining waits for the channel's turn (behind a prompt still playing), then takes
  * a moment of the channel's own time (joinMs), as Asterisk's bridge_impart runs on the channel's
- * thread; the channels of one addChannel join in parallel.
+ * thread; the channels of one addChannel join one after the other.
  */
 import { randomUUID } from 'node:crypto';
 import { asteriskTimestamp, type BridgeJson } from './json';
@@ -74,7 +74,9 @@ export class Bridges {
         throw new RestError(422, { message: 'Channel not in Stasis application' });
       return channel;
     });
-    await Promise.all(channels.map((channel) => this.join(bridge, channel)));
+    // One after the other, as ast_ari_bridges_add_channel waits for each channel's join command
+    // (stasis_app_control_add_channel_to_bridge) before it sends the next; the first failure ends it.
+    for (const channel of channels) await this.join(bridge, channel);
   }
 
   /** Queues one channel's join on its control queue; resolves once it is in (or has gone). */

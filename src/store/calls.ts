@@ -224,7 +224,7 @@ export class CallStore {
       'id' | 'channel_id' | 'caller_number' | 'caller_name' | 'dialed_number' | 'started_at'
     >,
   ): void {
-    this.writes.run(() => this.insertCallStatement.run(call));
+    this.writes.runNow(() => this.insertCallStatement.run(call));
   }
 
   observe(observer: CallObserver): void {
@@ -248,24 +248,28 @@ export class CallStore {
   }
 
   getCall(id: string): CallRow | undefined {
+    this.writes.flushTurn();
     return this.getCallStatement.get(id) as CallRow | undefined;
   }
 
   /** The call whose caller is on `channelId` (the most recent, should Asterisk reuse ids). */
   callOfChannel(channelId: string): CallRow | undefined {
+    this.writes.flushTurn();
     return this.callOfChannelStatement.get(channelId) as CallRow | undefined;
   }
 
   listCalls(limit: number): CallRow[] {
+    this.writes.flushTurn();
     return this.listCallsStatement.all(limit) as CallRow[];
   }
 
   unfinishedCalls(): CallRow[] {
+    this.writes.flushTurn();
     return this.unfinishedCallsStatement.all() as CallRow[];
   }
 
   insertLeg(leg: Omit<LegRow, 'hangup_cause' | 'dial_status' | 'answered_at'>): void {
-    this.writes.run(() => this.insertLegStatement.run(leg));
+    this.writes.runNow(() => this.insertLegStatement.run(leg));
   }
 
   updateLeg(id: string, update: LegUpdate): void {
@@ -279,11 +283,12 @@ export class CallStore {
   }
 
   legsOfCall(callId: string): LegRow[] {
+    this.writes.flushTurn();
     return this.legsOfCallStatement.all(callId) as LegRow[];
   }
 
   insertVoicemail(voicemail: Omit<VoicemailRow, 'copy_attempts' | 'copy_retry_at'>): void {
-    this.writes.run(() => this.insertVoicemailStatement.run(voicemail));
+    this.writes.runNow(() => this.insertVoicemailStatement.run(voicemail));
   }
 
   updateVoicemailFile(
@@ -303,16 +308,19 @@ export class CallStore {
   }
 
   voicemailsOfCall(callId: string): VoicemailRow[] {
+    this.writes.flushTurn();
     return this.voicemailsOfCallStatement.all(callId) as VoicemailRow[];
   }
 
   /** Messages whose copy from Asterisk failed and whose next try is due at `now`, most overdue first. */
   voicemailsOwed(now: number, limit: number): VoicemailRow[] {
+    this.writes.flushTurn();
     return this.owedStatement.all(now, limit) as VoicemailRow[];
   }
 
   /** When the next copy retry is due, or undefined when no copy is owed. */
   nextCopyRetry(): number | undefined {
+    this.writes.flushTurn();
     return (this.nextCopyRetryStatement.get() as number | null) ?? undefined;
   }
 
@@ -324,6 +332,7 @@ export class CallStore {
     id: string,
     result: { file: string; size: number } | { error: string; retryAt: number | null },
   ): void {
+    this.writes.flushTurn();
     this.retriedStatement.run(
       'error' in result
         ? { id, file_path: null, size_bytes: null, fetch_error: result.error, retry_at: result.retryAt }
@@ -332,6 +341,7 @@ export class CallStore {
   }
 
   getVoicemail(id: string): VoicemailRow | undefined {
+    this.writes.flushTurn();
     return this.getVoicemailStatement.get(id) as VoicemailRow | undefined;
   }
 }

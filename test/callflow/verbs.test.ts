@@ -67,7 +67,7 @@ function sessionWith(): { session: CallSession; ari: ReturnType<typeof scriptedP
 
 const prompt = { media: ['sound:hello'], text: 'hello' };
 
-test('a prompt stopped while its play request is on its way is stopped right after it, and play settles once Asterisk stopped it', async () => {
+test('a prompt stopped while its play request is on its way is stopped at once, behind the play (the port keeps a channel in order), and play settles stopped', async () => {
   const { session, ari } = sessionWith();
   ari.hold('play');
   const stop = new AbortController();
@@ -75,12 +75,13 @@ test('a prompt stopped while its play request is on its way is stopped right aft
   const playing = play(session, prompt, { signal: stop.signal }).then((r) => (result = r));
   await tick();
   stop.abort();
-  await tick();
-  expect(ari.log).toEqual(['play…']);
+  // Issued inside the abort, so that a request the stopper issues next (a bridge join) follows it.
+  expect(ari.log.slice(0, 2)).toEqual(['play…', 'stopPlayback…']);
   ari.release('play');
   await playing;
   expect(result).toBe('stopped');
-  expect(ari.log).toEqual(['play…', 'play done', 'stopPlayback…', 'stopPlayback done']);
+  // Once only, though play's own wait also ends on the stop.
+  expect(ari.log.filter((line) => line === 'stopPlayback…')).toHaveLength(1);
 });
 
 test('a gather stopped through its signal returns no key, after the prompt is stopped', async () => {

@@ -15,11 +15,15 @@ asterisk: { url: http://127.0.0.1:1, username: lcr, password: lcr-secret, reques
 settings: { storage_dir: ./data }
 responders:
   - { id: alice, name: Alice, phones: ['PJSIP/alice'] }
+  - { id: bob, name: Bob, phones: ['PJSIP/bob'] }
 escalation_policies:
   - id: p
     levels: [{ targets: [{ responder: alice }], ring_timeout: 20s }]
+  - id: both
+    levels: [{ targets: [{ responder: alice }, { responder: bob }], ring_timeout: 20s }]
 teams:
   - { id: ops, name: Operations, escalation_policy: p }
+  - { id: pair, name: Pair, escalation_policy: both }
 routes:
   - id: ring
     name: Ringback line
@@ -32,6 +36,11 @@ routes:
     routing: direct
     options: [{ key: 1, team: ops, label: Operations }]
     direct: { hold: { sound: queue-callswaiting } }
+  - id: pair
+    name: Pair line
+    numbers: ['5550402']
+    routing: direct
+    options: [{ key: 1, team: pair, label: Pair }]
 `;
 
 /** The accept sequence's requests, as the simulator received them. */
@@ -109,3 +118,27 @@ describe.each([
     expect(new Set(h.sim.requests.map((r) => r.connection)).size).toBeGreaterThan(1);
   }, 30_000);
 });
+
+test('the accept sequence is the first thing to leave after the key: the other phone is hung up behind it', async () => {
+  h = await startHarness({ yaml: CONFIG, timeScale: 0.2 });
+  h.sim.phone('PJSIP/bob', { kind: 'no-answer' });
+  const callerId = await connect(h, '5550402');
+  const alice = h.sim.legs().find((leg) => leg.dialstring === 'alice')!;
+  const bob = h.sim.legs().find((leg) => leg.dialstring === 'bob')!;
+  const pressedAt = h.sim.events.find(
+    (e) =>
+      e.event.type === 'ChannelDtmfReceived' && (e.event['channel'] as { id: string }).id === alice.channelId,
+  )!.at;
+  const after = h.sim.requests.filter((r) => r.at >= pressedAt).sort((a, b) => a.arrived - b.arrived);
+  expect(
+    after.slice(0, 4).map((r) => `${r.method} ${r.path.replace(/\/playbacks\/.*/, '/playbacks/…')}`),
+  ).toEqual([
+    'DELETE /ari/playbacks/…',
+    `DELETE /ari/channels/${callerId}/ring`,
+    expect.stringMatching(/^POST \/ari\/bridges\/lcr-bridge-.*\/addChannel$/),
+    `DELETE /ari/channels/${bob.channelId}`,
+  ]);
+  expect(after[0]!.path).toContain(`lcr-pb-${alice.channelId}-`);
+  const leg = h.daemon.db.prepare("SELECT result, reason FROM call_legs WHERE responder_id = 'bob'").get();
+  expect(leg).toEqual({ result: 'cancelled', reason: 'answered elsewhere' });
+}, 30_000);

@@ -87,10 +87,19 @@ test('call log writes wait for the lock in order, observers after they land, and
   expect(calls.getCall('a')).toMatchObject({ answered_at: 1100, outcome: 'voicemail', ended_at: 1300 });
   expect(calls.legsOfCall('a').map((l) => l.id)).toEqual(['leg-1']);
   expect(ended).toEqual(['a voicemail']);
-  // With nothing queued, a write runs at once again.
+  // With nothing queued, a new row is written at once (pages and legs refer to it), an update at
+  // the end of the turn, or by the first read of the rows.
   calls.insertCall(call('b'));
   expect(calls.writes.pending).toBe(0);
-  expect(calls.getCall('b')).toBeDefined();
+  expect(other.prepare("SELECT id FROM calls WHERE id = 'b'").get()).toEqual({ id: 'b' });
+  calls.updateCall('b', { outcome: 'abandoned' });
+  expect(calls.writes.pending).toBe(1);
+  expect(other.prepare("SELECT outcome FROM calls WHERE id = 'b'").get()).toEqual({ outcome: null });
+  await new Promise((resolve) => setImmediate(resolve));
+  expect(calls.writes.pending).toBe(0);
+  expect(other.prepare("SELECT outcome FROM calls WHERE id = 'b'").get()).toEqual({ outcome: 'abandoned' });
+  calls.updateCall('b', { outcome: 'voicemail' });
+  expect(calls.getCall('b')).toMatchObject({ outcome: 'voicemail' });
 });
 
 test('retryWhileBusy waits for the lock on timers and returns what the work returns', async () => {

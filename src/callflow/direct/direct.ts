@@ -125,8 +125,10 @@ function recordSkipped(ctx: FlowContext, callId: string, step: DialStep): void {
 
 /** A direct call being routed: the call, and how to stop the hold audio once it is over. */
 interface DirectCall extends RoutedCall {
-  /** Stops the caller's hold audio; resolves once it is stopped. */
+  /** Stops the caller's hold audio (the stop is issued at once); resolves once hold is over. */
   stopHold: () => Promise<void>;
+  /** The bridge join, when the accept issued it the moment the responder won (onAccept). */
+  joining?: Promise<void>;
 }
 
 /** Caller and responder in one mixing bridge until either hangs up; then the other is hung up too. */
@@ -147,9 +149,14 @@ async function bridgeAndWait(call: DirectCall, winner: LegOutcome, responder: Ca
   const bridgeId = bridgeIdOf(facts);
   try {
     // Asterisk would queue the join behind a prompt still playing (direct-accept-and-bridge trace):
-    // the responder's prompt stop and the caller's hold audio stop both complete first.
-    await Promise.all([winner.ready, call.stopHold()]);
-    await caller.ari.addToBridge(bridgeId, [caller.channelId, responder.channelId]);
+    // the stops of the responder's prompt and of the caller's hold audio go out first. The accept
+    // issued all three back to back (onAccept); only a bridge that was not ready yet gets here.
+    const joining =
+      call.joining ??
+      Promise.all([winner.ready, call.stopHold()]).then(() =>
+        caller.ari.addToBridge(bridgeId, [caller.channelId, responder.channelId]),
+      );
+    await joining;
   } catch (error) {
     ctx.logger.error('bridging failed', { error: (error as Error).message });
   }
@@ -225,6 +232,7 @@ export async function routeDirect(
   const contest = new Contest();
   const offGone = caller.onGone(() => contest.callerLeft());
   let bridgeReady: Promise<boolean> = Promise.resolve(false);
+  let bridgeCreated = false;
   const holdStop = new AbortController();
   let holding: Promise<void> = Promise.resolve();
   const call: DirectCall = {
@@ -239,7 +247,7 @@ export async function routeDirect(
       holding = holdAudio(ctx, caller, route, holdStop.signal);
       // The bridge is ready before anyone answers, so accepting costs no extra round trip.
       bridgeReady = caller.ari.createBridge(bridgeIdOf(facts), `lcr-call-${facts.callId}`).then(
-        () => true,
+        () => (bridgeCreated = true),
         (error: Error) => {
           ctx.logger.error('could not create the bridge', { error: error.message });
           return false;
@@ -257,6 +265,13 @@ export async function routeDirect(
           callerHungUp: render(ctx.prompts, says.callerHungUp(route)),
         },
         confirmTimeoutSeconds: route.direct.confirmTimeoutSeconds,
+        onAccept: (responder: CallSession) => {
+          if (!bridgeCreated || caller.gone) return;
+          void call.stopHold();
+          call.joining = caller.ari.addToBridge(bridgeIdOf(facts), [caller.channelId, responder.channelId]);
+          // Owned by bridgeAndWait, which awaits it; until then a failure must not go unhandled.
+          call.joining.catch(() => undefined);
+        },
       };
       for (const step of plan) {
         caller.ensurePresent();

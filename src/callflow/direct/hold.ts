@@ -22,9 +22,12 @@ export const holdPrompts: PromptDeclaration = (config) =>
     .map((route) => declared(`route ${route.id}`, stillTrying(route)));
 
 /**
- * Plays the hold audio until `signal` aborts, and settles once its stop is issued (the bridge or
- * the next prompt then follows it in order). Never rejects: hold audio that fails leaves the caller in silence
- * while responders are rung, which is no reason to end the call.
+ * Plays the hold audio until `signal` aborts. The stop is issued inside the abort (the ringing or
+ * music stop, or the playing sound's or reminder's stop), and nothing more is asked of Asterisk
+ * after it: whoever aborts may issue the bridge join or the next prompt at once, and it reaches
+ * Asterisk behind the stop (the port keeps each channel's requests in order). Settles when done.
+ * Never rejects: hold audio that fails leaves the caller in silence while responders are rung,
+ * which is no reason to end the call.
  */
 export async function holdAudio(
   ctx: FlowContext,
@@ -35,38 +38,52 @@ export async function holdAudio(
   const hold = route.direct.hold;
   const ari = caller.ari;
   const stopped = (): boolean => signal.aborted || caller.gone;
-  try {
-    if (hold.kind === 'sound') {
-      const sound = { media: [`sound:${hold.sound}`], text: `[hold sound ${hold.sound}]` };
+  if (hold.kind === 'sound') {
+    const sound = { media: [`sound:${hold.sound}`], text: `[hold sound ${hold.sound}]` };
+    try {
       // A sound Asterisk cannot play is not retried in a loop.
       while (!stopped() && (await play(caller, sound, { signal })) !== 'failed');
-      return;
+    } catch (error) {
+      if (!(error instanceof ChannelGone))
+        ctx.logger.warn('hold audio failed', { error: (error as Error).message });
     }
-    const begin = (): Promise<void> =>
+    return;
+  }
+  let toneOn = false;
+  const begin = (): void => {
+    toneOn = true;
+    const started =
       hold.kind === 'ringback'
         ? ari.startRinging(caller.channelId)
         : ari.startMoh(caller.channelId, hold.mohClass);
-    const end = (): Promise<void> =>
+    started.catch((error: Error) => ctx.logger.warn('hold audio did not start', { error: error.message }));
+  };
+  const end = (): Promise<void> => {
+    toneOn = false;
+    const ended =
       hold.kind === 'ringback' ? ari.stopRinging(caller.channelId) : ari.stopMoh(caller.channelId);
-    await begin().catch((error: Error) =>
-      ctx.logger.warn('hold audio did not start', { error: error.message }),
-    );
+    return ended.catch(() => undefined);
+  };
+  const stopNow = whenAborted(signal, () => {
+    if (toneOn && !caller.gone) void end();
+  });
+  try {
+    if (stopped()) return;
+    begin();
     for (;;) {
       const remind = reminds(route)
         ? await sleep(route.direct.stillTryingEverySeconds * 1000, signal)
-        : await whenAborted(signal).aborted.then(() => false);
-      if (caller.gone) return;
-      // The last stop is not waited for: the channel's next request (the bridge join) follows it
-      // in order (the port keeps each channel's requests in order).
-      const ended = end().catch(() => undefined);
-      if (!remind || signal.aborted) return;
-      await ended;
+        : await stopNow.aborted.then(() => false);
+      if (!remind || stopped()) return;
+      await end();
       await play(caller, render(ctx.prompts, stillTrying(route)), { signal });
       if (stopped()) return;
-      await begin().catch(() => undefined);
+      begin();
     }
   } catch (error) {
     if (!(error instanceof ChannelGone))
       ctx.logger.warn('hold audio failed', { error: (error as Error).message });
+  } finally {
+    stopNow.off();
   }
 }

@@ -26,11 +26,12 @@ export class Contest {
   callerGone = false;
   failed = false;
   private readonly controller = new AbortController();
-  /** Aborted once the race is decided, whichever way. */
+  private settled = false;
+  /** Aborted once the race is decided, whichever way (for a win, one turn of the event loop later). */
   readonly signal = this.controller.signal;
 
   get decided(): boolean {
-    return this.signal.aborted;
+    return this.settled;
   }
 
   /** Why a leg that lost the race is cancelled. */
@@ -40,19 +41,25 @@ export class Contest {
 
   claim(legId: string): boolean {
     if (this.decided) return false;
+    this.settled = true;
     this.winner = legId;
-    this.controller.abort();
+    // The losers' phones are hung up after the winner's accept sequence (stop the prompt and the
+    // hold audio, join the bridge) has left: on the one ordered connection, requests issued first
+    // are served first, and the caller should not wait behind the other phones' hangups.
+    setImmediate(() => this.controller.abort());
     return true;
   }
 
   callerLeft(): void {
     if (this.decided) return;
+    this.settled = true;
     this.callerGone = true;
     this.controller.abort();
   }
 
   fail(): void {
     if (this.decided) return;
+    this.settled = true;
     this.failed = true;
     this.controller.abort();
   }
@@ -86,6 +93,12 @@ export interface LegSetup {
   /** What an answered responder hears when the call is no longer theirs to take. */
   farewells: Record<'alreadyAnswered' | 'callerHungUp', RenderedPrompt>;
   confirmTimeoutSeconds: number;
+  /**
+   * Runs the moment a responder wins, before anything is written or logged: the caller's side of
+   * the accept sequence (stop the hold audio, join the bridge) then leaves right behind the stop
+   * of the responder's prompt, on the same ordered connection.
+   */
+  onAccept?: (responder: CallSession) => void;
 }
 
 export async function runLeg(
@@ -228,8 +241,10 @@ async function confirm(
         digit = session.takeDigit();
         if (digit === undefined) break;
       }
-      if (digit === '1' && contest.claim(session.channelId))
+      if (digit === '1' && contest.claim(session.channelId)) {
+        setup.onAccept?.(session);
         return finish({ result: 'accepted', session, ready: prompt });
+      }
       await prompt;
       if (digit === '1') return await farewell();
       if (digit === '2') {

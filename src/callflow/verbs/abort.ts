@@ -11,12 +11,22 @@ export interface AbortWait {
   off(): void;
 }
 
-export function whenAborted(signal: AbortSignal | undefined): AbortWait {
+/**
+ * `now` runs inside the abort itself, before any promise callback: a verb issues its stop request
+ * there, so that a request its stopper makes right after the abort (a bridge join) goes out after it.
+ */
+export function whenAborted(signal: AbortSignal | undefined, now?: () => void): AbortWait {
   if (signal === undefined) return { aborted: new Promise<void>(() => undefined), off: () => undefined };
-  if (signal.aborted) return { aborted: Promise.resolve(), off: () => undefined };
+  if (signal.aborted) {
+    now?.();
+    return { aborted: Promise.resolve(), off: () => undefined };
+  }
   let listener: (() => void) | undefined;
   const aborted = new Promise<void>((resolve) => {
-    listener = () => resolve();
+    listener = () => {
+      now?.();
+      resolve();
+    };
     signal.addEventListener('abort', listener, { once: true });
   });
   return { aborted, off: () => signal.removeEventListener('abort', listener!) };

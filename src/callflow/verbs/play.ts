@@ -37,11 +37,22 @@ export async function play(
       (options.bargeIn === true && event.type === 'ChannelDtmfReceived'),
     PROMPT_GUARD_MS,
   );
-  // Listening from before the request: a stop asked while it is on its way still stops the prompt.
-  const stop = whenAborted(options.signal);
   session.logger.debug('playing', { prompt: prompt.text, media: prompt.media });
+  const requested = session.ari.play(session.channelId, prompt.media, playbackId);
+  // Not waited for: the port delivers this channel's requests in the order they are issued, so
+  // whatever comes next (the bridge join, the next prompt, the hangup) reaches Asterisk after the
+  // stop. The stop is issued inside the abort, so that whoever aborts can issue the next request
+  // at once; a stop asked while the play request is on its way still stops the prompt. Stopping a
+  // playback that just ended is not an error: nothing plays any more.
+  let stopIssued = false;
+  const issueStop = (): void => {
+    if (stopIssued) return;
+    stopIssued = true;
+    session.ari.stopPlayback(playbackId).catch(() => undefined);
+  };
+  const stop = whenAborted(options.signal, issueStop);
   try {
-    await session.ari.play(session.channelId, prompt.media, playbackId);
+    await requested;
   } catch (error) {
     stop.off();
     if (error instanceof AriRequestError && error.notFound) throw new ChannelGone(session.channelId);
@@ -66,10 +77,7 @@ export async function play(
     stop.off();
   });
   if (event === 'stop' || event?.type === 'ChannelDtmfReceived') {
-    // Not waited for: the port delivers this channel's requests in the order they are issued, so
-    // whatever comes next (the bridge join, the next prompt, the hangup) reaches Asterisk after
-    // the stop. Stopping a playback that just ended is not an error: nothing plays any more.
-    session.ari.stopPlayback(playbackId).catch(() => undefined);
+    issueStop();
     return event === 'stop' ? 'stopped' : 'interrupted';
   }
   if (event === undefined) session.logger.warn('prompt did not report its end; going on', { playbackId });
