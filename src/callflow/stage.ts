@@ -11,9 +11,15 @@ export function enterStage(
   stage: CallStage,
   step?: { level: number; round: number },
 ): void {
-  ctx.calls.updateCall(callId, {
-    stage,
-    stage_at: ctx.now(),
-    ...(step === undefined ? {} : { stage_level: step.level, stage_round: step.round }),
-  });
+  ctx.calls.updateCall(
+    callId,
+    {
+      stage,
+      stage_at: ctx.now(),
+      ...(step === undefined ? {} : { stage_level: step.level, stage_round: step.round }),
+    },
+    // Written before the request it announces (a recording, a ring) leaves: a process killed
+    // right after it must leave the stage behind for the next one.
+    { now: true },
+  );
 }

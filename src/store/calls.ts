@@ -231,8 +231,13 @@ export class CallStore {
     this.observers.push(observer);
   }
 
-  updateCall(id: string, update: CallUpdate): void {
-    this.writes.run(() => {
+  /**
+   * `now`: written at once rather than at the end of the turn, for what a restart must find
+   * (where the flow stands, reconcile/): the request it describes may be the last thing a
+   * process does before it is killed.
+   */
+  updateCall(id: string, update: CallUpdate, options: { now?: boolean } = {}): void {
+    (options.now === true ? this.writes.runNow : this.writes.run).call(this.writes, () => {
       const result = this.updateCallStatement.run(id, update);
       // Observers see the row as written, so they run once the write has landed.
       if (this.observers.length === 0 || (isAbsent(update.ended_at) && isAbsent(update.connected_at)))

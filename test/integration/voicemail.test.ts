@@ -67,7 +67,8 @@ test('silence ends the message; a short one is kept but marked', async () => {
   const call = h.sim.call({
     to: '+15550150',
     from: '+15551230009',
-    steps: leaveMessage(1000, 'silence'),
+    // 1.2 s, not 1: a timer can measure a hair under its delay, and Asterisk truncates to whole seconds.
+    steps: leaveMessage(1200, 'silence'),
   });
   const row = await h.finishedCall(call.channelId);
   const [voicemail] = h.voicemails(row.id);
