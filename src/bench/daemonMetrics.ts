@@ -6,6 +6,7 @@
 import * as net from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { AddressInfo } from 'node:net';
+import { readProcess, type ProcessFigures } from './daemonProcess';
 import { ms } from './stats';
 
 /**
@@ -66,7 +67,7 @@ export class ConcurrentCalls {
 }
 
 /** Memory per active call: the RSS the load added, shared over the most calls active at once. */
-export function kbPerCall(idleRssBytes: number, peakRssBytes: number, peakCalls: number): number {
+function kbPerCall(idleRssBytes: number, peakRssBytes: number, peakCalls: number): number {
   return (peakRssBytes - idleRssBytes) / 1024 / Math.max(1, peakCalls);
 }
 
@@ -74,7 +75,7 @@ export function kbPerCall(idleRssBytes: number, peakRssBytes: number, peakCalls:
  * The bench process's own loop (the simulator's), over the load: the latencies are stamped by
  * the simulator, so a late simulator adds to them; this tells its share from the daemon's.
  */
-export function simulatorLoop(): { stop(): string } {
+function simulatorLoop(): { stop(): string } {
   const histogram = monitorEventLoopDelay({ resolution: 1 });
   histogram.enable();
   return {
@@ -83,4 +84,43 @@ export function simulatorLoop(): { stop(): string } {
       return `simulator (bench process) event-loop delay p99 ${ms(histogram.percentile(99) / 1e6)}, max ${ms(histogram.max / 1e6)}`;
     },
   };
+}
+
+/** What one load cost the daemon and the bench process. */
+export interface LoadFigures {
+  loop: LoopDelay;
+  /** The simulator's (bench process's) event-loop delay, formatted. */
+  simulatorLoop: string;
+  before: ProcessFigures;
+  after: ProcessFigures;
+  peakCalls: number;
+}
+
+/**
+ * Runs `load` against a connected daemon (`pid`, its listener at `metricsUrl`) and measures it:
+ * both event loops over the load alone, the daemon's CPU time and memory. `load` counts the
+ * calls it starts in `calls` and resolves once they have ended.
+ */
+export async function measureLoad(
+  pid: number,
+  metricsUrl: string,
+  load: (calls: ConcurrentCalls) => Promise<void>,
+): Promise<LoadFigures> {
+  const before = readProcess(pid);
+  await scrapeLoopDelay(metricsUrl);
+  const bench = simulatorLoop();
+  const calls = new ConcurrentCalls();
+  await load(calls);
+  const loop = await scrapeLoopDelay(metricsUrl);
+  const simulator = bench.stop();
+  const after = readProcess(pid);
+  return { loop, simulatorLoop: simulator, before, after, peakCalls: calls.peak };
+}
+
+/** The load's figures as one line; `extra` goes between the event loops and the daemon's resources. */
+export function formatLoad(figures: LoadFigures, extra?: string): string {
+  const { loop, before, after, peakCalls } = figures;
+  const perCallKb = kbPerCall(before.rssBytes, after.peakRssBytes, peakCalls);
+  const mb = (bytes: number): string => (bytes / 1048576).toFixed(0);
+  return `${formatLoopDelay(loop)} | ${figures.simulatorLoop} | ${extra === undefined ? '' : `${extra} | `}daemon CPU ${(after.cpuSeconds - before.cpuSeconds).toFixed(2)} s, RSS ${mb(before.rssBytes)} MB idle -> peak ${mb(after.peakRssBytes)} MB, ~${perCallKb.toFixed(0)} KB per active call (${peakCalls} at peak; target < 100 KB)`;
 }

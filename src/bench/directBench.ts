@@ -6,15 +6,8 @@
  * Clocks are the simulator's; the daemon is its own process.
  */
 import { AsteriskSimulator } from '../simulator';
-import {
-  ConcurrentCalls,
-  formatLoopDelay,
-  freePort,
-  kbPerCall,
-  scrapeLoopDelay,
-  simulatorLoop,
-} from './daemonMetrics';
-import { daemonConnected, readProcess, spreadOver, startDaemonProcess } from './daemonProcess';
+import { formatLoad, freePort, measureLoad } from './daemonMetrics';
+import { daemonConnected, spreadOver, startDaemonProcess } from './daemonProcess';
 import { bridgeLatencies, modelledJoinMs } from './directMatch';
 import { ms, requireSamples, summarise } from './stats';
 
@@ -69,26 +62,19 @@ async function directRun(print: (line: string) => void, calls: number): Promise<
   const daemon = startDaemonProcess(DIRECT_CONFIG(sim.url, port), { BENCH_ARI_PASSWORD: 'lcr-secret' });
   try {
     await daemonConnected(() => sim.connectedWebSockets > 0);
-    const pid = daemon.child.pid!;
-    const before = readProcess(pid);
-    const metricsUrl = `http://127.0.0.1:${port}`;
-    await scrapeLoopDelay(metricsUrl);
-    const simLoop = simulatorLoop();
-    const active = new ConcurrentCalls();
-    const handles = await spreadOver(calls, windowMs, (i) => {
-      const call = sim.call({
-        to: '+15550100',
-        from: `+1555${2000000 + i}`,
-        steps: [{ waitFor: 'bridged' }, { wait: holdMs }, { hangup: true }],
+    const load = await measureLoad(daemon.child.pid!, `http://127.0.0.1:${port}`, async (active) => {
+      const handles = await spreadOver(calls, windowMs, (i) => {
+        const call = sim.call({
+          to: '+15550100',
+          from: `+1555${2000000 + i}`,
+          steps: [{ waitFor: 'bridged' }, { wait: holdMs }, { hangup: true }],
+        });
+        active.track(call.ended);
+        return call;
       });
-      active.track(call.ended);
-      return call;
+      await Promise.all(handles.map((h) => h.ended));
+      await new Promise((resolve) => setTimeout(resolve, 500));
     });
-    await Promise.all(handles.map((h) => h.ended));
-    await new Promise((resolve) => setTimeout(resolve, 500));
-    const loop = await scrapeLoopDelay(metricsUrl);
-    const simDelay = simLoop.stop();
-    const after = readProcess(pid);
 
     const { toAddChannel, toBridged, channelsJoined } = bridgeLatencies(sim.requests, sim.events);
     requireSamples('DTMF 1 -> addChannel', toAddChannel, calls);
@@ -107,10 +93,7 @@ async function directRun(print: (line: string) => void, calls: number): Promise<
     print(
       `  accept -> bridged (DTMF 1 event -> 2nd ChannelEnteredBridge): p50 ${ms(bridged.p50)}, p99 ${ms(bridged.p99)}, max ${ms(bridged.max)} (target p99 ${bridgedTarget})`,
     );
-    const perCallKb = kbPerCall(before.rssBytes, after.peakRssBytes, active.peak);
-    print(
-      `  ${formatLoopDelay(loop)} | ${simDelay} | ${connected} bridges | daemon CPU ${(after.cpuSeconds - before.cpuSeconds).toFixed(2)} s, RSS ${(before.rssBytes / 1048576).toFixed(0)} MB idle -> peak ${(after.peakRssBytes / 1048576).toFixed(0)} MB, ~${perCallKb.toFixed(0)} KB per active call (${active.peak} at peak; target < 100 KB)`,
-    );
+    print(`  ${formatLoad(load, `${connected} bridges`)}`);
   } finally {
     await daemon.stop();
     await sim.stop();

@@ -7,15 +7,8 @@
  * arrived, over loopback. The daemon runs as its own process (`lcr start`).
  */
 import { AsteriskSimulator } from '../simulator';
-import {
-  ConcurrentCalls,
-  formatLoopDelay,
-  freePort,
-  kbPerCall,
-  scrapeLoopDelay,
-  simulatorLoop,
-} from './daemonMetrics';
-import { daemonConnected, readProcess, spreadOver, startDaemonProcess } from './daemonProcess';
+import { formatLoad, freePort, measureLoad } from './daemonMetrics';
+import { daemonConnected, spreadOver, startDaemonProcess } from './daemonProcess';
 import { ms, requireSamples, summarise } from './stats';
 
 const BENCH_CONFIG = (url: string, port: number): string => `
@@ -58,32 +51,25 @@ export async function runInboundBench(print: (line: string) => void, sizes = [50
     const daemon = startDaemonProcess(BENCH_CONFIG(sim.url, port), { BENCH_ARI_PASSWORD: 'lcr-secret' });
     try {
       await daemonConnected(() => sim.connectedWebSockets > 0);
-      const pid = daemon.child.pid!;
-      const before = readProcess(pid);
-      const metricsUrl = `http://127.0.0.1:${port}`;
-      await scrapeLoopDelay(metricsUrl);
-      const simLoop = simulatorLoop();
-      const active = new ConcurrentCalls();
-      const calls = await spreadOver(n, ARRIVAL_WINDOW_MS, (i) => {
-        const call = sim.call({
-          to: '+15550100',
-          from: `+1555${String(1000000 + i)}`,
-          steps: [
-            { waitFor: 'playback', media: 'press' },
-            { wait: 300 },
-            { press: String((i % 2) + 1) },
-            { waitFor: 'recording' },
-            { speak: 3000 },
-            { press: '#' },
-          ],
+      const load = await measureLoad(daemon.child.pid!, `http://127.0.0.1:${port}`, async (active) => {
+        const calls = await spreadOver(n, ARRIVAL_WINDOW_MS, (i) => {
+          const call = sim.call({
+            to: '+15550100',
+            from: `+1555${String(1000000 + i)}`,
+            steps: [
+              { waitFor: 'playback', media: 'press' },
+              { wait: 300 },
+              { press: String((i % 2) + 1) },
+              { waitFor: 'recording' },
+              { speak: 3000 },
+              { press: '#' },
+            ],
+          });
+          active.track(call.ended);
+          return call;
         });
-        active.track(call.ended);
-        return call;
+        await Promise.all(calls.map((c) => c.ended));
       });
-      await Promise.all(calls.map((c) => c.ended));
-      const loop = await scrapeLoopDelay(metricsUrl);
-      const simDelay = simLoop.stop();
-      const after = readProcess(pid);
 
       const { firstRequest, firstPlay, dtmfToRequest } = reactions(sim);
       // A caller that never reached the menu would leave a figure out silently: fail instead.
@@ -93,15 +79,12 @@ export async function runInboundBench(print: (line: string) => void, sizes = [50
       const first = summarise(firstRequest);
       const play = summarise(firstPlay);
       const dtmf = summarise(dtmfToRequest);
-      growth.push({ calls: active.peak, bytes: after.peakRssBytes });
-      const perCallKb = kbPerCall(before.rssBytes, after.peakRssBytes, active.peak);
+      growth.push({ calls: load.peakCalls, bytes: load.after.peakRssBytes });
       const target = n <= 200 ? 5 : 10;
       print(
         `  N=${String(n).padStart(4)}: StasisStart -> first request p50 ${ms(first.p50)} p99 ${ms(first.p99)} max ${ms(first.max)} (target p99 < ${target} ms) | StasisStart -> first play p99 ${ms(play.p99)} | DTMF -> next request p50 ${ms(dtmf.p50)} p99 ${ms(dtmf.p99)} max ${ms(dtmf.max)} (target p99 < ${target} ms)`,
       );
-      print(
-        `          ${formatLoopDelay(loop)} | ${simDelay} | daemon CPU ${(after.cpuSeconds - before.cpuSeconds).toFixed(2)} s, RSS ${(before.rssBytes / 1048576).toFixed(0)} MB idle -> peak ${(after.peakRssBytes / 1048576).toFixed(0)} MB, ~${perCallKb.toFixed(0)} KB per active call (${active.peak} at peak; target < 100 KB)`,
-      );
+      print(`          ${formatLoad(load)}`);
     } finally {
       await daemon.stop();
       await sim.stop();
