@@ -237,7 +237,7 @@ export class CallStore {
    * process does before it is killed.
    */
   updateCall(id: string, update: CallUpdate, options: { now?: boolean } = {}): void {
-    (options.now === true ? this.writes.runNow : this.writes.run).call(this.writes, () => {
+    const write = (): unknown => {
       const result = this.updateCallStatement.run(id, update);
       // Observers see the row as written, so they run once the write has landed.
       if (this.observers.length === 0 || (isAbsent(update.ended_at) && isAbsent(update.connected_at)))
@@ -249,7 +249,9 @@ export class CallStore {
         if (!isAbsent(update.ended_at)) observer.callEnded?.(call);
       }
       return result;
-    });
+    };
+    if (options.now === true) this.writes.runNow(write);
+    else this.writes.run(write);
   }
 
   getCall(id: string): CallRow | undefined {

@@ -127,8 +127,12 @@ function recordSkipped(ctx: FlowContext, callId: string, step: DialStep): void {
 interface DirectCall extends RoutedCall {
   /** Stops the caller's hold audio (the stop is issued at once); resolves once hold is over. */
   stopHold: () => Promise<void>;
-  /** The bridge join, when the accept issued it the moment the responder won (onAccept). */
-  joining?: Promise<void>;
+  /**
+   * Stops the hold audio and joins caller and responder in the call's bridge, once: the first
+   * call issues both requests at once (the responder's prompt stop went out inside its abort,
+   * before the key was claimed), later calls get the same join.
+   */
+  join: (responder: CallSession) => Promise<void>;
 }
 
 /** Caller and responder in one mixing bridge until either hangs up; then the other is hung up too. */
@@ -146,17 +150,11 @@ async function connect(call: DirectCall, winner: LegOutcome): Promise<void> {
 
 async function bridgeAndWait(call: DirectCall, winner: LegOutcome, responder: CallSession): Promise<void> {
   const { ctx, caller, facts, route } = call;
-  const bridgeId = bridgeIdOf(facts);
   try {
     // Asterisk would queue the join behind a prompt still playing (direct-accept-and-bridge trace):
     // the stops of the responder's prompt and of the caller's hold audio go out first. The accept
-    // issued all three back to back (onAccept); only a bridge that was not ready yet gets here.
-    const joining =
-      call.joining ??
-      Promise.all([winner.ready, call.stopHold()]).then(() =>
-        caller.ari.addToBridge(bridgeId, [caller.channelId, responder.channelId]),
-      );
-    await joining;
+    // issued all three back to back (onAccept) unless the bridge was not ready yet.
+    await call.join(responder);
   } catch (error) {
     ctx.logger.error('bridging failed', { error: (error as Error).message });
   }
@@ -235,11 +233,20 @@ export async function routeDirect(
   let bridgeCreated = false;
   const holdStop = new AbortController();
   let holding: Promise<void> = Promise.resolve();
+  let joining: Promise<void> | undefined;
   const call: DirectCall = {
     ...routed,
     stopHold: () => {
       holdStop.abort();
       return holding;
+    },
+    join: (responder) => {
+      if (joining !== undefined) return joining;
+      void call.stopHold();
+      joining = caller.ari.addToBridge(bridgeIdOf(facts), [caller.channelId, responder.channelId]);
+      // Awaited by bridgeAndWait; until then a failure must not go unhandled.
+      joining.catch(() => undefined);
+      return joining;
     },
   };
   try {
@@ -266,11 +273,7 @@ export async function routeDirect(
         },
         confirmTimeoutSeconds: route.direct.confirmTimeoutSeconds,
         onAccept: (responder: CallSession) => {
-          if (!bridgeCreated || caller.gone) return;
-          void call.stopHold();
-          call.joining = caller.ari.addToBridge(bridgeIdOf(facts), [caller.channelId, responder.channelId]);
-          // Owned by bridgeAndWait, which awaits it; until then a failure must not go unhandled.
-          call.joining.catch(() => undefined);
+          if (bridgeCreated && !caller.gone) void call.join(responder);
         },
       };
       for (const step of plan) {

@@ -75,8 +75,6 @@ export interface LegOutcome {
   cause?: number;
   /** The responder's channel, alive, when the result is `accepted`. */
   session?: CallSession;
-  /** When accepted: settles once the confirmation prompt is stopped, so the bridge may follow. */
-  ready?: Promise<unknown>;
   responderId: string;
 }
 
@@ -243,7 +241,7 @@ async function confirm(
       }
       if (digit === '1' && contest.claim(session.channelId)) {
         setup.onAccept?.(session);
-        return finish({ result: 'accepted', session, ready: prompt });
+        return finish({ result: 'accepted', session });
       }
       await prompt;
       if (digit === '1') return await farewell();
