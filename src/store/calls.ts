@@ -4,7 +4,7 @@
  */
 import type { Db } from './database';
 import { ShapedUpdate } from './shapedUpdate';
-import { WriteQueue } from './writeQueue';
+import { turnTransactionOf, WriteQueue } from './writeQueue';
 import type { CallOutcome, LegResult } from '../domain/enums';
 
 export type { CallOutcome, LegResult } from '../domain/enums';
@@ -167,7 +167,7 @@ export class CallStore {
     onQueuedWriteError: (error: Error) => void = (error) => process.emitWarning(error),
     onRecovered: () => void = () => undefined,
   ) {
-    this.writes = new WriteQueue(onQueuedWriteError, onRecovered);
+    this.writes = new WriteQueue(onQueuedWriteError, onRecovered, turnTransactionOf(db));
     this.insertCallStatement = db.prepare(
       `INSERT INTO calls (id, channel_id, caller_number, caller_name, dialed_number, started_at)
        VALUES (@id, @channel_id, @caller_number, @caller_name, @dialed_number, @started_at)`,
@@ -237,10 +237,14 @@ export class CallStore {
    * process does before it is killed.
    */
   updateCall(id: string, update: CallUpdate, options: { now?: boolean } = {}): void {
-    const write = (): unknown => {
+    const write = (again: boolean): unknown => {
       const result = this.updateCallStatement.run(id, update);
-      // Observers see the row as written, so they run once the write has landed.
-      if (this.observers.length === 0 || (isAbsent(update.ended_at) && isAbsent(update.connected_at)))
+      // Observers see the row as written, so they run once the write has landed (and only once).
+      if (
+        again ||
+        this.observers.length === 0 ||
+        (isAbsent(update.ended_at) && isAbsent(update.connected_at))
+      )
         return result;
       const call = this.getCall(id);
       if (call === undefined) return result;
@@ -280,10 +284,10 @@ export class CallStore {
   }
 
   updateLeg(id: string, update: LegUpdate): void {
-    this.writes.run(() => {
+    this.writes.run((again) => {
       const written = this.updateLegStatement.run(id, update);
       const result = update.result;
-      if (result !== undefined && result !== 'ringing' && result !== 'answered')
+      if (!again && result !== undefined && result !== 'ringing' && result !== 'answered')
         for (const observer of this.observers) observer.legFinished?.(result);
       return written;
     });

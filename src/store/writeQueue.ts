@@ -13,13 +13,51 @@
  */
 import { busyBackoffMs, isBusy } from './database';
 
+/**
+ * One transaction around a turn's writes: a commit per write was most of what a write cost
+ * (better-sqlite3, WAL: about 15 µs an update alone, 2 µs in tens), and the most expensive line
+ * of the daemon's profile at 1,000 direct calls.
+ */
+export interface TurnTransaction {
+  /** Takes the write lock now (BEGIN IMMEDIATE); throws SQLITE_BUSY while another process holds it. */
+  begin(): void;
+  commit(): void;
+  rollback(): void;
+  /** False once an error has rolled the transaction back (a full disk, an I/O error). */
+  readonly active: boolean;
+}
+
+/** The transaction of a better-sqlite3 connection. */
+export function turnTransactionOf(db: {
+  prepare(sql: string): { run(): unknown };
+  readonly inTransaction: boolean;
+}): TurnTransaction {
+  const begin = db.prepare('BEGIN IMMEDIATE');
+  const commit = db.prepare('COMMIT');
+  const rollback = db.prepare('ROLLBACK');
+  return {
+    begin: () => begin.run(),
+    commit: () => commit.run(),
+    rollback: () => rollback.run(),
+    get active() {
+      return db.inTransaction;
+    },
+  };
+}
+
+/**
+ * A write to make. `again` is true when it is made a second time, after a rollback took the first
+ * with it: what it tells others (observers) has been told already.
+ */
+export type Write = (again: boolean) => unknown;
+
 export class WriteQueue {
   /** Writes issued during this turn of the event loop, made at its end. */
-  private readonly turn: Array<() => unknown> = [];
+  private readonly turn: Write[] = [];
   private turnScheduled = false;
   private flushing = false;
   /** Writes that found the database locked, and every write after them, in order. */
-  private readonly queued: Array<() => unknown> = [];
+  private readonly queued: Write[] = [];
   private timer: NodeJS.Timeout | undefined;
   private attempt = 0;
   private waiters: Array<() => void> = [];
@@ -33,6 +71,8 @@ export class WriteQueue {
     private readonly onError: (error: Error) => void,
     /** Told when a write works again after writes were lost. */
     private readonly onRecovered: () => void = () => undefined,
+    /** Wraps a turn of several writes in one transaction; without it each write commits alone. */
+    private readonly transaction?: TurnTransaction,
   ) {}
 
   /** Writes not made yet: this turn's, and those waiting for the lock to go. */
@@ -44,13 +84,13 @@ export class WriteQueue {
    * Runs `write` now, after the writes before it: for rows that other tables refer to (a call, a
    * voicemail), which must exist when a page or a leg is written beside them.
    */
-  runNow(write: () => unknown): void {
+  runNow(write: Write): void {
     this.turn.push(write);
     this.flushTurn();
   }
 
   /** Runs `write` at the end of this turn, after the writes before it. */
-  run(write: () => unknown): void {
+  run(write: Write): void {
     this.turn.push(write);
     if (this.turnScheduled) return;
     this.turnScheduled = true;
@@ -77,16 +117,23 @@ export class WriteQueue {
   }
 
   private makeTurn(): void {
+    // The writes made inside the turn's transaction so far, should it be rolled back.
+    let batch: Write[] | undefined = this.beginBatch() ? [] : undefined;
     // Writes issued by a write (an observer's) join the end of the list and are made in this loop.
     for (let i = 0; i < this.turn.length; i++) {
       const write = this.turn[i]!;
       if (this.queued.length === 0) {
         try {
-          this.wrote(write());
+          this.wrote(write(false));
+          batch?.push(write);
           continue;
         } catch (error) {
           if (!isBusy(error)) {
             this.lost(error as Error);
+            if (batch !== undefined && !this.transaction!.active) {
+              this.makeAgain(batch);
+              batch = undefined;
+            }
             continue;
           }
         }
@@ -95,6 +142,48 @@ export class WriteQueue {
       this.schedule();
     }
     this.turn.length = 0;
+    if (batch !== undefined) this.commitBatch(batch);
+  }
+
+  /** Opens the turn's transaction when there are several writes to make and the lock is free. */
+  private beginBatch(): boolean {
+    if (this.transaction === undefined || this.turn.length < 2 || this.queued.length > 0) return false;
+    if (this.transaction.active) return false; // inside someone else's transaction: theirs holds
+    try {
+      this.transaction.begin();
+      return true;
+    } catch {
+      // Locked (or failing): each write finds out for itself, and waits in order if locked.
+      return false;
+    }
+  }
+
+  private commitBatch(batch: Write[]): void {
+    if (!this.transaction!.active) return;
+    try {
+      this.transaction!.commit();
+    } catch (error) {
+      if (this.transaction!.active) this.transaction!.rollback();
+      this.onError(error as Error);
+      this.makeAgain(batch);
+    }
+  }
+
+  /**
+   * An error that rolls a transaction back (a full disk: SQLITE_FULL) takes the writes before it
+   * with it, though each alone may fit: they are made again one by one, told it is a second time.
+   */
+  private makeAgain(batch: Write[]): void {
+    for (const write of batch) {
+      try {
+        this.wrote(write(true));
+      } catch (error) {
+        if (isBusy(error)) {
+          this.queued.push(write);
+          this.schedule();
+        } else this.lost(error as Error);
+      }
+    }
   }
 
   /** Resolves when every write issued so far has been written (or given up as failed). */
@@ -123,7 +212,7 @@ export class WriteQueue {
   private drain(): void {
     while (this.queued.length > 0) {
       try {
-        this.wrote(this.queued[0]!());
+        this.wrote(this.queued[0]!(false));
       } catch (error) {
         if (isBusy(error)) return this.schedule();
         this.lost(error as Error);
