@@ -133,6 +133,7 @@ export class Daemon {
         app: asterisk.app,
         requestTimeoutMs: asterisk.requestTimeoutSeconds * 1000,
         restTransport: asterisk.restTransport,
+        restSockets: asterisk.restSockets,
         owner: { database: databaseId(this.db) },
         ...(options.retry ? { minRetryMs: options.retry.minMs, maxRetryMs: options.retry.maxMs } : {}),
       },

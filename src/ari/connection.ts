@@ -11,7 +11,8 @@ import { declaresRestOverWebSocket, takeOverMessages } from './eventSocket';
 import { HttpTransport } from './httpPort';
 import { OwnershipOverHttp, type ApplicationTaken } from './ownership';
 import { AriRestPort } from './restPort';
-import type { RestCall } from './transport';
+import { RestSocket, RestSocketPool } from './restSockets';
+import type { RestCall, RestTransport } from './transport';
 import { AriRequestError, type AriEvent, type AriPort } from './types';
 import { WebSocketTransport, type RestResponseMessage } from './webSocketTransport';
 
@@ -29,6 +30,8 @@ export interface ConnectionState {
   reconnects: number;
   /** What carries the REST requests on the current connection. */
   rest?: 'websocket' | 'http';
+  /** REST over WebSocket: how many of the sockets carrying it are open (the event WebSocket included). */
+  restSockets?: { open: number; configured: number };
 }
 
 export interface ConnectionOptions {
@@ -47,6 +50,11 @@ export interface ConnectionOptions {
    */
   owner?: { database: string; heartbeatMs?: number | undefined };
   restTransport?: RestTransportChoice;
+  /**
+   * WebSockets that carry REST, the event WebSocket included (restSockets.ts): one call's
+   * requests share one, calls are spread over them. 1 keeps everything on the event WebSocket.
+   */
+  restSockets?: number;
 }
 
 interface AriClient {
@@ -69,7 +77,10 @@ async function quietly<T>(work: () => Promise<T>): Promise<T> {
 
 export class AriConnection extends EventEmitter {
   private client: AriClient | undefined;
-  private current: AriPort | undefined;
+  /** What carries REST requests on the current connection; undefined while disconnected. */
+  private current: RestTransport | undefined;
+  /** The extra REST WebSockets (restSockets.ts), opened with the first connection that uses them. */
+  private restSockets: RestSocket[] | undefined;
   /** Plain HTTP: files always, and every request when REST over WebSocket is not used. */
   private http: HttpTransport | undefined;
   private stopped = false;
@@ -93,18 +104,12 @@ export class AriConnection extends EventEmitter {
         { baseUrl: url, username, password, timeoutMs: requestTimeoutMs },
         { app, database: owner.database, heartbeatMs: owner.heartbeatMs, logger },
       );
-    this.port = new Proxy({} as AriPort, {
-      get: (_target, property: string) => {
-        return (...args: unknown[]) => {
-          if (this.current === undefined) {
-            return Promise.reject(new AriRequestError(property, 'not connected to Asterisk', undefined));
-          }
-          const method = (this.current as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[
-            property
-          ]!;
-          return method.apply(this.current, args);
-        };
-      },
+    // One port for the daemon's life; each request goes to whatever carries REST right now.
+    this.port = new AriRestPort({
+      send: <T>(call: RestCall): Promise<T> =>
+        this.current === undefined
+          ? Promise.reject(new AriRequestError(call.operation, 'not connected to Asterisk', undefined))
+          : this.current.send<T>(call),
     });
   }
 
@@ -148,6 +153,7 @@ export class AriConnection extends EventEmitter {
     this.stopped = true;
     this.http?.close();
     this.http = undefined;
+    for (const socket of this.restSockets ?? []) socket.stop();
     if (this.retryTimer) clearTimeout(this.retryTimer);
     this.wakeRetry?.();
     this.teardown();
@@ -222,7 +228,8 @@ export class AriConnection extends EventEmitter {
     client.on('WebSocketConnected', () => {
       if (this.client !== client) return;
       const wasReconnect = this.state.status === 'reconnecting';
-      this.current = this.portFor(client);
+      this.current = this.transportFor(client);
+      this.countRestSockets();
       this.state = { ...this.state, attempts: 0 };
       this.setStatus('connected');
       if (wasReconnect) {
@@ -245,10 +252,11 @@ export class AriConnection extends EventEmitter {
 
   /**
    * The REST side for the socket ari-client just opened: its messages are read here from now on
-   * (events, and the answers of REST over WebSocket), and requests travel on it when Asterisk
-   * declares REST over WebSocket (or the configuration says so), over HTTP otherwise.
+   * (events, and the answers of REST over WebSocket), and requests travel on it and the extra
+   * REST sockets when Asterisk declares REST over WebSocket (or the configuration says so), over
+   * HTTP otherwise.
    */
-  private portFor(client: AriClient): AriPort {
+  private transportFor(client: AriClient): RestTransport {
     this.http ??= new HttpTransport({
       baseUrl: this.options.url,
       username: this.options.username,
@@ -281,10 +289,49 @@ export class AriConnection extends EventEmitter {
             },
       );
     this.state = { ...this.state, rest: useSocket ? 'websocket' : 'http' };
-    return new AriRestPort({
+    if (overSocket === undefined) {
+      delete this.state.restSockets;
+      return http;
+    }
+    const main = overSocket;
+    const pool = new RestSocketPool(
+      {
+        get open() {
+          return socket?.open ?? false;
+        },
+        transport: main,
+      },
+      this.extraRestSockets(),
+    );
+    return {
       send: <T>(call: RestCall): Promise<T> =>
-        overSocket === undefined || call.binary === true ? http.send<T>(call) : overSocket.send<T>(call),
-    });
+        call.binary === true ? http.send<T>(call) : pool.send<T>(call),
+    };
+  }
+
+  private extraRestSockets(): RestSocket[] {
+    if (this.restSockets === undefined) {
+      const { url, username, password, app, requestTimeoutMs } = this.options;
+      const count = Math.max(0, (this.options.restSockets ?? 1) - 1);
+      const onChange = (): void => this.countRestSockets();
+      this.restSockets = Array.from(
+        { length: count },
+        (_, i) =>
+          new RestSocket(
+            { url, username, password, app, requestTimeoutMs, logger: this.logger, onChange },
+            i + 1,
+          ),
+      );
+      for (const socket of this.restSockets) socket.start();
+    }
+    return this.restSockets;
+  }
+
+  private countRestSockets(): void {
+    if (this.state.rest !== 'websocket') return;
+    const extras = this.restSockets ?? [];
+    const open = (this.current === undefined ? 0 : 1) + extras.filter((s) => s.open).length;
+    this.state = { ...this.state, restSockets: { open, configured: extras.length + 1 } };
   }
 
   private onMessage(text: string, overSocket: WebSocketTransport | undefined): void {

@@ -30,10 +30,19 @@ export function playbackLanes(playbackId: string): string[] {
 }
 
 export class AriRestPort implements AriPort {
-  constructor(private readonly transport: RestTransport) {}
+  constructor(
+    private readonly transport: RestTransport,
+    private readonly affinity?: string,
+  ) {}
+
+  forCall(key: string): AriPort {
+    return new AriRestPort(this.transport, key);
+  }
 
   private call<T = void>(request: RestCall): Promise<T> {
-    return this.transport.send<T>(request);
+    return this.transport.send<T>(
+      this.affinity === undefined ? request : { ...request, affinity: this.affinity },
+    );
   }
 
   private onChannel<T = void>(

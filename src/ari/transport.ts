@@ -16,6 +16,11 @@ export interface RestCall {
   /** The answer is a file (a stored recording): only plain HTTP carries it. */
   binary?: boolean;
   lanes: readonly string[];
+  /**
+   * The call the request belongs to (AriPort.forCall): a transport with several connections
+   * sends one call's requests on one of them, in order.
+   */
+  affinity?: string;
 }
 
 export interface RestTransport {

@@ -104,4 +104,9 @@ export interface AriPort {
   getApplication(app: string): Promise<{ channel_ids: string[]; bridge_ids: string[] }>;
   listChannels(): Promise<AriChannel[]>;
   listBridges(): Promise<AriBridge[]>;
+  /**
+   * The same port for one call (its key: the caller's channel id): every request made through it
+   * reaches Asterisk in the order it was made, on whichever connection carries the call.
+   */
+  forCall(key: string): AriPort;
 }

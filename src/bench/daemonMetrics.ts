@@ -122,5 +122,27 @@ export function formatLoad(figures: LoadFigures, extra?: string): string {
   const { loop, before, after, peakCalls } = figures;
   const perCallKb = kbPerCall(before.rssBytes, after.peakRssBytes, peakCalls);
   const mb = (bytes: number): string => (bytes / 1048576).toFixed(0);
-  return `${formatLoopDelay(loop)} | ${figures.simulatorLoop} | ${extra === undefined ? '' : `${extra} | `}daemon CPU ${(after.cpuSeconds - before.cpuSeconds).toFixed(2)} s, RSS ${mb(before.rssBytes)} MB idle -> peak ${mb(after.peakRssBytes)} MB, ~${perCallKb.toFixed(0)} KB per active call (${peakCalls} at peak; target < 100 KB)`;
+  return `${formatLoopDelay(loop)} | ${figures.simulatorLoop} | ${extra === undefined ? '' : `${extra} | `}daemon CPU ${(after.cpuSeconds - before.cpuSeconds).toFixed(2)} s, RSS ${mb(before.rssBytes)} MB idle -> peak ${mb(after.peakRssBytes)} MB, ~${perCallKb.toFixed(0)} KB per active call (${peakCalls} at peak, fixed costs included)`;
+}
+
+/** A load's peak: the most calls at once and the daemon's peak RSS. */
+export interface MemoryPeak {
+  calls: number;
+  bytes: number;
+}
+
+export function memoryPeak(figures: LoadFigures): MemoryPeak {
+  return { calls: figures.peakCalls, bytes: figures.after.peakRssBytes };
+}
+
+/**
+ * What one more active call costs: the peak RSS's growth from the smallest load to the largest,
+ * over the calls added. Fixed costs (the heap's first growth, compiled code) cancel out, which
+ * the per-call figure of a single load still carries.
+ */
+export function formatMarginalMemory(peaks: readonly MemoryPeak[]): string | undefined {
+  if (peaks.length < 2) return undefined;
+  const [small, large] = [peaks[0]!, peaks[peaks.length - 1]!];
+  const kb = (large.bytes - small.bytes) / 1024 / (large.calls - small.calls);
+  return `marginal memory: ${kb.toFixed(0)} KB per additional active call (peak RSS from ${small.calls} to ${large.calls} calls; target < 100 KB)`;
 }

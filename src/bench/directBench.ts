@@ -6,7 +6,14 @@
  * Clocks are the simulator's; the daemon is its own process.
  */
 import { AsteriskSimulator } from '../simulator';
-import { formatLoad, freePort, measureLoad } from './daemonMetrics';
+import {
+  formatLoad,
+  formatMarginalMemory,
+  freePort,
+  measureLoad,
+  memoryPeak,
+  type MemoryPeak,
+} from './daemonMetrics';
 import { daemonConnected, spreadOver, startDaemonProcess } from './daemonProcess';
 import { bridgeLatencies, modelledJoinMs } from './directMatch';
 import { ms, requireSamples, summarise } from './stats';
@@ -15,7 +22,7 @@ import { ms, requireSamples, summarise } from './stats';
 const ARRIVAL_WINDOW_MS: Record<number, number> = { 200: 4000, 1000: 10_000 };
 
 const DIRECT_CONFIG = (url: string, port: number): string => `
-asterisk: { url: '${url}', username: lcr, password_env: BENCH_ARI_PASSWORD, request_timeout: 30s }
+asterisk: { url: '${url}', username: lcr, password_env: BENCH_ARI_PASSWORD, request_timeout: 30s, }
 settings: { storage_dir: ./data, log_level: warn, log_format: json, http_listen: "127.0.0.1:${port}" }
 responders:
   - { id: r1, name: First, phones: ['PJSIP/r1'] }
@@ -36,10 +43,13 @@ routes:
 `;
 
 export async function runDirectBench(print: (line: string) => void, sizes = [200, 1000]): Promise<void> {
-  for (const calls of sizes) await directRun(print, calls);
+  const peaks: MemoryPeak[] = [];
+  for (const calls of sizes) peaks.push(await directRun(print, calls));
+  const marginal = formatMarginalMemory(peaks);
+  if (marginal !== undefined) print(`  ${marginal}`);
 }
 
-async function directRun(print: (line: string) => void, calls: number): Promise<void> {
+async function directRun(print: (line: string) => void, calls: number): Promise<MemoryPeak> {
   const windowMs = ARRIVAL_WINDOW_MS[calls] ?? calls * 10;
   // Held past the last arrival, so that all the calls are bridged at once at the peak.
   const holdMs = Math.max(3000, windowMs);
@@ -76,11 +86,15 @@ async function directRun(print: (line: string) => void, calls: number): Promise<
       await new Promise((resolve) => setTimeout(resolve, 500));
     });
 
-    const { toAddChannel, toBridged, channelsJoined } = bridgeLatencies(sim.requests, sim.events);
+    const { toAddChannel, toBridged, addToBridged, channelsJoined } = bridgeLatencies(
+      sim.requests,
+      sim.events,
+    );
     requireSamples('DTMF 1 -> addChannel', toAddChannel, calls);
     requireSamples('accept -> bridged', toBridged, calls);
     const issued = summarise(toAddChannel);
     const bridged = summarise(toBridged);
+    const simulated = summarise(addToBridged);
     const connected = sim.requests.filter((r) => r.path.endsWith('/addChannel') && r.status === 204).length;
     const joinMs = modelledJoinMs(sim);
     // Asterisk joins the channels of one addChannel one after the other: the modelled join of an
@@ -93,7 +107,11 @@ async function directRun(print: (line: string) => void, calls: number): Promise<
     print(
       `  accept -> bridged (DTMF 1 event -> 2nd ChannelEnteredBridge): p50 ${ms(bridged.p50)}, p99 ${ms(bridged.p99)}, max ${ms(bridged.max)} (target p99 ${bridgedTarget})`,
     );
+    print(
+      `    of which the simulator's, addChannel received -> 2nd ChannelEnteredBridge: p50 ${ms(simulated.p50)}, p99 ${ms(simulated.p99)}, max ${ms(simulated.max)}`,
+    );
     print(`  ${formatLoad(load, `${connected} bridges`)}`);
+    return memoryPeak(load);
   } finally {
     await daemon.stop();
     await sim.stop();

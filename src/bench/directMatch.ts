@@ -21,7 +21,7 @@ function channelsOf(request: Requests[number]): string[] {
 export function bridgeLatencies(
   requests: Requests,
   events: Events,
-): { toAddChannel: number[]; toBridged: number[]; channelsJoined: number } {
+): { toAddChannel: number[]; toBridged: number[]; addToBridged: number[]; channelsJoined: number } {
   // The first addChannel naming each channel: its time and its bridge.
   const addOf = new Map<string, { at: number; bridgeId: string; channels: number }>();
   for (const request of requests) {
@@ -49,6 +49,7 @@ export function bridgeLatencies(
   }
   const toAddChannel: number[] = [];
   const toBridged: number[] = [];
+  const addToBridged: number[] = [];
   let channelsJoined = 0;
   // A leg that pressed 1 and was added to a bridge is the call's winner; the late one never is.
   for (const [legId, pressedAt] of firstOne) {
@@ -57,9 +58,11 @@ export function bridgeLatencies(
     toAddChannel.push(add.at - pressedAt);
     channelsJoined = Math.max(channelsJoined, add.channels);
     const second = enteredAt.get(add.bridgeId)?.[1];
-    if (second !== undefined) toBridged.push(second - pressedAt);
+    if (second === undefined) continue;
+    toBridged.push(second - pressedAt);
+    addToBridged.push(second - add.at);
   }
-  return { toAddChannel, toBridged, channelsJoined };
+  return { toAddChannel, toBridged, addToBridged, channelsJoined };
 }
 
 /** The simulator's modelled time for a channel to join a bridge, in real ms. */

@@ -7,7 +7,14 @@
  * arrived, over loopback. The daemon runs as its own process (`lcr start`).
  */
 import { AsteriskSimulator } from '../simulator';
-import { formatLoad, freePort, measureLoad } from './daemonMetrics';
+import {
+  formatLoad,
+  formatMarginalMemory,
+  freePort,
+  measureLoad,
+  memoryPeak,
+  type MemoryPeak,
+} from './daemonMetrics';
 import { daemonConnected, spreadOver, startDaemonProcess } from './daemonProcess';
 import { ms, requireSamples, summarise } from './stats';
 
@@ -44,7 +51,7 @@ export async function runInboundBench(print: (line: string) => void, sizes = [50
   print(
     `voicemail calls: N callers arriving within ${ARRIVAL_WINDOW_MS / 1000} s, each on the line ~12 s, so all N are active at once (daemon = separate \`lcr start\` process; clocks = the simulator's)`,
   );
-  const growth: Array<{ calls: number; bytes: number }> = [];
+  const growth: MemoryPeak[] = [];
   for (const n of sizes) {
     const sim = await AsteriskSimulator.start({ timeScale: 1 });
     const port = await freePort();
@@ -79,7 +86,7 @@ export async function runInboundBench(print: (line: string) => void, sizes = [50
       const first = summarise(firstRequest);
       const play = summarise(firstPlay);
       const dtmf = summarise(dtmfToRequest);
-      growth.push({ calls: load.peakCalls, bytes: load.after.peakRssBytes });
+      growth.push(memoryPeak(load));
       const target = n <= 200 ? 5 : 10;
       print(
         `  N=${String(n).padStart(4)}: StasisStart -> first request p50 ${ms(first.p50)} p99 ${ms(first.p99)} max ${ms(first.max)} (target p99 < ${target} ms) | StasisStart -> first play p99 ${ms(play.p99)} | DTMF -> next request p50 ${ms(dtmf.p50)} p99 ${ms(dtmf.p99)} max ${ms(dtmf.max)} (target p99 < ${target} ms)`,
@@ -90,12 +97,8 @@ export async function runInboundBench(print: (line: string) => void, sizes = [50
       await sim.stop();
     }
   }
-  if (growth.length >= 2) {
-    const [small, large] = [growth[0]!, growth[growth.length - 1]!];
-    print(
-      `  marginal memory: ${((large.bytes - small.bytes) / 1024 / (large.calls - small.calls)).toFixed(0)} KB per additional active call (peak RSS from ${small.calls} to ${large.calls} calls)`,
-    );
-  }
+  const marginal = formatMarginalMemory(growth);
+  if (marginal !== undefined) print(`  ${marginal}`);
   print('  targets: p99 added latency < 5 ms at N<=200, < 10 ms at N=1000; < 100 KB per active call');
 }
 

@@ -127,7 +127,7 @@ export async function callAboutPage(
       randomBytes(3).toString('hex'),
     );
     const logger = deps.logger.child({ pageId: page.id, responder: responder.id, channelId });
-    const session = new CallSession(channelId, deps.ari, logger);
+    const session = new CallSession(channelId, deps.ari.forCall(channelId), logger);
     deps.legs.track(session);
     const dialing = dial(
       session,

@@ -119,7 +119,7 @@ export class CallRouter {
     const channel = event.channel;
     const callId = randomUUID();
     const logger = forCall(this.deps.logger, callId);
-    const session = new CallSession(channel.id, this.ari, logger);
+    const session = new CallSession(channel.id, this.ari.forCall(channel.id), logger);
     this.sessions.set(channel.id, session);
     const ctx = this.deps.contextForNewCall(logger);
     const flow = runInboundCall(ctx, { session, channel, stasisArgs: event.args, callId })

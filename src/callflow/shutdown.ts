@@ -20,8 +20,14 @@ export class FreezablePort {
   readonly port: AriPort;
 
   constructor(inner: AriPort) {
-    this.port = new Proxy({} as AriPort, {
+    this.port = this.gated(inner);
+  }
+
+  private gated(inner: AriPort): AriPort {
+    return new Proxy({} as AriPort, {
       get: (_target, property: string) => {
+        // A call's view of the port (its requests in one order) is gated the same way.
+        if (property === 'forCall') return (key: string): AriPort => this.gated(inner.forCall(key));
         return (...args: unknown[]): Promise<unknown> => {
           if (this.frozen) return NEVER;
           const method = (inner as unknown as Record<string, (...a: unknown[]) => Promise<unknown>>)[

@@ -48,6 +48,15 @@ const asteriskSchema = z
       .describe(
         'what carries REST requests: auto (the event WebSocket when Asterisk declares it: 20.14, 21.9, 22.4 and later), websocket or http',
       ),
+    rest_sockets: z
+      .number()
+      .int()
+      .min(1)
+      .max(16)
+      .default(4)
+      .describe(
+        'WebSockets that carry REST requests when they go over WebSocket, the event WebSocket included: each call keeps to one, calls are spread over them, so that a slow request (a bridge join) holds back only the calls on its socket. Each extra one is an ARI application named <app>-rest-<n>',
+      ),
   })
   .refine(atMostOneSecret('password'), {
     error: 'give only one of password, password_env, password_file',
@@ -59,6 +68,7 @@ const asteriskSchema = z
     app: a.app,
     requestTimeoutSeconds: a.request_timeout,
     restTransport: a.rest_transport,
+    restSockets: a.rest_sockets,
   }));
 
 const settingsSchema = z

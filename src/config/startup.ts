@@ -95,6 +95,7 @@ const STARTUP_KEYS: ReadonlyArray<readonly [string, (s: StartupConfig) => unknow
   ['asterisk.app', (s) => s.asterisk.app],
   ['asterisk.request_timeout', (s) => s.asterisk.requestTimeoutSeconds],
   ['asterisk.rest_transport', (s) => s.asterisk.restTransport],
+  ['asterisk.rest_sockets', (s) => s.asterisk.restSockets],
   ['settings.database', (s) => s.settings.database],
   ['settings.storage_dir', (s) => s.settings.storageDir],
   ['settings.http_listen', (s) => s.settings.httpListen],

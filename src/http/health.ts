@@ -8,7 +8,13 @@ import { isBusy, type Db } from '../store/database';
 
 export interface HealthSources {
   db: Db;
-  ari: () => { status: string; since: number; reconnects: number; rest?: string };
+  ari: () => {
+    status: string;
+    since: number;
+    reconnects: number;
+    rest?: string;
+    restSockets?: { open: number; configured: number };
+  };
   activeCalls: () => number;
   prompts: () => { engine: string; ready: number; failed: number };
   config: () => ConfigStatus;
@@ -60,6 +66,7 @@ export function checkHealth(sources: HealthSources): { ok: boolean; checks: Reco
         since: new Date(state.since).toISOString(),
         reconnects: state.reconnects,
         ...(state.rest === undefined ? {} : { rest: state.rest }),
+        ...(state.restSockets === undefined ? {} : { rest_sockets: state.restSockets }),
       },
       database: {
         writable,

@@ -196,8 +196,19 @@ export class AsteriskSimulator {
     };
   }
 
+  /** Open event WebSockets, whatever their applications (a daemon opens extra ones for REST). */
   get connectedWebSockets(): number {
     return this.server.connectedSockets;
+  }
+
+  /** Cuts the event WebSockets subscribed to `app` only (one of a daemon's REST sockets). */
+  dropWebSocketsOf(app: string): void {
+    this.server.dropWebSocketsOf(app);
+  }
+
+  /** Open event WebSockets subscribed to `app`. */
+  webSocketsOf(app: string): number {
+    return this.server.socketsOf(app);
   }
 
   transcript(channelId: string): TranscriptEntry[] {

@@ -22,6 +22,8 @@ export type RestResponseFields = Omit<RESTResponse, keyof Event>;
 
 export interface SocketContext {
   ws: WebSocket;
+  /** Writes one text message on the socket (when it is still open). */
+  sendText: (text: string) => void;
   /** The TCP connection the WebSocket was upgraded on. */
   connection: number;
   /** The upgrade request's Host header: where api-docs say the API lives. */
@@ -171,7 +173,7 @@ export class RestOverWebSocket {
       asterisk_id: context.asteriskId,
     };
     this.check(message);
-    if (context.ws.readyState === context.ws.OPEN) context.ws.send(JSON.stringify(message));
+    context.sendText(JSON.stringify(message));
   }
 }
 

@@ -11,6 +11,7 @@ import type { AriEvent, SimAsterisk } from './engine';
 import type { AriSpec } from './spec';
 import { RequestPipeline, type Handlers } from './dispatch';
 import { RestOverWebSocket } from './restOverWebSocket';
+import { writesPerTurn, type Corkable } from '../util/writesPerTurn';
 
 export type { RequestRecord } from './dispatch';
 
@@ -34,6 +35,8 @@ export class AriHttpServer {
   private readonly server: http.Server;
   private readonly wss = new WebSocketServer({ noServer: true });
   private readonly sockets = new Set<WebSocket>();
+  /** The applications each open event WebSocket subscribed (its `app` parameter). */
+  private readonly appsOf = new Map<WebSocket, readonly string[]>();
   private readonly restOverWebSocket: RestOverWebSocket;
   private connections = 0;
   /** While set, new event WebSockets are refused (an Asterisk restarting, a network cut). */
@@ -94,6 +97,18 @@ export class AriHttpServer {
     return this.sockets.size;
   }
 
+  /** Cuts the event WebSockets subscribed to `app` only. */
+  dropWebSocketsOf(app: string): void {
+    for (const [socket, apps] of this.appsOf) if (apps.includes(app)) socket.terminate();
+  }
+
+  /** Open event WebSockets subscribed to `app`. */
+  socketsOf(app: string): number {
+    let count = 0;
+    for (const apps of this.appsOf.values()) if (apps.includes(app)) count++;
+    return count;
+  }
+
   private authenticated(req: http.IncomingMessage, url: URL): boolean {
     const header = req.headers.authorization;
     let credentials: string | undefined;
@@ -115,13 +130,21 @@ export class AriHttpServer {
     if (apps.length === 0) return reject(400, 'Bad Request');
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       this.sockets.add(ws);
-      const send = (event: AriEvent): void => {
-        if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(event));
+      this.appsOf.set(ws, apps);
+      // Events and RESTResponses share the socket; a turn's messages leave in one write, as the
+      // daemon's requests do (a write per message was the bench process's largest cost).
+      const holdWrites = writesPerTurn((ws as { _socket?: Partial<Corkable> })._socket);
+      const sendText = (text: string): void => {
+        if (ws.readyState !== ws.OPEN) return;
+        holdWrites();
+        ws.send(text);
       };
+      const send = (event: AriEvent): void => sendText(JSON.stringify(event));
       const detach = apps.map((app) => this.engine.attachSink(app, send));
       if (this.options.restOverWebSocket !== false)
         this.restOverWebSocket.serve({
           ws,
+          sendText,
           connection: connectionNumber(req.socket),
           host: req.headers.host,
           app: apps[0]!,
@@ -129,6 +152,7 @@ export class AriHttpServer {
         });
       ws.on('close', () => {
         this.sockets.delete(ws);
+        this.appsOf.delete(ws);
         detach.forEach((d) => d());
       });
       ws.on('error', () => ws.terminate());
@@ -173,6 +197,9 @@ export class AriHttpServer {
       connection: connectionNumber(req.socket),
       host: req.headers.host,
     });
+    // Events of this turn are held on the WebSocket until its end (writesPerTurn); the answer
+    // waits behind them, so a client still sees an event before the response that follows it.
+    await new Promise<void>((resolve) => process.nextTick(resolve));
     const headers = reply.headers ?? {};
     if (reply.body === undefined) {
       res.writeHead(reply.status, headers).end();

@@ -94,6 +94,6 @@ test('a second lcr start with the same application on another database is refuse
     expect(second.stderr()).toMatch(
       /lcr: another lcr daemon \(.+, database [0-9a-f]{16}\) is connected to Asterisk as application "lcr"/,
     );
-    expect(sim.connectedWebSockets).toBe(1);
+    expect(sim.webSocketsOf('lcr')).toBe(1);
     expect(first.child.exitCode).toBeNull();
   }));

@@ -31,7 +31,7 @@ test('a second daemon on another database is refused at start; the first keeps t
       /^another lcr daemon \(.+, database [0-9a-f]{16}\) is connected to Asterisk as application "lcr" \(its heartbeat is \d+ s old\); two daemons on different databases cannot share an application name/,
     );
     await second.stop();
-    expect(h.sim.connectedWebSockets).toBe(1);
+    expect(h.sim.webSocketsOf('lcr')).toBe(1);
     // The first daemon still takes the calls, and its record is still there.
     const call = h.sim.call({ to: '+15550150', from: '+15551230009', steps: leaveMessage(2500) });
     expect(await h.finishedCall(call.channelId)).toMatchObject({ outcome: 'voicemail' });

@@ -152,9 +152,10 @@ export class Reconciler {
     const { deps } = this;
     const logger = forCall(deps.logger, step.call.id);
     const ctx = deps.contextFor(logger);
-    const caller = new CallSession(step.caller.id, deps.ari, logger);
+    const ari = deps.ari.forCall(step.caller.id);
+    const caller = new CallSession(step.caller.id, ari, logger);
     const responder =
-      step.responder === undefined ? undefined : new CallSession(step.responder.id, deps.ari, logger);
+      step.responder === undefined ? undefined : new CallSession(step.responder.id, ari, logger);
     const sessions = responder === undefined ? [caller] : [caller, responder];
     deps.calls.updateLeg(step.leg.id, { reason: TAKEN_BACK });
     // Joined in Asterisk before the old process could write it: the row says so now.
@@ -177,7 +178,7 @@ export class Reconciler {
     const row = deps.calls.getCall(callId);
     if (row === undefined) return;
     const logger = forCall(deps.logger, callId);
-    const session = new CallSession(channel.id, deps.ari, logger);
+    const session = new CallSession(channel.id, deps.ari.forCall(channel.id), logger);
     deps.router.adopt([session], async () => {
       await confirmPresent(session);
       await runInboundCall(deps.contextFor(logger), {
