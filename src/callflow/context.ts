@@ -1,5 +1,5 @@
 /** What a call's flow needs from the rest of the daemon, fixed for the life of the call. */
-import type { Config, Route, Team } from '../config/model';
+import type { Config, Route, Team, Urgency } from '../config/model';
 import type { Logger } from '../log/logger';
 import type { CallOutcome, CallStore } from '../store/calls';
 import type { PagingService } from '../paging/service';
@@ -37,6 +37,10 @@ export interface CallFacts {
   team?: Team;
   outcome?: CallOutcome;
   detail?: string;
+  /** The urgency of the pages this call makes (routePlan.ts urgencyOf); high unless set. */
+  urgency?: Urgency;
+  /** An escalation policy rung instead of the team's (outside_hours action direct). */
+  policyId?: string;
 }
 
 /** A call once its route and team are known: what a routing (voicemail, direct) works on. */

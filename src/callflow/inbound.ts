@@ -11,6 +11,7 @@ import type { CallFacts, FlowContext, RoutedCall } from './context';
 import { routeDirect } from './direct/direct';
 import { nextMenuStep } from './menu';
 import { declared, joinPrompts, promptRequest, render, type PromptDeclaration } from './prompts';
+import { planRoute, urgencyOf, type RoutePlan } from './routePlan';
 import { findRoute } from './routing';
 import { ChannelGone, type CallSession } from './session';
 import { gatherDigit } from './verbs/gather';
@@ -27,6 +28,9 @@ const says = {
   error: (route?: Route) => promptRequest('error', undefined, {}, route),
   inactive: (route: Route) => promptRequest('inactive', route.inactiveMessage, { route: route.name }, route),
   greeting: (route: Route) => promptRequest('greeting', route.greeting, { route: route.name }, route),
+  closed: (route: Route) =>
+    promptRequest('closed', route.outsideHours.greeting, { route: route.name }, route),
+  closedGoodbye: (route: Route) => promptRequest('closedGoodbye', undefined, { route: route.name }, route),
   menuOption: (route: Route, option: MenuOption) =>
     promptRequest(
       'menuOption',
@@ -53,8 +57,16 @@ export const inboundPrompts: PromptDeclaration = (config) => {
       continue;
     }
     uses.push(declared(where, says.greeting(route)), declared(where, says.interrupted(route)));
-    if (route.options.length > 1) {
-      for (const option of route.options) uses.push(declared(where, says.menuOption(route, option)));
+    const menus = [route.options];
+    if (route.hours !== undefined) {
+      uses.push(declared(`${where} outside hours`, says.closed(route)));
+      if (route.outsideHours.action === 'message')
+        uses.push(declared(`${where} outside hours`, says.closedGoodbye(route)));
+      if (route.outsideHours.options !== undefined) menus.push(route.outsideHours.options);
+    }
+    for (const options of menus) {
+      if (options.length <= 1) continue;
+      for (const option of options) uses.push(declared(where, says.menuOption(route, option)));
       uses.push(
         declared(where, says.menuRetry(route, 'invalid')),
         declared(where, says.menuRetry(route, 'no-input')),
@@ -78,16 +90,15 @@ async function chooseOption(
   ctx: FlowContext,
   session: CallSession,
   route: Route,
+  options: readonly MenuOption[],
 ): Promise<MenuOption | undefined> {
-  if (route.options.length === 1) return route.options[0];
-  const menu = joinPrompts(
-    route.options.map((option) => render(ctx.prompts, says.menuOption(route, option))),
-  );
+  if (options.length === 1) return options[0];
+  const menu = joinPrompts(options.map((option) => render(ctx.prompts, says.menuOption(route, option))));
   for (let attempt = 1; ; attempt++) {
     const digit = session.takeDigit() ?? (await gatherDigit(session, menu, route.menu.timeoutSeconds * 1000));
     // Keys pressed together count once: the first decides, the rest are dropped.
     session.clearDigits();
-    const step = nextMenuStep(route, digit, attempt);
+    const step = nextMenuStep(route, digit, attempt, options);
     ctx.logger.info('menu', { attempt, digit: digit ?? null, decision: step.kind });
     switch (step.kind) {
       case 'selected':
@@ -162,7 +173,16 @@ async function resumeCall(
     return 'done';
   }
   await play(session, interrupted);
-  if (call !== undefined && row.stage === 'ringing' && route.routing === 'direct') {
+  if (call !== undefined) {
+    // The urgency and policy the call was routed with: its route's plan now (still closed or open).
+    const plan = planRoute(route, ctx.now());
+    const option =
+      route.options.find((o) => o.key === row.option_key) ??
+      plan.options.find((o) => o.key === row.option_key);
+    facts.urgency = row.urgency ?? (option === undefined ? route.urgency : urgencyOf(route, plan, option));
+    if (plan.policyId !== undefined && row.routing === 'direct') facts.policyId = plan.policyId;
+  }
+  if (call !== undefined && row.stage === 'ringing' && (row.routing ?? route.routing) === 'direct') {
     await routeDirect(call, { level: row.stage_level ?? 0, round: row.stage_round ?? 0 });
     return 'done';
   }
@@ -220,13 +240,14 @@ export async function runInboundCall(ctx: FlowContext, call: InboundCall): Promi
       if ((await resumeCall(ctx, session, facts, route, resumed)) === 'done') return;
       stage = 'during the menu';
       enterStage(ctx, facts.callId, 'menu');
-      const option = await chooseOption(ctx, session, route);
+      const plan = planRoute(route, ctx.now());
+      const option = await chooseOption(ctx, session, route, plan.options);
       if (option === undefined) {
         facts.outcome = 'abandoned';
         facts.detail = 'no menu choice';
         return;
       }
-      await routeTo(ctx, session, facts, route, option);
+      await routeTo(ctx, session, facts, route, option, plan);
       return;
     }
     if (route === undefined) {
@@ -244,31 +265,44 @@ export async function runInboundCall(ctx: FlowContext, call: InboundCall): Promi
       await play(session, render(ctx.prompts, says.inactive(route)));
       return;
     }
+    const plan = planRoute(route, ctx.now());
+    if (!plan.open) noteOutsideHours(ctx, facts, plan);
     // Asterisk runs a channel's commands in order, so the greeting is requested right behind the
     // answer instead of a round trip later: the caller hears it as soon as the line opens.
     const answering = answer(ctx, session, facts);
     answering.catch(() => undefined);
     stage = 'during the greeting';
     enterStage(ctx, facts.callId, 'greeting');
-    const greeting = play(session, render(ctx.prompts, says.greeting(route)), {
-      bargeIn: route.options.length > 1,
-    });
+    const welcome = render(ctx.prompts, plan.open ? says.greeting(route) : says.closed(route));
+    const greeting = play(
+      session,
+      plan.routing === 'message'
+        ? joinPrompts([welcome, render(ctx.prompts, says.closedGoodbye(route))])
+        : welcome,
+      { bargeIn: plan.options.length > 1 },
+    );
     greeting.catch(() => undefined);
     await answering;
     await greeting;
+    if (plan.routing === 'message') {
+      facts.outcome = 'closed';
+      facts.detail = closedDetail(plan);
+      return;
+    }
     stage = 'during the menu';
     enterStage(ctx, facts.callId, 'menu');
     // Stasis(lcr,<route>,option=N) (or `lcr test-call --option N`) picks the option without the menu.
     const preselected = /^option=(\d)$/.exec(stasisArgs[1] ?? '')?.[1];
     const option =
-      route.options.find((o) => o.key === preselected) ?? (await chooseOption(ctx, session, route));
+      plan.options.find((o) => o.key === preselected) ??
+      (await chooseOption(ctx, session, route, plan.options));
     if (option === undefined) {
       facts.outcome = 'abandoned';
       facts.detail = 'no menu choice';
       return;
     }
     stage = 'before the message';
-    await routeTo(ctx, session, facts, route, option);
+    await routeTo(ctx, session, facts, route, option, plan);
   } catch (error) {
     if (error instanceof ChannelGone) {
       if (facts.outcome === undefined && session.endedBy !== undefined) {
@@ -304,19 +338,46 @@ export async function runInboundCall(ctx: FlowContext, call: InboundCall): Promi
   }
 }
 
-/** The caller chose `option`: its team's routing takes over (voicemail, or direct routing). */
+/**
+ * The caller chose `option`: its team's routing takes over (voicemail, or direct routing), as
+ * the route's plan for this moment says (outside hours it may differ from the route's own).
+ */
 async function routeTo(
   ctx: FlowContext,
   session: CallSession,
   facts: CallFacts,
   route: Route,
   option: MenuOption,
+  plan: RoutePlan,
 ): Promise<void> {
   const team = ctx.config.teams.get(option.teamId)!;
   facts.team = team;
-  ctx.calls.updateCall(facts.callId, { option_key: option.key, team_id: team.id });
+  facts.urgency = urgencyOf(route, plan, option);
+  if (plan.policyId !== undefined) facts.policyId = plan.policyId;
+  const routing = plan.routing === 'direct' ? 'direct' : 'voicemail';
+  ctx.calls.updateCall(facts.callId, {
+    option_key: option.key,
+    team_id: team.id,
+    routing,
+    urgency: facts.urgency,
+  });
   const call = { ctx, caller: session, facts, route, team };
-  await (route.routing === 'direct' ? routeDirect(call) : takeVoicemail(call));
+  await (routing === 'direct' ? routeDirect(call) : takeVoicemail(call));
+}
+
+/** A call outside its route's hours: on its row and in the log, with when the route opens again. */
+function noteOutsideHours(ctx: FlowContext, facts: CallFacts, plan: RoutePlan): void {
+  ctx.calls.updateCall(facts.callId, { outside_hours: 1 });
+  ctx.logger.info('outside support hours', {
+    action: plan.action,
+    ...(plan.holiday === undefined ? {} : { holiday: plan.holiday }),
+    opensAt: plan.opensAt === undefined ? null : new Date(plan.opensAt).toISOString(),
+  });
+}
+
+function closedDetail(plan: RoutePlan): string {
+  const why = plan.holiday === undefined ? 'outside support hours' : `closed for ${plan.holiday}`;
+  return plan.opensAt === undefined ? why : `${why}; opens ${new Date(plan.opensAt).toISOString()}`;
 }
 
 /** A caller who chose a team but hung up before the beep: paged only if the route asks for it. */
@@ -330,6 +391,7 @@ function pageAbandonedCall(ctx: FlowContext, facts: CallFacts): void {
     voicemailId: null,
     callerNumber: facts.callerNumber || null,
     summary: `${facts.callerNumber || 'A caller'} called ${route.name} for ${team.name} and hung up before leaving a message`,
+    urgency: facts.urgency ?? 'high',
     at: ctx.now(),
   });
 }

@@ -6,6 +6,7 @@
  * made at load (src/prompts/).
  */
 import type { Config, Prompt, Route, Team } from '../config/model';
+import { optionsOf } from './routePlan';
 import type { PromptSlot } from '../prompts/slots';
 import type {
   PromptRenderer,
@@ -44,8 +45,9 @@ export function declared(where: string, request: PromptRequest): PromptUse {
 
 /** The teams a route's menu leads to, for declarations that depend on the team. */
 export function teamsOf(config: Config, route: Route): Team[] {
-  return route.options.flatMap((option) => {
-    const team = config.teams.get(option.teamId);
+  const ids = new Set(optionsOf(route).map((option) => option.teamId));
+  return [...ids].flatMap((id) => {
+    const team = config.teams.get(id);
     return team === undefined ? [] : [team];
   });
 }

@@ -5,6 +5,7 @@
  * then stays on Asterisk and the row says why, for a later retry).
  */
 import { randomUUID } from 'node:crypto';
+import { routingsOf } from './routePlan';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Route, Team } from '../config/model';
@@ -41,9 +42,13 @@ const says = {
   failed: (route: Route, team: Team) => promptRequest('error', undefined, varsOf(route, team), route),
 };
 
-/** Routes that take messages: voicemail routing, and direct routing when nobody answers. */
+/**
+ * Routes that take messages: voicemail routing (also outside hours), and direct routing when
+ * nobody answers.
+ */
 export function takesVoicemail(route: Route): boolean {
-  return route.routing === 'voicemail' || route.direct.onNoAnswer === 'voicemail';
+  const routings = routingsOf(route);
+  return routings.has('voicemail') || (routings.has('direct') && route.direct.onNoAnswer === 'voicemail');
 }
 
 export const voicemailPrompts: PromptDeclaration = (config) =>
@@ -224,6 +229,7 @@ async function keepMessage(
     voicemailId,
     callerNumber: facts.callerNumber || null,
     summary,
+    urgency: facts.urgency ?? 'high',
     at,
   });
   await thanks;

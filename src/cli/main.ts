@@ -9,6 +9,7 @@ import { configPath } from './commands/shared';
 import { validateCommand } from './commands/validate';
 import { schemaCommand } from './commands/schema';
 import { oncallCommand } from './commands/oncall';
+import { routesCommand } from './commands/routes';
 import { changePageCommand, type PageActionOptions } from './commands/pageActions';
 import { listCallsCommand, listPagesCommand, showCallCommand, showPageCommand } from './commands/records';
 import { startCommand } from './commands/start';
@@ -75,6 +76,18 @@ function buildProgram(io: CliIo, pending: Array<Promise<unknown>>): Command {
     .option('--json', 'machine-readable output')
     .action((options: { config?: string; team?: string; at?: string; json?: boolean }) =>
       oncallCommand(io, configPath(options.config), options),
+    );
+
+  program
+    .command('routes')
+    .description(
+      'show what a caller gets from every route at a moment: open or closed, each option, who is rung or paged, urgency',
+    )
+    .addOption(configOption())
+    .option('--at <iso-time>', 'at this moment instead of now (without an offset: in settings.timezone)')
+    .option('--json', 'machine-readable output')
+    .action((options: { config?: string; at?: string; json?: boolean }) =>
+      routesCommand(io, configPath(options.config), options),
     );
 
   program

@@ -7,6 +7,7 @@
 import * as path from 'node:path';
 import type { ParsedConfig } from './schema';
 import type { ConfigIssue } from './issues';
+import { buildHours } from './buildHours';
 import { toDialString } from './dialString';
 import { toInstant } from '../util/wallClock';
 import type { Config, Layer, Override, PromptSettings, Responder, Schedule, Settings } from './model';
@@ -129,6 +130,11 @@ export function buildConfig(raw: ParsedConfig, source: string, issues: ConfigIss
     schedules: new Map(raw.schedules.map((s, i) => [s.id, buildSchedule(s, i, issues)])),
     policies: new Map(raw.escalation_policies.map((p) => [p.id, p])),
     teams: new Map(raw.teams.map((t) => [t.id, t])),
-    routes: raw.routes,
+    routes: raw.routes.map((route, r) => {
+      const { hours, ...rest } = route;
+      return hours === undefined
+        ? rest
+        : { ...rest, hours: buildHours(hours, ['routes', r, 'hours'], configDir, issues) };
+    }),
   };
 }

@@ -139,6 +139,7 @@ export function crossCheck(config: RawConfig): ConfigIssue[] {
       });
     }
     if (route.routing === 'direct') warnPhonelessResponders(config, r, issues);
+    checkOutsideHours(route, r, teams, policies, issues);
   });
   checkNotifications(config, teams, issues);
   return issues;
@@ -208,4 +209,41 @@ function warnPhonelessResponders(config: RawConfig, routeIndex: number, issues: 
       }
     }
   }
+}
+
+/** outside_hours names teams and a policy like the rest of the route; alone, without hours, it does nothing. */
+function checkOutsideHours(
+  route: RawConfig['routes'][number],
+  r: number,
+  teams: Map<string, Named>,
+  policies: Map<string, Named>,
+  issues: ConfigIssue[],
+): void {
+  const outside = route.outside_hours;
+  if (outside === undefined) return;
+  const base = ['routes', r, 'outside_hours'];
+  if (route.hours === undefined)
+    issues.push({
+      severity: 'warning',
+      path: base,
+      atKey: true,
+      message: 'outside_hours has no effect: this route has no hours (it is always open)',
+    });
+  const keys = new Set<string>();
+  (outside.options ?? []).forEach((option, o) => {
+    const key = String(option.key);
+    if (keys.has(key))
+      issues.push({
+        severity: 'error',
+        path: [...base, 'options', o, 'key'],
+        message: `duplicate keypad key ${key}`,
+      });
+    keys.add(key);
+    checkReference(issues, teams, 'team', option.team, [...base, 'options', o, 'team']);
+  });
+  if (outside.escalation_policy !== undefined)
+    checkReference(issues, policies, 'escalation policy', outside.escalation_policy, [
+      ...base,
+      'escalation_policy',
+    ]);
 }

@@ -10,11 +10,12 @@ import type { z } from 'zod';
 import type { AsteriskSettings, NotificationSettings, ParsedPrompts, ParsedSettings } from './schema';
 import type { policySchema, responderSchema, scheduleSchema, teamSchema } from './schemaOncall';
 import type { routeSchema } from './schemaRoutes';
+import type { SupportHours } from '../util/supportHours';
 
 export type { Prompt, PromptTexts, Secret } from './fields';
 export type { NotifyRule } from './schemaOncall';
 export type { AsteriskSettings, NotificationSettings } from './schema';
-export type { NotificationChannel, PageEventType } from '../domain/enums';
+export type { NotificationChannel, PageEventType, Urgency } from '../domain/enums';
 
 /** Paths resolved against the configuration file's directory. */
 export type Settings = ParsedSettings;
@@ -29,7 +30,10 @@ export type PromptSettings = Omit<ParsedPrompts, 'cacheDir' | 'directory'> & {
 export type EmailSettings = NonNullable<NotificationSettings['email']>;
 export type WebhookSettings = NotificationSettings['webhooks'][number];
 
-export type Route = z.output<typeof routeSchema>;
+type ParsedRoute = z.output<typeof routeSchema>;
+/** Support hours with the holidays of holidays_file merged in (build.ts). */
+export type Route = Omit<ParsedRoute, 'hours'> & { hours?: SupportHours };
+export type OutsideHours = Route['outsideHours'];
 export type MenuOption = Route['options'][number];
 export type HoldAudio = Route['direct']['hold'];
 export type RingStrategy = Route['direct']['strategy'];

@@ -22,7 +22,8 @@ function minuteOfDay(hhmm: string): number {
 
 const weekdaySchema = z.enum(WEEKDAYS, { error: `expected a day of week: ${WEEKDAYS.join(', ')}` });
 
-const restrictionSchema = z
+/** A weekly window: schedule restrictions and support hours. */
+export const weeklyWindowSchema = z
   .strictObject({
     days: z
       .array(weekdaySchema)
@@ -39,7 +40,7 @@ const restrictionSchema = z
       .describe('end of the window, "HH:MM" (24:00 for midnight); to <= from runs past midnight'),
   })
   .refine((r) => r.from !== r.to, {
-    error: 'restriction window is empty (from equals to); use from "00:00" to "24:00" for a whole day',
+    error: 'window is empty (from equals to); use from "00:00" to "24:00" for a whole day',
   })
   .transform((r) => ({
     /** ISO weekdays 1 (Monday) to 7 (Sunday) the window starts on. */
@@ -71,7 +72,7 @@ const layerSchema = z
       .min(1, { error: 'a layer needs at least one member' })
       .describe('responder ids, in rotation order'),
     restrictions: z
-      .array(restrictionSchema)
+      .array(weeklyWindowSchema)
       .min(1)
       .default([])
       .describe('weekly windows outside which the layer has nobody on call (default: always on call)'),

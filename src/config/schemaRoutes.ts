@@ -10,6 +10,7 @@ import {
   promptSchema,
   quotedNumberHint,
 } from './fields';
+import { hoursSchema, urgencySchema } from './schemaHours';
 import { ringStrategySchema } from './schemaOncall';
 
 const optionSchema = z
@@ -22,8 +23,45 @@ const optionSchema = z
     team: idSchema.describe('the id of the team this option reaches'),
     label: z.string().min(1).describe('spoken in the menu: "For <label>, press <key>"'),
     prompt: promptSchema.optional().describe('replaces the menu line of this option'),
+    urgency: urgencySchema.optional().describe("urgency of this option's pages (default the route's)"),
   })
-  .transform((o) => compact({ key: String(o.key), teamId: o.team, label: o.label, prompt: o.prompt }));
+  .transform((o) =>
+    compact({ key: String(o.key), teamId: o.team, label: o.label, prompt: o.prompt, urgency: o.urgency }),
+  );
+
+/** What a call outside the route's hours gets, after the outside-hours greeting. */
+const outsideHoursSchema = z
+  .strictObject({
+    action: z
+      .enum(['message', 'voicemail', 'menu', 'direct'], {
+        error: 'expected action "message", "voicemail", "menu" or "direct"',
+      })
+      .default('voicemail')
+      .describe(
+        "message: hang up after the greeting; voicemail: a message for the chosen team; menu: `options` instead of the route's; direct: direct routing with `escalation_policy`",
+      ),
+    greeting: promptSchema.optional().describe('the outside-hours greeting (default built-in: closed)'),
+    options: z.array(optionSchema).min(1).optional().describe('action menu: the options offered instead'),
+    escalation_policy: idSchema.optional().describe("action direct: the policy rung instead of the team's"),
+    urgency: urgencySchema.default('low').describe('urgency of the pages these calls make'),
+  })
+  .refine((o) => o.action !== 'menu' || o.options !== undefined, {
+    error: 'action menu needs options',
+    path: ['options'],
+  })
+  .refine((o) => o.action !== 'direct' || o.escalation_policy !== undefined, {
+    error: 'action direct needs escalation_policy',
+    path: ['escalation_policy'],
+  })
+  .transform((o) =>
+    compact({
+      action: o.action,
+      greeting: o.greeting,
+      options: o.options,
+      policyId: o.escalation_policy,
+      urgency: o.urgency,
+    }),
+  );
 
 const menuSchema = z
   .strictObject({
@@ -171,6 +209,11 @@ export const routeSchema = z
     prompts: promptMapSchema
       .prefault({})
       .describe('any prompt for this route only, by name (see prompts.texts)'),
+    urgency: urgencySchema.default('high').describe("urgency of this route's pages: high or low"),
+    hours: hoursSchema.optional().describe('support hours; without them the route is always open'),
+    outside_hours: outsideHoursSchema
+      .prefault({})
+      .describe('what a call outside the hours gets (only with hours)'),
   })
   .transform((r) =>
     compact({
@@ -191,5 +234,8 @@ export const routeSchema = z
       menu: r.menu,
       voicemail: r.voicemail,
       direct: r.direct,
+      urgency: r.urgency,
+      hours: r.hours,
+      outsideHours: r.outside_hours,
     }),
   );

@@ -16,6 +16,7 @@ export type PageStatus = (typeof PAGE_STATUSES)[number];
 /** How a call ended, as stored in calls.outcome. */
 export const CALL_OUTCOMES = [
   'voicemail',
+  'closed',
   'abandoned',
   'rejected-inactive',
   'unknown-number',
@@ -58,3 +59,7 @@ export type NotificationChannel = (typeof NOTIFY_CHANNELS)[number];
 /** Every channel a notification row can go out on: the responder's channels and webhooks. */
 export const NOTIFICATION_CHANNEL_NAMES = [...NOTIFY_CHANNELS, 'webhook'] as const;
 export type NotificationChannelName = (typeof NOTIFICATION_CHANNEL_NAMES)[number];
+
+/** How loudly a page calls: high notifies by every channel; low by email and webhooks only. */
+export const URGENCIES = ['high', 'low'] as const;
+export type Urgency = (typeof URGENCIES)[number];

@@ -10,6 +10,8 @@ export const PROMPT_SLOTS = [
   'menuNoInput',
   'notInService',
   'inactive',
+  'closed',
+  'closedGoodbye',
   'voicemailPrompt',
   'voicemailThanks',
   'voicemailTooShort',

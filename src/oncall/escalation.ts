@@ -55,10 +55,11 @@ export function resolveLevel(config: Config, level: Level, index: number, at: nu
   return { index, level, responders };
 }
 
-export function resolveOnCall(config: Config, teamId: string, at: number): OnCallAnswer {
+/** `policyId`: a policy walked instead of the team's (a route's outside_hours action direct). */
+export function resolveOnCall(config: Config, teamId: string, at: number, policyId?: string): OnCallAnswer {
   const team = config.teams.get(teamId);
   if (team === undefined) throw new UnknownTeamError(teamId);
-  const policy = config.policies.get(team.policyId)!;
+  const policy = config.policies.get(policyId ?? team.policyId)!;
   return {
     team,
     policy,

@@ -6,8 +6,11 @@
  * layer beats an earlier one wherever it has someone on call (outside its restriction windows or
  * its start and end, it lets the layers below show through).
  */
-import type { Layer, Restriction, Schedule } from '../config/model';
+import type { Layer, Schedule } from '../config/model';
+import { insideWindow } from '../util/weeklyWindow';
 import { DAY_MS, HOUR_MS, localMinuteOfDay, localWeekday, toInstant, toLocalMs } from '../util/wallClock';
+
+export { insideWindow };
 
 export interface ScheduleShift {
   responderId: string;
@@ -33,18 +36,6 @@ export function turnIndex(layer: Layer, zone: string, at: number): number {
   while (k > 0 && handoff(k) > at) k--;
   while (handoff(k + 1) <= at) k++;
   return k;
-}
-
-/** Whether a wall-clock reading falls inside one weekly window; windows may run past midnight. */
-export function insideWindow(window: Restriction, weekday: number, minute: number): boolean {
-  if (window.fromMinute < window.toMinute) {
-    return window.days.includes(weekday) && minute >= window.fromMinute && minute < window.toMinute;
-  }
-  const previousDay = weekday === 1 ? 7 : weekday - 1;
-  return (
-    (window.days.includes(weekday) && minute >= window.fromMinute) ||
-    (window.days.includes(previousDay) && minute < window.toMinute)
-  );
 }
 
 export function layerOnCall(layer: Layer, zone: string, at: number): string | undefined {

@@ -5,14 +5,14 @@
  * a daemon killed at any instant resumes from it (GoAlert's approach). The daemon, the CLI and the
  * HTTP API all use this one service.
  */
-import type { Config, PageEventType, Responder } from '../config/model';
+import type { Config, PageEventType, Responder, Urgency } from '../config/model';
 import type { Logger } from '../log/logger';
 import { resolveLevel, resolveOnCall } from '../oncall/escalation';
 import { transactionOf, type Db, type Transaction } from '../store/database';
 import type { WriteQueue } from '../store/writeQueue';
 import type { NotificationStore } from '../store/notifications';
 import type { EventVia, NewPage, PageChange, PageRow, PageStore } from '../store/pages';
-import { escalationDueAt, nextEscalation } from './escalation';
+import { escalationDueAt, nextEscalation, supportHoursDueAt } from './escalation';
 import { responderNotifications, webhookNotifications } from './planner';
 
 /** What the call flow knows when it asks for a page; the service adds when it escalates. */
@@ -61,6 +61,13 @@ export class PagingService {
     const config = this.deps.config();
     const first = resolveOnCall(config, request.teamId, request.at).levels[0]!;
     const assignees = first.responders.map((r) => r.responder);
+    const urgency = request.urgency ?? 'high';
+    const due = this.dueAt(
+      config,
+      request.routeId,
+      urgency,
+      escalationDueAt(request.at, first.level.escalateAfterSeconds, assignees.length),
+    );
     const pageId = this.transactionally(() => {
       const { pageId, eventId } = this.deps.pages.create({
         teamId: request.teamId,
@@ -69,11 +76,12 @@ export class PagingService {
         voicemailId: request.voicemailId,
         callerNumber: request.callerNumber,
         summary: request.summary,
-        nextEscalationAt: escalationDueAt(request.at, first.level.escalateAfterSeconds, assignees.length),
+        urgency,
+        nextEscalationAt: due.dueAt,
         now: request.at,
       });
       this.enqueueWebhooks(config, pageId, eventId, request.teamId, 'triggered', request.at);
-      this.assignLevel(config, pageId, assignees, 0, 0, request.at, 'assigned', SYSTEM, {});
+      this.assignLevel(config, pageId, assignees, 0, 0, request.at, 'assigned', SYSTEM, due.detail, urgency);
       return pageId;
     });
     const ids = assignees.map((r) => r.id);
@@ -210,18 +218,32 @@ export class PagingService {
     }
     const level = resolveLevel(config, policy!.levels[step.level]!, step.level, at);
     const responders = level.responders.map((r) => r.responder);
+    const due = this.dueAt(
+      config,
+      page.route_id,
+      page.urgency,
+      escalationDueAt(at, level.level.escalateAfterSeconds, responders.length),
+    );
     const moved = this.deps.pages.advance({
       pageId: page.id,
       from,
       to: { level: step.level, round: step.round },
-      nextEscalationAt: escalationDueAt(at, level.level.escalateAfterSeconds, responders.length),
+      nextEscalationAt: due.dueAt,
       at,
     });
     if (!moved) return false;
-    this.assignLevel(config, page.id, responders, step.level, step.round, at, 'escalated', actor, {
-      from_level: from.level,
-      reason,
-    });
+    this.assignLevel(
+      config,
+      page.id,
+      responders,
+      step.level,
+      step.round,
+      at,
+      'escalated',
+      actor,
+      { from_level: from.level, reason, ...due.detail },
+      page.urgency,
+    );
     return true;
   }
 
@@ -235,6 +257,7 @@ export class PagingService {
     type: 'assigned' | 'escalated',
     actor: Actor,
     extra: Record<string, unknown>,
+    urgency: Urgency,
   ): void {
     const ids = responders.map((r) => r.id);
     this.deps.pages.assign(pageId, ids, level, at);
@@ -245,12 +268,35 @@ export class PagingService {
       responders: ids,
       ...(ids.length === 0 ? { note: 'nobody on call at this level' } : {}),
     });
-    for (const planned of responderNotifications(config, responders, level, at))
+    for (const planned of responderNotifications(config, responders, level, at, urgency))
       this.deps.notifications.enqueue({ ...planned, pageId, eventId }, at);
     if (type === 'escalated') {
       const page = this.deps.pages.get(pageId)!;
       this.enqueueWebhooks(config, pageId, eventId, page.team_id, 'escalated', at);
     }
+  }
+
+  /**
+   * When the page must move on: a low page waits for its route's next opening (the timeline
+   * says so in `detail`).
+   */
+  private dueAt(
+    config: Config,
+    routeId: string | null,
+    urgency: Urgency,
+    dueAt: number,
+  ): { dueAt: number; detail: Record<string, unknown> } {
+    const route = routeId === null ? undefined : config.routes.find((r) => r.id === routeId);
+    const timing = supportHoursDueAt(dueAt, urgency, route?.hours);
+    if (!timing.waitsForOpening) return { dueAt: timing.dueAt, detail: {} };
+    return {
+      dueAt: timing.dueAt,
+      detail: {
+        urgency,
+        escalates_at: new Date(timing.dueAt).toISOString(),
+        waits: `low urgency: escalation waits for route ${route!.id} to open`,
+      },
+    };
   }
 
   private enqueueWebhooks(

@@ -15,6 +15,8 @@ export const DEFAULT_TEXTS: Record<PromptSlot, string> = {
   menuNoInput: 'Sorry, I did not hear a choice.',
   notInService: 'The number you have dialed is not in service.',
   inactive: 'This number is not in service at the moment. Please try again later.',
+  closed: 'Thank you for calling {route}. We are closed at the moment.',
+  closedGoodbye: 'Please call again during our opening hours. Goodbye.',
   voicemailPrompt:
     'Please leave your message after the tone. When you are done, hang up or press the pound key.',
   voicemailThanks: 'Thank you. Your message has been passed to the on-call team. Goodbye.',

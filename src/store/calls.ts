@@ -5,7 +5,7 @@
 import type { Db } from './database';
 import { ShapedUpdate } from './shapedUpdate';
 import { turnTransactionOf, WriteQueue } from './writeQueue';
-import type { CallOutcome, LegResult } from '../domain/enums';
+import type { CallOutcome, LegResult, Urgency } from '../domain/enums';
 
 export type { CallOutcome, LegResult } from '../domain/enums';
 
@@ -36,6 +36,10 @@ export interface CallRow {
   stage_round: number | null;
   /** When the stage began (a recording's start, for its length should its end be lost). */
   stage_at: number | null;
+  /** 1 when the call came outside its route's support hours (migration 5). */
+  outside_hours: number | null;
+  /** The urgency of the pages the call made, once its option was chosen. */
+  urgency: Urgency | null;
 }
 
 /**
@@ -117,6 +121,8 @@ const CALL_UPDATABLE: ReadonlyArray<keyof CallUpdate> = [
   'stage_level',
   'stage_round',
   'stage_at',
+  'outside_hours',
+  'urgency',
 ];
 const LEG_UPDATABLE: ReadonlyArray<keyof LegUpdate> = [
   'channel_id',

@@ -167,4 +167,12 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE calls ADD COLUMN stage_round INTEGER;
   ALTER TABLE calls ADD COLUMN stage_at INTEGER;
   `,
+  // 5: support hours and urgency. A page's urgency decides how it notifies and when it escalates
+  // (low: email and webhooks only, escalating only while its route is open); a call records
+  // whether it came outside its route's hours and the urgency its pages got. Older pages are high.
+  `
+  ALTER TABLE pages ADD COLUMN urgency TEXT NOT NULL DEFAULT 'high' CHECK (urgency IN ('high', 'low'));
+  ALTER TABLE calls ADD COLUMN outside_hours INTEGER;
+  ALTER TABLE calls ADD COLUMN urgency TEXT;
+  `,
 ];

@@ -4,7 +4,7 @@
  * disagree, even after a crash.
  */
 import type { Db } from './database';
-import type { PageStatus } from '../domain/enums';
+import type { PageStatus, Urgency } from '../domain/enums';
 
 export type { PageStatus } from '../domain/enums';
 export type EventVia = 'phone' | 'cli' | 'http' | 'link' | 'automatic';
@@ -27,6 +27,8 @@ export interface PageRow {
   acknowledged_by: string | null;
   resolved_at: number | null;
   resolved_by: string | null;
+  /** high, or low: email and webhooks only, escalating only while its route is open (migration 5). */
+  urgency: Urgency;
 }
 
 export interface PageAssignmentRow {
@@ -68,6 +70,8 @@ export interface NewPage {
   voicemailId: string | null;
   callerNumber: string | null;
   summary: string;
+  /** Default high. */
+  urgency?: Urgency;
   nextEscalationAt: number | null;
   now: number;
 }
@@ -92,9 +96,9 @@ export class PageStore {
 
   constructor(db: Db) {
     this.insertPageStatement = db.prepare(
-      `INSERT INTO pages (team_id, route_id, call_id, voicemail_id, caller_number, summary, status,
+      `INSERT INTO pages (team_id, route_id, call_id, voicemail_id, caller_number, summary, urgency, status,
          escalation_level, escalation_round, next_escalation_at, created_at, updated_at)
-       VALUES (@team_id, @route_id, @call_id, @voicemail_id, @caller_number, @summary, 'triggered',
+       VALUES (@team_id, @route_id, @call_id, @voicemail_id, @caller_number, @summary, @urgency, 'triggered',
          0, 0, @next_escalation_at, @now, @now)`,
     );
     this.insertAssignmentStatement = db.prepare(
@@ -171,12 +175,14 @@ export class PageStore {
       voicemail_id: page.voicemailId,
       caller_number: page.callerNumber,
       summary: page.summary,
+      urgency: page.urgency ?? 'high',
       next_escalation_at: page.nextEscalationAt,
       now: page.now,
     });
     const pageId = Number(result.lastInsertRowid);
     const eventId = this.appendEvent(pageId, page.now, 'triggered', 'system', 'automatic', {
       summary: page.summary,
+      urgency: page.urgency ?? 'high',
     });
     return { pageId, eventId };
   }

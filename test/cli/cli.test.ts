@@ -42,7 +42,7 @@ describe('lcr validate', () => {
     const result = await lcr('validate', EXAMPLE_PATH);
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(
-      /OK \(7 responders, 2 schedules, 2 escalation policies, 2 teams, 3 routes; 0 warnings\)/,
+      /OK \(7 responders, 2 schedules, 2 escalation policies, 2 teams, 4 routes; 0 warnings\)/,
     );
   });
 

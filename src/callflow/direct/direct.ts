@@ -6,6 +6,7 @@
  */
 import type { Route, Team } from '../../config/model';
 import { resolveOnCall } from '../../oncall/escalation';
+import { routingsOf } from '../routePlan';
 import type { CallFacts, FlowContext, RoutedCall } from '../context';
 import type { CallSession } from '../session';
 import { declared, promptRequest, render, teamsOf, type PromptDeclaration } from '../prompts';
@@ -32,7 +33,7 @@ const says = {
 
 export const directPrompts: PromptDeclaration = (config) =>
   config.routes
-    .filter((route) => route.active && route.routing === 'direct')
+    .filter((route) => route.active && routingsOf(route).has('direct'))
     .flatMap((route) =>
       [
         says.alreadyAnswered(route),
@@ -215,7 +216,7 @@ export async function routeDirect(
   from?: { level: number; round: number },
 ): Promise<void> {
   const { ctx, caller, facts, route, team } = routed;
-  const onCall = resolveOnCall(ctx.config, team.id, ctx.now());
+  const onCall = resolveOnCall(ctx.config, team.id, ctx.now(), facts.policyId);
   const plan = planDialing(onCall.levels, {
     repeat: onCall.policy.repeat,
     routeStrategy: route.direct.strategy,

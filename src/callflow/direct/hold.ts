@@ -3,6 +3,7 @@
  * every N seconds by "we are still trying to reach the on-call responder".
  */
 import type { Route } from '../../config/model';
+import { routingsOf } from '../routePlan';
 import type { FlowContext } from '../context';
 import { declared, promptRequest, render, type PromptDeclaration } from '../prompts';
 import { ChannelGone, type CallSession } from '../session';
@@ -18,7 +19,7 @@ const reminds = (route: Route): boolean =>
 
 export const holdPrompts: PromptDeclaration = (config) =>
   config.routes
-    .filter((route) => route.active && route.routing === 'direct' && reminds(route))
+    .filter((route) => route.active && routingsOf(route).has('direct') && reminds(route))
     .map((route) => declared(`route ${route.id}`, stillTrying(route)));
 
 /**
