@@ -41,6 +41,8 @@ export interface CallFacts {
   urgency?: Urgency;
   /** An escalation policy rung instead of the team's (outside_hours action direct). */
   policyId?: string;
+  /** Screening held the caller back from direct routing: told so, then a message. */
+  heldBack?: boolean;
 }
 
 /** A call once its route and team are known: what a routing (voicemail, direct) works on. */

@@ -9,6 +9,7 @@ import { directPrompts } from './direct/direct';
 import { holdPrompts } from './direct/hold';
 import { inboundPrompts } from './inbound';
 import { pageCallPrompts } from './pageCall';
+import { screeningPrompts } from './screening';
 import { voicemailPrompts } from './voicemail';
 
 export const FLOW_PROMPTS: readonly PromptDeclaration[] = [
@@ -17,4 +18,5 @@ export const FLOW_PROMPTS: readonly PromptDeclaration[] = [
   directPrompts,
   holdPrompts,
   pageCallPrompts,
+  screeningPrompts,
 ];

@@ -12,6 +12,8 @@ import { routeDirect } from './direct/direct';
 import { nextMenuStep } from './menu';
 import { declared, joinPrompts, promptRequest, render, type PromptDeclaration } from './prompts';
 import { planRoute, urgencyOf, type RoutePlan } from './routePlan';
+import { closedDetail, noteOutsideHours } from './outsideHours';
+import { enteredPin, heldBack, pressedToContinue, screenInbound, screeningSays } from './screening';
 import { findRoute } from './routing';
 import { ChannelGone, type CallSession } from './session';
 import { gatherDigit } from './verbs/gather';
@@ -265,7 +267,17 @@ export async function runInboundCall(ctx: FlowContext, call: InboundCall): Promi
       await play(session, render(ctx.prompts, says.inactive(route)));
       return;
     }
-    const plan = planRoute(route, ctx.now());
+    const screen = screenInbound(ctx, facts, route);
+    if (screen.kind === 'refuse') {
+      facts.outcome = 'screened';
+      facts.detail = screen.reason === 'blocked' ? 'blocked number' : 'withheld number refused';
+      // Silent: hung up unanswered, so a robocaller learns nothing; else told first.
+      if (screen.silent) return;
+      await answer(ctx, session, facts);
+      await play(session, render(ctx.prompts, screeningSays.blocked(route)));
+      return;
+    }
+    const plan = heldBack(planRoute(route, ctx.now()), screen, facts);
     if (!plan.open) noteOutsideHours(ctx, facts, plan);
     // Asterisk runs a channel's commands in order, so the greeting is requested right behind the
     // answer instead of a round trip later: the caller hears it as soon as the line opens.
@@ -287,6 +299,11 @@ export async function runInboundCall(ctx: FlowContext, call: InboundCall): Promi
     if (plan.routing === 'message') {
       facts.outcome = 'closed';
       facts.detail = closedDetail(plan);
+      return;
+    }
+    if (!(await pressedToContinue(ctx, session, facts, route))) {
+      facts.outcome = 'screened';
+      facts.detail = 'did not press to continue';
       return;
     }
     stage = 'during the menu';
@@ -354,30 +371,16 @@ async function routeTo(
   facts.team = team;
   facts.urgency = urgencyOf(route, plan, option);
   if (plan.policyId !== undefined) facts.policyId = plan.policyId;
-  const routing = plan.routing === 'direct' ? 'direct' : 'voicemail';
-  ctx.calls.updateCall(facts.callId, {
-    option_key: option.key,
-    team_id: team.id,
-    routing,
-    urgency: facts.urgency,
-  });
+  ctx.calls.updateCall(facts.callId, { option_key: option.key, team_id: team.id, urgency: facts.urgency });
+  const routing =
+    plan.routing === 'direct' && (await enteredPin(ctx, session, facts, route, team.id))
+      ? 'direct'
+      : 'voicemail';
+  ctx.calls.updateCall(facts.callId, { routing });
   const call = { ctx, caller: session, facts, route, team };
+  // A caller screening held back from direct routing is told why before the message.
+  if (facts.heldBack === true) await play(session, render(ctx.prompts, screeningSays.heldBack(route)));
   await (routing === 'direct' ? routeDirect(call) : takeVoicemail(call));
-}
-
-/** A call outside its route's hours: on its row and in the log, with when the route opens again. */
-function noteOutsideHours(ctx: FlowContext, facts: CallFacts, plan: RoutePlan): void {
-  ctx.calls.updateCall(facts.callId, { outside_hours: 1 });
-  ctx.logger.info('outside support hours', {
-    action: plan.action,
-    ...(plan.holiday === undefined ? {} : { holiday: plan.holiday }),
-    opensAt: plan.opensAt === undefined ? null : new Date(plan.opensAt).toISOString(),
-  });
-}
-
-function closedDetail(plan: RoutePlan): string {
-  const why = plan.holiday === undefined ? 'outside support hours' : `closed for ${plan.holiday}`;
-  return plan.opensAt === undefined ? why : `${why}; opens ${new Date(plan.opensAt).toISOString()}`;
 }
 
 /** A caller who chose a team but hung up before the beep: paged only if the route asks for it. */

@@ -81,12 +81,13 @@ function buildProgram(io: CliIo, pending: Array<Promise<unknown>>): Command {
   program
     .command('routes')
     .description(
-      'show what a caller gets from every route at a moment: open or closed, each option, who is rung or paged, urgency',
+      'show what a caller gets from every route at a moment: screening, open or closed, each option, who is rung or paged, urgency',
     )
     .addOption(configOption())
     .option('--at <iso-time>', 'at this moment instead of now (without an offset: in settings.timezone)')
+    .option('--from <number>', "the caller's number, for screening (anonymous for a withheld one)")
     .option('--json', 'machine-readable output')
-    .action((options: { config?: string; at?: string; json?: boolean }) =>
+    .action((options: { config?: string; at?: string; from?: string; json?: boolean }) =>
       routesCommand(io, configPath(options.config), options),
     );
 

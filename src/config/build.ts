@@ -8,6 +8,7 @@ import * as path from 'node:path';
 import type { ParsedConfig } from './schema';
 import type { ConfigIssue } from './issues';
 import { buildHours } from './buildHours';
+import { buildScreening } from './buildScreening';
 import { toDialString } from './dialString';
 import { toInstant } from '../util/wallClock';
 import type { Config, Layer, Override, PromptSettings, Responder, Schedule, Settings } from './model';
@@ -131,10 +132,11 @@ export function buildConfig(raw: ParsedConfig, source: string, issues: ConfigIss
     policies: new Map(raw.escalation_policies.map((p) => [p.id, p])),
     teams: new Map(raw.teams.map((t) => [t.id, t])),
     routes: raw.routes.map((route, r) => {
-      const { hours, ...rest } = route;
+      const { hours, screening, ...rest } = route;
+      const merged = { ...rest, screening: buildScreening(raw.screening, screening, r, configDir, issues) };
       return hours === undefined
-        ? rest
-        : { ...rest, hours: buildHours(hours, ['routes', r, 'hours'], configDir, issues) };
+        ? merged
+        : { ...merged, hours: buildHours(hours, ['routes', r, 'hours'], configDir, issues) };
     }),
   };
 }

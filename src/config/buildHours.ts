@@ -3,10 +3,9 @@
  * join the inline ones, and the list is merged. Also the warnings an operator wants before a
  * caller finds them: windows that overlap, holidays already past, hours that never open.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { parse } from 'yaml';
 import { z } from 'zod';
+import { readBesideConfig } from './besideFile';
 import type { ConfigIssue } from './issues';
 import { holidaySchema } from './schemaHours';
 import type { Restriction } from './model';
@@ -28,17 +27,17 @@ function readHolidaysFile(
   where: ConfigIssue['path'],
   issues: ConfigIssue[],
 ): Holiday[] {
-  const absolute = path.resolve(configDir, file);
+  const read = readBesideConfig(file, configDir, 'holidays file', where, issues);
+  if (read === undefined) return [];
+  const { absolute } = read;
   let data: unknown;
   try {
-    data = parse(fs.readFileSync(absolute, 'utf8'));
+    data = parse(read.text);
   } catch (error) {
-    const reason =
-      (error as NodeJS.ErrnoException).code === 'ENOENT' ? 'no such file' : (error as Error).message;
     issues.push({
       severity: 'error',
       path: where,
-      message: `cannot read holidays file ${absolute}: ${reason}`,
+      message: `holidays file ${absolute}: ${(error as Error).message}`,
     });
     return [];
   }

@@ -142,6 +142,12 @@ export function crossCheck(config: RawConfig): ConfigIssue[] {
     checkOutsideHours(route, r, teams, policies, issues);
   });
   checkNotifications(config, teams, issues);
+  const checkTeamPins = (pins: Record<string, string> | undefined, base: Array<string | number>): void =>
+    Object.keys(pins ?? {}).forEach((team) =>
+      checkReference(issues, teams, 'team', team, [...base, 'screening', 'pin', 'team_pins', team]),
+    );
+  checkTeamPins(config.screening?.pin?.team_pins, []);
+  config.routes.forEach((route, r) => checkTeamPins(route.screening?.pin?.team_pins, ['routes', r]));
   return issues;
 }
 

@@ -10,11 +10,13 @@ import type { z } from 'zod';
 import type { AsteriskSettings, NotificationSettings, ParsedPrompts, ParsedSettings } from './schema';
 import type { policySchema, responderSchema, scheduleSchema, teamSchema } from './schemaOncall';
 import type { routeSchema } from './schemaRoutes';
+import type { Screening } from './schemaScreening';
 import type { SupportHours } from '../util/supportHours';
 
 export type { Prompt, PromptTexts, Secret } from './fields';
 export type { NotifyRule } from './schemaOncall';
 export type { AsteriskSettings, NotificationSettings } from './schema';
+export type { Screening } from './schemaScreening';
 export type { NotificationChannel, PageEventType, Urgency } from '../domain/enums';
 
 /** Paths resolved against the configuration file's directory. */
@@ -32,7 +34,11 @@ export type WebhookSettings = NotificationSettings['webhooks'][number];
 
 type ParsedRoute = z.output<typeof routeSchema>;
 /** Support hours with the holidays of holidays_file merged in (build.ts). */
-export type Route = Omit<ParsedRoute, 'hours'> & { hours?: SupportHours };
+export type Route = Omit<ParsedRoute, 'hours' | 'screening'> & {
+  hours?: SupportHours;
+  /** The route's screening merged over the top-level one (build.ts). */
+  screening: Screening;
+};
 export type OutsideHours = Route['outsideHours'];
 export type MenuOption = Route['options'][number];
 export type HoldAudio = Route['direct']['hold'];

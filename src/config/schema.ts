@@ -24,6 +24,7 @@ import {
 } from './fields';
 import { policySchema, responderSchema, scheduleSchema, teamSchema } from './schemaOncall';
 import { routeSchema } from './schemaRoutes';
+import { screeningSchema } from './schemaScreening';
 
 export { isValidTimeZone, MAX_PROMPT_CHARACTERS } from './fields';
 
@@ -346,6 +347,9 @@ export const configSchema = z.strictObject({
     .min(1)
     .describe('what callers choose in the menu; each has an escalation policy'),
   routes: z.array(routeSchema).min(1).describe('hotline numbers and what callers hear on them'),
+  screening: screeningSchema
+    .optional()
+    .describe("caller screening for every route (a route's own screening keys replace these)"),
 });
 
 /** The file as written (once validated): what crossref.ts checks, in the operator's terms. */

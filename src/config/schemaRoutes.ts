@@ -11,6 +11,7 @@ import {
   quotedNumberHint,
 } from './fields';
 import { hoursSchema, urgencySchema } from './schemaHours';
+import { screeningSchema } from './schemaScreening';
 import { ringStrategySchema } from './schemaOncall';
 
 const optionSchema = z
@@ -214,6 +215,9 @@ export const routeSchema = z
     outside_hours: outsideHoursSchema
       .prefault({})
       .describe('what a call outside the hours gets (only with hours)'),
+    screening: screeningSchema
+      .optional()
+      .describe('caller screening on this route: replaces the top-level keys it sets'),
   })
   .transform((r) =>
     compact({
@@ -237,5 +241,6 @@ export const routeSchema = z
       urgency: r.urgency,
       hours: r.hours,
       outsideHours: r.outside_hours,
+      screening: r.screening,
     }),
   );

@@ -14,6 +14,8 @@ import { AsteriskSimulator, type PhoneBehaviour, type Step } from '../simulator'
 import { resolveOnCall } from '../oncall/escalation';
 import type { CallRow } from '../store/calls';
 import { narratePage, scriptPagePhones, withDemoEscalation } from './pageStory';
+import { mergeHolidays } from '../util/supportHours';
+import { DAY_MS, toLocalMs } from '../util/wallClock';
 
 export interface DemoCall {
   kind: 'voicemail' | 'menu' | 'other';
@@ -58,6 +60,33 @@ export function demoCalls(
         { wait: 5000 },
         { hangup: true },
       ],
+    });
+  }
+  const withHours = config.routes.find((r) => r.active && r.hours !== undefined);
+  if (withHours) {
+    calls.push({
+      kind: 'other',
+      title: `Someone calls ${withHours.name} while it is closed (the demo closes it for today), and leaves a message`,
+      to: withHours.numbers[0]!,
+      from: '+15553334444',
+      steps: [
+        ...(withHours.options.length > 1
+          ? [{ waitFor: 'playback' as const, media: 'digits' }, { press: withHours.options[0]!.key }]
+          : []),
+        { waitFor: 'recording' },
+        { speak: 4000 },
+        { press: '#' },
+      ],
+    });
+  }
+  const blocked = config.routes.find((r) => r.active && r.screening.block.length > 0);
+  if (blocked) {
+    calls.push({
+      kind: 'other',
+      title: `A robocaller from a blocked number calls ${blocked.name}`,
+      to: blocked.numbers[0]!,
+      from: `+${blocked.screening.block[0]!.replace(/\*/g, '5550199').replace(/\?/g, '0')}`,
+      steps: [],
     });
   }
   if (inactive)
@@ -142,7 +171,7 @@ export async function runDemo(
 ): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lcr-demo-'));
   const config: Config = {
-    ...withDemoEscalation(baseConfig),
+    ...withDemoClosure(withDemoEscalation(baseConfig), Date.now()),
     settings: {
       ...baseConfig.settings,
       storageDir: dir,
@@ -236,7 +265,7 @@ export async function runDemo(
       story.sort((a, b) => a.at - b.at);
       for (const item of story) print(`   ${item.text}`);
       print(
-        `   -> call ${row!.id}: route ${row!.route_id ?? '-'}, option ${row!.option_key ?? '-'}, outcome ${row!.outcome}${row!.outcome_detail ? ` (${row!.outcome_detail})` : ''}`,
+        `   -> call ${row!.id}: route ${row!.route_id ?? '-'}, option ${row!.option_key ?? '-'}, outcome ${row!.outcome}${row!.outcome_detail ? ` (${row!.outcome_detail})` : ''}${row!.outside_hours === 1 ? ', outside support hours' : ''}${row!.screened === null ? '' : `, screened: ${row!.screened}`}`,
       );
       for (const leg of daemon.calls.legsOfCall(row!.id)) {
         const who = config.responders.get(leg.responder_id)?.name ?? leg.responder_id;
@@ -258,7 +287,7 @@ export async function runDemo(
           .assignments(page.id)
           .map((a) => config.responders.get(a.responder_id)?.name ?? a.responder_id);
         print(
-          `   -> page #${page.id} for ${page.team_id}, assigned to ${assigned.join(', ') || 'nobody'}: ${page.summary}`,
+          `   -> page #${page.id} for ${page.team_id} (${page.urgency} urgency${page.urgency === 'low' && page.next_escalation_at !== null ? `: no phone call, escalates ${new Date(page.next_escalation_at).toISOString()} once open` : ''}), assigned to ${assigned.join(', ') || 'nobody'}: ${page.summary}`,
         );
         if (demo.kind === 'voicemail') {
           print(`   The page, from the moment it was created:`);
@@ -280,4 +309,21 @@ export async function runDemo(
     if (keep) print(`Demo data kept in ${dir} (database ${path.join(dir, 'lcr.db')}).`);
     else fs.rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/**
+ * The first route with support hours is closed for the day of the demo (a holiday named so), so
+ * that its outside-hours call shows whatever the time the demo runs; the operator's file is not
+ * touched.
+ */
+function withDemoClosure(config: Config, now: number): Config {
+  const index = config.routes.findIndex((r) => r.active && r.hours !== undefined);
+  if (index < 0) return config;
+  const route = config.routes[index]!;
+  const hours = route.hours!;
+  const today = Math.floor(toLocalMs(hours.timezone, now) / DAY_MS);
+  const closed = { firstDay: today - 1, lastDay: today + 1, name: 'the lcr demo' };
+  const routes = [...config.routes];
+  routes[index] = { ...route, hours: { ...hours, holidays: mergeHolidays([...hours.holidays, closed]) } };
+  return { ...config, routes };
 }

@@ -17,6 +17,7 @@ export type PageStatus = (typeof PAGE_STATUSES)[number];
 export const CALL_OUTCOMES = [
   'voicemail',
   'closed',
+  'screened',
   'abandoned',
   'rejected-inactive',
   'unknown-number',

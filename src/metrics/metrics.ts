@@ -126,9 +126,18 @@ export function createMetrics(sources: MetricSources): Registry {
       this.set(sources.prompts().failed);
     },
   });
+  const screenedTotal = new Counter({
+    name: 'lcr_screened_total',
+    help: 'Calls caller screening turned away or held back from direct routing, by route and decision',
+    labelNames: ['route', 'decision'] as const,
+    registers: [registry],
+  });
   sources.calls.observe({
-    callEnded: (call) =>
-      callsTotal.inc({ route: call.route_id ?? 'none', outcome: call.outcome ?? 'unknown' }),
+    callEnded: (call) => {
+      callsTotal.inc({ route: call.route_id ?? 'none', outcome: call.outcome ?? 'unknown' });
+      if (call.screened !== null)
+        screenedTotal.inc({ route: call.route_id ?? 'none', decision: call.screened });
+    },
     callConnected: (call) => {
       if (call.connected_at !== null) timeToConnect.observe((call.connected_at - call.started_at) / 1000);
     },

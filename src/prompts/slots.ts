@@ -17,6 +17,12 @@ export const DEFAULT_TEXTS: Record<PromptSlot, string> = {
   inactive: 'This number is not in service at the moment. Please try again later.',
   closed: 'Thank you for calling {route}. We are closed at the moment.',
   closedGoodbye: 'Please call again during our opening hours. Goodbye.',
+  blocked: 'Sorry, this line cannot take your call. Goodbye.',
+  screenedVoicemail:
+    'Nobody can take your call live right now. Please leave a message, and the on-call team will get back to you.',
+  pressToContinue: 'To reach the on-call team, press {key}.',
+  pinPrompt: 'Please enter your PIN, then press the pound key.',
+  pinWrong: 'Sorry, that PIN is not valid.',
   voicemailPrompt:
     'Please leave your message after the tone. When you are done, hang up or press the pound key.',
   voicemailThanks: 'Thank you. Your message has been passed to the on-call team. Goodbye.',

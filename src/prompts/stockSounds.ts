@@ -5,6 +5,9 @@
  */
 import type { PromptSlot } from './slots';
 
+/** Asterisk names the sounds of * and # in digits/ "star" and "pound". */
+const keySound = (key: string): string => (key === '*' ? 'star' : key === '#' ? 'pound' : key);
+
 /** Stock Asterisk sounds that carry each slot's meaning until text-to-speech is available. */
 export const STOCK_FALLBACK: Record<PromptSlot, (vars: Record<string, string>) => string[]> = {
   greeting: () => ['sound:welcome'],
@@ -15,6 +18,11 @@ export const STOCK_FALLBACK: Record<PromptSlot, (vars: Record<string, string>) =
   inactive: () => ['sound:ss-noservice', 'sound:pls-try-call-later'],
   closed: () => ['sound:welcome'],
   closedGoodbye: () => ['sound:pls-try-call-later', 'sound:vm-goodbye'],
+  blocked: () => ['sound:ss-noservice', 'sound:vm-goodbye'],
+  screenedVoicemail: () => ['sound:vm-nobodyavail'],
+  pinPrompt: () => ['sound:agent-pass'],
+  pinWrong: () => ['sound:auth-incorrect'],
+  pressToContinue: (vars) => ['sound:press', `sound:digits/${keySound(vars['key'] ?? '1')}`],
   voicemailPrompt: () => ['sound:vm-intro'],
   voicemailThanks: () => ['sound:vm-msgsaved', 'sound:vm-goodbye'],
   voicemailTooShort: () => ['sound:vm-msgsaved', 'sound:vm-goodbye'],

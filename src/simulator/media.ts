@@ -36,6 +36,8 @@ export const STOCK_SOUNDS: Record<string, number> = {
   'vm-message': 500,
   'vm-from-phonenumber': 1200,
   'vm-repeat': 1500,
+  'agent-pass': 2600,
+  'auth-incorrect': 1200,
 };
 for (let digit = 0; digit <= 9; digit++) STOCK_SOUNDS[`digits/${digit}`] = 450;
 

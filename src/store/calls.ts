@@ -40,6 +40,8 @@ export interface CallRow {
   outside_hours: number | null;
   /** The urgency of the pages the call made, once its option was chosen. */
   urgency: Urgency | null;
+  /** What caller screening decided (blocked, rate-limited, ...); null when the call got through (migration 6). */
+  screened: string | null;
 }
 
 /**
@@ -123,6 +125,7 @@ const CALL_UPDATABLE: ReadonlyArray<keyof CallUpdate> = [
   'stage_at',
   'outside_hours',
   'urgency',
+  'screened',
 ];
 const LEG_UPDATABLE: ReadonlyArray<keyof LegUpdate> = [
   'channel_id',
@@ -161,6 +164,7 @@ export class CallStore {
   private readonly owedStatement;
   private readonly retriedStatement;
   private readonly nextCopyRetryStatement;
+  private readonly directCallsSinceStatement;
 
   /**
    * The call log's writes: a call never waits for them, so while another process locks the
@@ -180,6 +184,12 @@ export class CallStore {
     );
     this.updateCallStatement = new ShapedUpdate(db, 'calls', CALL_UPDATABLE);
     this.getCallStatement = db.prepare('SELECT * FROM calls WHERE id = ?');
+    this.directCallsSinceStatement = db
+      .prepare(
+        `SELECT COUNT(*) FROM calls
+         WHERE caller_number = ? AND started_at >= ? AND id != ? AND routing = 'direct' AND screened IS NULL`,
+      )
+      .pluck();
     this.callOfChannelStatement = db.prepare(
       'SELECT * FROM calls WHERE channel_id = ? ORDER BY started_at DESC LIMIT 1',
     );
@@ -262,6 +272,15 @@ export class CallStore {
     };
     if (options.now === true) this.writes.runNow(write);
     else this.writes.run(write);
+  }
+
+  /**
+   * How many calls from `callerNumber` since `since` reached direct routing, `callId` aside: what
+   * screening's rate limit counts, from the database so that a restart does not reset it.
+   */
+  directCallsSince(callerNumber: string, since: number, callId: string): number {
+    this.writes.flushTurn();
+    return this.directCallsSinceStatement.get(callerNumber, since, callId) as number;
   }
 
   getCall(id: string): CallRow | undefined {

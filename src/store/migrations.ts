@@ -175,4 +175,11 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE calls ADD COLUMN outside_hours INTEGER;
   ALTER TABLE calls ADD COLUMN urgency TEXT;
   `,
+  // 6: caller screening. What screening decided for a call (blocked, rate-limited, ...; null when
+  // it got through), and an index to count a caller's recent calls for the rate limit, so that a
+  // restart does not reset it.
+  `
+  ALTER TABLE calls ADD COLUMN screened TEXT;
+  CREATE INDEX calls_caller ON calls(caller_number, started_at);
+  `,
 ];

@@ -108,7 +108,7 @@ test('lcr demo runs the example end to end', () => {
     /-> call \S+: route vendors, option 1, outcome voicemail \(6s, ended by dtmf\)/,
   );
   expect(result.stdout).toMatch(/-> voicemail 6s stored at .*\.wav/);
-  expect(result.stdout).toMatch(/-> page #1 for db-team, assigned to \w+/);
+  expect(result.stdout).toMatch(/-> page #1 for db-team \(high urgency\), assigned to \w+/);
   // The page: nobody at level 1 acknowledges, level 2 is called and acknowledges by phone.
   expect(result.stdout).toMatch(
     /\+\s+5\.\d s {2}nobody acknowledged within 5 s .*: escalated to level 2: Carol Nguyen, Erin Schmidt/,
@@ -123,6 +123,19 @@ test('lcr demo runs the example end to end', () => {
   expect(result.stdout).toMatch(/-> level 2: rang .*: declined \(pressed 2\)/);
   expect(result.stdout).toMatch(/-> level 3: rang .*: accepted/);
   expect(result.stdout).toMatch(/outcome connected/);
+  // Outside support hours: the outside-hours greeting, a message, a low-urgency page that waits.
+  expect(result.stdout).toContain(
+    'caller hears: "Thank you for calling the Acme office. We are closed right now, but you can leave a message."',
+  );
+  expect(result.stdout).toMatch(
+    /route office, option 1, outcome voicemail \(4s, ended by dtmf\), outside support hours/,
+  );
+  expect(result.stdout).toMatch(/for network-team \(low urgency: no phone call, escalates \S+ once open\)/);
+  // Screening: a blocked number hears the short message and is hung up.
+  expect(result.stdout).toContain('+19005550199 dials +1 555 0100');
+  expect(result.stdout).toMatch(
+    /route hotline, option -, outcome screened \(blocked number\), screened: blocked/,
+  );
   expect(result.stdout).toContain('outcome rejected-inactive');
   expect(result.stdout).toContain('outcome unknown-number');
 }, 90_000);

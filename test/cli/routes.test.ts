@@ -35,6 +35,7 @@ routes:
       weekly: [{ days: [mon, tue, wed, thu, fri], from: "09:00", to: "17:00" }]
       holidays: [{ date: "2026-12-25", name: Christmas }]
     outside_hours: { action: direct, escalation_policy: night }
+    screening: { allow: ['+1 555 123 ????'], block: ['+1 900*'] }
   - id: vendors
     name: Vendors
     numbers: ['+1 555 0150']
@@ -51,6 +52,7 @@ test('open: each option with who is rung, level by level, and who gets a page', 
       'What a caller gets at 2026-12-04 10:00 GMT+1:',
       '',
       'Hotline (hotline)  +1 555 0100',
+      '  screening: 1 blocked pattern(s), who hear message; only 1 allowed pattern(s) reach direct routing',
       '  open',
       '  1  Operations -> ops: direct, urgency high',
       '     rings level 1: Alice, Bob (no phone: skipped)',
@@ -70,6 +72,7 @@ test('closed on a holiday: why, when it opens, and the outside-hours policy', as
   expect(result.stdout).toContain(
     [
       'Hotline (hotline)  +1 555 0100',
+      '  screening: 1 blocked pattern(s), who hear message; only 1 allowed pattern(s) reach direct routing',
       '  CLOSED (holiday: Christmas; opens 2026-12-28 09:00 GMT+1): outside_hours direct',
       '  1  Operations -> ops: direct, urgency low',
       '     rings level 1: Carol',
@@ -86,4 +89,19 @@ test('closed on a holiday: why, when it opens, and the outside-hours policy', as
     closed: { reason: 'outside support hours', opensAt: '2026-12-07T08:00:00.000Z' },
   });
   expect(json.routes[1]).toMatchObject({ id: 'vendors', open: true });
+});
+
+test('--from: what screening does to that number', async () => {
+  const stranger = await lcr('routes', '-c', file, '--at', '2026-12-04T10:00', '--from', '+1 555 999 0000');
+  expect(stranger.stdout).toContain(
+    [
+      '  this caller is screened: not-allowed',
+      '  open',
+      '  1  Operations -> ops: voicemail, urgency high',
+    ].join('\n'),
+  );
+  const allowed = await lcr('routes', '-c', file, '--at', '2026-12-04T10:00', '--from', '+15551230001');
+  expect(allowed.stdout).toContain('  1  Operations -> ops: direct, urgency high');
+  const blocked = await lcr('routes', '-c', file, '--at', '2026-12-04T10:00', '--from', '+19005550100');
+  expect(blocked.stdout).toContain('  this caller is screened: blocked\n\nVendors');
 });

@@ -74,7 +74,7 @@ const rows = referenceRows(fs.readFileSync(path.join(__dirname, '../../README.md
 test('the README configuration reference is found and parsed', () => {
   expect(rows.length).toBeGreaterThan(80);
   expect(new Set(rows.map((r) => r.section))).toEqual(
-    new Set(['asterisk', 'settings', 'notifications', 'routes', 'prompts']),
+    new Set(['asterisk', 'settings', 'notifications', 'routes', 'screening', 'prompts']),
   );
 });
 

@@ -1,12 +1,14 @@
 /**
- * `lcr routes [--at TIME]`: what a caller would get from every route at that
- * moment: open or closed (support hours, and when it opens), each option's routing, who would
- * be rung in what order (or who gets the page), and the urgency. Read from the same pure plan
+ * `lcr routes [--at TIME] [--from NUMBER]`: what a caller (from that number) would get from every
+ * route at that moment: screening, open or closed (support hours, and when it opens), each
+ * option's routing, who would be rung in what order (or who gets the page), and the urgency. Read from the same pure plan
  * the call flow follows (callflow/routePlan.ts), so what it prints is what a caller gets.
  */
 import { DateTime } from 'luxon';
 import type { Config, MenuOption, Route } from '../../config/model';
 import { planRoute, urgencyOf, type RoutePlan } from '../../callflow/routePlan';
+import { screenCaller, screenedAs, type ScreenDecision } from '../../callflow/screeningRules';
+import { formatDuration } from '../../config/duration';
 import { resolveOnCall, type OnCallAnswer } from '../../oncall/escalation';
 import type { CliIo } from '../io';
 import { parseAt } from './oncall';
@@ -14,6 +16,7 @@ import { loadOrFail } from './shared';
 
 export interface RoutesOptions {
   at?: string;
+  from?: string;
   json?: boolean;
 }
 
@@ -34,6 +37,8 @@ interface RouteView {
   active: boolean;
   open: boolean;
   closed?: { reason: string; opensAt: string | null; action: string };
+  /** The caller's screening (with --from), and the rules a caller meets before the menu. */
+  screening: { decision?: string; rules: string[] };
   options: OptionView[];
 }
 
@@ -63,10 +68,46 @@ function optionView(
   };
 }
 
-function routeView(config: Config, route: Route, at: number): RouteView {
-  const base = { id: route.id, name: route.name, numbers: route.numbers, active: route.active };
+function screeningRules(route: Route): string[] {
+  const { screening } = route;
+  const rules: string[] = [];
+  if (screening.block.length > 0)
+    rules.push(`${screening.block.length} blocked pattern(s), who hear ${screening.blockedHears}`);
+  if (screening.anonymous !== 'allow') rules.push(`withheld numbers: ${screening.anonymous}`);
+  if (screening.allow !== undefined)
+    rules.push(`only ${screening.allow.length} allowed pattern(s) reach direct routing`);
+  if (screening.rateLimit !== undefined)
+    rules.push(
+      `at most ${screening.rateLimit.calls} direct call(s) per ${formatDuration(screening.rateLimit.perSeconds)} per caller`,
+    );
+  if (screening.pressToContinue !== undefined)
+    rules.push(`press ${screening.pressToContinue.key} to continue`);
+  if (screening.pin !== undefined) rules.push('a PIN before anyone is rung');
+  return rules;
+}
+
+/** With --from: what screening decides for that number (the rate limit is counted when the call comes). */
+function decisionFor(route: Route, from: string | undefined): ScreenDecision | undefined {
+  return from === undefined ? undefined : screenCaller(route.screening, from, undefined);
+}
+
+function routeView(config: Config, route: Route, at: number, from: string | undefined): RouteView {
+  const decision = decisionFor(route, from);
+  const screened = decision === undefined ? undefined : (screenedAs(decision) ?? 'passes');
+  const base = {
+    id: route.id,
+    name: route.name,
+    numbers: route.numbers,
+    active: route.active,
+    screening: { ...(screened === undefined ? {} : { decision: screened }), rules: screeningRules(route) },
+  };
   if (!route.active) return { ...base, open: false, options: [] };
-  const plan = planRoute(route, at);
+  const planned = planRoute(route, at);
+  if (decision?.kind === 'refuse') return { ...base, open: planned.open, options: [] };
+  const plan =
+    decision?.kind === 'voicemail-only' && planned.routing === 'direct'
+      ? { ...planned, routing: 'voicemail' as const }
+      : planned;
   return {
     ...base,
     open: plan.open,
@@ -111,13 +152,17 @@ function optionText(option: OptionView): string[] {
 export function routesCommand(io: CliIo, file: string, options: RoutesOptions): void {
   const { config } = loadOrFail(io, file);
   const at = parseAt(options.at, config.settings.timezone);
-  const views = config.routes.map((route) => routeView(config, route, at));
+  const views = config.routes.map((route) => routeView(config, route, at, options.from));
   if (options.json) {
-    io.out(JSON.stringify({ at: new Date(at).toISOString(), routes: views }, null, 2));
+    io.out(
+      JSON.stringify({ at: new Date(at).toISOString(), from: options.from ?? null, routes: views }, null, 2),
+    );
     return;
   }
   const when = DateTime.fromMillis(at, { zone: config.settings.timezone }).toFormat('yyyy-MM-dd HH:mm ZZZZ');
-  const lines = [`What a caller gets at ${when}:`];
+  const lines = [
+    `What a caller${options.from === undefined ? '' : ` from ${options.from}`} gets at ${when}:`,
+  ];
   config.routes.forEach((route, i) => {
     const view = views[i]!;
     lines.push('', `${view.name} (${view.id})  ${view.numbers.join(', ')}`);
@@ -125,6 +170,15 @@ export function routesCommand(io: CliIo, file: string, options: RoutesOptions): 
       lines.push('  inactive: hears the inactive message and is hung up');
       return;
     }
+    if (view.screening.rules.length > 0) lines.push(`  screening: ${view.screening.rules.join('; ')}`);
+    if (view.screening.decision !== undefined && view.screening.decision !== 'passes')
+      lines.push(`  this caller is screened: ${view.screening.decision}`);
+    if (
+      view.options.length === 0 &&
+      view.screening.decision !== undefined &&
+      view.screening.decision !== 'passes'
+    )
+      return;
     if (view.closed === undefined)
       lines.push(route.hours === undefined ? '  open (no support hours)' : '  open');
     else {
