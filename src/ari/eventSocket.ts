@@ -6,7 +6,7 @@
  * are answers, not events. These are ari-client 2.x internals (`_ws`, `_swagger`), checked at
  * run time: if they are missing, lcr falls back to ari-client's events and REST over HTTP.
  */
-import { writesPerTurn, type Corkable } from '../util/writesPerTurn';
+import { sendPerTurn } from '../util/writesPerTurn';
 import type { MessageSocket } from './webSocketTransport';
 
 interface RawSocket {
@@ -15,11 +15,6 @@ interface RawSocket {
   listeners(event: string): Array<(...args: unknown[]) => void>;
   removeListener(event: string, listener: (...args: unknown[]) => void): void;
   on(event: string, listener: (...args: unknown[]) => void): void;
-}
-
-interface WsInternals {
-  /** ws's underlying TCP socket. */
-  _socket?: Partial<Corkable>;
 }
 
 interface ClientInternals {
@@ -66,15 +61,11 @@ export function takeOverMessages(
   if (ws === undefined) return undefined;
   for (const listener of ws.listeners('message')) ws.removeListener('message', listener);
   ws.on('message', (data: unknown) => onMessage(String(data)));
-  const holdWrites = writesPerTurn((ws as WsInternals)._socket);
   return {
     get open() {
       return ws.readyState === OPEN;
     },
-    send: (text) => {
-      holdWrites();
-      ws.send(text);
-    },
+    send: sendPerTurn(ws),
     onClose: (listener) => ws.on('close', () => listener()),
   };
 }

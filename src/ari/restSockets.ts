@@ -15,7 +15,7 @@
  */
 import { WebSocket } from 'ws';
 import type { Logger } from '../log/logger';
-import { writesPerTurn, type Corkable } from '../util/writesPerTurn';
+import { sendPerTurn } from '../util/writesPerTurn';
 import type { RestCall, RestTransport } from './transport';
 import { WebSocketTransport, type RestResponseMessage } from './webSocketTransport';
 
@@ -80,16 +80,12 @@ export class RestSocket implements Member {
     const ws = new WebSocket(target, { headers: { Authorization: `Basic ${credentials}` } });
     this.ws = ws;
     ws.on('open', () => {
-      const holdWrites = writesPerTurn((ws as { _socket?: Partial<Corkable> })._socket);
       this.current = new WebSocketTransport(
         {
           get open() {
             return ws.readyState === WebSocket.OPEN;
           },
-          send: (text) => {
-            holdWrites();
-            ws.send(text);
-          },
+          send: sendPerTurn(ws),
         },
         this.options.requestTimeoutMs,
       );
@@ -175,11 +171,6 @@ export class RestSocketPool implements RestTransport {
     const result = entry.member.transport.send<T>(call);
     result.then(settle, settle);
     return result;
-  }
-
-  /** Keys with requests in flight (for tests). */
-  get keysInFlight(): number {
-    return this.inFlight.size;
   }
 
   private memberFor(key: string): Member {

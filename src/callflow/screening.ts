@@ -36,16 +36,16 @@ export const screeningPrompts: PromptDeclaration = (config) =>
       const uses = [];
       if (screening.block.length > 0 || screening.anonymous === 'refuse')
         uses.push(declared(where, screeningSays.blocked(route)));
+      const direct = routingsOf(route).has('direct');
+      // A caller held back from direct routing (a failed PIN too) is told why before the message.
       const holdsBack =
         screening.allow !== undefined ||
         screening.anonymous === 'voicemail' ||
-        screening.rateLimit !== undefined;
-      if (holdsBack && routingsOf(route).has('direct'))
-        uses.push(declared(where, screeningSays.heldBack(route)));
-      if (screening.pin !== undefined && routingsOf(route).has('direct')) {
+        screening.rateLimit !== undefined ||
+        screening.pin !== undefined;
+      if (holdsBack && direct) uses.push(declared(where, screeningSays.heldBack(route)));
+      if (screening.pin !== undefined && direct)
         uses.push(declared(where, screeningSays.pin(route)), declared(where, screeningSays.pinWrong(route)));
-        if (!holdsBack) uses.push(declared(where, screeningSays.heldBack(route)));
-      }
       if (screening.pressToContinue !== undefined)
         uses.push(declared(where, screeningSays.pressToContinue(route, screening.pressToContinue.key)));
       return uses;

@@ -6,8 +6,6 @@
 import type { Screening } from '../config/model';
 import { digitsOf, matchesPattern } from '../util/numberPattern';
 
-export { digitsOf, matchesPattern };
-
 export type ScreenDecision =
   | { kind: 'pass' }
   /** Hung up: with the blocked prompt, or without an answer (`silent`). */

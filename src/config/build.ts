@@ -8,7 +8,7 @@ import * as path from 'node:path';
 import type { ParsedConfig } from './schema';
 import type { ConfigIssue } from './issues';
 import { buildHours } from './buildHours';
-import { buildScreening } from './buildScreening';
+import { buildScreening, buildTopScreening } from './buildScreening';
 import { toDialString } from './dialString';
 import { toInstant } from '../util/wallClock';
 import type { Config, Layer, Override, PromptSettings, Responder, Schedule, Settings } from './model';
@@ -121,6 +121,7 @@ function buildResponder(raw: ParsedConfig['responders'][number], settings: Setti
 export function buildConfig(raw: ParsedConfig, source: string, issues: ConfigIssue[]): Config {
   const configDir = path.dirname(source);
   const settings = buildSettings(raw.settings, configDir);
+  const screening = buildTopScreening(raw.screening, configDir, issues);
   return {
     source,
     asterisk: raw.asterisk,
@@ -132,8 +133,8 @@ export function buildConfig(raw: ParsedConfig, source: string, issues: ConfigIss
     policies: new Map(raw.escalation_policies.map((p) => [p.id, p])),
     teams: new Map(raw.teams.map((t) => [t.id, t])),
     routes: raw.routes.map((route, r) => {
-      const { hours, screening, ...rest } = route;
-      const merged = { ...rest, screening: buildScreening(raw.screening, screening, r, configDir, issues) };
+      const { hours, screening: own, ...rest } = route;
+      const merged = { ...rest, screening: buildScreening(screening, own, r, configDir, issues) };
       return hours === undefined
         ? merged
         : { ...merged, hours: buildHours(hours, ['routes', r, 'hours'], configDir, issues) };

@@ -7,17 +7,12 @@ import { parse } from 'yaml';
 import { z } from 'zod';
 import { readBesideConfig } from './besideFile';
 import type { ConfigIssue } from './issues';
-import { holidaySchema } from './schemaHours';
+import { holidaySchema, hoursSchema } from './schemaHours';
 import type { Restriction } from './model';
 import { mergeHolidays, opensWithinAYear, type Holiday, type SupportHours } from '../util/supportHours';
 import { DAY_MS, toLocalMs } from '../util/wallClock';
 
-export interface ParsedHours {
-  timezone: string;
-  weekly: Restriction[];
-  holidays: Holiday[];
-  holidaysFile?: string;
-}
+export type ParsedHours = z.output<typeof hoursSchema>;
 
 const WEEK_MINUTES = 7 * 1440;
 

@@ -55,6 +55,60 @@ function readPins(
   return pins;
 }
 
+/** Warnings for the block and allow lists a screening section writes itself, at `base`. */
+function checkLists(
+  own: ParsedScreening,
+  merged: Pick<Screening, 'block' | 'allow'>,
+  base: ConfigIssue['path'],
+  issues: ConfigIssue[],
+): void {
+  if (own.block !== undefined)
+    own.block.forEach((pattern, i) => {
+      if (everyNumber(pattern))
+        issues.push({
+          severity: 'warning',
+          path: [...base, 'block', i],
+          message: 'this block pattern matches every number: nobody with a caller id gets through',
+        });
+    });
+  if (own.allow === undefined && own.block === undefined) return;
+  (merged.allow ?? []).forEach((allowed, i) => {
+    const blocked = merged.block.find((pattern) => overlap(pattern, allowed));
+    if (blocked !== undefined)
+      issues.push({
+        severity: 'warning',
+        path: own.allow === undefined ? [...base, 'block'] : [...base, 'allow', i],
+        message: `allow pattern "${allowed}" overlaps block pattern "${blocked}": blocking wins`,
+      });
+  });
+}
+
+/** A screening section with the PINs of its pins_file read in. */
+function withPinsFile(
+  screening: ParsedScreening,
+  base: ConfigIssue['path'],
+  configDir: string,
+  issues: ConfigIssue[],
+): ParsedScreening {
+  const pin = screening.pin;
+  if (pin?.pinsFile === undefined) return screening;
+  const fromFile = readPins(pin.pinsFile, configDir, [...base, 'pin', 'pins_file'], issues);
+  return { ...screening, pin: { ...pin, pins: [...pin.pins, ...fromFile] } };
+}
+
+/** The top-level section, finished once for every route: its PIN file read, its lists checked. */
+export function buildTopScreening(
+  top: ParsedScreening | undefined,
+  configDir: string,
+  issues: ConfigIssue[],
+): ParsedScreening | undefined {
+  if (top === undefined) return undefined;
+  const built = withPinsFile(top, ['screening'], configDir, issues);
+  checkLists(top, mergeScreening(built, undefined), ['screening'], issues);
+  return built;
+}
+
+/** A route's screening: its own keys (its PIN file read) over the finished top-level section. */
 export function buildScreening(
   top: ParsedScreening | undefined,
   own: ParsedScreening | undefined,
@@ -62,46 +116,9 @@ export function buildScreening(
   configDir: string,
   issues: ConfigIssue[],
 ): Screening {
-  const screening = mergeScreening(top, own);
-  const pin = screening.pin;
-  if (pin?.pinsFile !== undefined) {
-    const at: ConfigIssue['path'] =
-      own?.pin !== undefined
-        ? ['routes', routeIndex, 'screening', 'pin', 'pins_file']
-        : ['screening', 'pin', 'pins_file'];
-    // The top level's file is read (and reported) once, for the first route.
-    const fileIssues: ConfigIssue[] = [];
-    const fromFile = readPins(pin.pinsFile, configDir, at, fileIssues);
-    if (own?.pin !== undefined || routeIndex === 0) issues.push(...fileIssues);
-    screening.pin = { ...pin, pins: [...pin.pins, ...fromFile] };
-  }
-  // Reported where the list was written: the route's own, else the top level's (once, for route 0).
-  const where = (key: 'block' | 'allow'): ConfigIssue['path'] | undefined =>
-    own?.[key] !== undefined
-      ? ['routes', routeIndex, 'screening', key]
-      : routeIndex === 0 && top?.[key] !== undefined
-        ? ['screening', key]
-        : undefined;
-  const blockAt = where('block');
-  if (blockAt !== undefined)
-    screening.block.forEach((pattern, i) => {
-      if (everyNumber(pattern))
-        issues.push({
-          severity: 'warning',
-          path: [...blockAt, i],
-          message: 'this block pattern matches every number: nobody with a caller id gets through',
-        });
-    });
-  const allowAt = where('allow');
-  if (allowAt !== undefined || blockAt !== undefined)
-    (screening.allow ?? []).forEach((allowed, i) => {
-      const blocked = screening.block.find((pattern) => overlap(pattern, allowed));
-      if (blocked !== undefined)
-        issues.push({
-          severity: 'warning',
-          path: [...(allowAt ?? blockAt!), ...(allowAt === undefined ? [] : [i])],
-          message: `allow pattern "${allowed}" overlaps block pattern "${blocked}": blocking wins`,
-        });
-    });
+  if (own === undefined) return mergeScreening(top, undefined);
+  const base = ['routes', routeIndex, 'screening'];
+  const screening = mergeScreening(top, withPinsFile(own, base, configDir, issues));
+  checkLists(own, screening, base, issues);
   return screening;
 }

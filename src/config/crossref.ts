@@ -117,19 +117,7 @@ export function crossCheck(config: RawConfig): ConfigIssue[] {
         message: `${route.options.length} options: a keypad menu holds at most 9 (keys 1 to 9)`,
       });
     }
-    const keys = new Set<string>();
-    route.options.forEach((option, o) => {
-      const key = String(option.key);
-      if (keys.has(key)) {
-        issues.push({
-          severity: 'error',
-          path: ['routes', r, 'options', o, 'key'],
-          message: `duplicate keypad key ${key}`,
-        });
-      }
-      keys.add(key);
-      checkReference(issues, teams, 'team', option.team, ['routes', r, 'options', o, 'team']);
-    });
+    const keys = checkOptions(route.options, ['routes', r, 'options'], teams, issues);
     const fallback = route.menu?.fallback;
     if (typeof fallback === 'number' && !keys.has(String(fallback))) {
       issues.push({
@@ -217,6 +205,24 @@ function warnPhonelessResponders(config: RawConfig, routeIndex: number, issues: 
   }
 }
 
+/** A menu's options (a route's, or its outside-hours ones): one key each, known teams; returns the keys. */
+function checkOptions(
+  options: ReadonlyArray<{ key: number | string; team: string }>,
+  base: Array<string | number>,
+  teams: Map<string, Named>,
+  issues: ConfigIssue[],
+): Set<string> {
+  const keys = new Set<string>();
+  options.forEach((option, o) => {
+    const key = String(option.key);
+    if (keys.has(key))
+      issues.push({ severity: 'error', path: [...base, o, 'key'], message: `duplicate keypad key ${key}` });
+    keys.add(key);
+    checkReference(issues, teams, 'team', option.team, [...base, o, 'team']);
+  });
+  return keys;
+}
+
 /** outside_hours names teams and a policy like the rest of the route; alone, without hours, it does nothing. */
 function checkOutsideHours(
   route: RawConfig['routes'][number],
@@ -235,18 +241,7 @@ function checkOutsideHours(
       atKey: true,
       message: 'outside_hours has no effect: this route has no hours (it is always open)',
     });
-  const keys = new Set<string>();
-  (outside.options ?? []).forEach((option, o) => {
-    const key = String(option.key);
-    if (keys.has(key))
-      issues.push({
-        severity: 'error',
-        path: [...base, 'options', o, 'key'],
-        message: `duplicate keypad key ${key}`,
-      });
-    keys.add(key);
-    checkReference(issues, teams, 'team', option.team, [...base, 'options', o, 'team']);
-  });
+  checkOptions(outside.options ?? [], [...base, 'options'], teams, issues);
   if (outside.escalation_policy !== undefined)
     checkReference(issues, policies, 'escalation policy', outside.escalation_policy, [
       ...base,

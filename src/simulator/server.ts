@@ -11,7 +11,7 @@ import type { AriEvent, SimAsterisk } from './engine';
 import type { AriSpec } from './spec';
 import { RequestPipeline, type Handlers } from './dispatch';
 import { RestOverWebSocket } from './restOverWebSocket';
-import { writesPerTurn, type Corkable } from '../util/writesPerTurn';
+import { sendPerTurn } from '../util/writesPerTurn';
 
 export type { RequestRecord } from './dispatch';
 
@@ -34,8 +34,7 @@ export class AriHttpServer {
   readonly pipeline: RequestPipeline;
   private readonly server: http.Server;
   private readonly wss = new WebSocketServer({ noServer: true });
-  private readonly sockets = new Set<WebSocket>();
-  /** The applications each open event WebSocket subscribed (its `app` parameter). */
+  /** Every open event WebSocket, with the applications it subscribed (its `app` parameter). */
   private readonly appsOf = new Map<WebSocket, readonly string[]>();
   private readonly restOverWebSocket: RestOverWebSocket;
   private connections = 0;
@@ -76,7 +75,7 @@ export class AriHttpServer {
   }
 
   async close(): Promise<void> {
-    for (const socket of this.sockets) socket.terminate();
+    for (const socket of this.appsOf.keys()) socket.terminate();
     this.wss.close();
     this.server.closeAllConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
@@ -85,16 +84,16 @@ export class AriHttpServer {
   /** Closes every event WebSocket, as a network cut or an Asterisk restart would. */
   dropWebSockets(refuseForMs = 0): void {
     this.refuseWebSocketsUntil = Date.now() + refuseForMs;
-    for (const socket of this.sockets) socket.terminate();
+    for (const socket of this.appsOf.keys()) socket.terminate();
   }
 
   /** Closes every event WebSocket with a close frame (1001 going away), accepting new ones at once. */
   closeWebSockets(): void {
-    for (const socket of this.sockets) socket.close(1001, 'going away');
+    for (const socket of this.appsOf.keys()) socket.close(1001, 'going away');
   }
 
   get connectedSockets(): number {
-    return this.sockets.size;
+    return this.appsOf.size;
   }
 
   /** Cuts the event WebSockets subscribed to `app` only. */
@@ -129,18 +128,16 @@ export class AriHttpServer {
     const apps = (url.searchParams.get('app') ?? '').split(',').filter((app) => app !== '');
     if (apps.length === 0) return reject(400, 'Bad Request');
     this.wss.handleUpgrade(req, socket, head, (ws) => {
-      this.sockets.add(ws);
       this.appsOf.set(ws, apps);
       // Events and RESTResponses share the socket; a turn's messages leave in one write, as the
       // daemon's requests do (a write per message was the bench process's largest cost).
-      const holdWrites = writesPerTurn((ws as { _socket?: Partial<Corkable> })._socket);
+      const send = sendPerTurn(ws);
       const sendText = (text: string): void => {
-        if (ws.readyState !== ws.OPEN) return;
-        holdWrites();
-        ws.send(text);
+        if (ws.readyState === ws.OPEN) send(text);
       };
-      const send = (event: AriEvent): void => sendText(JSON.stringify(event));
-      const detach = apps.map((app) => this.engine.attachSink(app, send));
+      const detach = apps.map((app) =>
+        this.engine.attachSink(app, (event: AriEvent) => sendText(JSON.stringify(event))),
+      );
       if (this.options.restOverWebSocket !== false)
         this.restOverWebSocket.serve({
           ws,
@@ -151,7 +148,6 @@ export class AriHttpServer {
           asteriskId: this.engine.asteriskId,
         });
       ws.on('close', () => {
-        this.sockets.delete(ws);
         this.appsOf.delete(ws);
         detach.forEach((d) => d());
       });

@@ -10,6 +10,18 @@ export interface Corkable {
   uncork(): void;
 }
 
+/**
+ * A ws WebSocket's send with a turn's messages held for one write (`_socket` is the TCP socket
+ * ws writes to; a WebSocket without one is written to as before).
+ */
+export function sendPerTurn(ws: { send(text: string): void }): (text: string) => void {
+  const hold = writesPerTurn((ws as { _socket?: Partial<Corkable> })._socket);
+  return (text) => {
+    hold();
+    ws.send(text);
+  };
+}
+
 /** Call before each write; a socket that cannot be corked is written to as before. */
 export function writesPerTurn(socket: Partial<Corkable> | undefined): () => void {
   if (socket === undefined || typeof socket.cork !== 'function' || typeof socket.uncork !== 'function')
