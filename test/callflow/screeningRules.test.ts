@@ -4,7 +4,8 @@
  */
 import fc from 'fast-check';
 import type { Screening } from '../../src/config/model';
-import { isAnonymous, matchesPattern, screenCaller, screenedAs } from '../../src/callflow/screeningRules';
+import { isAnonymous, screenCaller, screenedAs } from '../../src/callflow/screeningRules';
+import { matchesPattern } from '../../src/util/numberPattern';
 
 const base: Screening = { block: [], blockedHears: 'message', anonymous: 'allow' };
 

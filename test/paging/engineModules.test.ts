@@ -6,23 +6,12 @@
  */
 import { silentLogger, type Logger } from '../../src/log/logger';
 import type { Notifier, SendResult } from '../../src/notifications/types';
-import { NotificationDispatcher } from '../../src/paging/dispatcher';
-import type { PagingEngine } from '../../src/paging/engine';
 import { createAckToken, verifyAckToken } from '../../src/paging/links';
-import {
-  LINK_TOKEN_RETENTION_MS,
-  MODULES,
-  createEngine,
-  type VoicemailCopyRetry,
-} from '../../src/paging/modules';
-import { PagingService } from '../../src/paging/service';
-import { CallStore, type CopyResult } from '../../src/store/calls';
-import { openDatabase, type Db } from '../../src/store/database';
-import { LinkTokenStore } from '../../src/store/linkTokens';
-import { NotificationStore } from '../../src/store/notifications';
-import { PageStore } from '../../src/store/pages';
+import { LINK_TOKEN_RETENTION_MS, MODULES } from '../../src/paging/modules';
+import type { CopyResult } from '../../src/store/calls';
 import { configFromText } from '../helpers/config';
 import { FakeClock } from '../helpers/fakeClock';
+import { startPagingWorld, type PagingWorld } from '../helpers/pagingEngine';
 
 const config = configFromText(`asterisk: { url: 'http://127.0.0.1:8088', username: lcr, password: x }
 responders:
@@ -40,17 +29,8 @@ routes:
 `);
 const MINUTE = 60_000;
 
-interface World {
-  db: Db;
+interface World extends PagingWorld {
   clock: FakeClock;
-  pages: PageStore;
-  notifications: NotificationStore;
-  calls: CallStore;
-  tokens: LinkTokenStore;
-  service: PagingService;
-  engine: PagingEngine;
-  dispatcher: NotificationDispatcher;
-  voicemailCopies: VoicemailCopyRetry;
   /** Phone calls made: responder and fake time. */
   rang: Array<[string, number]>;
   copies: CopyResult[];
@@ -62,12 +42,7 @@ interface World {
 let world: World;
 
 beforeEach(() => {
-  const db = openDatabase(':memory:');
   const clock = new FakeClock();
-  const pages = new PageStore(db);
-  const notifications = new NotificationStore(db);
-  const calls = new CallStore(db);
-  const tokens = new LinkTokenStore(db);
   const logs: string[] = [];
   const logger: Logger = { ...silentLogger, error: (m) => logs.push(m), warn: (m) => logs.push(m) };
   const rang: Array<[string, number]> = [];
@@ -77,75 +52,24 @@ beforeEach(() => {
       return { ok: true, detail: 'answered' };
     },
   };
-  // The service and the dispatcher wake the engine, which is built after them.
-  const ref: { engine?: PagingEngine } = {};
-  const service = new PagingService({
-    db,
-    config: () => config,
-    pages,
-    notifications,
-    logger,
-    onChange: () => ref.engine?.wake(MODULES.escalate, MODULES.dispatch),
-  });
-  const dispatcher = new NotificationDispatcher({
-    config: () => config,
-    notifications,
-    pages,
-    notifiers: { phone },
-    logger,
-    retry: { baseMs: 1000, maxMs: 10_000 },
-    concurrency: 5,
-    onSettled: () => ref.engine?.wake(MODULES.dispatch),
-    clock,
-  });
   const copies: CopyResult[] = [];
   const copyTimes: number[] = [];
   const connected = { value: true };
-  const built = createEngine({
-    db,
+  const paging = startPagingWorld({
+    config,
     clock,
+    notifiers: { phone },
     logger,
-    // Long, so that days of fake time pass in few steps; every test wakes the engine as the daemon does.
-    pollMs: 10 * MINUTE,
-    service,
-    pages,
-    notifications,
-    calls,
-    linkTokens: tokens,
-    dispatcher,
     copyVoicemail: async () => {
       copyTimes.push(clock.now());
       return copies.shift() ?? { error: 'no answer from Asterisk' };
     },
     ariConnected: () => connected.value,
   });
-  const engine = built.engine;
-  ref.engine = engine;
-  world = {
-    db,
-    clock,
-    pages,
-    notifications,
-    calls,
-    tokens,
-    service,
-    engine,
-    dispatcher,
-    voicemailCopies: built.voicemailCopies,
-    rang,
-    copies,
-    copyTimes,
-    connected,
-    logs,
-  };
+  world = { ...paging, clock, rang, copies, copyTimes, connected, logs };
 });
 
-afterEach(async () => {
-  await world.engine.stop();
-  world.dispatcher.stopping = true;
-  await world.dispatcher.settled();
-  world.db.close();
-});
+afterEach(() => world.stop());
 
 function trigger(at = world.clock.now()): number {
   return world.service.trigger({

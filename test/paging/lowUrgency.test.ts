@@ -4,22 +4,13 @@
  * SMTP server on loopback), no phone rings, and it is first escalated on Monday at 09:00, with
  * the timeline saying why it waited. Driven by the engine the daemon builds, on a fake clock.
  */
-import { silentLogger } from '../../src/log/logger';
 import { EmailNotifier } from '../../src/notifications/email';
 import type { Notifier, SendResult } from '../../src/notifications/types';
-import { NotificationDispatcher } from '../../src/paging/dispatcher';
 import { LinkFactory } from '../../src/paging/links';
-import { MODULES, createEngine } from '../../src/paging/modules';
-import { PagingService } from '../../src/paging/service';
-import { CallStore } from '../../src/store/calls';
-import { openDatabase } from '../../src/store/database';
-import { LinkTokenStore } from '../../src/store/linkTokens';
-import { NotificationStore } from '../../src/store/notifications';
-import { PageStore } from '../../src/store/pages';
-import type { PagingEngine } from '../../src/paging/engine';
 import { configFromText } from '../helpers/config';
 import { FakeClock } from '../helpers/fakeClock';
 import { until } from '../helpers/harness';
+import { startPagingWorld } from '../helpers/pagingEngine';
 import { startSmtpPeer, type SmtpPeer } from '../helpers/peers';
 
 const MINUTE = 60_000;
@@ -58,10 +49,7 @@ routes:
       timezone: Europe/Berlin
       weekly: [{ days: [mon, tue, wed, thu, fri], from: "09:00", to: "17:00" }]
 `);
-  const db = openDatabase(':memory:');
   const clock = new FakeClock(FRIDAY_22H);
-  const pages = new PageStore(db);
-  const notifications = new NotificationStore(db);
   const rang: string[] = [];
   const phone: Notifier = {
     send: async ({ notification }): Promise<SendResult> => {
@@ -81,47 +69,12 @@ routes:
       ),
     voicemailFile: () => undefined,
   });
-  const ref: { engine?: PagingEngine } = {};
-  const service = new PagingService({
-    db,
-    config: () => config,
-    pages,
-    notifications,
-    logger: silentLogger,
-    onChange: () => ref.engine?.wake(MODULES.escalate, MODULES.dispatch),
-  });
-  const dispatcher = new NotificationDispatcher({
-    config: () => config,
-    notifications,
-    pages,
+  const { service, engine, pages, notifications, stop } = startPagingWorld({
+    config,
+    clock,
     notifiers: { phone, email },
-    logger: silentLogger,
-    retry: { baseMs: 1000, maxMs: 10_000 },
-    concurrency: 5,
-    onSettled: () => ref.engine?.wake(MODULES.dispatch),
-    clock,
   });
-  const { engine } = createEngine({
-    db,
-    clock,
-    logger: silentLogger,
-    pollMs: 10 * MINUTE,
-    service,
-    pages,
-    notifications,
-    calls: new CallStore(db),
-    linkTokens: new LinkTokenStore(db),
-    dispatcher,
-    copyVoicemail: async () => ({ error: 'not in this test' }),
-    ariConnected: () => true,
-  });
-  ref.engine = engine;
-  stops.push(async () => {
-    await engine.stop();
-    dispatcher.stopping = true;
-    await dispatcher.settled();
-    db.close();
-  });
+  stops.push(stop);
   const pageId = (): number =>
     service.trigger({
       teamId: 'db-team',
