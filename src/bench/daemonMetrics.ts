@@ -6,7 +6,13 @@
 import * as net from 'node:net';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { AddressInfo } from 'node:net';
-import { readProcess, type ProcessFigures } from './daemonProcess';
+import {
+  daemonConnected,
+  readProcess,
+  spreadOver,
+  startDaemonProcess,
+  type ProcessFigures,
+} from './daemonProcess';
 import { ms } from './stats';
 
 /**
@@ -145,4 +151,49 @@ export function formatMarginalMemory(peaks: readonly MemoryPeak[]): string | und
   const [small, large] = [peaks[0]!, peaks[peaks.length - 1]!];
   const kb = (large.bytes - small.bytes) / 1024 / (large.calls - small.calls);
   return `marginal memory: ${kb.toFixed(0)} KB per additional active call (peak RSS from ${small.calls} to ${large.calls} calls; target < 100 KB)`;
+}
+
+/**
+ * Starts `lcr start` on the YAML that `yamlFor` makes for the simulator's URL and a free port,
+ * waits for its WebSocket, measures the load of `count` callers placed by `place` over
+ * `windowMs` (then `settleMs` more), and stops the daemon. The figures the benches compute from
+ * the simulator's own records stay readable after it: the simulator is the caller's to stop.
+ */
+export async function loadOfCallers(
+  sim: { url: string; connectedWebSockets: number },
+  yamlFor: (simUrl: string, port: number) => string,
+  caller: { count: number; windowMs: number; settleMs?: number },
+  place: (index: number) => { ended: Promise<unknown> },
+): Promise<LoadFigures> {
+  const port = await freePort();
+  const daemon = startDaemonProcess(yamlFor(sim.url, port), { BENCH_ARI_PASSWORD: 'lcr-secret' });
+  try {
+    await daemonConnected(() => sim.connectedWebSockets > 0);
+    return await measureLoad(daemon.child.pid!, `http://127.0.0.1:${port}`, async (active) => {
+      const calls = await spreadOver(caller.count, caller.windowMs, (index) => {
+        const call = place(index);
+        active.track(call.ended);
+        return call;
+      });
+      await Promise.all(calls.map((call) => call.ended));
+      await new Promise((resolve) => setTimeout(resolve, caller.settleMs ?? 0));
+    });
+  } finally {
+    await daemon.stop();
+  }
+}
+
+/**
+ * Runs one load per size, smallest first, and prints what one more active call costs between
+ * the smallest and the largest (formatMarginalMemory).
+ */
+export async function runEachSize(
+  sizes: readonly number[],
+  print: (line: string) => void,
+  run: (size: number) => Promise<LoadFigures>,
+): Promise<void> {
+  const peaks: MemoryPeak[] = [];
+  for (const size of sizes) peaks.push(memoryPeak(await run(size)));
+  const marginal = formatMarginalMemory(peaks);
+  if (marginal !== undefined) print(`  ${marginal}`);
 }

@@ -6,15 +6,8 @@
  * Clocks are the simulator's; the daemon is its own process.
  */
 import { AsteriskSimulator } from '../simulator';
-import {
-  formatLoad,
-  formatMarginalMemory,
-  freePort,
-  measureLoad,
-  memoryPeak,
-  type MemoryPeak,
-} from './daemonMetrics';
-import { daemonConnected, spreadOver, startDaemonProcess } from './daemonProcess';
+import { formatLoad, loadOfCallers, runEachSize, type LoadFigures } from './daemonMetrics';
+import { oneTeamHotline } from './hotlineYaml';
 import { bridgeLatencies, modelledJoinMs } from './directMatch';
 import { ms, requireSamples, summarise } from './stats';
 
@@ -31,25 +24,13 @@ responders:
 escalation_policies:
   - id: p
     levels: [{ targets: [{ responder: r1 }, { responder: r2 }, { responder: r3 }], ring_timeout: 30s }]
-teams:
-  - { id: ops, name: Operations, escalation_policy: p }
-routes:
-  - id: hotline
-    name: Bench hotline
-    numbers: ['+1 555 0100']
-    routing: direct
-    options: [{ key: 1, team: ops, label: Operations }]
-    direct: { strategy: simultaneous, confirm_timeout: 10s }
-`;
+${oneTeamHotline('direct', 'direct: { strategy: simultaneous, confirm_timeout: 10s }')}`;
 
 export async function runDirectBench(print: (line: string) => void, sizes = [200, 1000]): Promise<void> {
-  const peaks: MemoryPeak[] = [];
-  for (const calls of sizes) peaks.push(await directRun(print, calls));
-  const marginal = formatMarginalMemory(peaks);
-  if (marginal !== undefined) print(`  ${marginal}`);
+  await runEachSize(sizes, print, (calls) => directRun(print, calls));
 }
 
-async function directRun(print: (line: string) => void, calls: number): Promise<MemoryPeak> {
+async function directRun(print: (line: string) => void, calls: number): Promise<LoadFigures> {
   const windowMs = ARRIVAL_WINDOW_MS[calls] ?? calls * 10;
   // Held past the last arrival, so that all the calls are bridged at once at the peak.
   const holdMs = Math.max(3000, windowMs);
@@ -68,23 +49,14 @@ async function directRun(print: (line: string) => void, calls: number): Promise<
     then: [{ waitFor: 'playback' }, { wait: 1700 }, { press: '1' }],
   });
   sim.phone('PJSIP/r3', { kind: 'no-answer' });
-  const port = await freePort();
-  const daemon = startDaemonProcess(DIRECT_CONFIG(sim.url, port), { BENCH_ARI_PASSWORD: 'lcr-secret' });
   try {
-    await daemonConnected(() => sim.connectedWebSockets > 0);
-    const load = await measureLoad(daemon.child.pid!, `http://127.0.0.1:${port}`, async (active) => {
-      const handles = await spreadOver(calls, windowMs, (i) => {
-        const call = sim.call({
-          to: '+15550100',
-          from: `+1555${2000000 + i}`,
-          steps: [{ waitFor: 'bridged' }, { wait: holdMs }, { hangup: true }],
-        });
-        active.track(call.ended);
-        return call;
-      });
-      await Promise.all(handles.map((h) => h.ended));
-      await new Promise((resolve) => setTimeout(resolve, 500));
-    });
+    const load = await loadOfCallers(sim, DIRECT_CONFIG, { count: calls, windowMs, settleMs: 500 }, (i) =>
+      sim.call({
+        to: '+15550100',
+        from: `+1555${2000000 + i}`,
+        steps: [{ waitFor: 'bridged' }, { wait: holdMs }, { hangup: true }],
+      }),
+    );
 
     const { toAddChannel, toBridged, addToBridged, channelsJoined } = bridgeLatencies(
       sim.requests,
@@ -111,9 +83,8 @@ async function directRun(print: (line: string) => void, calls: number): Promise<
       `    of which the simulator's, addChannel received -> 2nd ChannelEnteredBridge: p50 ${ms(simulated.p50)}, p99 ${ms(simulated.p99)}, max ${ms(simulated.max)}`,
     );
     print(`  ${formatLoad(load, `${connected} bridges`)}`);
-    return memoryPeak(load);
+    return load;
   } finally {
-    await daemon.stop();
     await sim.stop();
   }
 }

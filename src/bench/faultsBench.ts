@@ -22,6 +22,7 @@ import { silentLogger } from '../log/logger';
 import { PAGE_CALL_MARK } from '../callflow/marks';
 import { AsteriskSimulator } from '../simulator';
 import { holdWriteLock } from './lockHolder';
+import { oneTeamHotline } from './hotlineYaml';
 import { formatLoopDelay, scrapeLoopDelay } from './daemonMetrics';
 import { spreadOver } from './daemonProcess';
 import { ms, requireSamples, summarise } from './stats';
@@ -45,16 +46,7 @@ responders:
   - { id: oncall, name: On call, phones: ['PJSIP/oncall'], email: oncall@example.com }
 escalation_policies:
   - { id: p, levels: [{ targets: [{ responder: oncall }], escalate_after: 30m }] }
-teams:
-  - { id: ops, name: Operations, escalation_policy: p }
-routes:
-  - id: hotline
-    name: Bench hotline
-    numbers: ['+1 555 0100']
-    routing: voicemail
-    options: [{ key: 1, team: ops, label: Operations }]
-    voicemail: { max_duration: 60s, max_silence: 10s, min_duration: 1s }
-`;
+${oneTeamHotline('voicemail', 'voicemail: { max_duration: 60s, max_silence: 10s, min_duration: 1s }')}`;
 }
 
 async function withDaemon<T>(

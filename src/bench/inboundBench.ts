@@ -7,15 +7,7 @@
  * arrived, over loopback. The daemon runs as its own process (`lcr start`).
  */
 import { AsteriskSimulator } from '../simulator';
-import {
-  formatLoad,
-  formatMarginalMemory,
-  freePort,
-  measureLoad,
-  memoryPeak,
-  type MemoryPeak,
-} from './daemonMetrics';
-import { daemonConnected, spreadOver, startDaemonProcess } from './daemonProcess';
+import { formatLoad, loadOfCallers, runEachSize, type LoadFigures } from './daemonMetrics';
 import { ms, requireSamples, summarise } from './stats';
 
 const BENCH_CONFIG = (url: string, port: number): string => `
@@ -51,55 +43,45 @@ export async function runInboundBench(print: (line: string) => void, sizes = [50
   print(
     `voicemail calls: N callers arriving within ${ARRIVAL_WINDOW_MS / 1000} s, each on the line ~12 s, so all N are active at once (daemon = separate \`lcr start\` process; clocks = the simulator's)`,
   );
-  const growth: MemoryPeak[] = [];
-  for (const n of sizes) {
-    const sim = await AsteriskSimulator.start({ timeScale: 1 });
-    const port = await freePort();
-    const daemon = startDaemonProcess(BENCH_CONFIG(sim.url, port), { BENCH_ARI_PASSWORD: 'lcr-secret' });
-    try {
-      await daemonConnected(() => sim.connectedWebSockets > 0);
-      const load = await measureLoad(daemon.child.pid!, `http://127.0.0.1:${port}`, async (active) => {
-        const calls = await spreadOver(n, ARRIVAL_WINDOW_MS, (i) => {
-          const call = sim.call({
-            to: '+15550100',
-            from: `+1555${String(1000000 + i)}`,
-            steps: [
-              { waitFor: 'playback', media: 'press' },
-              { wait: 300 },
-              { press: String((i % 2) + 1) },
-              { waitFor: 'recording' },
-              { speak: 3000 },
-              { press: '#' },
-            ],
-          });
-          active.track(call.ended);
-          return call;
-        });
-        await Promise.all(calls.map((c) => c.ended));
-      });
-
-      const { firstRequest, firstPlay, dtmfToRequest } = reactions(sim);
-      // A caller that never reached the menu would leave a figure out silently: fail instead.
-      requireSamples('StasisStart->first request', firstRequest, n);
-      requireSamples('StasisStart->first play', firstPlay, n);
-      requireSamples('DTMF->next request', dtmfToRequest, n);
-      const first = summarise(firstRequest);
-      const play = summarise(firstPlay);
-      const dtmf = summarise(dtmfToRequest);
-      growth.push(memoryPeak(load));
-      const target = n <= 200 ? 5 : 10;
-      print(
-        `  N=${String(n).padStart(4)}: StasisStart -> first request p50 ${ms(first.p50)} p99 ${ms(first.p99)} max ${ms(first.max)} (target p99 < ${target} ms) | StasisStart -> first play p99 ${ms(play.p99)} | DTMF -> next request p50 ${ms(dtmf.p50)} p99 ${ms(dtmf.p99)} max ${ms(dtmf.max)} (target p99 < ${target} ms)`,
-      );
-      print(`          ${formatLoad(load)}`);
-    } finally {
-      await daemon.stop();
-      await sim.stop();
-    }
-  }
-  const marginal = formatMarginalMemory(growth);
-  if (marginal !== undefined) print(`  ${marginal}`);
+  await runEachSize(sizes, print, (n) => inboundRun(print, n));
   print('  targets: p99 added latency < 5 ms at N<=200, < 10 ms at N=1000; < 100 KB per active call');
+}
+
+async function inboundRun(print: (line: string) => void, n: number): Promise<LoadFigures> {
+  const sim = await AsteriskSimulator.start({ timeScale: 1 });
+  try {
+    const load = await loadOfCallers(sim, BENCH_CONFIG, { count: n, windowMs: ARRIVAL_WINDOW_MS }, (i) =>
+      sim.call({
+        to: '+15550100',
+        from: `+1555${String(1000000 + i)}`,
+        steps: [
+          { waitFor: 'playback', media: 'press' },
+          { wait: 300 },
+          { press: String((i % 2) + 1) },
+          { waitFor: 'recording' },
+          { speak: 3000 },
+          { press: '#' },
+        ],
+      }),
+    );
+
+    const { firstRequest, firstPlay, dtmfToRequest } = reactions(sim);
+    // A caller that never reached the menu would leave a figure out silently: fail instead.
+    requireSamples('StasisStart->first request', firstRequest, n);
+    requireSamples('StasisStart->first play', firstPlay, n);
+    requireSamples('DTMF->next request', dtmfToRequest, n);
+    const first = summarise(firstRequest);
+    const play = summarise(firstPlay);
+    const dtmf = summarise(dtmfToRequest);
+    const target = n <= 200 ? 5 : 10;
+    print(
+      `  N=${String(n).padStart(4)}: StasisStart -> first request p50 ${ms(first.p50)} p99 ${ms(first.p99)} max ${ms(first.max)} (target p99 < ${target} ms) | StasisStart -> first play p99 ${ms(play.p99)} | DTMF -> next request p50 ${ms(dtmf.p50)} p99 ${ms(dtmf.p99)} max ${ms(dtmf.max)} (target p99 < ${target} ms)`,
+    );
+    print(`          ${formatLoad(load)}`);
+    return load;
+  } finally {
+    await sim.stop();
+  }
 }
 
 /**
