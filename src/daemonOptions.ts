@@ -9,31 +9,22 @@ import type { PromptRenderer } from './callflow/prompts';
 import type { Logger } from './log/logger';
 import type { RetryPolicy } from './paging/dispatcher';
 import type { ListenerLimits } from './http/server';
+import { namedError } from './util/namedError';
 
-export class StartupError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'StartupError';
-  }
-}
+export class StartupError extends namedError('StartupError') {}
 
 /** A secret the daemon needs to start; one it cannot read stops the start with a clear message. */
-export function startupSecret(
-  config: Config,
-  secret: Secret,
-  setting: string,
-  env: NodeJS.ProcessEnv = process.env,
-): string | undefined {
+export function startupSecret(config: Config, secret: Secret, setting: string): string | undefined {
   try {
-    return resolveSecret(secret, config.source, setting, env);
+    return resolveSecret(secret, config.source, setting);
   } catch (error) {
     throw new StartupError((error as Error).message);
   }
 }
 
 /** The ARI password from the environment, a file, or (discouraged) the YAML itself. */
-export function resolveAriPassword(config: Config, env: NodeJS.ProcessEnv = process.env): string {
-  return startupSecret(config, config.asterisk.password, 'asterisk.password', env) ?? '';
+export function resolveAriPassword(config: Config): string {
+  return startupSecret(config, config.asterisk.password, 'asterisk.password') ?? '';
 }
 
 export interface DaemonOptions {

@@ -5,13 +5,9 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Secret } from './model';
+import { namedError } from '../util/namedError';
 
-export class SecretError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'SecretError';
-  }
-}
+export class SecretError extends namedError('SecretError') {}
 
 /**
  * The secret's value, or undefined when none is configured. `setting` names the YAML key in

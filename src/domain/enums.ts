@@ -13,35 +13,40 @@ export type PageEventType = (typeof PAGE_EVENTS)[number];
 export const PAGE_STATUSES = ['triggered', 'acknowledged', 'resolved'] as const;
 export type PageStatus = (typeof PAGE_STATUSES)[number];
 
-/** How a call ended, as stored in calls.outcome. */
-export const CALL_OUTCOMES = [
-  'voicemail',
-  'closed',
-  'screened',
-  'abandoned',
-  'rejected-inactive',
-  'unknown-number',
-  'connected',
-  'no-answer',
-  'refused-stopping',
-  'error',
-] as const;
-export type CallOutcome = (typeof CALL_OUTCOMES)[number];
+/**
+ * How a call ended, as stored in calls.outcome, with what it means: the call log and the console
+ * explain an outcome with these words.
+ */
+export const CALL_OUTCOME_MEANINGS = {
+  voicemail: 'the caller left a message (or tried to)',
+  closed: 'outside support hours: the caller heard the closed greeting',
+  screened: 'caller screening turned the call away',
+  abandoned: 'the caller hung up before being connected or leaving a message',
+  'rejected-inactive': 'the route is switched off',
+  'unknown-number': 'the dialled number belongs to no route',
+  connected: 'the caller talked to a responder',
+  'no-answer': 'nobody accepted and the route hangs up',
+  'refused-stopping': 'the call arrived while the daemon was stopping',
+  error: 'the call failed; the caller was told',
+} as const;
+export type CallOutcome = keyof typeof CALL_OUTCOME_MEANINGS;
+export const CALL_OUTCOMES = Object.keys(CALL_OUTCOME_MEANINGS) as [CallOutcome, ...CallOutcome[]];
 
-/** What became of one responder leg of a call. */
-export const LEG_RESULTS = [
-  'ringing',
-  'answered',
-  'accepted',
-  'declined',
-  'no-answer',
-  'busy',
-  'voicemail-pickup',
-  'failed',
-  'skipped',
-  'cancelled',
-] as const;
-export type LegResult = (typeof LEG_RESULTS)[number];
+/** What became of one responder leg of a call, with what it means. */
+export const LEG_RESULT_MEANINGS = {
+  ringing: 'the phone is ringing',
+  answered: 'picked up; the confirmation prompt is playing',
+  accepted: 'pressed 1 and was connected to the caller',
+  declined: 'pressed 2 or hung up at the prompt',
+  'no-answer': 'rang until the ring timeout',
+  busy: 'the phone was busy',
+  'voicemail-pickup': "answered without pressing a key (likely the phone's own voicemail)",
+  failed: 'the phone could not be called',
+  skipped: 'not rung: no phone, or already rung on this call',
+  cancelled: 'hung up because the call was decided elsewhere',
+} as const;
+export type LegResult = keyof typeof LEG_RESULT_MEANINGS;
+export const LEG_RESULTS = Object.keys(LEG_RESULT_MEANINGS) as [LegResult, ...LegResult[]];
 
 /** Days of the week as the YAML writes them; index + 1 is the ISO weekday. */
 export const WEEKDAYS = ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const;

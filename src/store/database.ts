@@ -6,6 +6,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
 import { MIGRATIONS } from './migrations';
+import { namedError } from '../util/namedError';
 
 export type Db = Database.Database;
 
@@ -25,12 +26,7 @@ export function transactionOf(db: Db): Transaction {
   return <T>(work: () => T): T => inTransaction(work) as T;
 }
 
-export class DatabaseError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'DatabaseError';
-  }
-}
+export class DatabaseError extends namedError('DatabaseError') {}
 
 export interface OpenOptions {
   readonly?: boolean;

@@ -7,13 +7,9 @@
 import * as os from 'node:os';
 import Database from 'better-sqlite3';
 import type { Db } from './database';
+import { namedError } from '../util/namedError';
 
-export class DatabaseInUseError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'DatabaseInUseError';
-  }
-}
+export class DatabaseInUseError extends namedError('DatabaseInUseError') {}
 
 export interface DaemonLock {
   release(): void;
