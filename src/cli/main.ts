@@ -190,7 +190,10 @@ function buildProgram(io: CliIo, pending: Array<Promise<unknown>>): Command {
       '-c, --config <file>',
       'configuration file (default: ./routes.yaml if present, else routes.example.yaml)',
     )
-    .option('--keep', 'keep the demo database and voicemails, and print where they are')
+    .option(
+      '--keep',
+      'then keep the daemon, the simulated Asterisk and the web console running (Ctrl-C stops them), and keep the demo data',
+    )
     .action((options: { config?: string; keep?: boolean }) => {
       pending.push(demoCommand(io, options));
     });

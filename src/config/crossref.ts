@@ -130,6 +130,7 @@ export function crossCheck(config: RawConfig): ConfigIssue[] {
     checkOutsideHours(route, r, teams, policies, issues);
   });
   checkNotifications(config, teams, issues);
+  checkConsoleAccess(config, issues);
   const checkTeamPins = (pins: Record<string, string> | undefined, base: Array<string | number>): void =>
     Object.keys(pins ?? {}).forEach((team) =>
       checkReference(issues, teams, 'team', team, [...base, 'screening', 'pin', 'team_pins', team]),
@@ -221,6 +222,21 @@ function checkOptions(
     checkReference(issues, teams, 'team', option.team, [...base, o, 'team']);
   });
   return keys;
+}
+/** A console nobody can sign in to is a console that fails the night someone needs it. */
+function checkConsoleAccess(config: RawConfig, issues: ConfigIssue[]): void {
+  const settings = config.settings;
+  if (settings?.console?.enabled !== true) return;
+  const hasSecret = (value: Record<string, unknown>, name: string): boolean =>
+    [name, `${name}_env`, `${name}_file`].some((key) => value[key] !== undefined);
+  if (hasSecret(settings, 'api_token') || config.responders.some((r) => hasSecret(r, 'console_password')))
+    return;
+  issues.push({
+    severity: 'warning',
+    path: ['settings', 'console', 'enabled'],
+    message:
+      'the console is enabled but nobody can sign in: give responders a console_password_env (or _file), or set settings.api_token_env',
+  });
 }
 
 /** outside_hours names teams and a policy like the rest of the route; alone, without hours, it does nothing. */

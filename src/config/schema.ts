@@ -111,6 +111,18 @@ const settingsSchema = z
         'how Asterisk reaches the listener to fetch prompts and voicemails (default http://<http_listen>)',
       ),
     ...secretFields('api_token', 'the bearer token of the HTTP API (without one the API answers 503)'),
+    console: z
+      .strictObject({
+        enabled: z
+          .boolean()
+          .default(false)
+          .describe(
+            "serve the web console under /console; people sign in with their responder's console_password or the API token",
+          ),
+        session: duration('12h', 'how long a console sign-in lasts'),
+      })
+      .prefault({})
+      .describe('the web console (off unless enabled)'),
     shutdown: z
       .strictObject({
         drain: duration('30s', 'how long calls in progress may go on after SIGTERM'),
@@ -148,6 +160,7 @@ const settingsSchema = z
       /** Base URL Asterisk uses to fetch audio from the daemon; undefined: the listener's own address. */
       mediaUrl: stripSlash(s.media_url),
       apiToken: toSecret(s, 'api_token'),
+      console: { enabled: s.console.enabled, sessionSeconds: s.console.session },
       shutdown: {
         drainSeconds: s.shutdown.drain,
         newCalls: s.shutdown.new_calls,

@@ -4,7 +4,17 @@
  */
 import { z } from 'zod';
 import { NOTIFY_CHANNELS, WEEKDAYS } from '../domain/enums';
-import { compact, durationSchema, duration, idSchema, phoneSchema, timeZoneSchema } from './fields';
+import {
+  atMostOneSecret,
+  compact,
+  durationSchema,
+  duration,
+  idSchema,
+  phoneSchema,
+  secretFields,
+  timeZoneSchema,
+  toSecret,
+} from './fields';
 
 const LOCAL_DATETIME = /^\d{4}-\d{2}-\d{2}(?:[T ]\d{2}:\d{2}(?::\d{2})?)?$/;
 const TIME_OF_DAY = /^(?:[01]\d|2[0-3]):[0-5]\d$|^24:00$/;
@@ -198,10 +208,18 @@ export const responderSchema = z
       .array(notifyRuleSchema)
       .prefault(['phone', 'email'])
       .describe('how pages reach the responder, in order (default [phone, email], both at once)'),
+    ...secretFields('console_password', "the responder's password for the web console"),
   })
-  .transform((r) =>
+  .refine(atMostOneSecret('console_password'), {
+    error: 'give only one of console_password, console_password_env, console_password_file',
+  })
+  .transform(({ console_password, console_password_env, console_password_file, ...r }) =>
     compact({
       ...r,
+      consolePassword: toSecret(
+        { console_password, console_password_env, console_password_file },
+        'console_password',
+      ),
       // A channel the responder cannot be reached on is dropped (lcr validate warns about it).
       notify: r.notify.filter((rule) =>
         rule.channel === 'phone' ? r.phones.length > 0 : r.email !== undefined,

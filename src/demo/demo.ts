@@ -3,6 +3,7 @@
  * configuration (routes.example.yaml by default), and a few scripted calls whose story is told:
  * what each caller heard and did, and what the daemon stored.
  */
+import { randomBytes } from 'node:crypto';
 import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
@@ -164,12 +165,18 @@ function demoPromptCache(): string {
   return path.join(base, 'lcr', 'prompts');
 }
 
+/**
+ * `keep`: once the calls are told, the daemon and the simulator stay up with the web console on
+ * (an operator signs in with a token made for this run) until `keep` resolves; the demo's data
+ * is kept.
+ */
 export async function runDemo(
   baseConfig: Config,
   print: (line: string) => void,
-  keep: boolean,
+  keep?: Promise<unknown>,
 ): Promise<void> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'lcr-demo-'));
+  const consoleToken = randomBytes(12).toString('base64url');
   const config: Config = {
     ...withDemoClosure(withDemoEscalation(baseConfig), Date.now()),
     settings: {
@@ -177,6 +184,12 @@ export async function runDemo(
       storageDir: dir,
       database: path.join(dir, 'lcr.db'),
       logLevel: 'debug',
+      ...(keep === undefined
+        ? {}
+        : {
+            apiToken: { kind: 'plain', value: consoleToken },
+            console: { ...baseConfig.settings.console, enabled: true },
+          }),
     },
     prompts: { ...baseConfig.prompts, delivery: 'http', cacheDir: demoPromptCache() },
   };
@@ -302,11 +315,17 @@ export async function runDemo(
         ? 'Every prompt played was made ahead of time: no caller waited for speech synthesis.'
         : `${misses} prompts were played before their audio was ready (stock sounds instead): see the log.`,
     );
+    if (keep !== undefined) {
+      print('');
+      print(`Web console: ${daemon.httpUrl}/console/ (leave the responder id empty; token ${consoleToken})`);
+      print('The daemon and the simulated Asterisk keep running; press Ctrl-C to stop them.');
+      await keep;
+    }
   } finally {
     await daemon.stop();
     await sim.stop();
     print('');
-    if (keep) print(`Demo data kept in ${dir} (database ${path.join(dir, 'lcr.db')}).`);
+    if (keep !== undefined) print(`Demo data kept in ${dir} (database ${path.join(dir, 'lcr.db')}).`);
     else fs.rmSync(dir, { recursive: true, force: true });
   }
 }

@@ -1,7 +1,9 @@
 /**
  * The daemon's HTTP listener (loopback by default): health and metrics for monitoring, the
  * JSON API for pages and calls (bearer token), acknowledge links for responders (signed
- * single-use tokens), voicemail audio for Asterisk (signed URLs) and prompt audio for Asterisk.
+ * single-use tokens), voicemail audio for Asterisk (signed URLs), prompt audio for Asterisk, and
+ * the web console (console/, off unless configured). The router stays hand-written: a dozen
+ * prefixes, each owned by one module, with the limits below set on Node's own server.
  */
 import * as http from 'node:http';
 import type { AddressInfo } from 'node:net';
@@ -12,6 +14,7 @@ import { handleMedia } from './media';
 import { handlePrompt, type PromptFiles } from './prompts';
 import { sendJson, type Reply } from './reply';
 import { tokenMatches } from './auth';
+import { WebConsole } from './console/console';
 
 export interface HttpDependencies extends ApiDependencies, PromptFiles {
   logger: Logger;
@@ -57,6 +60,7 @@ async function readBody(request: http.IncomingMessage): Promise<string> {
 
 export class HttpServer {
   private readonly server: http.Server;
+  private readonly console: WebConsole;
 
   constructor(
     private readonly deps: HttpDependencies,
@@ -79,6 +83,7 @@ export class HttpServer {
       });
     });
     this.server.maxConnections = limits.maxConnections;
+    this.console = new WebConsole(deps);
   }
 
   /** Listens on "host:port" (port 0: any free port); resolves with the address actually bound. */
@@ -98,6 +103,8 @@ export class HttpServer {
   }
 
   async close(): Promise<void> {
+    // Live-update streams never go idle: they are ended first, or close would wait for them.
+    this.console.close();
     this.server.closeIdleConnections();
     await new Promise<void>((resolve) => this.server.close(() => resolve()));
   }
@@ -126,6 +133,8 @@ export class HttpServer {
       const body = method === 'POST' ? await readBody(request) : '';
       return handleAckLink(this.deps, url, body, reply);
     }
+    if (url.pathname === '/console' || url.pathname.startsWith('/console/'))
+      return this.console.handle(request, response, url, () => readBody(request));
     if (url.pathname.startsWith('/api/')) {
       const token = this.deps.apiToken();
       if (token === undefined)

@@ -3,6 +3,7 @@
  * mid-call still leaves what happened up to that point.
  */
 import type { Db } from './database';
+import { CallSearch } from './callSearch';
 import { ShapedUpdate } from './shapedUpdate';
 import { turnTransactionOf, WriteQueue } from './writeQueue';
 import type { CallOutcome, LegResult, Urgency } from '../domain/enums';
@@ -171,6 +172,8 @@ export class CallStore {
    * database they wait in order on timers (WriteQueue) and the call goes on (issue 17).
    */
   readonly writes: WriteQueue;
+  /** The log as the console filters it, and the calls in progress. */
+  readonly search: CallSearch;
 
   constructor(
     db: Db,
@@ -178,6 +181,7 @@ export class CallStore {
     onRecovered: () => void = () => undefined,
   ) {
     this.writes = new WriteQueue(onQueuedWriteError, onRecovered, turnTransactionOf(db));
+    this.search = new CallSearch(db, () => this.writes.flushTurn());
     this.insertCallStatement = db.prepare(
       `INSERT INTO calls (id, channel_id, caller_number, caller_name, dialed_number, started_at)
        VALUES (@id, @channel_id, @caller_number, @caller_name, @dialed_number, @started_at)`,

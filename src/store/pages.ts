@@ -7,7 +7,7 @@ import type { Db } from './database';
 import type { PageStatus, Urgency } from '../domain/enums';
 
 export type { PageStatus } from '../domain/enums';
-export type EventVia = 'phone' | 'cli' | 'http' | 'link' | 'automatic';
+export type EventVia = 'phone' | 'cli' | 'http' | 'link' | 'web' | 'automatic';
 
 export interface PageRow {
   id: number;

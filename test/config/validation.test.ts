@@ -228,3 +228,22 @@ test('prompts: empty, 10,000 characters, unknown names and incomplete engine set
     expect.stringContaining('delivery: directory needs directory:'),
   ]);
 });
+
+test('a console that nobody can sign in to is a located warning; a console password or the API token silences it', () => {
+  const enabled = MINIMAL_YAML.replace('responders:', 'settings:\n  console: { enabled: true }\nresponders:');
+  expect(loadConfigText(enabled, 'routes.yaml').warnings.map(formatIssue)).toEqual([
+    'routes.yaml:6:23 settings.console.enabled: warning: the console is enabled but nobody can sign in: give responders a console_password_env (or _file), or set settings.api_token_env',
+  ]);
+  const withPassword = enabled.replace(
+    '    name: Alice\n',
+    '    name: Alice\n    console_password_env: ALICE_PW\n',
+  );
+  expect(loadConfigText(withPassword, 'routes.yaml').warnings).toEqual([]);
+  const both = withPassword.replace(
+    'console_password_env: ALICE_PW',
+    'console_password_env: A\n    console_password_file: b',
+  );
+  expect(errorsOf(both)).toEqual([
+    expect.stringContaining('give only one of console_password, console_password_env, console_password_file'),
+  ]);
+});

@@ -11,5 +11,12 @@ export async function demoCommand(io: CliIo, options: { config?: string; keep?: 
   const file = options.config ?? (fs.existsSync('routes.yaml') ? 'routes.yaml' : EXAMPLE_CONFIG);
   io.out(`lcr demo with ${path.relative(process.cwd(), file) || file}`);
   const { config } = loadOrFail(io, file);
-  await runDemo(config, (line) => io.out(line), options.keep ?? false);
+  const stopped =
+    options.keep === true
+      ? new Promise<void>((resolve) => {
+          process.once('SIGINT', resolve);
+          process.once('SIGTERM', resolve);
+        })
+      : undefined;
+  await runDemo(config, (line) => io.out(line), stopped);
 }

@@ -1,0 +1,178 @@
+/**
+ * Who is signed in to the console. A session is a signed cookie (HMAC with the daemon's link
+ * secret, kept in the database), so it survives a restart and is valid on every daemon that
+ * shares the database; nothing is held in memory but the sign-in rate limit. Every form carries
+ * a CSRF token derived from the cookie it was served with (the sign-in form from a cookie of its
+ * own), so a page from another site can neither post as the person nor sign them in as another.
+ */
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import type { Config, Secret } from '../../config/model';
+import { resolveSecret } from '../../config/secrets';
+
+export const SESSION_COOKIE = 'lcr_session';
+export const SIGN_IN_COOKIE = 'lcr_sign_in';
+/** What the API token signs in as: an operator, not one of the responders. */
+export const OPERATOR = 'operator';
+
+export interface Viewer {
+  /** A responder id, or OPERATOR. */
+  id: string;
+  name: string;
+  /** The viewer's own time zone (from the browser at sign-in), for every time shown. */
+  zone: string;
+  expiresAt: number;
+}
+
+const base64url = (data: Buffer | string): string => Buffer.from(data).toString('base64url');
+
+function mac(secret: Buffer, purpose: string, value: string): string {
+  return createHmac('sha256', secret).update(`${purpose}\n${value}`).digest('base64url');
+}
+
+function sameText(a: string, b: string): boolean {
+  const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
+  return timingSafeEqual(digest(a), digest(b));
+}
+
+export function sessionCookieValue(secret: Buffer, viewer: Omit<Viewer, 'name'>): string {
+  const payload = base64url(JSON.stringify({ id: viewer.id, zone: viewer.zone, exp: viewer.expiresAt }));
+  return `${payload}.${mac(secret, 'console-session', payload)}`;
+}
+
+/** The viewer a cookie names, when its signature holds, it has not expired and they still exist. */
+export function viewerOf(
+  secret: Buffer,
+  config: Config,
+  cookie: string | undefined,
+  now: number,
+  operatorAllowed: boolean,
+): Viewer | undefined {
+  if (cookie === undefined) return undefined;
+  const [payload, signature] = cookie.split('.');
+  if (payload === undefined || signature === undefined) return undefined;
+  if (!sameText(signature, mac(secret, 'console-session', payload))) return undefined;
+  let fields: { id?: unknown; zone?: unknown; exp?: unknown };
+  try {
+    fields = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as typeof fields;
+  } catch {
+    return undefined;
+  }
+  if (typeof fields.id !== 'string' || typeof fields.zone !== 'string' || typeof fields.exp !== 'number')
+    return undefined;
+  if (fields.exp <= now) return undefined;
+  // A responder removed from the configuration (or the token taken away) is signed out.
+  const name =
+    fields.id === OPERATOR
+      ? operatorAllowed
+        ? 'Operator'
+        : undefined
+      : config.responders.get(fields.id)?.name;
+  if (name === undefined) return undefined;
+  return { id: fields.id, name, zone: fields.zone, expiresAt: fields.exp };
+}
+
+export function csrfToken(secret: Buffer, cookie: string): string {
+  return mac(secret, 'console-csrf', cookie);
+}
+
+export function csrfMatches(secret: Buffer, cookie: string | undefined, token: string | undefined): boolean {
+  return cookie !== undefined && token !== undefined && sameText(token, csrfToken(secret, cookie));
+}
+
+export function newSignInCookie(): string {
+  return randomBytes(18).toString('base64url');
+}
+
+/**
+ * Checks a sign-in: a responder's console password, or the API token with no responder named.
+ * Both are compared in constant time, and an unknown responder costs the same as a wrong password.
+ */
+export function checkSignIn(
+  config: Config,
+  who: string,
+  password: string,
+  apiToken: string | undefined,
+): { id: string } | undefined {
+  if (who === '') {
+    if (apiToken === undefined) return undefined;
+    return sameText(password, apiToken) ? { id: OPERATOR } : undefined;
+  }
+  const responder = config.responders.get(who);
+  const secret: Secret = responder?.consolePassword ?? { kind: 'none' };
+  let expected: string | undefined;
+  try {
+    expected = resolveSecret(secret, config.source, `responders.${who}.console_password`);
+  } catch {
+    expected = undefined;
+  }
+  const matches = sameText(password, expected ?? randomBytes(16).toString('hex'));
+  return matches && expected !== undefined && password !== '' ? { id: who } : undefined;
+}
+
+/**
+ * Failed sign-ins allowed per client address and per name in a window; beyond them the sign-in
+ * answers 429 until the window passes. Bounded: the oldest entries go first past `maxEntries`.
+ */
+export class SignInLimiter {
+  private readonly failures = new Map<string, { count: number; since: number }>();
+
+  constructor(
+    private readonly allowed = 5,
+    private readonly windowMs = 10 * 60_000,
+    private readonly maxEntries = 10_000,
+  ) {}
+
+  /** Seconds to wait, or 0 when a sign-in may be tried. */
+  retryAfter(keys: readonly string[], now: number): number {
+    let wait = 0;
+    for (const key of keys) {
+      const entry = this.failures.get(key);
+      if (entry === undefined || now - entry.since >= this.windowMs) continue;
+      if (entry.count >= this.allowed)
+        wait = Math.max(wait, Math.ceil((entry.since + this.windowMs - now) / 1000));
+    }
+    return wait;
+  }
+
+  failed(keys: readonly string[], now: number): void {
+    for (const key of keys) {
+      const entry = this.failures.get(key);
+      if (entry === undefined || now - entry.since >= this.windowMs) {
+        this.failures.delete(key);
+        this.failures.set(key, { count: 1, since: now });
+      } else entry.count++;
+    }
+    while (this.failures.size > this.maxEntries) this.failures.delete(this.failures.keys().next().value!);
+  }
+
+  succeeded(keys: readonly string[]): void {
+    for (const key of keys) this.failures.delete(key);
+  }
+}
+
+/** The cookies of a request, by name (the first of each name wins). */
+export function cookiesOf(header: string | undefined): Map<string, string> {
+  const cookies = new Map<string, string>();
+  for (const part of (header ?? '').split(';')) {
+    const at = part.indexOf('=');
+    if (at <= 0) continue;
+    const name = part.slice(0, at).trim();
+    if (!cookies.has(name)) cookies.set(name, part.slice(at + 1).trim());
+  }
+  return cookies;
+}
+
+export function setCookie(
+  name: string,
+  value: string,
+  options: { maxAgeSeconds: number; secure: boolean },
+): string {
+  return [
+    `${name}=${value}`,
+    'Path=/console',
+    `Max-Age=${options.maxAgeSeconds}`,
+    'HttpOnly',
+    'SameSite=Strict',
+    ...(options.secure ? ['Secure'] : []),
+  ].join('; ');
+}
