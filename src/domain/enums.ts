@@ -69,3 +69,11 @@ export type NotificationChannelName = (typeof NOTIFICATION_CHANNEL_NAMES)[number
 /** How loudly a page calls: high notifies by every channel; low by email and webhooks only. */
 export const URGENCIES = ['high', 'low'] as const;
 export type Urgency = (typeof URGENCIES)[number];
+
+/**
+ * What a stored value means, or '' for one this version does not know (a row written by a newer
+ * lcr sharing the database): readers never fail on it.
+ */
+export function meaningOf(meanings: Readonly<Record<string, string>>, value: string): string {
+  return Object.hasOwn(meanings, value) ? meanings[value]! : '';
+}

@@ -118,7 +118,19 @@ export function policyTimeline(config: Config, policyId: string, from: number, t
 }
 
 /** When the answer at `from` next changes, within `horizonMs`; undefined: not within it. */
-export function nextChange(onCall: OnCallAt, from: number, horizonMs: number): number | undefined {
-  const first = segmentsOf(onCall, from, from + horizonMs)[0]!;
-  return first.end >= from + horizonMs ? undefined : first.end;
+export function nextChange(
+  onCall: OnCallAt,
+  from: number,
+  horizonMs: number,
+  sampleMs = SAMPLE_MS,
+): number | undefined {
+  const current = onCall(from);
+  const to = from + horizonMs;
+  // Sample by sample, stopping at the first change: the Now page asks this for every level.
+  for (let previous = from; previous < to - 1;) {
+    const probe = Math.min(previous + sampleMs, to - 1);
+    if (!sameIds(onCall(probe), current)) return changeBetween(onCall, previous, probe, current);
+    previous = probe;
+  }
+  return undefined;
 }

@@ -182,4 +182,10 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE calls ADD COLUMN screened TEXT;
   CREATE INDEX calls_caller ON calls(caller_number, started_at);
   `,
+  // 7: the calls in progress, as the console's live view asks for them every second: without
+  // these the question scans the whole call log (170 ms on a million calls).
+  `
+  CREATE INDEX calls_open ON calls(started_at) WHERE ended_at IS NULL;
+  CREATE INDEX call_legs_open ON call_legs(call_id) WHERE ended_at IS NULL;
+  `,
 ];

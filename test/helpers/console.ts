@@ -2,6 +2,7 @@
  * The web console as a browser without script sees it: real HTTP to the daemon's listener, the
  * cookies it sets kept between requests, forms posted with the tokens the pages carry.
  */
+import * as http from 'node:http';
 import { TEST_CONFIG } from './harness';
 
 export const CONSOLE_TOKEN = 'console-api-token-0123456789';
@@ -28,22 +29,46 @@ export interface ConsoleResponse {
 export class ConsoleClient {
   readonly cookies = new Map<string, string>();
 
-  constructor(private readonly base: string) {}
+  /** `localAddress`: another loopback address (127.0.0.2) to come from, as another client would. */
+  constructor(
+    private readonly base: string,
+    private readonly localAddress?: string,
+  ) {}
 
   async request(
     pathname: string,
     init: { method?: string; form?: Record<string, string> } = {},
   ): Promise<ConsoleResponse> {
-    const response = await fetch(`${this.base}${pathname}`, {
-      method: init.method ?? (init.form === undefined ? 'GET' : 'POST'),
-      redirect: 'manual',
-      headers: {
-        Cookie: [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; '),
-        ...(init.form === undefined ? {} : { 'Content-Type': 'application/x-www-form-urlencoded' }),
-      },
-      ...(init.form === undefined ? {} : { body: new URLSearchParams(init.form).toString() }),
+    const body = init.form === undefined ? undefined : new URLSearchParams(init.form).toString();
+    const url = new URL(pathname, this.base);
+    const { status, headers, text } = await new Promise<{
+      status: number;
+      headers: http.IncomingHttpHeaders;
+      text: string;
+    }>((resolve, reject) => {
+      const request = http.request(
+        url,
+        {
+          method: init.method ?? (body === undefined ? 'GET' : 'POST'),
+          ...(this.localAddress === undefined ? {} : { localAddress: this.localAddress }),
+          headers: {
+            Cookie: [...this.cookies].map(([name, value]) => `${name}=${value}`).join('; '),
+            ...(body === undefined ? {} : { 'Content-Type': 'application/x-www-form-urlencoded' }),
+          },
+        },
+        (response) => {
+          let received = '';
+          response.setEncoding('utf8');
+          response.on('data', (chunk: string) => (received += chunk));
+          response.on('end', () =>
+            resolve({ status: response.statusCode!, headers: response.headers, text: received }),
+          );
+        },
+      );
+      request.on('error', reject);
+      request.end(body);
     });
-    const setCookies = response.headers.getSetCookie();
+    const setCookies = [headers['set-cookie'] ?? []].flat();
     for (const header of setCookies) {
       const [pair] = header.split(';');
       const at = pair!.indexOf('=');
@@ -52,7 +77,10 @@ export class ConsoleClient {
       if (value === '' || /Max-Age=0/.test(header)) this.cookies.delete(name);
       else this.cookies.set(name, value);
     }
-    return { status: response.status, text: await response.text(), headers: response.headers, setCookies };
+    const asHeaders = new Headers();
+    for (const [name, value] of Object.entries(headers))
+      for (const one of [value ?? []].flat()) asHeaders.append(name, one);
+    return { status, text, headers: asHeaders, setCookies };
   }
 
   get(pathname: string): Promise<ConsoleResponse> {

@@ -51,12 +51,12 @@ test('a responder signs in with their password: a strict HttpOnly session cookie
   expect(now.text).toContain('<strong>Asterisk (ARI)</strong> connected');
 });
 
-test('a wrong password is refused, and after five failures from one address even the right one waits (429)', async () => {
+test('a wrong password is refused; five failures lock that name from that address only (429)', async () => {
   // A responder with no console password cannot sign in with an empty one.
   const bob = await new ConsoleClient(h.daemon.httpUrl!).signIn('bob', '');
   expect(bob.status).toBe(401);
   const client = new ConsoleClient(h.daemon.httpUrl!);
-  for (let i = 0; i < 4; i++) {
+  for (let i = 0; i < 5; i++) {
     const wrong = await client.signIn('alice', 'not it');
     expect(wrong.status).toBe(401);
     expect(wrong.text).toContain('Wrong responder id or password.');
@@ -65,6 +65,12 @@ test('a wrong password is refused, and after five failures from one address even
   expect(limited.status).toBe(429);
   expect(Number(limited.headers.get('retry-after'))).toBeGreaterThan(500);
   expect(client.cookies.has('lcr_session')).toBe(false);
+  // Whoever hammers Alice's name from one address does not lock her out from hers.
+  const elsewhere = new ConsoleClient(h.daemon.httpUrl!, '127.0.0.2');
+  expect((await elsewhere.signIn('alice', ALICE_PASSWORD)).status).toBe(303);
+  // Names that are nobody's, however long, share one bucket and are refused before any check.
+  const junk = await new ConsoleClient(h.daemon.httpUrl!).signIn('x'.repeat(5000), 'y');
+  expect(junk.status).toBe(401);
 });
 
 test('a sign-in or an action without the form token is refused', async () => {
@@ -99,6 +105,10 @@ test('acknowledging from the console writes who and via web in the timeline, wit
   expect(JSON.parse(event.detail!)).toMatchObject({ note: 'looking now' });
   const after = await client.get(done.headers.get('location')!);
   expect(after.text).toContain('Acknowledged: escalation stopped.');
+  // Only the words of the console's own outcomes are shown: anything else in done= is ignored.
+  const odd = await client.get(`/console/pages/${pageId}?done=__proto__`);
+  expect(odd.status).toBe(200);
+  expect(odd.text).not.toContain('class="flash"');
   expect(after.text).toMatch(/<strong>acknowledged<\/strong> by Alice <span class="via">via web<\/span>/);
   // Twice: the page says so instead of failing.
   const again = await client.post(`/console/pages/${pageId}/acknowledge`, after);
@@ -115,7 +125,7 @@ test('the API token signs in as the operator, whose actions are written as such'
   const story = await client.get(`/console/pages/${pageId}`);
   expect(story.text).toContain('<span>Operator</span>');
   await client.post(`/console/pages/${pageId}/escalate`, story);
-  const event = h.daemon.pages.events(pageId).find((e) => e.actor === 'operator')!;
+  const event = h.daemon.pages.events(pageId).find((e) => e.actor === ':operator')!;
   expect(event.via).toBe('web');
 });
 
@@ -227,4 +237,75 @@ test('a session ends when its responder leaves the configuration', async () => {
   await h.daemon.applyConfig({ ...config, responders });
   await until(() => h.daemon.currentConfig.responders.has('alice') === false || undefined);
   expect((await client.get('/console/now')).status).toBe(303);
+});
+
+test("changing a responder's console password ends their sessions", async () => {
+  const client = new ConsoleClient(h.daemon.httpUrl!);
+  await client.signIn('alice', ALICE_PASSWORD);
+  expect((await client.get('/console/now')).status).toBe(200);
+  process.env['ALICE_NEW_PASSWORD'] = 'a new one after a leak';
+  const config = h.daemon.currentConfig;
+  const responders = new Map(config.responders);
+  responders.set('alice', {
+    ...responders.get('alice')!,
+    consolePassword: { kind: 'env', name: 'ALICE_NEW_PASSWORD' },
+  });
+  await h.daemon.applyConfig({ ...config, responders });
+  expect((await client.get('/console/now')).status).toBe(303);
+  expect((await client.signIn('alice', 'a new one after a leak')).status).toBe(303);
+});
+
+test('the live stream: 401 signed out, 405 for HEAD, and a signed-out event when the session ends', async () => {
+  const anonymous = await fetch(`${h.daemon.httpUrl}/console/events`);
+  expect(anonymous.status).toBe(401);
+  const client = new ConsoleClient(h.daemon.httpUrl!);
+  await client.signIn('alice', ALICE_PASSWORD);
+  const cookie = `lcr_session=${client.cookies.get('lcr_session')}`;
+  expect(
+    (await fetch(`${h.daemon.httpUrl}/console/events`, { method: 'HEAD', headers: { Cookie: cookie } }))
+      .status,
+  ).toBe(405);
+  const response = await fetch(`${h.daemon.httpUrl}/console/events`, { headers: { Cookie: cookie } });
+  const reader = response.body!.getReader();
+  let received = '';
+  const read = async (until: RegExp): Promise<void> => {
+    while (!until.test(received)) {
+      const { value, done } = await reader.read();
+      if (done) break;
+      received += new TextDecoder().decode(value);
+    }
+  };
+  await read(/event: update/);
+  const config = h.daemon.currentConfig;
+  const responders = new Map(config.responders);
+  responders.delete('alice');
+  await h.daemon.applyConfig({ ...config, responders });
+  await read(/event: signed-out/);
+  expect(received).toContain('event: signed-out');
+  // The stream is over: the server ended it.
+  expect((await reader.read()).done).toBe(true);
+});
+
+test('a row this version does not know (a newer lcr on the same database) does not break the pages', async () => {
+  const now = Date.now();
+  h.daemon.db
+    .prepare(
+      "INSERT INTO calls (id, channel_id, caller_number, started_at, outcome) VALUES ('c-new', 'ch-new', '+15550000001', ?, 'teleported')",
+    )
+    .run(now - 60_000);
+  h.daemon.db
+    .prepare(
+      "INSERT INTO call_legs (id, call_id, responder_id, level, result, started_at) VALUES ('l-new', 'c-new', 'alice', 0, 'hologram', ?)",
+    )
+    .run(now - 50_000);
+  const client = new ConsoleClient(h.daemon.httpUrl!);
+  await client.signIn('alice', ALICE_PASSWORD);
+  expect((await client.get('/console/calls')).text).toContain('teleported');
+  expect((await client.get('/console/calls/c-new')).text).toContain('hologram');
+  h.daemon.db.prepare("UPDATE calls SET outcome = NULL WHERE id = 'c-new'").run();
+  const now2 = await client.get('/console/now');
+  expect(now2.status).toBe(200);
+  expect(now2.text).toContain('hologram');
+  h.daemon.db.prepare("UPDATE calls SET ended_at = ? WHERE id = 'c-new'").run(now);
+  h.daemon.db.prepare("UPDATE call_legs SET ended_at = ? WHERE id = 'l-new'").run(now);
 });

@@ -6,13 +6,16 @@
  * own), so a page from another site can neither post as the person nor sign them in as another.
  */
 import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Config, Secret } from '../../config/model';
+import type { Config } from '../../config/model';
 import { resolveSecret } from '../../config/secrets';
 
 export const SESSION_COOKIE = 'lcr_session';
 export const SIGN_IN_COOKIE = 'lcr_sign_in';
-/** What the API token signs in as: an operator, not one of the responders. */
-export const OPERATOR = 'operator';
+/**
+ * What the API token signs in as: an operator, not one of the responders. The colon keeps it
+ * apart from every responder id (ids are letters, digits, "-" and "_").
+ */
+export const OPERATOR = ':operator';
 
 export interface Viewer {
   /** A responder id, or OPERATOR. */
@@ -34,24 +37,58 @@ function sameText(a: string, b: string): boolean {
   return timingSafeEqual(digest(a), digest(b));
 }
 
-export function sessionCookieValue(secret: Buffer, viewer: Omit<Viewer, 'name'>): string {
-  const payload = base64url(JSON.stringify({ id: viewer.id, zone: viewer.zone, exp: viewer.expiresAt }));
+/**
+ * Who may sign in, and with what: a responder's console password, or the API token for the
+ * operator; undefined when they cannot sign in (no password, no token, unreadable secret).
+ */
+export function credentialOf(config: Config, id: string, apiToken: string | undefined): string | undefined {
+  if (id === OPERATOR) return apiToken;
+  const responder = config.responders.get(id);
+  if (responder === undefined) return undefined;
+  try {
+    return (
+      resolveSecret(responder.consolePassword, config.source, `responders.${id}.console_password`) ||
+      undefined
+    );
+  } catch {
+    return undefined;
+  }
+}
+
+/** A session names the credential it was opened with: changing the password or token ends it. */
+function fingerprint(secret: Buffer, credential: string): string {
+  return mac(secret, 'console-credential', credential).slice(0, 22);
+}
+
+export function sessionCookieValue(secret: Buffer, viewer: Omit<Viewer, 'name'>, credential: string): string {
+  const payload = base64url(
+    JSON.stringify({
+      id: viewer.id,
+      zone: viewer.zone,
+      exp: viewer.expiresAt,
+      fp: fingerprint(secret, credential),
+    }),
+  );
   return `${payload}.${mac(secret, 'console-session', payload)}`;
 }
 
-/** The viewer a cookie names, when its signature holds, it has not expired and they still exist. */
+/**
+ * The viewer a cookie names, when its signature holds, it has not expired, and its credential is
+ * still the one configured (a responder removed, a password changed or the token taken away
+ * ends the session).
+ */
 export function viewerOf(
   secret: Buffer,
   config: Config,
   cookie: string | undefined,
   now: number,
-  operatorAllowed: boolean,
+  apiToken: string | undefined,
 ): Viewer | undefined {
   if (cookie === undefined) return undefined;
   const [payload, signature] = cookie.split('.');
   if (payload === undefined || signature === undefined) return undefined;
   if (!sameText(signature, mac(secret, 'console-session', payload))) return undefined;
-  let fields: { id?: unknown; zone?: unknown; exp?: unknown };
+  let fields: { id?: unknown; zone?: unknown; exp?: unknown; fp?: unknown };
   try {
     fields = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as typeof fields;
   } catch {
@@ -59,15 +96,10 @@ export function viewerOf(
   }
   if (typeof fields.id !== 'string' || typeof fields.zone !== 'string' || typeof fields.exp !== 'number')
     return undefined;
-  if (fields.exp <= now) return undefined;
-  // A responder removed from the configuration (or the token taken away) is signed out.
-  const name =
-    fields.id === OPERATOR
-      ? operatorAllowed
-        ? 'Operator'
-        : undefined
-      : config.responders.get(fields.id)?.name;
-  if (name === undefined) return undefined;
+  if (fields.exp <= now || typeof fields.fp !== 'string') return undefined;
+  const credential = credentialOf(config, fields.id, apiToken);
+  if (credential === undefined || !sameText(fields.fp, fingerprint(secret, credential))) return undefined;
+  const name = fields.id === OPERATOR ? 'Operator' : config.responders.get(fields.id)!.name;
   return { id: fields.id, name, zone: fields.zone, expiresAt: fields.exp };
 }
 
@@ -83,35 +115,38 @@ export function newSignInCookie(): string {
   return randomBytes(18).toString('base64url');
 }
 
+/** Names a sign-in form may carry: a responder id, or nothing for the operator. */
+const SIGN_IN_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$|^$/;
+
 /**
  * Checks a sign-in: a responder's console password, or the API token with no responder named.
- * Both are compared in constant time, and an unknown responder costs the same as a wrong password.
+ * Compared in constant time; an unknown responder costs the same as a wrong password. Returns
+ * the viewer's id and the credential the session will name.
  */
 export function checkSignIn(
   config: Config,
   who: string,
   password: string,
   apiToken: string | undefined,
-): { id: string } | undefined {
-  if (who === '') {
-    if (apiToken === undefined) return undefined;
-    return sameText(password, apiToken) ? { id: OPERATOR } : undefined;
-  }
-  const responder = config.responders.get(who);
-  const secret: Secret = responder?.consolePassword ?? { kind: 'none' };
-  let expected: string | undefined;
-  try {
-    expected = resolveSecret(secret, config.source, `responders.${who}.console_password`);
-  } catch {
-    expected = undefined;
-  }
+): { id: string; credential: string } | undefined {
+  if (!SIGN_IN_NAME.test(who)) return undefined;
+  const id = who === '' ? OPERATOR : who;
+  const expected = credentialOf(config, id, apiToken);
   const matches = sameText(password, expected ?? randomBytes(16).toString('hex'));
-  return matches && expected !== undefined && password !== '' ? { id: who } : undefined;
+  return matches && expected !== undefined ? { id, credential: expected } : undefined;
+}
+
+/** The rate limit's key for a sign-in: names that are no responder's share one key. */
+export function signInKey(config: Config, address: string, who: string): string {
+  const name = who === '' || config.responders.has(who) ? who : '?unknown';
+  return `${address}|${name}`;
 }
 
 /**
- * Failed sign-ins allowed per client address and per name in a window; beyond them the sign-in
- * answers 429 until the window passes. Bounded: the oldest entries go first past `maxEntries`.
+ * Failed sign-ins allowed per key (a client address and the name it tries) in a window; beyond
+ * them the sign-in answers 429 until the window passes. Per pair, so that nobody can lock a
+ * responder out from elsewhere (nor, behind a proxy where every client has one address, lock
+ * everyone out). Bounded: the oldest entries go first past `maxEntries`.
  */
 export class SignInLimiter {
   private readonly failures = new Map<string, { count: number; since: number }>();

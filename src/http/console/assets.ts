@@ -63,6 +63,10 @@ const SCRIPT = `
   setInterval(tick, 1000);
   if (document.body.getAttribute('data-section') === 'now' && window.EventSource) {
     var source = new EventSource('/console/events');
+    var status = document.getElementById('live-status');
+    var stopped = function(text){ source.close(); if (status) { status.textContent = text; status.hidden = false; } };
+    source.addEventListener('signed-out', function(){ stopped('Signed out: live updates stopped. Reload the page to sign in again.'); });
+    source.onerror = function(){ if (source.readyState === EventSource.CLOSED) stopped('Live updates stopped: reload the page (you may have to sign in again).'); };
     source.addEventListener('update', function(event){
       var parts = JSON.parse(event.data);
       Object.keys(parts).forEach(function(id){var el=document.getElementById(id);if(el)el.innerHTML=parts[id];});

@@ -9,6 +9,7 @@ import {
   CALL_OUTCOME_MEANINGS,
   CALL_OUTCOMES,
   LEG_RESULT_MEANINGS,
+  meaningOf,
   type CallOutcome,
 } from '../../domain/enums';
 import type { CallFilter } from '../../store/callSearch';
@@ -18,11 +19,16 @@ import { ganttSvg, type Bar, type GanttRow, type Tick } from './gantt';
 import { e, formatDuration, formatTimeWithSeconds, table, timeElement } from './html';
 
 /** The filter form's fields, as typed: a bad one is reported next to the form, never a 500. */
+/** How far back a search by caller digits looks unless given a date: such a search reads every call of its span. */
+export const CALLER_SEARCH_DAYS = 90;
+
 export function filterOf(
   query: URLSearchParams,
   config: Config,
   zone: string,
-): { filter: CallFilter; problems: string[] } {
+  now: number,
+): { filter: CallFilter; problems: string[]; notes: string[] } {
+  const notes: string[] = [];
   const problems: string[] = [];
   const filter: CallFilter = { limit: 100 };
   const route = query.get('route') ?? '';
@@ -51,8 +57,12 @@ export function filterOf(
   const since = day('from');
   const until = day('to');
   if (since !== undefined) filter.since = since;
+  else if (filter.caller !== undefined) {
+    filter.since = now - CALLER_SEARCH_DAYS * 86_400_000;
+    notes.push(`Calls from the last ${CALLER_SEARCH_DAYS} days; set From to look further back.`);
+  }
   if (until !== undefined) filter.until = until;
-  return { filter, problems };
+  return { filter, problems, notes };
 }
 
 function filterForm(config: Config, query: URLSearchParams): string {
@@ -62,7 +72,7 @@ function filterForm(config: Config, query: URLSearchParams): string {
     .join('');
   const outcomes = CALL_OUTCOMES.map(
     (o) =>
-      `<option value="${o}"${selected('outcome', o)} title="${e(CALL_OUTCOME_MEANINGS[o])}">${o}</option>`,
+      `<option value="${o}"${selected('outcome', o)} title="${e(meaningOf(CALL_OUTCOME_MEANINGS, o))}">${o}</option>`,
   ).join('');
   const value = (name: string): string => e(query.get(name) ?? '');
   return `<form method="get" action="/console/calls" class="filters" role="search" aria-label="Filter calls">
@@ -80,6 +90,7 @@ export function callsBody(
   query: URLSearchParams,
   problems: readonly string[],
   zone: string,
+  notes: readonly string[] = [],
 ): string {
   const rows = calls.map((call) => [
     `<a href="/console/calls/${encodeURIComponent(call.id)}">${timeElement(call.started_at, zone)}</a>`,
@@ -88,10 +99,12 @@ export function callsBody(
     e(call.team_id === null ? '' : (config.teams.get(call.team_id)?.name ?? call.team_id)),
     call.outcome === null
       ? '<span class="muted">in progress</span>'
-      : `<span title="${e(CALL_OUTCOME_MEANINGS[call.outcome])}">${e(call.outcome)}</span>`,
+      : `<span title="${e(meaningOf(CALL_OUTCOME_MEANINGS, call.outcome))}">${e(call.outcome)}</span>`,
     e(call.ended_at === null ? '' : formatDuration(call.ended_at - call.started_at)),
   ]);
-  const issues = problems.length === 0 ? '' : `<p class="bad" role="alert">${problems.map(e).join('; ')}</p>`;
+  const issues =
+    (problems.length === 0 ? '' : `<p class="bad" role="alert">${problems.map(e).join('; ')}</p>`) +
+    notes.map((note) => `<p class="muted">${e(note)}</p>`).join('');
   return `${filterForm(config, query)}${issues}${table('Calls, newest first', ['Started', 'Caller', 'Route', 'Team', 'Outcome', 'Length'], rows, 'No call matches.')}`;
 }
 
@@ -238,7 +251,7 @@ export function callStoryBody(
       'Outcome',
       call.outcome === null
         ? 'in progress'
-        : `${e(call.outcome)} <span class="muted">${e(CALL_OUTCOME_MEANINGS[call.outcome])}</span>${call.outcome_detail ? `: ${e(call.outcome_detail)}` : ''}`,
+        : `${e(call.outcome)} <span class="muted">${e(meaningOf(CALL_OUTCOME_MEANINGS, call.outcome))}</span>${call.outcome_detail ? `: ${e(call.outcome_detail)}` : ''}`,
     ],
     ['Length', e(call.ended_at === null ? '' : formatDuration(call.ended_at - call.started_at))],
   ];
@@ -252,7 +265,7 @@ export function callStoryBody(
     e(config.responders.get(leg.responder_id)?.name ?? leg.responder_id),
     e(leg.phone ?? ''),
     `Level ${leg.level + 1}${leg.round > 0 ? `, round ${leg.round + 1}` : ''}`,
-    `<span title="${e(LEG_RESULT_MEANINGS[leg.result])}">${e(leg.result)}</span>`,
+    `<span title="${e(meaningOf(LEG_RESULT_MEANINGS, leg.result))}">${e(leg.result)}</span>`,
     e(
       [leg.reason, leg.hangup_cause === null ? null : `cause ${leg.hangup_cause}`, leg.dial_status]
         .filter(Boolean)

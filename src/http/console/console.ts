@@ -21,6 +21,7 @@ import {
   sessionCookieValue,
   setCookie,
   SIGN_IN_COOKIE,
+  signInKey,
   SignInLimiter,
   viewerOf,
   type Viewer,
@@ -44,14 +45,16 @@ interface NowData {
 }
 
 /** What a page action did, by the word its redirect carries (never text from the request). */
-const FLASH: Record<string, string> = {
-  acknowledged: 'Acknowledged: escalation stopped.',
-  resolved: 'Resolved.',
-  escalated: 'Escalated to the next level.',
-  'already-acknowledged': 'Someone acknowledged this page already.',
-  'already-resolved': 'This page is resolved already.',
-  'cannot-escalate': 'This page cannot be escalated now.',
-};
+const FLASH: ReadonlyMap<string, string> = new Map(
+  Object.entries({
+    acknowledged: 'Acknowledged: escalation stopped.',
+    resolved: 'Resolved.',
+    escalated: 'Escalated to the next level.',
+    'already-acknowledged': 'Someone acknowledged this page already.',
+    'already-resolved': 'This page is resolved already.',
+    'cannot-escalate': 'This page cannot be escalated now.',
+  }),
+);
 
 const ACTIONS = new Set(['acknowledge', 'resolve', 'escalate']);
 
@@ -105,15 +108,12 @@ export class WebConsole {
       if (method === 'POST') return this.signIn(request, response, cookies, await readBody());
     }
     const sessionCookie = cookies.get(SESSION_COOKIE);
-    const viewer = viewerOf(
-      this.deps.linkSecret,
-      config,
-      sessionCookie,
-      this.now(),
-      this.deps.apiToken() !== undefined,
-    );
+    const viewerNow = (): Viewer | undefined =>
+      viewerOf(this.deps.linkSecret, this.deps.config(), sessionCookie, this.now(), this.deps.apiToken());
+    const viewer = viewerNow();
     if (viewer === undefined || sessionCookie === undefined) {
-      if (method === 'GET')
+      // A live stream is not a page to go back to: its script is told, and says so.
+      if (method === 'GET' && section !== 'events')
         return redirect(response, `/console/sign-in?next=${encodeURIComponent(url.pathname + url.search)}`);
       return sendJson(response, 401, { error: 'sign in first' });
     }
@@ -153,11 +153,14 @@ export class WebConsole {
         return page(
           'now',
           'Now',
-          `${onCallSection(config, now, viewer.zone)}<section aria-labelledby="live-h"><h2 id="live-h">Calls in progress</h2><div id="live-calls" aria-live="polite">${liveCallsFragment(config, data.calls, now, viewer.zone)}</div></section><section aria-labelledby="open-h"><h2 id="open-h">Open pages</h2><div id="open-pages">${openPagesFragment(config, data.pages, csrf, viewer.zone)}</div></section>${healthSection(health)}`,
+          `${onCallSection(config, now, viewer.zone)}<section aria-labelledby="live-h"><h2 id="live-h">Calls in progress</h2><p id="live-status" class="warn" role="status" hidden></p><div id="live-calls" aria-live="polite">${liveCallsFragment(config, data.calls, now, viewer.zone)}</div></section><section aria-labelledby="open-h"><h2 id="open-h">Open pages</h2><div id="open-pages">${openPagesFragment(config, data.pages, csrf, viewer.zone)}</div></section>${healthSection(health)}`,
         );
       }
       case 'events':
+        if (method !== 'GET') return sendJson(response, 405, { error: 'method not allowed' });
         return this.live.attach(request, response, {
+          // Checked again at every update: a session that expires or loses its credential ends.
+          stillSignedIn: () => viewerNow() !== undefined && this.deps.config().settings.console.enabled,
           render: (data) => ({
             'live-calls': liveCallsFragment(this.deps.config(), data.calls, this.now(), viewer.zone),
             'open-pages': openPagesFragment(this.deps.config(), data.pages, csrf, viewer.zone),
@@ -167,11 +170,18 @@ export class WebConsole {
         return page('schedules', 'Schedules', schedulesBody(config, now, viewer.zone));
       case 'calls': {
         if (id === undefined) {
-          const { filter, problems } = filterOf(url.searchParams, config, viewer.zone);
+          const { filter, problems, notes } = filterOf(url.searchParams, config, viewer.zone, now);
           return page(
             'calls',
             'Calls',
-            callsBody(config, this.deps.calls.search.search(filter), url.searchParams, problems, viewer.zone),
+            callsBody(
+              config,
+              this.deps.calls.search.search(filter),
+              url.searchParams,
+              problems,
+              viewer.zone,
+              notes,
+            ),
           );
         }
         const call = this.deps.calls.getCall(id);
@@ -216,7 +226,7 @@ export class WebConsole {
           assignments: this.deps.pages.assignments(found.id),
           notifications: this.deps.notifications.ofPageWithAttempts(found.id),
         };
-        const flash = FLASH[url.searchParams.get('done') ?? ''];
+        const flash = FLASH.get(url.searchParams.get('done') ?? '');
         return page('pages', `Page #${found.id}`, pageStoryBody(config, story, csrf, viewer.zone, flash));
       }
     }
@@ -270,7 +280,7 @@ export class WebConsole {
       return this.signInPage(response, next, 'The sign-in form was stale: please try again.', 403);
     const who = (form.get('who') ?? '').trim();
     const now = this.now();
-    const keys = [`address:${request.socket.remoteAddress ?? '?'}`, `who:${who}`];
+    const keys = [signInKey(this.deps.config(), request.socket.remoteAddress ?? '?', who)];
     const wait = this.limiter.retryAfter(keys, now);
     if (wait > 0)
       return this.signInPage(
@@ -295,11 +305,11 @@ export class WebConsole {
           ? config.settings.timezone
           : (config.responders.get(signedIn.id)?.timezone ?? config.settings.timezone);
     const lifetime = config.settings.console.sessionSeconds;
-    const value = sessionCookieValue(this.deps.linkSecret, {
-      id: signedIn.id,
-      zone,
-      expiresAt: now + lifetime * 1000,
-    });
+    const value = sessionCookieValue(
+      this.deps.linkSecret,
+      { id: signedIn.id, zone, expiresAt: now + lifetime * 1000 },
+      signedIn.credential,
+    );
     // Only a console address is a place to go back to: never another site.
     const target = /^\/console\/[^/\\]/.test(next) ? next : '/console/now';
     redirect(response, target, {

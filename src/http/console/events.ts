@@ -9,6 +9,8 @@ import type * as http from 'node:http';
 
 export interface LiveListener<Data> {
   render: (data: Data) => Record<string, string>;
+  /** False once the session behind the stream has ended: the stream is closed. */
+  stillSignedIn: () => boolean;
 }
 
 const KEEPALIVE_MS = 15_000;
@@ -29,6 +31,11 @@ export class LiveUpdates<Data> {
   }
 
   attach(request: http.IncomingMessage, response: http.ServerResponse, listener: LiveListener<Data>): void {
+    // Registered first: whatever fails below, a closed stream leaves nothing behind.
+    response.on('close', () => {
+      this.listeners.delete(response);
+      if (this.listeners.size === 0) this.stopTimer();
+    });
     response.writeHead(200, {
       'Content-Type': 'text/event-stream; charset=utf-8',
       'Cache-Control': 'no-store',
@@ -36,20 +43,33 @@ export class LiveUpdates<Data> {
     });
     // A browser that lost the stream comes back after 2 s.
     response.write('retry: 2000\n\n');
-    this.listeners.set(response, listener);
-    this.send(response, listener, this.load());
     request.socket.setTimeout(0);
-    const detach = (): void => {
-      this.listeners.delete(response);
-      if (this.listeners.size === 0) this.stopTimer();
-    };
-    response.on('close', detach);
+    let data: Data;
+    try {
+      data = this.load();
+    } catch {
+      // The database is locked for a moment: the browser's reconnect asks again.
+      response.end();
+      return;
+    }
+    this.listeners.set(response, listener);
+    this.send(response, listener, data);
     this.timer ??= setInterval(() => this.tick(), this.intervalMs);
     this.timer.unref();
   }
 
+  /** One listener's update; a listener whose session ended, or whose page fails, is closed. */
   private send(response: http.ServerResponse, listener: LiveListener<Data>, data: Data): void {
-    response.write(`event: update\ndata: ${JSON.stringify(listener.render(data))}\n\n`);
+    try {
+      if (!listener.stillSignedIn()) {
+        response.write('event: signed-out\ndata: {}\n\n');
+        response.end();
+        return;
+      }
+      response.write(`event: update\ndata: ${JSON.stringify(listener.render(data))}\n\n`);
+    } catch {
+      response.end();
+    }
   }
 
   private tick(): void {
@@ -61,13 +81,15 @@ export class LiveUpdates<Data> {
       return;
     }
     const digest = JSON.stringify(data);
+    const changed = digest !== this.lastDigest;
+    this.lastDigest = digest;
     const now = Date.now();
-    if (digest !== this.lastDigest) {
-      this.lastDigest = digest;
-      for (const [response, listener] of this.listeners) this.send(response, listener, data);
-    } else if (now - this.lastKeepalive >= KEEPALIVE_MS) {
-      this.lastKeepalive = now;
-      for (const response of this.listeners.keys()) response.write(': keepalive\n\n');
+    const keepalive = now - this.lastKeepalive >= KEEPALIVE_MS;
+    if (keepalive) this.lastKeepalive = now;
+    for (const [response, listener] of this.listeners) {
+      // A session that ended is closed at once, changes or not (send checks it).
+      if (changed || !listener.stillSignedIn()) this.send(response, listener, data);
+      else if (keepalive) response.write(': keepalive\n\n');
     }
   }
 

@@ -4,7 +4,7 @@
  * parts are fragments that events.ts sends again whenever they change.
  */
 import type { Config } from '../../config/model';
-import { LEG_RESULT_MEANINGS } from '../../domain/enums';
+import { LEG_RESULT_MEANINGS, meaningOf } from '../../domain/enums';
 import { resolveLevel, resolveOnCall } from '../../oncall/escalation';
 import { nextChange } from '../../oncall/timeline';
 import type { LiveCall } from '../../store/callSearch';
@@ -61,7 +61,7 @@ export function liveCallsFragment(
         : `<ul class="legs">${live.legs
             .map((leg) => {
               const name = config.responders.get(leg.responder_id)?.name ?? leg.responder_id;
-              return `<li class="leg leg-${e(leg.result)}" title="${e(LEG_RESULT_MEANINGS[leg.result])}">${e(name)} <span class="muted">${e(leg.phone ?? '')}</span> <strong>${e(leg.result)}</strong></li>`;
+              return `<li class="leg leg-${e(leg.result)}" title="${e(meaningOf(LEG_RESULT_MEANINGS, leg.result))}">${e(name)} <span class="muted">${e(leg.phone ?? '')}</span> <strong>${e(leg.result)}</strong></li>`;
             })
             .join('')}</ul>`;
     return [

@@ -8,6 +8,7 @@ import { PAGE_STATUSES, type PageStatus } from '../../domain/enums';
 import type { NotificationAttemptRow, NotificationRow } from '../../store/notifications';
 import type { PageAssignmentRow, PageEventRow, PageRow } from '../../store/pages';
 import { e, formatTimeWithSeconds, table, timeElement } from './html';
+import { OPERATOR } from './access';
 import { pageActions } from './nowView';
 
 export function statusOf(query: URLSearchParams): PageStatus | undefined {
@@ -84,7 +85,8 @@ export function pageStoryBody(
   flash: string | undefined,
 ): string {
   const { page } = story;
-  const name = (id: string | null): string => (id === null ? '' : (config.responders.get(id)?.name ?? id));
+  const name = (id: string | null): string =>
+    id === null ? '' : id === OPERATOR ? 'Operator' : (config.responders.get(id)?.name ?? id);
   const facts = [
     ['Status', `<span class="status status-${page.status}">${e(page.status)}</span>`],
     ['Team', e(config.teams.get(page.team_id)?.name ?? page.team_id)],
