@@ -34,7 +34,7 @@ const PAGES = 150;
 const PAGES_PER_SECOND = 10;
 const WEBHOOK_ANSWER_MS = 30_000;
 /** A page call's originate request names its channel after the page (callflow/marks.ts). */
-const PAGE_CALL = new RegExp(`^/ari/channels/${PAGE_CALL_MARK}-(\\d+)-[^/]*$`);
+const PAGE_CALL = new RegExp(`^/ari/channels/${PAGE_CALL_MARK}\\.[^./]+\\.(\\d+)-[^/]*$`);
 
 function configText(simUrl: string, notifications: string): string {
   return `

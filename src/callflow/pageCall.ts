@@ -121,6 +121,7 @@ export async function callAboutPage(
       break;
     }
     const channelId = pageCall.channelId(
+      deps.config.asterisk.app,
       page.id,
       request.notificationId,
       index,

@@ -42,6 +42,12 @@ const asteriskSchema = z
       .regex(/^[A-Za-z0-9_-]+$/)
       .default('lcr')
       .describe('the Stasis application name used in the dialplan: Stasis(lcr)'),
+    peers: z
+      .array(z.string().regex(/^[A-Za-z0-9_-]+$/, { error: 'expected a Stasis application name' }))
+      .default([])
+      .describe(
+        "the Stasis applications of the other daemons on this Asterisk, which the dialplan tries after this one's (lcr doctor checks it)",
+      ),
     request_timeout: duration('10s', 'every REST request to Asterisk gives up after this'),
     rest_transport: z
       .enum(['auto', 'websocket', 'http'])
@@ -62,11 +68,16 @@ const asteriskSchema = z
   .refine(atMostOneSecret('password'), {
     error: 'give only one of password, password_env, password_file',
   })
+  .refine((a) => !a.peers.includes(a.app), {
+    error: "peers lists the other daemons' applications, not this one's own app",
+    path: ['peers'],
+  })
   .transform((a) => ({
     url: a.url.replace(/\/+$/, ''),
     username: a.username,
     password: toSecret(a, 'password'),
     app: a.app,
+    peers: a.peers,
     requestTimeoutSeconds: a.request_timeout,
     restTransport: a.rest_transport,
     restSockets: a.rest_sockets,

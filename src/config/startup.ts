@@ -93,6 +93,7 @@ const STARTUP_KEYS: ReadonlyArray<readonly [string, (s: StartupConfig) => unknow
   ['asterisk.username', (s) => s.asterisk.username],
   ['asterisk.password', (s) => s.asterisk.password],
   ['asterisk.app', (s) => s.asterisk.app],
+  ['asterisk.peers', (s) => s.asterisk.peers],
   ['asterisk.request_timeout', (s) => s.asterisk.requestTimeoutSeconds],
   ['asterisk.rest_transport', (s) => s.asterisk.restTransport],
   ['asterisk.rest_sockets', (s) => s.asterisk.restSockets],

@@ -8,7 +8,7 @@ import { resolveSecret } from '../config/secrets';
 import { openDatabase } from '../store/database';
 import { smtpTransport } from '../notifications/email';
 import { ariRequest, type AriAnswer } from '../ari/request';
-import { extensionMatches, stasisExtensions } from './dialplan';
+import { extensionMatches, failoverGaps, stasisExtensions } from './dialplan';
 import { checkPrompts } from './promptChecks';
 
 const SYSTEM_DIALPLAN = '/etc/asterisk/extensions.conf';
@@ -76,6 +76,18 @@ async function checkAri(config: Config, password: string): Promise<CheckResult[]
             ') fail until it is connected',
         },
   );
+  for (const peer of config.asterisk.peers) {
+    const registered = await ariGet(config, password, `/applications/${encodeURIComponent(peer)}`);
+    results.push(
+      registered.status === 200
+        ? { status: 'pass', title: `peer daemon "${peer}" is registered: it takes the calls this one cannot` }
+        : {
+            status: 'warn',
+            title: `peer daemon "${peer}" is not registered: while this daemon is down or stopping, its callers have nobody to go to`,
+            fix: `start the daemon whose asterisk.app is ${peer}, or remove it from asterisk.peers`,
+          },
+    );
+  }
   results.push(...(await checkPhones(config, password)));
   return results;
 }
@@ -211,10 +223,17 @@ function checkDialplan(config: Config, file: string | undefined): CheckResult[] 
         const hit = extensions.find((e) =>
           [digits, `+${digits}`].some((d) => extensionMatches(e.pattern, d)),
         );
+        const gaps = hit === undefined ? [] : failoverGaps(hit, app, config.asterisk.peers);
+        if (hit !== undefined && gaps.length > 0)
+          return {
+            status: 'warn',
+            title: `route ${route.id}: ${number} reaches Stasis(${app}) (${file}:${hit.line}, [${hit.context}] ${hit.pattern}) but ${gaps.join(' and ')}: when this daemon is down or stopping, its callers are not handed to the others`,
+            fix: `run each daemon's Stasis() in turn, with nothing between them: same => n,Stasis(${[app, ...config.asterisk.peers].join(')\n same => n,Stasis(')}) (see asterisk-config/extensions.conf)`,
+          };
         return hit
           ? {
               status: 'pass',
-              title: `route ${route.id}: ${number} reaches Stasis(${app}) (${file}:${hit.line}, [${hit.context}] ${hit.pattern})`,
+              title: `route ${route.id}: ${number} reaches Stasis(${app})${config.asterisk.peers.length > 0 ? ` and then ${config.asterisk.peers.map((p) => `Stasis(${p})`).join(', ')}` : ''} (${file}:${hit.line}, [${hit.context}] ${hit.pattern})`,
             }
           : {
               status: 'warn',

@@ -8,14 +8,17 @@ export interface StasisExtension {
   context: string;
   pattern: string;
   line: number;
+  /** Every Stasis() of the extension, in priority order: a failover dialplan runs several. */
+  stasis: Array<{ app: string; line: number }>;
+  /** Lines of the extension's priorities that end the call (Hangup): a Stasis() after one is never reached. */
+  hangups: number[];
 }
 
-/** Extensions whose priorities include Stasis(<app>[,args]). */
-export function stasisExtensions(text: string, app: string): StasisExtension[] {
-  const found: StasisExtension[] = [];
+/** Every extension with at least one Stasis(), keyed by context and pattern, in file order. */
+export function dialplanExtensions(text: string): StasisExtension[] {
+  const byKey = new Map<string, StasisExtension>();
   let context = '';
-  let current: { pattern: string; line: number } | undefined;
-  const stasis = new RegExp(`\\bStasis\\(\\s*${app.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}\\s*[,)]`, 'i');
+  let current: StasisExtension | undefined;
   text.split(/\r?\n/).forEach((raw, index) => {
     const line = raw.replace(/;.*$/, '').trim();
     const section = /^\[([^\]]+)\]/.exec(line);
@@ -25,16 +28,39 @@ export function stasisExtensions(text: string, app: string): StasisExtension[] {
       return;
     }
     const exten = /^exten\s*=>?\s*([^,]+),/i.exec(line);
-    if (exten) current = { pattern: exten[1]!.trim(), line: index + 1 };
-    else if (!/^same\s*=>?/i.test(line)) return;
-    if (
-      current !== undefined &&
-      stasis.test(line) &&
-      !found.some((f) => f.context === context && f.pattern === current!.pattern)
-    )
-      found.push({ context, pattern: current.pattern, line: current.line });
+    if (exten) {
+      const pattern = exten[1]!.trim();
+      const key = `${context}\n${pattern}`;
+      current = byKey.get(key) ?? { context, pattern, line: index + 1, stasis: [], hangups: [] };
+      byKey.set(key, current);
+    } else if (!/^same\s*=>?/i.test(line)) return;
+    if (current === undefined) return;
+    const stasis = /\bStasis\(\s*([^,)\s]+)\s*[,)]/i.exec(line);
+    if (stasis) current.stasis.push({ app: stasis[1]!, line: index + 1 });
+    if (/\bHangup\s*\(/i.test(line)) current.hangups.push(index + 1);
   });
-  return found;
+  return [...byKey.values()].filter((e) => e.stasis.length > 0);
+}
+
+/** Extensions whose priorities include Stasis(<app>[,args]). */
+export function stasisExtensions(text: string, app: string): StasisExtension[] {
+  return dialplanExtensions(text).filter((e) => e.stasis.some((s) => s.app === app));
+}
+
+/**
+ * What keeps an extension from handing a call on to the other daemons when this one is down or
+ * stopping: a peer's Stasis() missing, or a Hangup() between the daemons' Stasis() lines.
+ */
+export function failoverGaps(extension: StasisExtension, app: string, peers: readonly string[]): string[] {
+  const apps = extension.stasis.map((s) => s.app);
+  const gaps = peers.filter((peer) => !apps.includes(peer)).map((peer) => `never runs Stasis(${peer})`);
+  const lines = extension.stasis.filter((s) => s.app === app || peers.includes(s.app)).map((s) => s.line);
+  const first = Math.min(...lines);
+  const last = Math.max(...lines);
+  for (const hangup of extension.hangups)
+    if (hangup > first && hangup < last)
+      gaps.push(`hangs up at line ${hangup}, before the next daemon's Stasis()`);
+  return gaps;
 }
 
 /** Asterisk's extension matching: literal, or `_` patterns with X, Z, N, [..], `.` and `!`. */

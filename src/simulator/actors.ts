@@ -104,6 +104,11 @@ export interface InboundCall {
   fromName?: string;
   /** Stasis application, and arguments the dialplan passes: Stasis(app,arg1,arg2). */
   app?: string;
+  /**
+   * A failover dialplan: Stasis() of each application in turn while STASISSTATUS is FAILED
+   * (the daemons of one Asterisk, lcr-a then lcr-b). Replaces `app`.
+   */
+  apps?: string[];
   args?: string[];
   /** What the caller does once the call is answered. */
   steps?: Step[];
@@ -121,7 +126,11 @@ let trunkSequence = 0x20;
  * dialplan is a Hangup().
  */
 export function placeInboundCall(engine: SimAsterisk, call: InboundCall): SimChannel {
-  const app = call.app ?? 'lcr';
+  const tried = call.apps ?? [call.app ?? 'lcr'];
+  // The dialplan's first Stasis() whose application is active takes the call; the ones before
+  // it failed at once (STASISSTATUS=FAILED) and are in the transcript.
+  const app = tried.find((name) => engine.apps.isActive(name)) ?? tried.at(-1)!;
+  const skipped = tried.slice(0, tried.indexOf(app));
   trunkSequence += 1;
   const args = call.args ?? [];
   const active = engine.apps.isActive(app);
@@ -141,6 +150,15 @@ export function placeInboundCall(engine: SimAsterisk, call: InboundCall): SimCha
     ...(active ? { app } : {}),
     script: call.steps ?? [],
   });
+  channel.dialplanNext = { apps: tried.slice(tried.indexOf(app) + 1), args };
+  for (const name of skipped) {
+    const why = engine.apps.isRegistered(name) ? 'not active' : 'not registered';
+    engine.note(
+      channel,
+      'continued',
+      `Stasis(${name}) failed: app ${why}, STASISSTATUS=FAILED; the dialplan tries the next`,
+    );
+  }
   if (!active) {
     failStasis(engine, channel, app);
     return channel;

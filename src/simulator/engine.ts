@@ -297,6 +297,24 @@ export class SimAsterisk extends EventEmitter {
     this.channelEvent(channel, 'StasisEnd', {});
     channel.app = undefined;
     this.note(channel, 'continued', 'back to the dialplan');
+    // A failover dialplan's next Stasis() takes the call (the first active application).
+    const next = channel.dialplanNext;
+    const index = next === undefined ? -1 : next.apps.findIndex((app) => this.apps.isActive(app));
+    if (next !== undefined && index >= 0) {
+      const app = next.apps[index]!;
+      for (const skipped of next.apps.slice(0, index))
+        this.note(channel, 'continued', `Stasis(${skipped}) failed: app not active, STASISSTATUS=FAILED`);
+      channel.dialplanNext = { apps: next.apps.slice(index + 1), args: next.args };
+      channel.app = app;
+      channel.dialplan = {
+        ...channel.dialplan,
+        priority: channel.dialplan.priority + 1 + index,
+        app_data: [app, ...next.args].join(','),
+      };
+      this.note(channel, 'continued', `Stasis(${app})`);
+      this.channelEvent(channel, 'StasisStart', { args: next.args });
+      return;
+    }
     this.after(channel, 50, () => this.hangup(channel, 16, false));
   }
 

@@ -82,6 +82,11 @@ export interface SimChannel {
   app?: string;
   /** Originated by an application: it stays subscribed and gets ChannelDestroyed. */
   subscribedApp?: string;
+  /**
+   * An inbound call's failover dialplan: the Stasis() applications after the one it is in, and
+   * the arguments each gets. A call handed back to the dialplan goes to the next active one.
+   */
+  dialplanNext?: { apps: string[]; args: string[] };
   dialstring?: string;
   variables: Map<string, string>;
   queue: ChannelCommand[];

@@ -22,6 +22,7 @@ function plan(input: Partial<PlanInput>): Array<[string, string]> {
     legsOf: () => [],
     pageStatus: () => undefined,
     known: () => false,
+    app: 'lcr',
     ...input,
   }).map((step) => {
     const subject = 'call' in step ? step.call.id : 'channel' in step ? step.channel.id : step.bridgeId;
@@ -102,4 +103,47 @@ test('a crash between the bridge join and writing the connection: both sides in 
     ['stray-bridge', 'lcr-bridge-c1'],
     ['caller', 'c1'],
   ]);
+});
+
+test("ids name the daemon's application: its own are reconciled, another daemon's on the same Asterisk are not", () => {
+  const legs: Record<string, LegRow[]> = {
+    c1: [leg('l1', 'c1', 'accepted', 'lcr-leg.lcr-a.l1')],
+  };
+  expect(
+    plan({
+      app: 'lcr-a',
+      holdings: {
+        channels: [
+          channel('caller-1', 'lcr-a'),
+          channel('lcr-leg.lcr-a.l1', 'lcr-a,lcr-leg,caller-1,l1'),
+          channel('lcr-page.lcr-a.7-3-0-abc'),
+          channel('lcr-leg.lcr-a.unknown'),
+          // lcr-b's ringing leg and page call: a daemon of another name owns them.
+          channel('lcr-leg.lcr-b.l9'),
+          channel('lcr-page.lcr-b.8-1-0-def'),
+        ],
+        bridges: [bridge('lcr-bridge.lcr-a.c1'), bridge('lcr-bridge.lcr-a.gone')],
+      },
+      openCalls: [call('c1', 'caller-1', { connected_at: 5, stage: 'connected' })],
+      legsOf: (id) => legs[id] ?? [],
+    }),
+  ).toEqual([
+    ['page-call', 'lcr-page.lcr-a.7-3-0-abc'],
+    ['stray-channel', 'lcr-leg.lcr-a.unknown'],
+    ['stray-bridge', 'lcr-bridge.lcr-a.gone'],
+    ['connected-call', 'c1'],
+  ]);
+});
+
+test('a call bridged before the upgrade (a bridge id naming no application) is adopted, its bridge kept', () => {
+  const legs: Record<string, LegRow[]> = { c1: [leg('l1', 'c1', 'accepted', 'lcr-leg-l1')] };
+  const steps = plan({
+    holdings: {
+      channels: [channel('caller-1'), channel('lcr-leg-l1', 'lcr,lcr-leg,caller-1,l1')],
+      bridges: [{ id: 'lcr-bridge-c1', channels: ['caller-1', 'lcr-leg-l1'] } as unknown as AriBridge],
+    },
+    openCalls: [call('c1', 'caller-1')],
+    legsOf: (id) => legs[id] ?? [],
+  });
+  expect(steps).toEqual([['connected-call', 'c1']]);
 });

@@ -108,6 +108,50 @@ test('the dialplan: the kit sends every hotline number to Stasis(lcr); other dia
   );
 });
 
+test("two daemons: the dialplan must run the peers' Stasis() after this one's, with no Hangup between", async () => {
+  const file = path.join(dir, 'peers.yaml');
+  fs.writeFileSync(
+    file,
+    TEST_CONFIG.replace('  password: lcr-secret', '  password: lcr-secret\n  app: lcr-a\n  peers: [lcr-b]'),
+  );
+  const kit = await lcr('doctor', '--config', file, '--dialplan', KIT_DIALPLAN);
+  expect(kit.stdout).toMatch(
+    /PASS {2}route main: \+1 555 0100 reaches Stasis\(lcr-a\) and then Stasis\(lcr-b\) \(.*extensions\.conf:\d+, \[from-trunk-two-daemons\] _X\.\)/,
+  );
+  const alone = path.join(dir, 'alone.conf');
+  fs.writeFileSync(alone, '[from-trunk]\nexten => _X.,1,Stasis(lcr-a)\n same => n,Hangup()\n');
+  const missing = await lcr('doctor', '--config', file, '--dialplan', alone);
+  expect(missing.stdout).toContain(
+    'WARN  route main: +1 555 0100 reaches Stasis(lcr-a) (' +
+      alone +
+      ':2, [from-trunk] _X.) but never runs Stasis(lcr-b): when this daemon is down or stopping, its callers are not handed to the others',
+  );
+  expect(missing.stdout).toContain(
+    "fix: run each daemon's Stasis() in turn, with nothing between them: same => n,Stasis(lcr-a)",
+  );
+  const cut = path.join(dir, 'cut.conf');
+  fs.writeFileSync(
+    cut,
+    '[from-trunk]\nexten => _X.,1,Stasis(lcr-a)\n same => n,Hangup()\n same => n,Stasis(lcr-b)\n',
+  );
+  const hungUp = await lcr('doctor', '--config', file, '--dialplan', cut);
+  expect(hungUp.stdout).toContain(`hangs up at line 3, before the next daemon's Stasis()`);
+});
+
+test('a peer daemon named in asterisk.peers that is not connected is a WARN', async () => {
+  const h = await startHarness({
+    yaml: TEST_CONFIG.replace('  password: lcr-secret', '  password: lcr-secret\n  peers: [lcr-b]'),
+  });
+  try {
+    const result = await lcr('doctor', '--config', path.join(h.dir, 'routes.yaml'));
+    expect(result.stdout).toContain(
+      'WARN  peer daemon "lcr-b" is not registered: while this daemon is down or stopping, its callers have nobody to go to',
+    );
+  } finally {
+    await h.stop();
+  }
+});
+
 test('prompts: each prompt that cannot be made is a FAIL with its fix; a remote Asterisk cannot fetch from loopback', async () => {
   const file = path.join(dir, 'prompts.yaml');
   const failing = `prompts:\n  engine: command\n  command: ['${process.execPath}', '${FAKE_TTS}', 'out={output}']\n  cache_dir: ./doctor-cache`;

@@ -135,7 +135,7 @@ test('the accept sequence is the first thing to leave after the key: the other p
   ).toEqual([
     'DELETE /ari/playbacks/…',
     `DELETE /ari/channels/${callerId}/ring`,
-    expect.stringMatching(/^POST \/ari\/bridges\/lcr-bridge-.*\/addChannel$/),
+    expect.stringMatching(/^POST \/ari\/bridges\/lcr-bridge\.lcr\..*\/addChannel$/),
     `DELETE /ari/channels/${bob.channelId}`,
   ]);
   expect(after[0]!.path).toContain(`lcr-pb-${alice.channelId}-`);

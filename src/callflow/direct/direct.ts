@@ -7,9 +7,10 @@
 import type { Route, Team } from '../../config/model';
 import { resolveOnCall } from '../../oncall/escalation';
 import { routingsOf } from '../routePlan';
-import type { CallFacts, FlowContext, RoutedCall } from '../context';
+import type { FlowContext, RoutedCall } from '../context';
 import type { CallSession } from '../session';
 import { declared, promptRequest, render, teamsOf, type PromptDeclaration } from '../prompts';
+import { callBridgeId } from '../marks';
 import { hangup } from '../verbs/hangup';
 import { play } from '../verbs/play';
 import { enterStage } from '../stage';
@@ -232,6 +233,7 @@ export async function routeDirect(
   const offGone = caller.onGone(() => contest.callerLeft());
   let bridgeReady: Promise<boolean> = Promise.resolve(false);
   let bridgeCreated = false;
+  const bridgeId = callBridgeId(ctx.config.asterisk.app, facts.callId);
   const holdStop = new AbortController();
   let holding: Promise<void> = Promise.resolve();
   let joining: Promise<void> | undefined;
@@ -244,7 +246,7 @@ export async function routeDirect(
     join: (responder) => {
       if (joining !== undefined) return joining;
       void call.stopHold();
-      joining = caller.ari.addToBridge(bridgeIdOf(facts), [caller.channelId, responder.channelId]);
+      joining = caller.ari.addToBridge(bridgeId, [caller.channelId, responder.channelId]);
       // Awaited by bridgeAndWait; until then a failure must not go unhandled.
       joining.catch(() => undefined);
       return joining;
@@ -254,7 +256,7 @@ export async function routeDirect(
     if (anyoneToDial(plan)) {
       holding = holdAudio(ctx, caller, route, holdStop.signal);
       // The bridge is ready before anyone answers, so accepting costs no extra round trip.
-      bridgeReady = caller.ari.createBridge(bridgeIdOf(facts), `lcr-call-${facts.callId}`).then(
+      bridgeReady = caller.ari.createBridge(bridgeId, `lcr-call-${facts.callId}`).then(
         () => (bridgeCreated = true),
         (error: Error) => {
           ctx.logger.error('could not create the bridge', { error: error.message });
@@ -305,12 +307,8 @@ export async function routeDirect(
     // A call that fails mid-way tells the caller so (inbound.ts): the hold audio ends first.
     await call.stopHold();
     // Whatever happened (connected and over, nobody answered, the caller left), no bridge is left behind.
-    if (await bridgeReady) await caller.ari.destroyBridge(bridgeIdOf(facts)).catch(() => undefined);
+    if (await bridgeReady) await caller.ari.destroyBridge(bridgeId).catch(() => undefined);
   }
-}
-
-function bridgeIdOf(facts: CallFacts): string {
-  return `lcr-bridge-${facts.callId}`;
 }
 
 async function noOneAvailable(call: RoutedCall): Promise<void> {

@@ -105,7 +105,7 @@ export async function runLeg(
 ): Promise<LegOutcome> {
   const { ctx, contest } = setup;
   const legId = randomUUID();
-  const channelId = responderLeg.channelId(legId);
+  const channelId = responderLeg.channelId(ctx.config.asterisk.app, legId);
   const logger = ctx.logger.child({ leg: legId, responder: target.responderId });
   const base = { legId, responderId: target.responderId };
   ctx.calls.insertLeg({

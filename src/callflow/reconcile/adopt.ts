@@ -10,7 +10,7 @@ import type { FlowContext } from '../context';
 import type { CallSession } from '../session';
 import { pageConnectedCall } from '../direct/connectedPage';
 import { hangup } from '../verbs/hangup';
-import { BRIDGE_PREFIX } from './survey';
+import { callBridgeIds } from '../marks';
 
 export const TAKEN_BACK = 'taken back after an interruption';
 
@@ -41,7 +41,8 @@ export async function watchConnectedCall(
   const endedAt = ctx.now();
   ctx.calls.updateLeg(leg.id, { ended_at: endedAt, reason: TAKEN_BACK });
   await Promise.all(sides.map((s) => hangup(s)));
-  await caller.ari.destroyBridge(`${BRIDGE_PREFIX}${row.id}`).catch(() => undefined);
+  for (const id of callBridgeIds(ctx.config.asterisk.app, row.id))
+    await caller.ari.destroyBridge(id).catch(() => undefined);
   ctx.calls.updateCall(row.id, {
     outcome: 'connected',
     outcome_detail: `connected to ${leg.responder_id} (${TAKEN_BACK})`,

@@ -5,8 +5,8 @@
 import type { AriChannel } from '../../ari/types';
 import type { PageStatus } from '../../domain/enums';
 import type { CallRow, LegRow } from '../../store/calls';
-import { PAGE_CALL_MARK } from '../marks';
-import { BRIDGE_PREFIX, isOwnChannelId, type Holdings } from './survey';
+import { callBridgeIds, isOwnChannelId, isOwnPageCallChannel, pageCallPageId } from '../marks';
+import type { Holdings } from './survey';
 
 /** What a reconciliation does; `kind` is also the label of lcr_reconciled_total. */
 export type Step =
@@ -34,26 +34,23 @@ export interface PlanInput {
   pageStatus: (pageId: number) => PageStatus | undefined;
   /** Channels a live session of this process follows: left to it (CallRouter.resync). */
   known: (channelId: string) => boolean;
+  /** This daemon's Stasis application: ids of other applications' channels and bridges are not its own. */
+  app: string;
 }
 
 const isOpenLeg = (leg: LegRow): boolean =>
   leg.ended_at === null &&
   (leg.result === 'ringing' || leg.result === 'answered' || leg.result === 'accepted');
 
-const pageIdOf = (channelId: string): number | undefined => {
-  const id = Number(channelId.slice(PAGE_CALL_MARK.length + 1).split('-')[0]);
-  return Number.isInteger(id) ? id : undefined;
-};
-
 export function planReconciliation(input: PlanInput): Step[] {
-  const { holdings, known } = input;
+  const { holdings, known, app } = input;
   const steps: Step[] = [];
   const byId = new Map(holdings.channels.map((c) => [c.id, c]));
   const bridgeById = new Map(holdings.bridges.map((b) => [b.id, b]));
   // The old process may have died between the bridge join and writing the connection: both
   // sides in the call's bridge is a connected call, whatever the row says yet.
   const joined = (call: CallRow, leg: LegRow): boolean => {
-    const members = bridgeById.get(`${BRIDGE_PREFIX}${call.id}`)?.channels ?? [];
+    const members = callBridgeIds(app, call.id).flatMap((id) => bridgeById.get(id)?.channels ?? []);
     return members.includes(call.channel_id) && leg.channel_id !== null && members.includes(leg.channel_id);
   };
   const claimed = new Set<string>();
@@ -76,7 +73,7 @@ export function planReconciliation(input: PlanInput): Step[] {
     if (accepted !== undefined && (call.connected_at !== null || joined(call, accepted))) {
       const responder = accepted.channel_id === null ? undefined : byId.get(accepted.channel_id);
       if (responder !== undefined) claimed.add(responder.id);
-      keptBridges.add(`${BRIDGE_PREFIX}${call.id}`);
+      for (const id of callBridgeIds(app, call.id)) keptBridges.add(id);
       steps.push({
         kind: 'connected-call',
         call,
@@ -97,8 +94,8 @@ export function planReconciliation(input: PlanInput): Step[] {
   const cleanup: Step[] = [];
   for (const channel of holdings.channels) {
     if (claimed.has(channel.id) || known(channel.id)) continue;
-    if (channel.id.startsWith(`${PAGE_CALL_MARK}-`)) {
-      const pageId = pageIdOf(channel.id);
+    if (isOwnPageCallChannel(app, channel.id)) {
+      const pageId = pageCallPageId(app, channel.id);
       const status = pageId === undefined ? undefined : input.pageStatus(pageId);
       cleanup.push({
         kind: 'page-call',
@@ -106,7 +103,7 @@ export function planReconciliation(input: PlanInput): Step[] {
         pageId,
         handled: status !== undefined && status !== 'triggered',
       });
-    } else if (isOwnChannelId(channel.id)) {
+    } else if (isOwnChannelId(app, channel.id)) {
       const leg = legOfChannel.get(channel.id);
       cleanup.push(
         leg === undefined ? { kind: 'stray-channel', channel } : { kind: 'responder-leg', channel, leg },
@@ -118,7 +115,7 @@ export function planReconciliation(input: PlanInput): Step[] {
   }
   // A live call's bridge is its session's (the call's id names it).
   for (const call of input.openCalls)
-    if (known(call.channel_id)) keptBridges.add(`${BRIDGE_PREFIX}${call.id}`);
+    if (known(call.channel_id)) for (const id of callBridgeIds(app, call.id)) keptBridges.add(id);
   for (const bridge of holdings.bridges)
     if (!keptBridges.has(bridge.id)) cleanup.push({ kind: 'stray-bridge', bridgeId: bridge.id });
 

@@ -71,6 +71,7 @@ export class Reconciler {
       legsOf: (callId) => deps.calls.legsOfCall(callId),
       pageStatus: deps.pageStatus,
       known: (channelId) => deps.router.knows(channelId),
+      app: deps.app,
     });
     for (const step of steps) {
       try {

@@ -4,20 +4,14 @@
  * no StasisStart again when it comes back: listing is the only way to learn of them.
  */
 import type { AriBridge, AriChannel, AriPort } from '../../ari/types';
-import { PAGE_CALL_MARK, RESPONDER_LEG_MARK } from '../marks';
+import { isOwnBridgeId, isOwnChannelId } from '../marks';
 
 export interface Holdings {
   /** Channels in the application, and the daemon's own legs still ringing (not in Stasis yet). */
   channels: AriChannel[];
-  /** Bridges of the application, and those the daemon names (`lcr-bridge-<call id>`). */
+  /** Bridges of the application, and those the daemon names (marks.ts: callBridgeId). */
   bridges: AriBridge[];
 }
-
-export const BRIDGE_PREFIX = 'lcr-bridge-';
-
-/** The daemon's own channels carry its marks in their ids (marks.ts), ringing or in Stasis. */
-export const isOwnChannelId = (id: string): boolean =>
-  id.startsWith(`${RESPONDER_LEG_MARK}-`) || id.startsWith(`${PAGE_CALL_MARK}-`);
 
 /** `Stasis(lcr,...)` in the channel's dialplan location: the arguments after the app name. */
 export function stasisArgsOf(channel: AriChannel, app: string): string[] | undefined {
@@ -36,8 +30,8 @@ export async function survey(ari: AriPort, app: string): Promise<Holdings> {
   const bridgesOfApp = new Set(application.bridge_ids);
   return {
     channels: channels.filter(
-      (c) => inApp.has(c.id) || isOwnChannelId(c.id) || stasisArgsOf(c, app) !== undefined,
+      (c) => inApp.has(c.id) || isOwnChannelId(app, c.id) || stasisArgsOf(c, app) !== undefined,
     ),
-    bridges: bridges.filter((b) => bridgesOfApp.has(b.id) || b.id.startsWith(BRIDGE_PREFIX)),
+    bridges: bridges.filter((b) => bridgesOfApp.has(b.id) || isOwnBridgeId(app, b.id)),
   };
 }
