@@ -109,13 +109,13 @@ test("a daemon starting beside another leaves the other's connected call, ringin
     to: '5550200',
     from: '+15551230001',
     app: 'lcr-a',
-    steps: [{ waitFor: 'bridged' }, { wait: 2500 }, { hangup: true }],
+    steps: [{ waitFor: 'bridged' }, { wait: 5000 }, { hangup: true }],
   });
   const ringing = sim.call({
     to: '5550201',
     from: '+15551230002',
     app: 'lcr-a',
-    steps: [{ wait: 3000 }, { hangup: true }],
+    steps: [{ wait: 6000 }, { hangup: true }],
   });
   await until(
     () => rowOf(a.daemon, talking.channelId)?.connected_at ?? undefined,
