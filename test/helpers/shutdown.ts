@@ -1,5 +1,6 @@
 /**
- * The configuration of the stop tests (test/integration/drain.test.ts, test/cli/stop.test.ts):
+ * The configuration of the stop tests (test/integration/drain.test.ts, test/cli/stop.test.ts, and
+ * the two daemons of test/integration/twoDaemons.test.ts):
  * direct routes whose responders ring for long (a call stays in progress as long as a test needs),
  * a voicemail route for callers turned away, and the given `settings.shutdown`.
  */

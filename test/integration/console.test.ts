@@ -288,24 +288,19 @@ test('the live stream: 401 signed out, 405 for HEAD, and a signed-out event when
 
 test('a row this version does not know (a newer lcr on the same database) does not break the pages', async () => {
   const now = Date.now();
+  // Ended rows: an open one would be closed by the reconciliation, its channel being unknown to Asterisk.
   h.daemon.db
     .prepare(
-      "INSERT INTO calls (id, channel_id, caller_number, started_at, outcome) VALUES ('c-new', 'ch-new', '+15550000001', ?, 'teleported')",
+      "INSERT INTO calls (id, channel_id, caller_number, started_at, ended_at, outcome) VALUES ('c-new', 'ch-new', '+15550000001', ?, ?, 'teleported')",
     )
-    .run(now - 60_000);
+    .run(now - 60_000, now);
   h.daemon.db
     .prepare(
-      "INSERT INTO call_legs (id, call_id, responder_id, level, result, started_at) VALUES ('l-new', 'c-new', 'alice', 0, 'hologram', ?)",
+      "INSERT INTO call_legs (id, call_id, responder_id, level, result, started_at, ended_at) VALUES ('l-new', 'c-new', 'alice', 0, 'hologram', ?, ?)",
     )
-    .run(now - 50_000);
+    .run(now - 50_000, now);
   const client = new ConsoleClient(h.daemon.httpUrl!);
   await client.signIn('alice', ALICE_PASSWORD);
   expect((await client.get('/console/calls')).text).toContain('teleported');
   expect((await client.get('/console/calls/c-new')).text).toContain('hologram');
-  h.daemon.db.prepare("UPDATE calls SET outcome = NULL WHERE id = 'c-new'").run();
-  const now2 = await client.get('/console/now');
-  expect(now2.status).toBe(200);
-  expect(now2.text).toContain('hologram');
-  h.daemon.db.prepare("UPDATE calls SET ended_at = ? WHERE id = 'c-new'").run(now);
-  h.daemon.db.prepare("UPDATE call_legs SET ended_at = ? WHERE id = 'l-new'").run(now);
 });

@@ -14,42 +14,14 @@ import { AsteriskSimulator } from '../../src/simulator';
 import type { CallRow } from '../../src/store/calls';
 import { captureLogger, until } from '../helpers/harness';
 import { accepts, leaveMessage, neverAnswers } from '../helpers/people';
+import { drainConfig } from '../helpers/shutdown';
 
-const yamlFor = (simUrl: string, app: string, newCalls: 'prompt' | 'dialplan' = 'prompt'): string => `
-asterisk: { url: '${simUrl}', username: lcr, password: lcr-secret, app: ${app}, request_timeout: 2s }
-settings: { storage_dir: ./data, shutdown: { new_calls: ${newCalls} } }
-prompts: { engine: none }
-responders:
-  - { id: alice, name: Alice, phones: ['PJSIP/alice'] }
-  - { id: bob, name: Bob, phones: ['PJSIP/bob'] }
-escalation_policies:
-  - id: alice-first
-    levels: [{ targets: [{ responder: alice }], ring_timeout: 20s }]
-  - id: bob-only
-    levels: [{ targets: [{ responder: bob }], ring_timeout: 20s }]
-teams:
-  - { id: ops, name: Operations, escalation_policy: alice-first }
-  - { id: night, name: Night, escalation_policy: bob-only }
-routes:
-  - id: direct
-    name: Ops line
-    numbers: ['5550200']
-    routing: direct
-    options: [{ key: 1, team: ops, label: Operations }]
-    direct: { on_no_answer: hangup }
-  - id: night
-    name: Night line
-    numbers: ['5550201']
-    routing: direct
-    options: [{ key: 1, team: night, label: Night }]
-    direct: { on_no_answer: hangup }
-  - id: messages
-    name: Messages
-    numbers: ['5550300']
-    routing: voicemail
-    options: [{ key: 1, team: ops, label: Operations }]
-    voicemail: { max_silence: 3s, min_duration: 1s }
-`;
+/** The stop tests' configuration (direct Ops on 5550200 ringing Alice, Net on 5550300 ringing Bob, voicemail on 5550100), as daemon `app`. */
+const yamlFor = (simUrl: string, app: string, newCalls: 'prompt' | 'dialplan' = 'prompt'): string =>
+  drainConfig(`{ new_calls: ${newCalls} }`).replace(
+    'url: http://127.0.0.1:1, username: lcr,',
+    `url: '${simUrl}', username: lcr, app: ${app},`,
+  );
 
 interface Running {
   daemon: Daemon;
@@ -112,7 +84,7 @@ test("a daemon starting beside another leaves the other's connected call, ringin
     steps: [{ waitFor: 'bridged' }, { wait: 5000 }, { hangup: true }],
   });
   const ringing = sim.call({
-    to: '5550201',
+    to: '5550300',
     from: '+15551230002',
     app: 'lcr-a',
     steps: [{ wait: 6000 }, { hangup: true }],
@@ -159,7 +131,7 @@ test("a daemon starting beside another leaves the other's connected call, ringin
 test('with lcr-a down, the failover dialplan hands the caller to lcr-b', async () => {
   const b = await startDaemon('lcr-b');
   const call = sim.call({
-    to: '5550300',
+    to: '5550100',
     from: '+15551230003',
     apps: ['lcr-a', 'lcr-b'],
     steps: leaveMessage(),
@@ -194,7 +166,7 @@ test('a daemon stopping with new_calls: dialplan hands new callers to the next d
   const stopping = a.daemon.stop(10_000);
   await new Promise((resolve) => setTimeout(resolve, 100));
   const late = sim.call({
-    to: '5550300',
+    to: '5550100',
     from: '+15551230005',
     apps: ['lcr-a', 'lcr-b'],
     steps: leaveMessage(),
