@@ -30,6 +30,15 @@ export { isValidTimeZone, MAX_PROMPT_CHARACTERS } from './fields';
 
 const stripSlash = (url: string | undefined): string | undefined => url?.replace(/\/+$/, '');
 
+/**
+ * A Stasis application name. Bounded because it is part of the ids of the channels and bridges
+ * the daemon creates (callflow/marks.ts), which Asterisk keeps under 149 characters.
+ */
+const appNameSchema = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]+$/, { error: 'expected a Stasis application name: letters, digits, "-" and "_"' })
+  .max(40, { error: 'a Stasis application name of at most 40 characters' });
+
 const asteriskSchema = z
   .strictObject({
     url: z
@@ -37,13 +46,11 @@ const asteriskSchema = z
       .describe('ARI base URL, e.g. http://127.0.0.1:8088'),
     username: z.string().min(1).describe('ARI user (ari.conf)'),
     ...secretFields('password', 'the ARI password'),
-    app: z
-      .string()
-      .regex(/^[A-Za-z0-9_-]+$/)
+    app: appNameSchema
       .default('lcr')
       .describe('the Stasis application name used in the dialplan: Stasis(lcr)'),
     peers: z
-      .array(z.string().regex(/^[A-Za-z0-9_-]+$/, { error: 'expected a Stasis application name' }))
+      .array(appNameSchema)
       .default([])
       .describe(
         "the Stasis applications of the other daemons on this Asterisk, which the dialplan tries after this one's (lcr doctor checks it)",
