@@ -44,6 +44,7 @@ import type { EmailNotifier } from './notifications/email';
 import { createNotifiers, webhookSecretOf } from './notifications/setup';
 import { StoreIncidentAlert } from './notifications/storeIncident';
 import { HttpServer } from './http/server';
+import { PeerWatch } from './ari/peers';
 import { checkHealth } from './http/health';
 import { voicemailFile } from './store/voicemailFile';
 import { createMetrics } from './metrics/metrics';
@@ -86,6 +87,8 @@ export class Daemon {
   private readonly dispatcher: NotificationDispatcher;
   private readonly engine: PagingEngine;
   private readonly http: HttpServer;
+  /** Whether the other daemons of this Asterisk are connected (asterisk.peers). */
+  private readonly peers: PeerWatch;
   private readonly email: EmailNotifier | undefined;
   private stopped: Promise<void> | undefined;
 
@@ -138,6 +141,12 @@ export class Daemon {
         ...(options.retry ? { minRetryMs: options.retry.minMs, maxRetryMs: options.retry.maxMs } : {}),
       },
       logger,
+    );
+    this.peers = new PeerWatch(
+      this.connection.port,
+      asterisk.peers,
+      () => this.connection.state.status === 'connected',
+      options.peerCheckMs,
     );
     this.router = new CallRouter({
       ari: this.connection.port,
@@ -203,6 +212,7 @@ export class Daemon {
       activeCalls: () => this.router.activeCalls,
       ariReconnects: () => this.connection.state.reconnects,
       ariConnected: () => this.connection.state.status === 'connected',
+      peers: () => this.peers.snapshot,
       prompts: () => ({ notReady: this.promptLibrary?.misses ?? 0, failed: this.promptStatus().failed }),
       config: () => this.configStatus,
       callLogWritesLost: () => this.calls.writes.failures,
@@ -244,6 +254,7 @@ export class Daemon {
             db: this.db,
             ari: () => this.connection.state,
             activeCalls: () => this.router.activeCalls,
+            peers: () => this.peers.snapshot,
             prompts: () => this.promptStatus(),
             config: () => this.configStatus,
           }),
@@ -254,6 +265,8 @@ export class Daemon {
     this.connection.on('event', (event: AriEvent) => this.router.handle(event));
     // Sessions of this process re-check their own channels first; the rest is reconciled.
     this.connection.on('connected', () => void this.reconciler.run());
+    for (const moment of ['connected', 'reconnected'])
+      this.connection.on(moment, () => void this.peers.check());
     this.connection.on('reconnected', () => void this.router.resync().then(() => this.reconciler.run()));
     // Messages whose copy failed while Asterisk was unreachable are fetched again on every (re)connection.
     for (const moment of ['connected', 'reconnected']) {
@@ -391,6 +404,7 @@ export class Daemon {
     if (refused !== undefined) throw new StartupError(refused.message);
     await this.engine.start();
     this.connection.start();
+    this.peers.start();
   }
 
   /**
@@ -413,6 +427,7 @@ export class Daemon {
     const { left } = await drainCalls(this.router, () => this.dispatcher.settled(), drain);
     // Right after the flows froze: a caller arriving now waits in Asterisk for the next start.
     this.connection.stop();
+    this.peers.stop();
     await this.connection.releaseApplication(left === 0);
     await this.http.close();
     this.email?.close();

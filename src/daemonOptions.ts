@@ -29,6 +29,8 @@ export function resolveAriPassword(config: Config): string {
 
 export interface DaemonOptions {
   config: Config;
+  /** How often the peers' registration is asked for (default 15 s); tests shorten it. */
+  peerCheckMs?: number;
   logger: Logger;
   /** Overrides the configured ARI URL (the demo points it at its simulator). */
   ariUrl?: string;

@@ -3,6 +3,7 @@
  * Active calls and prompts are shown for operators but do not fail the check (a prompt that
  * could not be made plays stock sounds; callers are still served).
  */
+import type { PeerState } from '../ari/peers';
 import type { ConfigStatus } from '../config/reload';
 import { isBusy, type Db } from '../store/database';
 
@@ -16,6 +17,7 @@ export interface HealthSources {
     restSockets?: { open: number; configured: number };
   };
   activeCalls: () => number;
+  peers: () => ReadonlyMap<string, PeerState>;
   prompts: () => { engine: string; ready: number; failed: number };
   config: () => ConfigStatus;
 }
@@ -39,6 +41,21 @@ function configCheck(status: ConfigStatus): Record<string, unknown> {
           },
         }),
   };
+}
+
+/**
+ * The other daemons of this Asterisk, when there are any: shown, not failed on (this daemon
+ * serves its callers either way; a peer down only means no failover behind it).
+ */
+function peersCheck(peers: ReadonlyMap<string, PeerState>): Record<string, unknown> {
+  if (peers.size === 0) return {};
+  const shown: Record<string, unknown> = {};
+  for (const [app, state] of peers)
+    shown[app] = {
+      registered: state.registered ?? null,
+      checked_at: state.checkedAt === undefined ? null : new Date(state.checkedAt).toISOString(),
+    };
+  return { peers: shown };
 }
 
 export function checkHealth(sources: HealthSources): { ok: boolean; checks: Record<string, unknown> } {
@@ -73,6 +90,7 @@ export function checkHealth(sources: HealthSources): { ok: boolean; checks: Reco
         ...(locked ? { locked } : {}),
         ...(databaseError === undefined ? {} : { error: databaseError }),
       },
+      ...peersCheck(sources.peers()),
       active_calls: sources.activeCalls(),
       prompts: sources.prompts(),
       config: configCheck(sources.config()),

@@ -4,6 +4,7 @@
  * are read when scraped.
  */
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { PeerState } from '../ari/peers';
 import type { ConfigStatus } from '../config/reload';
 import type { CallStore } from '../store/calls';
 import type { NotificationStore } from '../store/notifications';
@@ -16,6 +17,8 @@ export interface MetricSources {
   activeCalls: () => number;
   ariReconnects: () => number;
   ariConnected: () => boolean;
+  /** The other daemons of this Asterisk, and whether each was registered when last asked. */
+  peers: () => ReadonlyMap<string, PeerState>;
   /** Prompts played before their audio existed, and prompts the last load could not make. */
   prompts: () => { notReady: number; failed: number };
   config: () => ConfigStatus;
@@ -84,6 +87,17 @@ export function createMetrics(sources: MetricSources): Registry {
     registers: [registry],
     collect() {
       this.set(sources.ariConnected() ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'lcr_peer_registered',
+    help: '1 when another daemon of this Asterisk (asterisk.peers) holds its application, 0 when not; absent until asked',
+    labelNames: ['app'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const [app, state] of sources.peers())
+        if (state.registered !== undefined) this.set({ app }, state.registered ? 1 : 0);
     },
   });
   new Gauge({

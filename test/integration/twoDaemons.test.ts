@@ -17,10 +17,15 @@ import { accepts, leaveMessage, neverAnswers } from '../helpers/people';
 import { drainConfig } from '../helpers/shutdown';
 
 /** The stop tests' configuration (direct Ops on 5550200 ringing Alice, Net on 5550300 ringing Bob, voicemail on 5550100), as daemon `app`. */
-const yamlFor = (simUrl: string, app: string, newCalls: 'prompt' | 'dialplan' = 'prompt'): string =>
+const yamlFor = (
+  simUrl: string,
+  app: string,
+  newCalls: 'prompt' | 'dialplan',
+  peers: readonly string[],
+): string =>
   drainConfig(`{ new_calls: ${newCalls} }`).replace(
     'url: http://127.0.0.1:1, username: lcr,',
-    `url: '${simUrl}', username: lcr, app: ${app},`,
+    `url: '${simUrl}', username: lcr, app: ${app}, peers: [${peers.join(', ')}],`,
   );
 
 interface Running {
@@ -32,9 +37,13 @@ interface Running {
 let sim: AsteriskSimulator;
 const running: Running[] = [];
 
-async function startDaemon(app: string, newCalls?: 'prompt' | 'dialplan'): Promise<Running> {
+async function startDaemon(
+  app: string,
+  newCalls: 'prompt' | 'dialplan' = 'prompt',
+  peers: readonly string[] = [],
+): Promise<Running> {
   const dir = fs.mkdtempSync(path.join(os.tmpdir(), `lcr-${app}-`));
-  const yaml = yamlFor(sim.url, app, newCalls);
+  const yaml = yamlFor(sim.url, app, newCalls, peers);
   const file = path.join(dir, 'routes.yaml');
   fs.writeFileSync(file, yaml);
   const logs: string[] = [];
@@ -43,6 +52,7 @@ async function startDaemon(app: string, newCalls?: 'prompt' | 'dialplan'): Promi
     logger: captureLogger(logs),
     retry: { minMs: 50, maxMs: 200 },
     pagingPollMs: 200,
+    peerCheckMs: 100,
     httpListen: '127.0.0.1:0',
   });
   await daemon.start();
@@ -188,4 +198,29 @@ test('a daemon stopping with new_calls: dialplan hands new callers to the next d
   } finally {
     db.close();
   }
+}, 30_000);
+
+/** until() for a probe that has to ask over HTTP. */
+async function eventually(probe: () => Promise<boolean>, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+test('/healthz and /metrics say whether the peers are connected', async () => {
+  const a = await startDaemon('lcr-a', 'prompt', ['lcr-b']);
+  const health = async (): Promise<{ peers: Record<string, { registered: boolean | null }> }> =>
+    (await fetch(`${a.daemon.httpUrl}/healthz`)).json() as Promise<{
+      peers: Record<string, { registered: boolean | null }>;
+    }>;
+  const metrics = async (): Promise<string> => (await fetch(`${a.daemon.httpUrl}/metrics`)).text();
+  await eventually(async () => (await health()).peers['lcr-b']?.registered === false);
+  expect(await metrics()).toMatch(/^lcr_peer_registered\{app="lcr-b"\} 0$/m);
+  const b = await startDaemon('lcr-b', 'prompt', ['lcr-a']);
+  await eventually(async () => (await health()).peers['lcr-b']?.registered === true);
+  expect(await metrics()).toMatch(/^lcr_peer_registered\{app="lcr-b"\} 1$/m);
+  await b.daemon.stop();
+  await eventually(async () => (await health()).peers['lcr-b']?.registered === false);
 }, 30_000);
