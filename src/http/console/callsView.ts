@@ -17,6 +17,7 @@ import type { CallRow, LegRow, VoicemailRow } from '../../store/calls';
 import type { PageRow } from '../../store/pages';
 import { ganttSvg, type Bar, type GanttRow, type Tick } from './gantt';
 import { e, formatDuration, formatTimeWithSeconds, table, timeElement } from './html';
+import { responderName, routeName, teamName } from './names';
 
 /** The filter form's fields, as typed: a bad one is reported next to the form, never a 500. */
 /** How far back a search by caller digits looks unless given a date: such a search reads every call of its span. */
@@ -95,8 +96,8 @@ export function callsBody(
   const rows = calls.map((call) => [
     `<a href="/console/calls/${encodeURIComponent(call.id)}">${timeElement(call.started_at, zone)}</a>`,
     e(call.caller_number || 'withheld'),
-    e(config.routes.find((r) => r.id === call.route_id)?.name ?? call.dialed_number),
-    e(call.team_id === null ? '' : (config.teams.get(call.team_id)?.name ?? call.team_id)),
+    e(routeName(config, call.route_id) ?? call.dialed_number),
+    e(teamName(config, call.team_id)),
     call.outcome === null
       ? '<span class="muted">in progress</span>'
       : `<span title="${e(meaningOf(CALL_OUTCOME_MEANINGS, call.outcome))}">${e(call.outcome)}</span>`,
@@ -180,7 +181,7 @@ function storyChart(
     },
   ];
   for (const leg of legs) {
-    const name = config.responders.get(leg.responder_id)?.name ?? leg.responder_id;
+    const name = responderName(config, leg.responder_id);
     const legEnd = leg.ended_at ?? end;
     const bars: Bar[] = [
       {
@@ -244,8 +245,8 @@ export function callStoryBody(
   const facts: Array<[string, string]> = [
     ['Caller', e(`${call.caller_number || 'withheld'}${call.caller_name ? ` (${call.caller_name})` : ''}`)],
     ['Dialled', e(call.dialed_number)],
-    ['Route', e(config.routes.find((r) => r.id === call.route_id)?.name ?? call.route_id ?? '')],
-    ['Team', e(call.team_id === null ? '' : (config.teams.get(call.team_id)?.name ?? call.team_id))],
+    ['Route', e(routeName(config, call.route_id) ?? call.route_id ?? '')],
+    ['Team', e(teamName(config, call.team_id))],
     ['Started', e(formatTimeWithSeconds(call.started_at, zone))],
     [
       'Outcome',
@@ -256,13 +257,10 @@ export function callStoryBody(
     ['Length', e(call.ended_at === null ? '' : formatDuration(call.ended_at - call.started_at))],
   ];
   if (call.connected_responder_id !== null)
-    facts.push([
-      'Talked to',
-      e(config.responders.get(call.connected_responder_id)?.name ?? call.connected_responder_id),
-    ]);
+    facts.push(['Talked to', e(responderName(config, call.connected_responder_id))]);
   const dl = `<dl class="facts">${facts.map(([k, v]) => `<dt>${e(k)}</dt><dd>${v}</dd>`).join('')}</dl>`;
   const legRows = legs.map((leg) => [
-    e(config.responders.get(leg.responder_id)?.name ?? leg.responder_id),
+    e(responderName(config, leg.responder_id)),
     e(leg.phone ?? ''),
     `Level ${leg.level + 1}${leg.round > 0 ? `, round ${leg.round + 1}` : ''}`,
     `<span title="${e(meaningOf(LEG_RESULT_MEANINGS, leg.result))}">${e(leg.result)}</span>`,

@@ -10,6 +10,7 @@ import { nextChange } from '../../oncall/timeline';
 import type { LiveCall } from '../../store/callSearch';
 import type { PageRow } from '../../store/pages';
 import { csrfField, e, formatDuration, table, timeElement } from './html';
+import { responderName, routeName, teamName } from './names';
 
 const HORIZON_MS = 14 * 86_400_000;
 
@@ -40,10 +41,7 @@ export function onCallSection(config: Config, now: number, zone: string): string
 function optionLabel(config: Config, live: LiveCall): string {
   const route = config.routes.find((r) => r.id === live.call.route_id);
   const option = route?.options.find((o) => o.key === live.call.option_key);
-  return (
-    option?.label ??
-    (live.call.team_id === null ? '' : (config.teams.get(live.call.team_id)?.name ?? live.call.team_id))
-  );
+  return option?.label ?? teamName(config, live.call.team_id);
 }
 
 export function liveCallsFragment(
@@ -54,19 +52,18 @@ export function liveCallsFragment(
 ): string {
   const rows = calls.map((live) => {
     const { call } = live;
-    const route = config.routes.find((r) => r.id === call.route_id);
     const phones =
       live.legs.length === 0
         ? '<span class="muted">none</span>'
         : `<ul class="legs">${live.legs
             .map((leg) => {
-              const name = config.responders.get(leg.responder_id)?.name ?? leg.responder_id;
+              const name = responderName(config, leg.responder_id);
               return `<li class="leg leg-${e(leg.result)}" title="${e(meaningOf(LEG_RESULT_MEANINGS, leg.result))}">${e(name)} <span class="muted">${e(leg.phone ?? '')}</span> <strong>${e(leg.result)}</strong></li>`;
             })
             .join('')}</ul>`;
     return [
       `<a href="/console/calls/${encodeURIComponent(call.id)}">${e(call.caller_number || 'withheld')}</a>`,
-      e(route?.name ?? call.dialed_number),
+      e(routeName(config, call.route_id) ?? call.dialed_number),
       e(optionLabel(config, live)),
       e(call.stage ?? (call.connected_at === null ? 'answering' : 'connected')),
       `<span class="elapsed" data-since="${call.started_at}">${e(formatDuration(now - call.started_at))}</span>`,
@@ -114,7 +111,7 @@ export function openPagesFragment(
   const rows = pages.map((page) => [
     `<a href="/console/pages/${page.id}">#${page.id}</a>`,
     `<span class="status status-${page.status}">${e(page.status)}</span>`,
-    e(config.teams.get(page.team_id)?.name ?? page.team_id),
+    e(teamName(config, page.team_id)),
     e(page.summary),
     timeElement(page.created_at, zone),
     pageActions(page, csrf, false),

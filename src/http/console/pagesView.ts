@@ -8,8 +8,8 @@ import { PAGE_STATUSES, type PageStatus } from '../../domain/enums';
 import type { NotificationAttemptRow, NotificationRow } from '../../store/notifications';
 import type { PageAssignmentRow, PageEventRow, PageRow } from '../../store/pages';
 import { e, formatTimeWithSeconds, table, timeElement } from './html';
-import { OPERATOR } from './access';
 import { pageActions } from './nowView';
+import { responderName, teamName } from './names';
 
 export function statusOf(query: URLSearchParams): PageStatus | undefined {
   const status = query.get('status');
@@ -33,7 +33,7 @@ export function pagesBody(
   const rows = pages.map((page) => [
     `<a href="/console/pages/${page.id}">#${page.id}</a>`,
     `<span class="status status-${page.status}">${e(page.status)}</span>${page.urgency === 'low' ? ' <span class="muted">low</span>' : ''}`,
-    e(config.teams.get(page.team_id)?.name ?? page.team_id),
+    e(teamName(config, page.team_id)),
     e(page.summary),
     timeElement(page.created_at, zone),
     pageActions(page, csrf, false),
@@ -50,8 +50,7 @@ function detailText(config: Config, detail: string | null): string {
   } catch {
     return detail;
   }
-  const name = (id: unknown): string =>
-    typeof id === 'string' ? (config.responders.get(id)?.name ?? id) : String(id);
+  const name = (id: unknown): string => (typeof id === 'string' ? responderName(config, id) : String(id));
   const words: string[] = [];
   for (const [key, v] of Object.entries(value)) {
     if (key === 'level' && typeof v === 'number') words.push(`level ${v + 1}`);
@@ -85,11 +84,10 @@ export function pageStoryBody(
   flash: string | undefined,
 ): string {
   const { page } = story;
-  const name = (id: string | null): string =>
-    id === null ? '' : id === OPERATOR ? 'Operator' : (config.responders.get(id)?.name ?? id);
+  const name = (id: string | null): string => responderName(config, id);
   const facts = [
     ['Status', `<span class="status status-${page.status}">${e(page.status)}</span>`],
-    ['Team', e(config.teams.get(page.team_id)?.name ?? page.team_id)],
+    ['Team', e(teamName(config, page.team_id))],
     ['Summary', e(page.summary)],
     ['Caller', e(page.caller_number ?? '')],
     ['Opened', e(formatTimeWithSeconds(page.created_at, zone))],

@@ -8,6 +8,7 @@ import type { Config } from '../../config/model';
 import { policyTimeline, scheduleTimeline, type TimelineRow } from '../../oncall/timeline';
 import { ganttSvg, toneOf, type GanttRow, type Tick } from './gantt';
 import { e, formatTime } from './html';
+import { responderName } from './names';
 
 export const SCHEDULE_DAYS = 14;
 
@@ -22,13 +23,12 @@ function dayTicks(from: number, to: number, zone: string): Tick[] {
 }
 
 function barsOf(config: Config, row: TimelineRow, zones: readonly string[]): GanttRow {
-  const nameOf = (id: string): string => config.responders.get(id)?.name ?? id;
   return {
     label: row.label,
     bars: row.segments
       .filter((segment) => segment.responderIds.length > 0)
       .map((segment) => {
-        const names = segment.responderIds.map(nameOf).join(', ');
+        const names = segment.responderIds.map((id) => responderName(config, id)).join(', ');
         const span = zones
           .map((zone) => `${formatTime(segment.start, zone)} – ${formatTime(segment.end, zone)} (${zone})`)
           .join('; ');
@@ -45,8 +45,7 @@ function barsOf(config: Config, row: TimelineRow, zones: readonly string[]): Gan
 
 function handOffList(config: Config, row: TimelineRow, zone: string): string {
   const items = row.segments.map((segment) => {
-    const names =
-      segment.responderIds.map((id) => config.responders.get(id)?.name ?? id).join(', ') || 'nobody';
+    const names = segment.responderIds.map((id) => responderName(config, id)).join(', ') || 'nobody';
     return `<li>${e(formatTime(segment.start, zone))}: <strong>${e(names)}</strong></li>`;
   });
   return `<details><summary>Hand-offs as a list</summary><ul class="handoffs">${items.join('')}</ul></details>`;
