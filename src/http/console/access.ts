@@ -5,9 +5,10 @@
  * a CSRF token derived from the cookie it was served with (the sign-in form from a cookie of its
  * own), so a page from another site can neither post as the person nor sign them in as another.
  */
-import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHmac, randomBytes } from 'node:crypto';
 import type { Config } from '../../config/model';
 import { resolveSecret } from '../../config/secrets';
+import { sameSecret } from '../auth';
 
 export const SESSION_COOKIE = 'lcr_session';
 export const SIGN_IN_COOKIE = 'lcr_sign_in';
@@ -30,11 +31,6 @@ const base64url = (data: Buffer | string): string => Buffer.from(data).toString(
 
 function mac(secret: Buffer, purpose: string, value: string): string {
   return createHmac('sha256', secret).update(`${purpose}\n${value}`).digest('base64url');
-}
-
-function sameText(a: string, b: string): boolean {
-  const digest = (text: string): Buffer => createHash('sha256').update(text).digest();
-  return timingSafeEqual(digest(a), digest(b));
 }
 
 /**
@@ -87,7 +83,7 @@ export function viewerOf(
   if (cookie === undefined) return undefined;
   const [payload, signature] = cookie.split('.');
   if (payload === undefined || signature === undefined) return undefined;
-  if (!sameText(signature, mac(secret, 'console-session', payload))) return undefined;
+  if (!sameSecret(signature, mac(secret, 'console-session', payload))) return undefined;
   let fields: { id?: unknown; zone?: unknown; exp?: unknown; fp?: unknown };
   try {
     fields = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as typeof fields;
@@ -98,7 +94,7 @@ export function viewerOf(
     return undefined;
   if (fields.exp <= now || typeof fields.fp !== 'string') return undefined;
   const credential = credentialOf(config, fields.id, apiToken);
-  if (credential === undefined || !sameText(fields.fp, fingerprint(secret, credential))) return undefined;
+  if (credential === undefined || !sameSecret(fields.fp, fingerprint(secret, credential))) return undefined;
   const name = fields.id === OPERATOR ? 'Operator' : config.responders.get(fields.id)!.name;
   return { id: fields.id, name, zone: fields.zone, expiresAt: fields.exp };
 }
@@ -108,7 +104,7 @@ export function csrfToken(secret: Buffer, cookie: string): string {
 }
 
 export function csrfMatches(secret: Buffer, cookie: string | undefined, token: string | undefined): boolean {
-  return cookie !== undefined && token !== undefined && sameText(token, csrfToken(secret, cookie));
+  return cookie !== undefined && token !== undefined && sameSecret(token, csrfToken(secret, cookie));
 }
 
 export function newSignInCookie(): string {
@@ -132,7 +128,7 @@ export function checkSignIn(
   if (!SIGN_IN_NAME.test(who)) return undefined;
   const id = who === '' ? OPERATOR : who;
   const expected = credentialOf(config, id, apiToken);
-  const matches = sameText(password, expected ?? randomBytes(16).toString('hex'));
+  const matches = sameSecret(password, expected ?? randomBytes(16).toString('hex'));
   return matches && expected !== undefined ? { id, credential: expected } : undefined;
 }
 
