@@ -265,14 +265,14 @@ export class Daemon {
     this.connection.on('event', (event: AriEvent) => this.router.handle(event));
     // Sessions of this process re-check their own channels first; the rest is reconciled.
     this.connection.on('connected', () => void this.reconciler.run());
-    for (const moment of ['connected', 'reconnected'])
-      this.connection.on(moment, () => void this.peers.check());
     this.connection.on('reconnected', () => void this.router.resync().then(() => this.reconciler.run()));
-    // Messages whose copy failed while Asterisk was unreachable are fetched again on every (re)connection.
+    // On every (re)connection: messages whose copy failed while Asterisk was unreachable are
+    // fetched again, and the peers' registration is asked for at once.
     for (const moment of ['connected', 'reconnected']) {
       this.connection.on(moment, () => {
         engine.voicemailCopies.retryNow();
         this.engine.wake(MODULES.voicemailCopies);
+        void this.peers.check();
       });
     }
   }
