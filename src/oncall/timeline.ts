@@ -44,24 +44,40 @@ function changeBetween(onCall: OnCallAt, low: number, high: number, before: stri
   return to;
 }
 
+/**
+ * Each instant in (from, to) where the answer changes, with the new answer, in order and lazily:
+ * sampled, then narrowed change by change (there may be more than one between two samples).
+ */
+function* changesOf(
+  onCall: OnCallAt,
+  from: number,
+  to: number,
+  sampleMs: number,
+): Generator<{ at: number; responderIds: string[] }> {
+  let current = onCall(from);
+  // The last instant of the span is to - 1: [from, to) is what is drawn.
+  for (let previous = from; previous < to - 1;) {
+    const probe = Math.min(previous + sampleMs, to - 1);
+    let low = previous;
+    while (!sameIds(onCall(probe), current)) {
+      const at = changeBetween(onCall, low, probe, current);
+      current = onCall(at);
+      low = at;
+      yield { at, responderIds: current };
+    }
+    previous = probe;
+  }
+}
+
 /** Consecutive segments of the same answer over [from, to). */
 export function segmentsOf(onCall: OnCallAt, from: number, to: number, sampleMs = SAMPLE_MS): Segment[] {
   const segments: Segment[] = [];
   let start = from;
   let current = onCall(from);
-  // The last instant of the span is to - 1: [from, to) is what is drawn.
-  for (let previous = from; previous < to - 1;) {
-    const probe = Math.min(previous + sampleMs, to - 1);
-    // Narrowed change by change: there may be more than one between two samples.
-    let low = previous;
-    while (!sameIds(onCall(probe), current)) {
-      const change = changeBetween(onCall, low, probe, current);
-      segments.push({ start, end: change, responderIds: current });
-      start = change;
-      current = onCall(change);
-      low = change;
-    }
-    previous = probe;
+  for (const change of changesOf(onCall, from, to, sampleMs)) {
+    segments.push({ start, end: change.at, responderIds: current });
+    start = change.at;
+    current = change.responderIds;
   }
   segments.push({ start, end: to, responderIds: current });
   return segments;
@@ -117,20 +133,15 @@ export function policyTimeline(config: Config, policyId: string, from: number, t
   }));
 }
 
-/** When the answer at `from` next changes, within `horizonMs`; undefined: not within it. */
+/**
+ * When the answer at `from` next changes, within `horizonMs`; undefined: not within it. Stops
+ * at the first change: the Now page asks this for every level.
+ */
 export function nextChange(
   onCall: OnCallAt,
   from: number,
   horizonMs: number,
   sampleMs = SAMPLE_MS,
 ): number | undefined {
-  const current = onCall(from);
-  const to = from + horizonMs;
-  // Sample by sample, stopping at the first change: the Now page asks this for every level.
-  for (let previous = from; previous < to - 1;) {
-    const probe = Math.min(previous + sampleMs, to - 1);
-    if (!sameIds(onCall(probe), current)) return changeBetween(onCall, previous, probe, current);
-    previous = probe;
-  }
-  return undefined;
+  return changesOf(onCall, from, from + horizonMs, sampleMs).next().value?.at;
 }
