@@ -126,44 +126,23 @@ let trunkSequence = 0x20;
  * dialplan is a Hangup().
  */
 export function placeInboundCall(engine: SimAsterisk, call: InboundCall): SimChannel {
-  const tried = call.apps ?? [call.app ?? 'lcr'];
-  // The dialplan's first Stasis() whose application is active takes the call; the ones before
-  // it failed at once (STASISSTATUS=FAILED) and are in the transcript.
-  const app = tried.find((name) => engine.apps.isActive(name)) ?? tried.at(-1)!;
-  const skipped = tried.slice(0, tried.indexOf(app));
   trunkSequence += 1;
   const args = call.args ?? [];
-  const active = engine.apps.isActive(app);
   const channel = engine.createChannel({
     id: engine.newChannelId(),
     name: `PJSIP/trunk-${trunkSequence.toString(16).padStart(8, '0')}`,
     state: 'Ring',
     caller: { name: call.fromName ?? '', number: call.from },
     connected: { name: '', number: '' },
-    dialplan: {
-      context: 'from-trunk',
-      exten: call.to,
-      priority: 2,
-      app_name: 'Stasis',
-      app_data: [app, ...args].join(','),
-    },
-    ...(active ? { app } : {}),
+    // The dialplan's first Stasis() is its priority 2 (enterNextStasis moves on to it).
+    dialplan: { context: 'from-trunk', exten: call.to, priority: 1, app_name: 'Stasis', app_data: '' },
     script: call.steps ?? [],
   });
-  channel.dialplanNext = { apps: tried.slice(tried.indexOf(app) + 1), args };
-  for (const name of skipped) {
-    const why = engine.apps.isRegistered(name) ? 'not active' : 'not registered';
-    engine.note(
-      channel,
-      'continued',
-      `Stasis(${name}) failed: app ${why}, STASISSTATUS=FAILED; the dialplan tries the next`,
-    );
-  }
-  if (!active) {
-    failStasis(engine, channel, app);
+  channel.dialplanNext = { apps: [...(call.apps ?? [call.app ?? 'lcr'])], args };
+  if (!engine.enterNextStasis(channel)) {
+    engine.after(channel, 50, () => engine.hangup(channel, 16, false));
     return channel;
   }
-  engine.channelEvent(channel, 'StasisStart', { args });
   const steps: Step[] = call.beforeAnswer
     ? (call.steps ?? [])
     : [{ waitFor: 'answered' }, ...(call.steps ?? [])];

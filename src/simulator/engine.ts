@@ -297,25 +297,36 @@ export class SimAsterisk extends EventEmitter {
     this.channelEvent(channel, 'StasisEnd', {});
     channel.app = undefined;
     this.note(channel, 'continued', 'back to the dialplan');
-    // A failover dialplan's next Stasis() takes the call (the first active application).
+    if (this.enterNextStasis(channel)) this.note(channel, 'continued', `Stasis(${channel.app!})`);
+    else this.after(channel, 50, () => this.hangup(channel, 16, false));
+  }
+
+  /**
+   * An inbound call's next Stasis() lines (its failover dialplan), in turn: each whose
+   * application is not active fails at once (STASISSTATUS=FAILED, noted in the transcript), and
+   * the first active one takes the channel (StasisStart). False when none did: the dialplan
+   * goes on to its Hangup().
+   */
+  enterNextStasis(channel: SimChannel): boolean {
     const next = channel.dialplanNext;
-    const index = next === undefined ? -1 : next.apps.findIndex((app) => this.apps.isActive(app));
-    if (next !== undefined && index >= 0) {
-      const app = next.apps[index]!;
-      for (const skipped of next.apps.slice(0, index))
-        this.note(channel, 'continued', `Stasis(${skipped}) failed: app not active, STASISSTATUS=FAILED`);
-      channel.dialplanNext = { apps: next.apps.slice(index + 1), args: next.args };
-      channel.app = app;
+    while (next !== undefined && next.apps.length > 0) {
+      const app = next.apps.shift()!;
       channel.dialplan = {
         ...channel.dialplan,
-        priority: channel.dialplan.priority + 1 + index,
+        priority: channel.dialplan.priority + 1,
         app_data: [app, ...next.args].join(','),
       };
-      this.note(channel, 'continued', `Stasis(${app})`);
-      this.channelEvent(channel, 'StasisStart', { args: next.args });
-      return;
+      if (this.apps.isActive(app)) {
+        channel.app = app;
+        this.channelEvent(channel, 'StasisStart', { args: next.args });
+        return true;
+      }
+      const why = this.apps.isRegistered(app) ? 'not active' : 'not registered';
+      channel.variables.set('STASISSTATUS', 'FAILED');
+      const then = next.apps.length > 0 ? '; the dialplan tries the next' : '';
+      this.note(channel, 'continued', `Stasis(${app}) failed: app ${why}, STASISSTATUS=FAILED${then}`);
     }
-    this.after(channel, 50, () => this.hangup(channel, 16, false));
+    return false;
   }
 
   /**
