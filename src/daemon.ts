@@ -29,6 +29,7 @@ import { DAEMON_BUSY_TIMEOUT_MS, openDatabase, type Db } from './store/database'
 import { checkpointInBackground, type Checkpointer } from './store/checkpointer';
 import { CallStore } from './store/calls';
 import { PageStore } from './store/pages';
+import { SqliteDatabase } from './store/sql/sqlite';
 import { NotificationStore } from './store/notifications';
 import { DatabaseInUseError, lockDatabase, type DaemonLock } from './store/lock';
 import { databaseId, linkSigningSecret } from './store/meta';
@@ -58,6 +59,8 @@ export { resolveAriPassword, StartupError, type DaemonOptions } from './daemonOp
 
 export class Daemon {
   readonly db: Db;
+  /** The same database as `db`, through the contract every store shares with PostgreSQL. */
+  readonly sql: SqliteDatabase;
   readonly calls: CallStore;
   readonly pages: PageStore;
   readonly notifications: NotificationStore;
@@ -121,9 +124,10 @@ export class Daemon {
       },
       () => storeAlert.recovered(),
     );
-    this.pages = new PageStore(this.db);
-    this.notifications = new NotificationStore(this.db);
-    const linkTokens = new LinkTokenStore(this.db);
+    this.sql = new SqliteDatabase(this.db, `sqlite:${options.config.settings.database}`);
+    this.pages = new PageStore(this.sql);
+    this.notifications = new NotificationStore(this.sql);
+    const linkTokens = new LinkTokenStore(this.sql);
     this.linkSecret = linkSigningSecret(this.db);
     const asterisk = options.config.asterisk;
     const secret = (value: Secret, setting: string): string | undefined =>
@@ -154,7 +158,7 @@ export class Daemon {
       contextForNewCall: (callLogger) => this.contextFor(callLogger),
     });
     this.paging = new PagingService({
-      db: this.db,
+      sql: this.sql,
       config: () => this.config,
       pages: this.pages,
       notifications: this.notifications,
@@ -183,6 +187,7 @@ export class Daemon {
       config: () => this.config,
       notifications: this.notifications,
       pages: this.pages,
+      transactional: (work) => this.sql.transaction(work),
       notifiers: notifiers.byChannel,
       logger,
       retry: options.notificationRetry ?? DEFAULT_RETRY,
@@ -190,7 +195,7 @@ export class Daemon {
       clock: systemClock,
     });
     const engine = createEngine({
-      db: this.db,
+      sql: this.sql,
       clock: systemClock,
       logger,
       pollMs: options.pagingPollMs ?? 1000,
@@ -225,7 +230,7 @@ export class Daemon {
       app: asterisk.app,
       logger,
       calls: this.calls,
-      pageStatus: (pageId) => this.pages.get(pageId)?.status,
+      pageStatus: async (pageId) => (await this.pages.get(pageId))?.status,
       pagesOfCall: (callId) => this.pages.ofCall(callId),
       router: this.router,
       contextFor: (callLogger) => this.contextFor(callLogger),
@@ -435,6 +440,7 @@ export class Daemon {
     await engineStopped;
     // Call log writes still waiting for another process's lock get one last try.
     this.calls.writes.drainNow();
+    await this.paging.settled();
     await this.checkpointer?.stop();
     this.lock.release();
     this.db.close();

@@ -74,7 +74,11 @@ export async function daemonConnected(isConnected: () => boolean, timeoutMs = 20
 }
 
 /** Starts `count` things spread evenly over `windowMs`, as callers arriving one after another. */
-export function spreadOver<T>(count: number, windowMs: number, start: (index: number) => T): Promise<T[]> {
+export function spreadOver<T>(
+  count: number,
+  windowMs: number,
+  start: (index: number) => T | Promise<T>,
+): Promise<T[]> {
   return Promise.all(
     Array.from({ length: count }, async (_, index) => {
       await new Promise((resolve) => setTimeout(resolve, (index * windowMs) / count));

@@ -179,9 +179,9 @@ async function pagesBehindBrokenPeers(print: (line: string) => void): Promise<vo
       });
       const dueAt = new Map<number, number>();
       await scrapeLoopDelay(daemon.httpUrl!);
-      await spreadOver(PAGES, (PAGES / PAGES_PER_SECOND) * 1000, (i) => {
+      await spreadOver(PAGES, (PAGES / PAGES_PER_SECOND) * 1000, async (i) => {
         const at = performance.now();
-        const { pageId } = daemon.paging.trigger({
+        const { pageId } = await daemon.paging.trigger({
           teamId: 'ops',
           routeId: 'hotline',
           callId: null,

@@ -14,9 +14,11 @@ import { NotificationDispatcher } from '../paging/dispatcher';
 import { PagingEngine } from '../paging/engine';
 import { dispatchDueNotifications, escalateDuePages } from '../paging/modules';
 import { PagingService } from '../paging/service';
-import { openDatabase, transactionOf } from '../store/database';
+import { openDatabase } from '../store/database';
 import { NotificationStore } from '../store/notifications';
 import { PageStore } from '../store/pages';
+import type { SqlDatabase, SqlParams, SqlSession } from '../store/sql/driver';
+import { SqliteDatabase } from '../store/sql/sqlite';
 import { systemClock } from '../util/clock';
 import { ms, nowMs, summarise } from './stats';
 
@@ -41,27 +43,57 @@ function benchConfigText(): string {
   return doc.toString();
 }
 
-function prepare(
+/** An open transaction as a database, so that a service's changes in it become savepoints. */
+function withinTransaction(tx: SqlSession, location: string): SqlDatabase {
+  return {
+    dialect: tx.dialect,
+    location,
+    all: <T>(sql: string, params?: SqlParams) => tx.all<T>(sql, params),
+    get: <T>(sql: string, params?: SqlParams) => tx.get<T>(sql, params),
+    run: (sql: string, params?: SqlParams) => tx.run(sql, params),
+    transaction: <T>(work: (inner: SqlSession) => Promise<T>) => tx.transaction(work),
+    close: () => Promise.resolve(),
+  };
+}
+
+async function prepare(
   dir: string,
   run: number,
-): {
+): Promise<{
   service: PagingService;
   db: ReturnType<typeof openDatabase>;
+  sql: SqliteDatabase;
   pages: PageStore;
   notifications: NotificationStore;
-} {
+}> {
   const file = path.join(dir, 'routes.yaml');
   const { config } = loadConfigText(benchConfigText(), 'routes.yaml', file);
-  const db = openDatabase(path.join(dir, `bench-${run}.db`));
-  const pages = new PageStore(db);
-  const notifications = new NotificationStore(db);
-  const service = new PagingService({ db, config: () => config, pages, notifications, logger: silentLogger });
+  const dbFile = path.join(dir, `bench-${run}.db`);
+  const db = openDatabase(dbFile);
+  const sql = new SqliteDatabase(db, 'sqlite:' + dbFile);
+  const pages = new PageStore(sql);
+  const notifications = new NotificationStore(sql);
+  const service = new PagingService({
+    sql,
+    config: () => config,
+    pages,
+    notifications,
+    logger: silentLogger,
+  });
   const now = Date.now();
   const teams = ['db-team', 'network-team'];
-  db.transaction(() => {
+  // Every page in one transaction: a service bound to it, whose changes become savepoints.
+  await sql.transaction(async (tx) => {
+    const setup = new PagingService({
+      sql: withinTransaction(tx, sql.location),
+      config: () => config,
+      pages,
+      notifications,
+      logger: silentLogger,
+    });
     for (let i = 0; i < OPEN_PAGES; i++) {
       // The first DUE_PAGES were created long enough ago that their first escalation is overdue.
-      service.trigger({
+      await setup.trigger({
         teamId: teams[i % 2]!,
         routeId: 'vendors',
         callId: null,
@@ -71,8 +103,8 @@ function prepare(
         at: i < DUE_PAGES ? now - 3600_000 : now,
       });
     }
-  })();
-  return { service, db, pages, notifications };
+  });
+  return { service, db, sql, pages, notifications };
 }
 
 export async function runPagingBench(print: (line: string) => void): Promise<void> {
@@ -81,12 +113,12 @@ export async function runPagingBench(print: (line: string) => void): Promise<voi
     const ticks: number[] = [];
     let moved = 0;
     for (let run = 0; run < 5; run++) {
-      const { service, db } = prepare(dir, run);
+      const { service, db } = await prepare(dir, run);
       const started = nowMs();
       let batch: number;
       moved = 0;
       do {
-        batch = service.escalateDue(Date.now(), 500);
+        batch = await service.escalateDue(Date.now(), 500);
         moved += batch;
       } while (batch === 500);
       ticks.push(nowMs() - started);
@@ -97,13 +129,14 @@ export async function runPagingBench(print: (line: string) => void): Promise<voi
       `escalation tick, ${OPEN_PAGES} open pages of which ${DUE_PAGES} overdue (${moved} moved per tick, 5 runs on a file database): p50 ${ms(tick.p50)}, max ${ms(tick.max)}   target < 500 ms`,
     );
 
-    const { service, db, pages, notifications } = prepare(dir, 99);
-    service.escalateDue(Date.now(), OPEN_PAGES);
+    const { service, db, sql, pages, notifications } = await prepare(dir, 99);
+    await service.escalateDue(Date.now(), OPEN_PAGES);
     db.prepare(`UPDATE notifications SET status = 'sent'`).run();
     const dispatcher = new NotificationDispatcher({
       config: () => loadConfigText(benchConfigText(), 'routes.yaml', path.join(dir, 'routes.yaml')).config,
       notifications,
       pages,
+      transactional: (work) => sql.transaction(work),
       notifiers: {},
       logger: silentLogger,
       retry: { baseMs: 30_000, maxMs: 3600_000 },
@@ -114,7 +147,7 @@ export async function runPagingBench(print: (line: string) => void): Promise<voi
     const engine = new PagingEngine({
       modules: [escalateDuePages(service, pages), dispatchDueNotifications(dispatcher)],
       clock: systemClock,
-      tx: transactionOf(db),
+      tx: (work) => sql.transaction(work),
       logger: silentLogger,
       pollMs: 1000,
     });

@@ -9,7 +9,7 @@ import type { Config, Responder, Route } from '../config/model';
 import type { Logger } from '../log/logger';
 import type { PageCallRequest, PageCallResult } from '../notifications/types';
 import type { PagingService } from '../paging/service';
-import { retryWhileBusy } from '../store/database';
+import { retryTransient } from '../store/sql/driver';
 import type { PageRow, PageStatus, PageStore } from '../store/pages';
 import type { LegTracker } from './context';
 import { pageCall } from './marks';
@@ -177,7 +177,7 @@ async function converse(
       unanswered < deps.config.notifications.phone.announceTimes && turn < MOST_REPLAYS;
       turn++
     ) {
-      const page = deps.pages.get(pageId)!;
+      const page = (await retryTransient(() => deps.pages.get(pageId), LOCK_WAIT_MS))!;
       if (page.status !== 'triggered')
         return await farewell(
           render(deps.prompts, says.alreadyHandled(routeOf(deps, page), page.status)),
@@ -186,13 +186,13 @@ async function converse(
       const digit = await gatherDigit(session, announcement(deps, page), KEY_WAIT_MS);
       if (digit === '1') {
         // While another process locks the database, the key press waits for it on timers, not on the event loop.
-        const change = await retryWhileBusy(() => deps.paging.acknowledge(pageId, actor), LOCK_WAIT_MS);
+        const change = await retryTransient(() => deps.paging.acknowledge(pageId, actor), LOCK_WAIT_MS);
         if (change.ok)
           return await farewell(render(deps.prompts, says.acknowledged(routeOf(deps, page))), 'acknowledged');
         continue;
       }
       if (digit === '3') {
-        const escalated = await retryWhileBusy(() => deps.paging.escalateNow(pageId, actor), LOCK_WAIT_MS);
+        const escalated = await retryTransient(() => deps.paging.escalateNow(pageId, actor), LOCK_WAIT_MS);
         if (escalated.ok)
           return await farewell(render(deps.prompts, says.escalated(routeOf(deps, page))), 'escalated now');
         continue;

@@ -16,6 +16,7 @@ import { startCommand } from './commands/start';
 import { doctorCommand } from './commands/doctor';
 import { demoCommand } from './commands/demo';
 import { testCallCommand } from './commands/testCall';
+import { migrateCommand, type MigrateOptions } from './commands/migrate';
 import { DatabaseError } from '../store/database';
 
 /** package.json is the one place the version is written; it sits two folders up from src/cli and dist/cli. */
@@ -182,6 +183,16 @@ function buildProgram(io: CliIo, pending: Array<Promise<unknown>>): Command {
         changePageCommand(io, configPath(options.config), action, id, options),
       );
   }
+
+  program
+    .command('migrate')
+    .description(
+      'copy an installation into an empty PostgreSQL database (which gets the schema): every call, page, notification and the ack-link secret',
+    )
+    .requiredOption('--from <location>', "the database to copy: sqlite:FILE (the daemon's settings.database)")
+    .requiredOption('--to <url>', 'the empty PostgreSQL database: postgres://user@host:port/database')
+    .option('--password-env <name>', "the environment variable holding the target's password")
+    .action((options: MigrateOptions) => migrateCommand(io, options));
 
   program
     .command('demo')

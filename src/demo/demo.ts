@@ -295,10 +295,10 @@ export async function runDemo(
           `   -> voicemail ${vm.duration_seconds}s stored at ${vm.file_path ? path.join(dir, 'voicemail', vm.file_path) : `(not copied: ${vm.fetch_error})`}`,
         );
       }
-      for (const page of daemon.pages.list(100).filter((p) => p.call_id === row!.id)) {
-        const assigned = daemon.pages
-          .assignments(page.id)
-          .map((a) => config.responders.get(a.responder_id)?.name ?? a.responder_id);
+      for (const page of (await daemon.pages.list(100)).filter((p) => p.call_id === row!.id)) {
+        const assigned = (await daemon.pages.assignments(page.id)).map(
+          (a) => config.responders.get(a.responder_id)?.name ?? a.responder_id,
+        );
         print(
           `   -> page #${page.id} for ${page.team_id} (${page.urgency} urgency${page.urgency === 'low' && page.next_escalation_at !== null ? `: no phone call, escalates ${new Date(page.next_escalation_at).toISOString()} once open` : ''}), assigned to ${assigned.join(', ') || 'nobody'}: ${page.summary}`,
         );

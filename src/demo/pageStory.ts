@@ -59,16 +59,20 @@ export async function narratePage(
   print: (line: string) => void,
 ): Promise<void> {
   const deadline = Date.now() + 60_000;
-  while (daemon.pages.get(pageId)?.status === 'triggered' && Date.now() < deadline)
+  while ((await daemon.pages.get(pageId))?.status === 'triggered' && Date.now() < deadline)
     await new Promise((resolve) => setTimeout(resolve, 100));
   // Let the last notifications record how they ended.
-  for (let i = 0; i < 50 && daemon.notifications.ofPage(pageId).some((n) => n.status === 'sending'); i++)
+  for (
+    let i = 0;
+    i < 50 && (await daemon.notifications.ofPage(pageId)).some((n) => n.status === 'sending');
+    i++
+  )
     await new Promise((resolve) => setTimeout(resolve, 100));
   const name = (id: string): string => config.responders.get(id)?.name ?? id;
-  const page = daemon.pages.get(pageId)!;
+  const page = (await daemon.pages.get(pageId))!;
   const start = page.created_at;
   const story: Array<{ at: number; text: string }> = [];
-  for (const event of daemon.pages.events(pageId)) {
+  for (const event of await daemon.pages.events(pageId)) {
     const detail = event.detail === null ? {} : (JSON.parse(event.detail) as Record<string, unknown>);
     const who = Array.isArray(detail['responders'])
       ? (detail['responders'] as string[]).map(name).join(', ')
@@ -83,8 +87,8 @@ export async function narratePage(
             : `page ${event.type}`;
     story.push({ at: event.at, text });
   }
-  for (const notification of daemon.notifications.ofPage(pageId)) {
-    for (const attempt of daemon.notifications.attempts(notification.id)) {
+  for (const notification of await daemon.notifications.ofPage(pageId)) {
+    for (const attempt of await daemon.notifications.attempts(notification.id)) {
       const target = notification.responder_id ? name(notification.responder_id) : notification.webhook_id;
       story.push({
         at: attempt.ended_at,

@@ -24,7 +24,12 @@ function tokenOf(url: URL): string | undefined {
   }
 }
 
-export function handleAckLink(deps: ApiDependencies, url: URL, _body: string, reply: Reply): void {
+export async function handleAckLink(
+  deps: ApiDependencies,
+  url: URL,
+  _body: string,
+  reply: Reply,
+): Promise<void> {
   const token = tokenOf(url);
   const now = Date.now();
   // A broken encoding is one more invalid link, answered like the others and not logged.
@@ -37,7 +42,7 @@ export function handleAckLink(deps: ApiDependencies, url: URL, _body: string, re
     return sendHtml(reply.response, status, 'Cannot acknowledge', `<p>${escapeHtml(message)}</p>`);
   }
   const { claims } = check;
-  const page = deps.pages.get(claims.pageId);
+  const page = await deps.pages.get(claims.pageId);
   if (page === undefined)
     return sendHtml(reply.response, 404, 'Cannot acknowledge', '<p>This page no longer exists.</p>');
   const config = deps.config();
@@ -56,13 +61,13 @@ export function handleAckLink(deps: ApiDependencies, url: URL, _body: string, re
     return sendHtml(reply.response, 200, title, about + form);
   }
   if (reply.method !== 'POST') return sendHtml(reply.response, 405, title, '<p>Use the button.</p>');
-  if (!deps.useLinkToken(claims.nonce, claims.expiresAt, now))
+  if (!(await deps.useLinkToken(claims.nonce, claims.expiresAt, now)))
     return sendHtml(reply.response, 410, title, `${about}<p>This link was already used.</p>`);
   const actor: Actor =
     claims.responderId === undefined
       ? { id: 'link', via: 'link' }
       : { id: claims.responderId, via: 'link', responderId: claims.responderId };
-  const change = deps.paging.acknowledge(page.id, actor);
+  const change = await deps.paging.acknowledge(page.id, actor);
   if (change.ok)
     return sendHtml(
       reply.response,

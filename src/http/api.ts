@@ -21,7 +21,7 @@ export interface ApiDependencies {
   voicemailDir: () => string;
   linkSecret: Buffer;
   /** Records a token as used (its expiry says when the record may be pruned); false when it already was. */
-  useLinkToken: (nonce: string, expiresAt: number, at: number) => boolean;
+  useLinkToken: (nonce: string, expiresAt: number, at: number) => Promise<boolean>;
 }
 
 function limitOf(url: URL): number {
@@ -51,16 +51,25 @@ function actorOf(config: Config, body: Record<string, unknown>): Actor {
   return { id: as, via: 'http', responderId: as };
 }
 
-export function pageStory(deps: ApiDependencies, pageId: number): Record<string, unknown> | undefined {
-  const page = deps.pages.get(pageId);
+export async function pageStory(
+  deps: ApiDependencies,
+  pageId: number,
+): Promise<Record<string, unknown> | undefined> {
+  const page = await deps.pages.get(pageId);
   if (page === undefined) return undefined;
+  const [assignments, events, notifications] = await Promise.all([
+    deps.pages.assignments(pageId),
+    deps.pages.events(pageId),
+    deps.notifications.ofPageWithAttempts(pageId),
+  ]);
   return {
     page,
-    assignments: deps.pages.assignments(pageId),
-    timeline: deps.pages
-      .events(pageId)
-      .map((e) => ({ ...e, detail: e.detail === null ? null : (JSON.parse(e.detail) as unknown) })),
-    notifications: deps.notifications.ofPageWithAttempts(pageId),
+    assignments,
+    timeline: events.map((e) => ({
+      ...e,
+      detail: e.detail === null ? null : (JSON.parse(e.detail) as unknown),
+    })),
+    notifications,
   };
 }
 
@@ -82,13 +91,13 @@ export async function handleApi(deps: ApiDependencies, url: URL, body: string, r
     if (status !== null && !PAGE_STATUSES.includes(status as PageStatus))
       throw new HttpError(400, `status must be one of ${PAGE_STATUSES.join(', ')}`);
     return sendJson(response, 200, {
-      pages: deps.pages.list(limitOf(url), (status ?? undefined) as PageStatus | undefined),
+      pages: await deps.pages.list(limitOf(url), (status ?? undefined) as PageStatus | undefined),
     });
   }
   if (collection === 'pages' && id !== undefined && /^\d{1,12}$/.test(id)) {
     const pageId = Number(id);
     if (action === undefined && method === 'GET') {
-      const story = pageStory(deps, pageId);
+      const story = await pageStory(deps, pageId);
       return story === undefined
         ? sendJson(response, 404, { error: 'no such page' })
         : sendJson(response, 200, story);
@@ -100,16 +109,16 @@ export async function handleApi(deps: ApiDependencies, url: URL, body: string, r
       const fields = parseJsonBody(body);
       const actor = actorOf(deps.config(), fields);
       const note = typeof fields['note'] === 'string' ? fields['note'].slice(0, 2000) : undefined;
-      if (action === 'resolve') return changeReply(reply, deps.paging.resolve(pageId, actor, note));
+      if (action === 'resolve') return changeReply(reply, await deps.paging.resolve(pageId, actor, note));
       if (action === 'escalate') {
-        const result = deps.paging.escalateNow(pageId, actor);
+        const result = await deps.paging.escalateNow(pageId, actor);
         if (result.ok) return sendJson(response, 200, { page: result.page });
         return sendJson(response, result.reason === 'not-found' ? 404 : 409, {
           error: `cannot escalate: ${result.reason}`,
           page: result.page,
         });
       }
-      return changeReply(reply, deps.paging.acknowledge(pageId, actor, note));
+      return changeReply(reply, await deps.paging.acknowledge(pageId, actor, note));
     }
   }
   if (collection === 'calls' && id === undefined && method === 'GET')

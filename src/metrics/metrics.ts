@@ -59,8 +59,9 @@ export function createMetrics(sources: MetricSources): Registry {
     help: 'Pages by state',
     labelNames: ['state'] as const,
     registers: [registry],
-    collect() {
-      for (const [state, count] of Object.entries(sources.pages.countByStatus())) this.set({ state }, count);
+    async collect() {
+      for (const [state, count] of Object.entries(await sources.pages.countByStatus()))
+        this.set({ state }, count);
     },
   });
   new Gauge({
@@ -68,8 +69,8 @@ export function createMetrics(sources: MetricSources): Registry {
     help: 'Failed notification attempts stored in the database, by channel',
     labelNames: ['channel'] as const,
     registers: [registry],
-    collect() {
-      for (const [channel, count] of Object.entries(sources.notifications.failedAttemptsByChannel()))
+    async collect() {
+      for (const [channel, count] of Object.entries(await sources.notifications.failedAttemptsByChannel()))
         this.set({ channel }, count);
     },
   });

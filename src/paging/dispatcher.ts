@@ -12,9 +12,10 @@ import type { Config } from '../config/model';
 import type { Logger } from '../log/logger';
 import type { Notifier } from '../notifications/types';
 import type { NotificationChannelName, NotificationRow, NotificationStore } from '../store/notifications';
-import { retryWhileBusy, type Transaction } from '../store/database';
+import { retryTransient } from '../store/sql/driver';
 import type { PageStore } from '../store/pages';
 import type { Clock } from '../util/clock';
+import type { Transactional } from './service';
 
 export interface RetryPolicy {
   baseMs: number;
@@ -52,6 +53,11 @@ export interface DispatcherDependencies {
   config: () => Config;
   notifications: NotificationStore;
   pages: PageStore;
+  /**
+   * The database's own transactions, for recording what a send did: a fact, kept even when the
+   * engine's lease was lost meanwhile (the claim, in the engine's fenced transaction, was not).
+   */
+  transactional: Transactional;
   notifiers: Partial<Record<NotificationChannelName, Notifier>>;
   logger: Logger;
   retry: RetryPolicy;
@@ -93,15 +99,17 @@ export class NotificationDispatcher {
    * claim, and later the record of its attempt, runs in its own transaction given by `tx` (the
    * engine's): a send lasts up to a minute and must not hold a transaction open.
    */
-  dispatchDue(now: number, tx: Transaction): number {
+  async dispatchDue(now: number, transactionally: Transactional): Promise<number> {
     if (this.stopping) return 0;
     let started = 0;
-    for (const lane of this.deps.notifications.dueLanes(now)) {
+    for (const lane of await this.deps.notifications.dueLanes(now)) {
       const room = this.roomIn(laneOf(lane));
       if (room <= 0) continue;
-      for (const row of this.deps.notifications.dueInLane(now, lane, room)) {
-        if (!tx(() => this.deps.notifications.claim(row.id, now))) continue;
-        this.start({ ...row, attempts: row.attempts + 1, status: 'sending' }, tx);
+      for (const row of await this.deps.notifications.dueInLane(now, lane, room)) {
+        if (this.stopping) return started;
+        const claimed = await transactionally((tx) => this.deps.notifications.in(tx).claim(row.id, now));
+        if (!claimed) continue;
+        this.start({ ...row, attempts: row.attempts + 1, status: 'sending' });
         started++;
       }
     }
@@ -113,9 +121,9 @@ export class NotificationDispatcher {
    * lane's rows are left out: the lane wakes the engine when a send ends (onSettled), and
    * counting them would have the engine look again at once, over and over.
    */
-  nextDue(): number | undefined {
+  async nextDue(): Promise<number | undefined> {
     let next: number | undefined;
-    for (const lane of this.deps.notifications.pendingLanes())
+    for (const lane of await this.deps.notifications.pendingLanes())
       if (this.roomIn(laneOf(lane)) > 0 && (next === undefined || lane.due_at < next)) next = lane.due_at;
     return next;
   }
@@ -130,11 +138,11 @@ export class NotificationDispatcher {
     await Promise.allSettled([...this.inFlight.values()].map((e) => e.done));
   }
 
-  private start(row: NotificationRow, tx: Transaction): void {
+  private start(row: NotificationRow): void {
     const abort = new AbortController();
     const lane = laneOf(row);
     this.perLane.set(lane, (this.perLane.get(lane) ?? 0) + 1);
-    const done = this.send(row, abort.signal, tx)
+    const done = this.send(row, abort.signal)
       .catch((error: Error) =>
         // Most often the daemon stopped mid-send: the row stays 'sending' and is sent again at the next start.
         this.deps.logger.warn('notification attempt not recorded', {
@@ -152,15 +160,15 @@ export class NotificationDispatcher {
     this.inFlight.set(row.id, { pageId: row.page_id, abort, done });
   }
 
-  private async send(row: NotificationRow, signal: AbortSignal, tx: Transaction): Promise<void> {
+  private async send(row: NotificationRow, signal: AbortSignal): Promise<void> {
     const startedAt = this.deps.clock.now();
     const logger = this.deps.logger.child({
       notification: row.id,
       pageId: row.page_id,
       channel: row.channel,
     });
-    const page = this.deps.pages.get(row.page_id)!;
-    const event = row.event_id === null ? undefined : this.deps.pages.event(row.event_id);
+    const page = (await this.deps.pages.get(row.page_id))!;
+    const event = row.event_id === null ? undefined : await this.deps.pages.event(row.event_id);
     const notifier = this.deps.notifiers[row.channel];
     let result;
     try {
@@ -176,9 +184,9 @@ export class NotificationDispatcher {
     const retry = !result.ok && result.retry && row.attempts < maxAttempts;
     // A locked database must not lose the attempt nor stall the loop: the record is retried
     // with back-off on timers while the lock lasts (the row stays 'sending' meanwhile).
-    await retryWhileBusy(() =>
-      tx(() =>
-        this.deps.notifications.finish(row.id, {
+    await retryTransient(() =>
+      this.deps.transactional((tx) =>
+        this.deps.notifications.in(tx).finish(row.id, {
           startedAt,
           endedAt,
           ok: result.ok,

@@ -12,7 +12,8 @@
  * of several) and check the token inside the transaction that changes a page.
  */
 import type { Logger } from '../log/logger';
-import { isBusy, type Transaction } from '../store/database';
+import { isTransient } from '../store/sql/driver';
+import type { Transactional } from './service';
 import type { Clock } from '../util/clock';
 
 /** How soon a module that found the database locked runs again. */
@@ -38,14 +39,14 @@ export interface EngineModule {
    * wrapper (`leased(module, lease)`, for several daemons) will hand one that checks its fencing
    * token first, in the same transaction. Safe to repeat: a run cut short is simply done again.
    */
-  runOnce(now: number, tx: Transaction): ModuleRun | Promise<ModuleRun>;
+  runOnce(now: number, tx: Transactional): Promise<ModuleRun>;
 }
 
 export interface EngineDependencies {
   modules: readonly EngineModule[];
   clock: Clock;
   /** The transaction the modules write in. */
-  tx: Transaction;
+  tx: Transactional;
   logger: Logger;
   /** Default longest sleep of a module between two looks at the database. */
   pollMs: number;
@@ -107,8 +108,11 @@ export class PagingEngine {
 
   /** Resolves once no module is running. */
   async idle(): Promise<void> {
-    while (this.slots.some((s) => s.running !== undefined))
-      await Promise.allSettled(this.slots.map((s) => s.running));
+    for (;;) {
+      const running = this.slots.flatMap((s) => (s.running === undefined ? [] : [s.running]));
+      if (running.length === 0) return;
+      await Promise.allSettled(running);
+    }
   }
 
   /** Nothing new starts; resolves when the runs in progress have ended. */
@@ -164,10 +168,11 @@ export class PagingEngine {
       const poll = module.pollMs ?? this.deps.pollMs;
       slot.dueAt = Math.min(result.next ?? Infinity, this.deps.clock.now() + poll);
     } catch (error) {
-      if (isBusy(error)) {
-        // Another process holds the database's write lock (a backup): not a fault of the module.
-        // It is looked at again soon, so that work due meanwhile starts once the lock is gone.
-        this.deps.logger.warn('database locked by another process; engine module waits', {
+      if (isTransient(error)) {
+        // Another process holds the database's write lock (a backup), or the database is out of
+        // reach for now: not a fault of the module. It is looked at again soon, so that work due
+        // meanwhile starts once the database is back.
+        this.deps.logger.warn('database locked or unreachable; engine module waits', {
           module: module.name,
         });
         slot.dueAt = this.deps.clock.now() + Math.min(this.deps.pollMs, BUSY_RETRY_MS);

@@ -4,17 +4,19 @@
  */
 import type { Logger } from '../log/logger';
 import type { CallStore, CopyResult, VoicemailRow } from '../store/calls';
-import { transactionOf, type Db, type Transaction } from '../store/database';
+import type { SqlDatabase } from '../store/sql/driver';
 import type { LinkTokenStore } from '../store/linkTokens';
 import type { NotificationStore } from '../store/notifications';
 import type { PageStore } from '../store/pages';
 import type { Clock } from '../util/clock';
 import { DEFAULT_RETRY, retryDelayMs, type NotificationDispatcher, type RetryPolicy } from './dispatcher';
 import { PagingEngine, type EngineModule, type ModuleRun } from './engine';
-import type { PagingService } from './service';
+import { leased, type LeasedModule, type LeaseSettings } from './leased';
+import type { PagingService, Transactional } from './service';
 
 export const MODULES = {
   releaseInterruptedNotifications: 'release-interrupted-notifications',
+  releaseStaleNotifications: 'release-stale-notifications',
   escalate: 'escalate-due-pages',
   dispatch: 'dispatch-due-notifications',
   voicemailCopies: 'retry-voicemail-copies',
@@ -25,6 +27,8 @@ const BATCH = 500;
 const HOUR = 3600_000;
 /** Used link tokens are kept this long after they expire, then deleted. */
 export const LINK_TOKEN_RETENTION_MS = 7 * 24 * HOUR;
+/** A notification 'sending' for this long lost its sender (several daemons only). */
+export const STALE_SENDING_MS = 15 * 60_000;
 
 /**
  * Notifications the last process was sending when it died go back to pending, to be sent again.
@@ -37,10 +41,33 @@ export function releaseInterruptedNotifications(
   return {
     name: MODULES.releaseInterruptedNotifications,
     atStartOnly: true,
-    runOnce(now, tx) {
-      const released = tx(() => notifications.releaseInterrupted(now));
+    async runOnce(now, tx) {
+      const released = await tx((t) => notifications.in(t).releaseInterrupted(now));
       if (released > 0)
         logger.warn('notifications interrupted by the last stop will be sent again', { released });
+      return {};
+    },
+  };
+}
+
+/**
+ * With several daemons the outbox is shared, so a starting daemon must not take back what another
+ * is sending: instead, rows left 'sending' far longer than any send lasts (a page call rings,
+ * announces and waits for a key for a few minutes at most) are released by whoever holds this
+ * module's lease.
+ */
+export function releaseStaleNotifications(
+  notifications: NotificationStore,
+  logger: Logger,
+  staleAfterMs = STALE_SENDING_MS,
+): EngineModule {
+  return {
+    name: MODULES.releaseStaleNotifications,
+    pollMs: Math.min(staleAfterMs, 60_000),
+    async runOnce(now, tx) {
+      const released = await tx((t) => notifications.in(t).releaseStale(now - staleAfterMs, now));
+      if (released > 0)
+        logger.warn('notifications whose sender died mid-send will be sent again', { released });
       return {};
     },
   };
@@ -50,9 +77,9 @@ export function releaseInterruptedNotifications(
 export function escalateDuePages(service: PagingService, pages: PageStore): EngineModule {
   return {
     name: MODULES.escalate,
-    runOnce(now, tx) {
-      service.escalateDue(now, BATCH, tx);
-      return { next: pages.nextDue() };
+    async runOnce(now, tx) {
+      await service.escalateDue(now, BATCH, tx);
+      return { next: await pages.nextDue() };
     },
   };
 }
@@ -64,9 +91,9 @@ export function escalateDuePages(service: PagingService, pages: PageStore): Engi
 export function dispatchDueNotifications(dispatcher: NotificationDispatcher): EngineModule {
   return {
     name: MODULES.dispatch,
-    runOnce(now, tx) {
-      dispatcher.dispatchDue(now, tx);
-      return { next: dispatcher.nextDue() };
+    async runOnce(now, tx) {
+      await dispatcher.dispatchDue(now, tx);
+      return { next: await dispatcher.nextDue() };
     },
   };
 }
@@ -80,8 +107,8 @@ export function pruneUsedLinkTokens(
   return {
     name: MODULES.pruneLinkTokens,
     pollMs: HOUR,
-    runOnce(now, tx) {
-      const pruned = tx(() => tokens.prune(now - retentionMs));
+    async runOnce(now, tx) {
+      const pruned = await tx((t) => tokens.in(t).prune(now - retentionMs));
       if (pruned > 0) logger.info('pruned used link tokens', { pruned });
       return {};
     },
@@ -114,7 +141,7 @@ export class VoicemailCopyRetry implements EngineModule {
     this.forced = true;
   }
 
-  async runOnce(now: number, tx: Transaction): Promise<ModuleRun> {
+  async runOnce(now: number, tx: Transactional): Promise<ModuleRun> {
     const { calls, logger } = this.deps;
     if (!this.deps.connected()) return {};
     const forced = this.forced;
@@ -123,14 +150,14 @@ export class VoicemailCopyRetry implements EngineModule {
       const result = await this.deps.copy(voicemail);
       const attempt = voicemail.copy_attempts + 1;
       if (!('error' in result)) {
-        tx(() => calls.recordCopyRetry(voicemail.id, result));
+        await tx(async () => calls.recordCopyRetry(voicemail.id, result));
         logger.info('voicemail copied on retry', { voicemailId: voicemail.id, attempt });
       } else if (/not found/i.test(result.error)) {
-        tx(() => calls.recordCopyRetry(voicemail.id, { error: result.error, retryAt: null }));
+        await tx(async () => calls.recordCopyRetry(voicemail.id, { error: result.error, retryAt: null }));
         logger.error('voicemail is gone from Asterisk and was never copied', { voicemailId: voicemail.id });
       } else {
         const retryAt = now + retryDelayMs(attempt, this.deps.retry);
-        tx(() => calls.recordCopyRetry(voicemail.id, { error: result.error, retryAt }));
+        await tx(async () => calls.recordCopyRetry(voicemail.id, { error: result.error, retryAt }));
         logger.warn('voicemail copy failed again; will retry', {
           voicemailId: voicemail.id,
           attempt,
@@ -145,7 +172,7 @@ export class VoicemailCopyRetry implements EngineModule {
 }
 
 export interface EngineWiring {
-  db: Db;
+  sql: SqlDatabase;
   clock: Clock;
   logger: Logger;
   pollMs: number;
@@ -158,10 +185,20 @@ export interface EngineWiring {
   copyVoicemail: VoicemailCopyDependencies['copy'];
   ariConnected: () => boolean;
   voicemailRetry?: RetryPolicy;
+  /**
+   * Several daemons on one database: every module runs under a lease (leased.ts), and the outbox
+   * is released by age instead of at start. Absent: this daemon is alone on its database.
+   */
+  cluster?: Omit<LeaseSettings, 'logger'>;
 }
 
 /** The daemon's engine: every module, recovery first, on the daemon's database. */
-export function createEngine(w: EngineWiring): { engine: PagingEngine; voicemailCopies: VoicemailCopyRetry } {
+export function createEngine(w: EngineWiring): {
+  engine: PagingEngine;
+  voicemailCopies: VoicemailCopyRetry;
+  /** The modules' leases (several daemons only): what this daemon holds, and how to give it up. */
+  leased: LeasedModule[];
+} {
   const voicemailCopies = new VoicemailCopyRetry({
     calls: w.calls,
     copy: w.copyVoicemail,
@@ -169,18 +206,26 @@ export function createEngine(w: EngineWiring): { engine: PagingEngine; voicemail
     logger: w.logger,
     retry: w.voicemailRetry ?? DEFAULT_RETRY,
   });
+  const periodic: EngineModule[] = [
+    escalateDuePages(w.service, w.pages),
+    dispatchDueNotifications(w.dispatcher),
+    voicemailCopies,
+    pruneUsedLinkTokens(w.linkTokens, w.logger),
+  ];
+  const cluster = w.cluster;
+  const modules =
+    cluster === undefined
+      ? [releaseInterruptedNotifications(w.notifications, w.logger), ...periodic]
+      : [...periodic, releaseStaleNotifications(w.notifications, w.logger)].map((module) =>
+          leased(module, { ...cluster, logger: w.logger }),
+        );
   const engine = new PagingEngine({
-    modules: [
-      releaseInterruptedNotifications(w.notifications, w.logger),
-      escalateDuePages(w.service, w.pages),
-      dispatchDueNotifications(w.dispatcher),
-      voicemailCopies,
-      pruneUsedLinkTokens(w.linkTokens, w.logger),
-    ],
+    modules,
     clock: w.clock,
-    tx: transactionOf(w.db),
+    tx: (work) => w.sql.transaction(work),
     logger: w.logger,
     pollMs: w.pollMs,
   });
-  return { engine, voicemailCopies };
+  const leasedModules = cluster === undefined ? [] : (modules as LeasedModule[]);
+  return { engine, voicemailCopies, leased: leasedModules };
 }

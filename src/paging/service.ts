@@ -8,7 +8,7 @@
 import type { Config, PageEventType, Responder, Urgency } from '../config/model';
 import type { Logger } from '../log/logger';
 import { resolveLevel, resolveOnCall } from '../oncall/escalation';
-import { transactionOf, type Db, type Transaction } from '../store/database';
+import { retryTransient, type SqlDatabase, type SqlSession } from '../store/sql/driver';
 import type { WriteQueue } from '../store/writeQueue';
 import type { NotificationStore } from '../store/notifications';
 import type { EventVia, NewPage, PageChange, PageRow, PageStore } from '../store/pages';
@@ -16,7 +16,11 @@ import { escalationDueAt, nextEscalation, supportHoursDueAt } from './escalation
 import { responderNotifications, webhookNotifications } from './planner';
 
 /** What the call flow knows when it asks for a page; the service adds when it escalates. */
-export type PageRequest = Omit<NewPage, 'nextEscalationAt' | 'now'> & { at: number };
+export type PageRequest = Omit<NewPage, 'nextEscalationAt' | 'now'> & {
+  at: number;
+  /** Acknowledged at once, in the same transaction (a connected call's page, by who took it). */
+  acknowledgedBy?: { actor: Actor; note?: string };
+};
 
 export interface TriggeredPage {
   pageId: number;
@@ -35,8 +39,24 @@ export const SYSTEM: Actor = { id: 'system', via: 'automatic' };
 
 export type EscalateNowResult = { ok: true; page: PageRow } | { ok: false; reason: string; page?: PageRow };
 
+/**
+ * Runs `work` in one transaction. The engine hands one that first proves its lease (a fencing
+ * token) inside the same transaction; everyone else gets the database's own.
+ */
+export type Transactional = <T>(work: (tx: SqlSession) => Promise<T>) => Promise<T>;
+
+/** The stores of one transaction. */
+interface InTransaction {
+  tx: SqlSession;
+  pages: PageStore;
+  notifications: NotificationStore;
+}
+
+/** How long a page nobody waits for is tried again while the database refuses it (locked, unreachable). */
+const BEHIND_GIVE_UP_MS = 300_000;
+
 export interface PagingDependencies {
-  db: Db;
+  sql: SqlDatabase;
   config: () => Config;
   pages: PageStore;
   notifications: NotificationStore;
@@ -51,13 +71,21 @@ export interface PagingDependencies {
 }
 
 export class PagingService {
-  private readonly transactionally: Transaction;
+  private readonly transactionally: Transactional;
+  /** Page writes nobody waits for, still being tried. */
+  private readonly inFlight = new Set<Promise<void>>();
+  private behindTail: Promise<void> = Promise.resolve();
 
   constructor(private readonly deps: PagingDependencies) {
-    this.transactionally = transactionOf(deps.db);
+    this.transactionally = (work) => deps.sql.transaction(work);
   }
 
-  trigger(request: PageRequest): TriggeredPage {
+  /** The stores bound to `tx`. */
+  private within(tx: SqlSession): InTransaction {
+    return { tx, pages: this.deps.pages.in(tx), notifications: this.deps.notifications.in(tx) };
+  }
+
+  async trigger(request: PageRequest): Promise<TriggeredPage> {
     const config = this.deps.config();
     const first = resolveOnCall(config, request.teamId, request.at).levels[0]!;
     const assignees = first.responders.map((r) => r.responder);
@@ -68,8 +96,9 @@ export class PagingService {
       urgency,
       escalationDueAt(request.at, first.level.escalateAfterSeconds, assignees.length),
     );
-    const pageId = this.transactionally(() => {
-      const { pageId, eventId } = this.deps.pages.create({
+    const pageId = await this.transactionally(async (tx) => {
+      const t = this.within(tx);
+      const { pageId, eventId } = await t.pages.create({
         teamId: request.teamId,
         routeId: request.routeId,
         callId: request.callId,
@@ -80,8 +109,20 @@ export class PagingService {
         nextEscalationAt: due.dueAt,
         now: request.at,
       });
-      this.enqueueWebhooks(config, pageId, eventId, request.teamId, 'triggered', request.at);
-      this.assignLevel(config, pageId, assignees, 0, 0, request.at, 'assigned', SYSTEM, due.detail, urgency);
+      await this.enqueueWebhooks(t, config, pageId, eventId, request.teamId, 'triggered', request.at);
+      await this.assignLevel(
+        t,
+        config,
+        pageId,
+        assignees,
+        0,
+        0,
+        request.at,
+        'assigned',
+        SYSTEM,
+        due.detail,
+        urgency,
+      );
       return pageId;
     });
     const ids = assignees.map((r) => r.id);
@@ -96,56 +137,60 @@ export class PagingService {
   }
 
   /**
-   * Triggers a page that nobody on the call waits for (a voicemail, an abandoned call): written at
-   * once, or, while another process locks the database, after the call rows it refers to.
+   * Triggers a page that nobody on the call waits for (a voicemail, an abandoned call): written
+   * after the call rows it refers to, and tried again while the database refuses it.
    */
   triggerBehind(request: PageRequest): void {
-    this.behind(() => void this.trigger(request));
+    this.behind(async () => void (await this.trigger(request)));
   }
 
   /**
-   * Runs `work` (page changes nobody on the call waits for, such as a connected call's page) in
-   * one transaction, at once or, while another process locks the database, in order behind the
-   * call log's writes: all of it is tried again, so it never happens twice nor half.
+   * Runs `work` (page changes nobody on the call waits for, such as a connected call's page)
+   * after the call log's pending writes, trying it again while the database is locked or
+   * unreachable: `work` is one transaction, so it never happens twice nor half.
    */
-  behind(work: () => void): void {
-    const once = (): void => this.transactionally(work);
-    if (this.deps.writes === undefined) once();
-    else this.deps.writes.run(once);
+  behind(work: (service: PagingService) => Promise<void>): void {
+    // In order, each after the one before: a connected call's page is written before its
+    // resolution at hang-up is.
+    const attempt = this.behindTail.then(() =>
+      retryTransient(async () => {
+        await this.deps.writes?.flushed();
+        await work(this);
+      }, BEHIND_GIVE_UP_MS).catch((error: Error) =>
+        this.deps.logger.error('a page change nobody waited for could not be written; it is lost', {
+          error: error.message,
+        }),
+      ),
+    );
+    this.behindTail = attempt;
+    this.inFlight.add(attempt);
+    void attempt.finally(() => this.inFlight.delete(attempt));
   }
 
-  acknowledge(pageId: number, actor: Actor, note?: string): PageChange {
+  /** Resolves when every page change made behind the calls has been written or given up. */
+  async settled(): Promise<void> {
+    while (this.inFlight.size > 0) await Promise.allSettled([...this.inFlight]);
+  }
+
+  acknowledge(pageId: number, actor: Actor, note?: string): Promise<PageChange> {
     return this.change(pageId, 'acknowledged', actor, note);
   }
 
-  resolve(pageId: number, actor: Actor, note?: string): PageChange {
+  resolve(pageId: number, actor: Actor, note?: string): Promise<PageChange> {
     return this.change(pageId, 'resolved', actor, note);
   }
 
-  private change(pageId: number, to: 'acknowledged' | 'resolved', actor: Actor, note?: string): PageChange {
+  private async change(
+    pageId: number,
+    to: 'acknowledged' | 'resolved',
+    actor: Actor,
+    note?: string,
+  ): Promise<PageChange> {
     const config = this.deps.config();
     const at = Date.now();
-    const result = this.transactionally(() => {
-      const page = this.deps.pages.get(pageId);
-      if (page === undefined) return { ok: false as const, reason: 'not-found' as const };
-      const detail: Record<string, unknown> = note === undefined ? {} : { note };
-      if (actor.responderId !== undefined) {
-        // Anyone may act on a page; the timeline says whether they were meant to.
-        detail['assigned'] = this.deps.pages
-          .assignments(pageId)
-          .some((a) => a.responder_id === actor.responderId);
-        detail['on_call'] =
-          config.teams.has(page.team_id) &&
-          resolveOnCall(config, page.team_id, at).levels.some((level) =>
-            level.responders.some((r) => r.responder.id === actor.responderId),
-          );
-      }
-      const change = this.deps.pages.change(pageId, to, actor.id, actor.via, at, detail);
-      if (!change.ok) return change;
-      this.deps.notifications.cancelForPage(pageId, `page ${to} by ${actor.id}`, at);
-      this.enqueueWebhooks(config, pageId, change.eventId, page.team_id, to, at);
-      return change;
-    });
+    const result = await this.transactionally((tx) =>
+      this.changeIn(this.within(tx), config, pageId, to, actor, at, note),
+    );
     if (result.ok) {
       this.deps.logger.info(`page ${to}`, { pageId, by: actor.id, via: actor.via });
       this.deps.onChange?.(pageId, to);
@@ -153,33 +198,74 @@ export class PagingService {
     return result;
   }
 
+  private async changeIn(
+    t: InTransaction,
+    config: Config,
+    pageId: number,
+    to: 'acknowledged' | 'resolved',
+    actor: Actor,
+    at: number,
+    note?: string,
+  ): Promise<PageChange> {
+    const page = await t.pages.get(pageId);
+    if (page === undefined) return { ok: false as const, reason: 'not-found' as const };
+    const detail: Record<string, unknown> = note === undefined ? {} : { note };
+    if (actor.responderId !== undefined) {
+      // Anyone may act on a page; the timeline says whether they were meant to.
+      detail['assigned'] = (await t.pages.assignments(pageId)).some(
+        (a) => a.responder_id === actor.responderId,
+      );
+      detail['on_call'] =
+        config.teams.has(page.team_id) &&
+        resolveOnCall(config, page.team_id, at).levels.some((level) =>
+          level.responders.some((r) => r.responder.id === actor.responderId),
+        );
+    }
+    const change = await t.pages.change(pageId, to, actor.id, actor.via, at, detail);
+    if (!change.ok) return change;
+    await t.notifications.cancelForPage(pageId, `page ${to} by ${actor.id}`, at);
+    await this.enqueueWebhooks(t, config, pageId, change.eventId, page.team_id, to, at);
+    return change;
+  }
+
   /**
    * Escalates up to `limit` pages whose deadline has passed, in one transaction (the engine's,
    * which may check its lease in it); returns how many moved. Safe to run twice.
    */
-  escalateDue(now: number, limit = 500, tx: Transaction = this.transactionally): number {
+  async escalateDue(
+    now: number,
+    limit = 500,
+    transactionally: Transactional = this.transactionally,
+  ): Promise<number> {
     const config = this.deps.config();
-    let moved = 0;
-    const due = tx(() => {
-      const pages = this.deps.pages.due(now, limit);
+    const moved: number[] = [];
+    const due = await transactionally(async (tx) => {
+      moved.length = 0; // a transaction tried again starts afresh
+      const t = this.within(tx);
+      const pages = await t.pages.due(now, limit);
       for (const page of pages)
-        if (this.escalate(config, page, now, SYSTEM, 'no acknowledgement in time')) moved++;
+        if (await this.escalate(t, config, page, now, SYSTEM, 'no acknowledgement in time'))
+          moved.push(page.id);
       return pages.length;
     });
-    if (due > 0) this.deps.logger.info('escalation tick', { due, moved });
-    return moved;
+    if (due > 0) this.deps.logger.info('escalation tick', { due, moved: moved.length });
+    // What the escalations put in the outbox is due now: the dispatcher may have looked at the
+    // outbox while this transaction was still open, and must look again.
+    for (const pageId of moved) this.deps.onChange?.(pageId, 'escalated');
+    return moved.length;
   }
 
   /** "Escalate now", from a responder's phone or the API. */
-  escalateNow(pageId: number, actor: Actor): EscalateNowResult {
+  async escalateNow(pageId: number, actor: Actor): Promise<EscalateNowResult> {
     const config = this.deps.config();
-    const result = this.transactionally((): EscalateNowResult => {
-      const page = this.deps.pages.get(pageId);
+    const result = await this.transactionally(async (tx): Promise<EscalateNowResult> => {
+      const t = this.within(tx);
+      const page = await t.pages.get(pageId);
       if (page === undefined) return { ok: false, reason: 'not-found' };
       if (page.status !== 'triggered') return { ok: false, reason: `already-${page.status}`, page };
       if (page.next_escalation_at === null) return { ok: false, reason: 'exhausted', page };
-      this.escalate(config, page, Date.now(), actor, `requested by ${actor.id}`);
-      return { ok: true, page: this.deps.pages.get(pageId)! };
+      await this.escalate(t, config, page, Date.now(), actor, `requested by ${actor.id}`);
+      return { ok: true, page: (await t.pages.get(pageId))! };
     });
     if (result.ok) {
       this.deps.logger.info('page escalated on request', { pageId, by: actor.id, via: actor.via });
@@ -192,7 +278,14 @@ export class PagingService {
    * One step for one page, in the caller's transaction. The move is conditional on the page
    * still being where it was read, so a concurrent acknowledgement or a repeated tick is a no-op.
    */
-  private escalate(config: Config, page: PageRow, at: number, actor: Actor, reason: string): boolean {
+  private async escalate(
+    t: InTransaction,
+    config: Config,
+    page: PageRow,
+    at: number,
+    actor: Actor,
+    reason: string,
+  ): Promise<boolean> {
     const team = config.teams.get(page.team_id);
     const policy = team === undefined ? undefined : config.policies.get(team.policyId);
     const from = { level: page.escalation_level, round: page.escalation_round };
@@ -201,7 +294,7 @@ export class PagingService {
         ? ({ kind: 'exhausted' } as const)
         : nextEscalation({ levelCount: policy.levels.length, repeat: policy.repeat }, from);
     if (step.kind === 'exhausted') {
-      if (!this.deps.pages.advance({ pageId: page.id, from, to: from, nextEscalationAt: null, at }))
+      if (!(await t.pages.advance({ pageId: page.id, from, to: from, nextEscalationAt: null, at })))
         return false;
       const detail =
         policy === undefined
@@ -211,8 +304,8 @@ export class PagingService {
               levels: policy.levels.length,
               rounds: policy.repeat + 1,
             };
-      const eventId = this.deps.pages.appendEvent(page.id, at, 'exhausted', actor.id, actor.via, detail);
-      this.enqueueWebhooks(config, page.id, eventId, page.team_id, 'exhausted', at);
+      const eventId = await t.pages.appendEvent(page.id, at, 'exhausted', actor.id, actor.via, detail);
+      await this.enqueueWebhooks(t, config, page.id, eventId, page.team_id, 'exhausted', at);
       this.deps.logger.warn('page escalation exhausted', { pageId: page.id, ...detail });
       return true;
     }
@@ -224,7 +317,7 @@ export class PagingService {
       page.urgency,
       escalationDueAt(at, level.level.escalateAfterSeconds, responders.length),
     );
-    const moved = this.deps.pages.advance({
+    const moved = await t.pages.advance({
       pageId: page.id,
       from,
       to: { level: step.level, round: step.round },
@@ -232,7 +325,8 @@ export class PagingService {
       at,
     });
     if (!moved) return false;
-    this.assignLevel(
+    await this.assignLevel(
+      t,
       config,
       page.id,
       responders,
@@ -247,7 +341,8 @@ export class PagingService {
     return true;
   }
 
-  private assignLevel(
+  private async assignLevel(
+    t: InTransaction,
     config: Config,
     pageId: number,
     responders: readonly Responder[],
@@ -258,10 +353,10 @@ export class PagingService {
     actor: Actor,
     extra: Record<string, unknown>,
     urgency: Urgency,
-  ): void {
+  ): Promise<void> {
     const ids = responders.map((r) => r.id);
-    this.deps.pages.assign(pageId, ids, level, at);
-    const eventId = this.deps.pages.appendEvent(pageId, at, type, actor.id, actor.via, {
+    await t.pages.assign(pageId, ids, level, at);
+    const eventId = await t.pages.appendEvent(pageId, at, type, actor.id, actor.via, {
       ...extra,
       level,
       round,
@@ -269,10 +364,10 @@ export class PagingService {
       ...(ids.length === 0 ? { note: 'nobody on call at this level' } : {}),
     });
     for (const planned of responderNotifications(config, responders, level, at, urgency))
-      this.deps.notifications.enqueue({ ...planned, pageId, eventId }, at);
+      await t.notifications.enqueue({ ...planned, pageId, eventId }, at);
     if (type === 'escalated') {
-      const page = this.deps.pages.get(pageId)!;
-      this.enqueueWebhooks(config, pageId, eventId, page.team_id, 'escalated', at);
+      const page = (await t.pages.get(pageId))!;
+      await this.enqueueWebhooks(t, config, pageId, eventId, page.team_id, 'escalated', at);
     }
   }
 
@@ -299,15 +394,16 @@ export class PagingService {
     };
   }
 
-  private enqueueWebhooks(
+  private async enqueueWebhooks(
+    t: InTransaction,
     config: Config,
     pageId: number,
     eventId: number,
     teamId: string,
     event: PageEventType,
     at: number,
-  ): void {
+  ): Promise<void> {
     for (const planned of webhookNotifications(config, teamId, event, at))
-      this.deps.notifications.enqueue({ ...planned, pageId, eventId }, at);
+      await t.notifications.enqueue({ ...planned, pageId, eventId }, at);
   }
 }

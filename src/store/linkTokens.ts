@@ -4,26 +4,27 @@
  * so rows are pruned once their token has been expired for a retention (kept a while to tell
  * "already used" from "expired" in the logs of whoever investigates).
  */
-import type { Db } from './database';
+import type { SqlSession } from './sql/driver';
 
 export class LinkTokenStore {
-  private readonly useStatement;
-  private readonly pruneStatement;
+  constructor(private readonly db: SqlSession) {}
 
-  constructor(db: Db) {
-    this.useStatement = db.prepare(
-      'INSERT OR IGNORE INTO used_link_tokens (nonce, used_at, expires_at) VALUES (?, ?, ?)',
-    );
-    this.pruneStatement = db.prepare('DELETE FROM used_link_tokens WHERE expires_at < ?');
+  /** The same store inside `tx`. */
+  in(tx: SqlSession): LinkTokenStore {
+    return new LinkTokenStore(tx);
   }
 
   /** Marks a link token as used; false when it already was. */
-  use(nonce: string, expiresAt: number, at: number): boolean {
-    return this.useStatement.run(nonce, at, expiresAt).changes === 1;
+  async use(nonce: string, expiresAt: number, at: number): Promise<boolean> {
+    const used = await this.db.run(
+      'INSERT INTO used_link_tokens (nonce, used_at, expires_at) VALUES (?, ?, ?) ON CONFLICT (nonce) DO NOTHING',
+      [nonce, at, expiresAt],
+    );
+    return used.changes === 1;
   }
 
   /** Deletes the tokens that expired before `expiredBefore`; returns how many. */
-  prune(expiredBefore: number): number {
-    return this.pruneStatement.run(expiredBefore).changes;
+  async prune(expiredBefore: number): Promise<number> {
+    return (await this.db.run('DELETE FROM used_link_tokens WHERE expires_at < ?', [expiredBefore])).changes;
   }
 }

@@ -4,6 +4,7 @@
  * file (`<database>.lock`) for as long as it runs. The operating system drops the lock when the
  * process dies, even by SIGKILL, so a crash never leaves a stale lock behind (unlike a PID file).
  */
+import * as fs from 'node:fs';
 import * as os from 'node:os';
 import Database from 'better-sqlite3';
 import type { Db } from './database';
@@ -50,4 +51,21 @@ export function lockDatabase(db: Db, databaseFile: string): DaemonLock {
   const holder: Holder = { pid: process.pid, host: os.hostname(), started_at: Date.now() };
   db.prepare(`INSERT OR REPLACE INTO meta (key, value) VALUES ('daemon', ?)`).run(JSON.stringify(holder));
   return { release: () => lock.close() };
+}
+
+/** True while a daemon holds the database's lock (lcr migrate must not copy a file still being written). */
+export function databaseInUse(databaseFile: string): boolean {
+  const lockFile = `${databaseFile}.lock`;
+  if (!fs.existsSync(lockFile)) return false;
+  const lock = new Database(lockFile);
+  try {
+    lock.pragma('busy_timeout = 0');
+    lock.exec('BEGIN EXCLUSIVE; ROLLBACK;');
+    return false;
+  } catch (error) {
+    if ((error as { code?: string }).code === 'SQLITE_BUSY') return true;
+    throw error;
+  } finally {
+    lock.close();
+  }
 }

@@ -188,4 +188,26 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX calls_open ON calls(started_at) WHERE ended_at IS NULL;
   CREATE INDEX call_legs_open ON call_legs(call_id) WHERE ended_at IS NULL;
   `,
+  // 8: several daemons on one database (PostgreSQL, src/store/sql). The engine's leases, each with
+  // a fencing token that the holder checks inside every transaction it changes pages in, so a
+  // daemon paused past its lease cannot act after another took over; and the daemons themselves,
+  // with the heartbeat by which the others see one die.
+  `
+  CREATE TABLE leases (
+    name TEXT PRIMARY KEY,
+    holder TEXT NOT NULL,
+    token INTEGER NOT NULL,
+    acquired_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL
+  );
+  CREATE TABLE nodes (
+    id TEXT PRIMARY KEY,
+    app TEXT NOT NULL,
+    host TEXT NOT NULL,
+    pid INTEGER NOT NULL,
+    started_at INTEGER NOT NULL,
+    heartbeat_at INTEGER NOT NULL,
+    stopped_at INTEGER
+  );
+  `,
 ];

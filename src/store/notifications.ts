@@ -4,7 +4,7 @@
  * and every attempt is kept with its result.
  */
 import type { NotificationChannelName } from '../domain/enums';
-import type { Db } from './database';
+import type { SqlSession } from './sql/driver';
 
 export type { NotificationChannelName };
 export type NotificationStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'cancelled';
@@ -61,68 +61,22 @@ export interface OutboxLane {
   due_at: number;
 }
 
-export class NotificationStore {
-  private readonly insertStatement;
-  private readonly dueLanesStatement;
-  private readonly pendingLanesStatement;
-  private readonly dueInLaneStatement;
-  private readonly nextDueStatement;
-  private readonly claimStatement;
-  private readonly finishStatement;
-  private readonly attemptStatement;
-  private readonly cancelStatement;
-  private readonly releaseStatement;
-  private readonly ofPageStatement;
-  private readonly attemptsStatement;
-  private readonly failuresStatement;
+const PENDING_LANES = `SELECT channel, webhook_id, MIN(due_at) AS due_at FROM notifications
+   WHERE status = 'pending'`;
 
-  constructor(db: Db) {
-    this.insertStatement = db.prepare(
-      `INSERT INTO notifications (page_id, event_id, channel, responder_id, webhook_id, level, status, due_at, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?)`,
-    );
-    const lanes = `SELECT channel, webhook_id, MIN(due_at) AS due_at FROM notifications
-       WHERE status = 'pending'`;
-    this.dueLanesStatement = db.prepare(`${lanes} AND due_at <= ? GROUP BY channel, webhook_id`);
-    this.pendingLanesStatement = db.prepare(`${lanes} GROUP BY channel, webhook_id`);
-    // IS, not =: the phone and email lanes have no webhook id (NULL).
-    this.dueInLaneStatement = db.prepare(
-      `SELECT * FROM notifications WHERE status = 'pending' AND due_at <= ? AND channel = ? AND webhook_id IS ?
-       ORDER BY due_at, id LIMIT ?`,
-    );
-    this.nextDueStatement = db
-      .prepare(`SELECT MIN(due_at) FROM notifications WHERE status = 'pending'`)
-      .pluck();
-    this.claimStatement = db.prepare(
-      `UPDATE notifications SET status = 'sending', attempts = attempts + 1, updated_at = ?
-       WHERE id = ? AND status = 'pending'`,
-    );
-    this.finishStatement = db.prepare(
-      `UPDATE notifications SET status = ?, due_at = ?, result = ?, updated_at = ? WHERE id = ? AND status = 'sending'`,
-    );
-    this.attemptStatement = db.prepare(
-      `INSERT INTO notification_attempts (notification_id, started_at, ended_at, ok, detail) VALUES (?, ?, ?, ?, ?)`,
-    );
-    this.cancelStatement = db.prepare(
-      `UPDATE notifications SET status = 'cancelled', result = ?, updated_at = ?
-       WHERE page_id = ? AND status = 'pending' AND channel IN ('phone', 'email')`,
-    );
-    this.releaseStatement = db.prepare(
-      `UPDATE notifications SET status = 'pending', updated_at = ? WHERE status = 'sending'`,
-    );
-    this.ofPageStatement = db.prepare('SELECT * FROM notifications WHERE page_id = ? ORDER BY id');
-    this.attemptsStatement = db.prepare(
-      'SELECT * FROM notification_attempts WHERE notification_id = ? ORDER BY id',
-    );
-    this.failuresStatement = db.prepare(
-      `SELECT n.channel AS channel, COUNT(*) AS count FROM notification_attempts a
-       JOIN notifications n ON n.id = a.notification_id WHERE a.ok = 0 GROUP BY n.channel`,
-    );
+export class NotificationStore {
+  constructor(private readonly db: SqlSession) {}
+
+  /** The same store inside `tx`. */
+  in(tx: SqlSession): NotificationStore {
+    return new NotificationStore(tx);
   }
 
-  enqueue(notification: NewNotification, now: number): number {
-    return Number(
-      this.insertStatement.run(
+  async enqueue(notification: NewNotification, now: number): Promise<number> {
+    const row = await this.db.get<{ id: number }>(
+      `INSERT INTO notifications (page_id, event_id, channel, responder_id, webhook_id, level, status, due_at, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, 'pending', ?, ?, ?) RETURNING id`,
+      [
         notification.pageId,
         notification.eventId,
         notification.channel,
@@ -132,78 +86,139 @@ export class NotificationStore {
         notification.dueAt,
         now,
         now,
-      ).lastInsertRowid,
+      ],
     );
+    return row!.id;
   }
 
   /** The lanes that have rows due at `now`. */
-  dueLanes(now: number): OutboxLane[] {
-    return this.dueLanesStatement.all(now) as OutboxLane[];
+  dueLanes(now: number): Promise<OutboxLane[]> {
+    return this.db.all<OutboxLane>(`${PENDING_LANES} AND due_at <= ? GROUP BY channel, webhook_id`, [now]);
   }
 
   /** Every lane with pending rows, and when its first is due. */
-  pendingLanes(): OutboxLane[] {
-    return this.pendingLanesStatement.all() as OutboxLane[];
+  pendingLanes(): Promise<OutboxLane[]> {
+    return this.db.all<OutboxLane>(`${PENDING_LANES} GROUP BY channel, webhook_id`);
   }
 
   /** The due rows of one lane, most overdue first. */
-  dueInLane(now: number, lane: Pick<OutboxLane, 'channel' | 'webhook_id'>, limit: number): NotificationRow[] {
-    return this.dueInLaneStatement.all(now, lane.channel, lane.webhook_id, limit) as NotificationRow[];
+  dueInLane(
+    now: number,
+    lane: Pick<OutboxLane, 'channel' | 'webhook_id'>,
+    limit: number,
+  ): Promise<NotificationRow[]> {
+    // IS NOT DISTINCT FROM, not =: the phone and email lanes have no webhook id (NULL).
+    return this.db.all<NotificationRow>(
+      `SELECT * FROM notifications
+       WHERE status = 'pending' AND due_at <= ? AND channel = ? AND webhook_id IS NOT DISTINCT FROM ?
+       ORDER BY due_at, id LIMIT ?`,
+      [now, lane.channel, lane.webhook_id, limit],
+    );
   }
 
-  nextDue(): number | undefined {
-    return (this.nextDueStatement.get() as number | null) ?? undefined;
+  async nextDue(): Promise<number | undefined> {
+    const row = await this.db.get<{ due: number | null }>(
+      `SELECT MIN(due_at) AS due FROM notifications WHERE status = 'pending'`,
+    );
+    return row?.due ?? undefined;
   }
 
   /** Takes a pending notification for sending; false when someone else took or cancelled it. */
-  claim(id: number, now: number): boolean {
-    return this.claimStatement.run(now, id).changes === 1;
+  async claim(id: number, now: number): Promise<boolean> {
+    const claimed = await this.db.run(
+      `UPDATE notifications SET status = 'sending', attempts = attempts + 1, updated_at = ?
+       WHERE id = ? AND status = 'pending'`,
+      [now, id],
+    );
+    return claimed.changes === 1;
   }
 
   /**
    * Records one attempt and where the notification goes from here (false: it was no longer being
    * sent). Two statements: run it in a transaction.
    */
-  finish(id: number, outcome: AttemptOutcome): boolean {
-    this.attemptStatement.run(id, outcome.startedAt, outcome.endedAt, outcome.ok ? 1 : 0, outcome.detail);
-    const dueAt = outcome.next.status === 'pending' ? outcome.next.dueAt : outcome.endedAt;
-    return (
-      this.finishStatement.run(outcome.next.status, dueAt, outcome.detail, outcome.endedAt, id).changes === 1
+  async finish(id: number, outcome: AttemptOutcome): Promise<boolean> {
+    await this.db.run(
+      'INSERT INTO notification_attempts (notification_id, started_at, ended_at, ok, detail) VALUES (?, ?, ?, ?, ?)',
+      [id, outcome.startedAt, outcome.endedAt, outcome.ok ? 1 : 0, outcome.detail],
     );
+    const dueAt = outcome.next.status === 'pending' ? outcome.next.dueAt : outcome.endedAt;
+    const finished = await this.db.run(
+      `UPDATE notifications SET status = ?, due_at = ?, result = ?, updated_at = ? WHERE id = ? AND status = 'sending'`,
+      [outcome.next.status, dueAt, outcome.detail, outcome.endedAt, id],
+    );
+    return finished.changes === 1;
   }
 
   /** The page was acknowledged or resolved: nobody needs to be called or mailed about it any more. */
-  cancelForPage(pageId: number, reason: string, now: number): number {
-    return this.cancelStatement.run(reason, now, pageId).changes;
+  async cancelForPage(pageId: number, reason: string, now: number): Promise<number> {
+    const cancelled = await this.db.run(
+      `UPDATE notifications SET status = 'cancelled', result = ?, updated_at = ?
+       WHERE page_id = ? AND status = 'pending' AND channel IN ('phone', 'email')`,
+      [reason, now, pageId],
+    );
+    return cancelled.changes;
   }
 
   /**
    * At start-up: notifications a previous process was sending when it died go back to pending
    * (only one daemon runs against a database, so nobody else is sending them).
    */
-  releaseInterrupted(now: number): number {
-    return this.releaseStatement.run(now).changes;
+  async releaseInterrupted(now: number): Promise<number> {
+    const released = await this.db.run(
+      `UPDATE notifications SET status = 'pending', updated_at = ? WHERE status = 'sending'`,
+      [now],
+    );
+    return released.changes;
   }
 
-  ofPage(pageId: number): NotificationRow[] {
-    return this.ofPageStatement.all(pageId) as NotificationRow[];
+  /**
+   * With several daemons: notifications left 'sending' since before `claimedBefore` (their sender
+   * died mid-send; no send lasts that long) go back to pending, to be sent again.
+   */
+  async releaseStale(claimedBefore: number, now: number): Promise<number> {
+    const released = await this.db.run(
+      `UPDATE notifications SET status = 'pending', updated_at = ? WHERE status = 'sending' AND updated_at < ?`,
+      [now, claimedBefore],
+    );
+    return released.changes;
+  }
+
+  ofPage(pageId: number): Promise<NotificationRow[]> {
+    return this.db.all<NotificationRow>('SELECT * FROM notifications WHERE page_id = ? ORDER BY id', [
+      pageId,
+    ]);
   }
 
   /** The page's notifications, each with every attempt made (for `lcr pages show` and the API). */
-  ofPageWithAttempts(pageId: number): Array<NotificationRow & { attempts_made: NotificationAttemptRow[] }> {
-    return this.ofPage(pageId).map((n) => ({ ...n, attempts_made: this.attempts(n.id) }));
+  async ofPageWithAttempts(
+    pageId: number,
+  ): Promise<Array<NotificationRow & { attempts_made: NotificationAttemptRow[] }>> {
+    const notifications = await this.ofPage(pageId);
+    const attempts = await this.db.all<NotificationAttemptRow>(
+      `SELECT a.* FROM notification_attempts a JOIN notifications n ON n.id = a.notification_id
+       WHERE n.page_id = ? ORDER BY a.id`,
+      [pageId],
+    );
+    return notifications.map((n) => ({
+      ...n,
+      attempts_made: attempts.filter((a) => a.notification_id === n.id),
+    }));
   }
 
-  attempts(notificationId: number): NotificationAttemptRow[] {
-    return this.attemptsStatement.all(notificationId) as NotificationAttemptRow[];
+  attempts(notificationId: number): Promise<NotificationAttemptRow[]> {
+    return this.db.all<NotificationAttemptRow>(
+      'SELECT * FROM notification_attempts WHERE notification_id = ? ORDER BY id',
+      [notificationId],
+    );
   }
 
-  failedAttemptsByChannel(): Record<NotificationChannelName, number> {
+  async failedAttemptsByChannel(): Promise<Record<NotificationChannelName, number>> {
     const counts: Record<NotificationChannelName, number> = { phone: 0, email: 0, webhook: 0 };
-    for (const row of this.failuresStatement.all() as Array<{
-      channel: NotificationChannelName;
-      count: number;
-    }>)
+    for (const row of await this.db.all<{ channel: NotificationChannelName; count: number }>(
+      `SELECT n.channel AS channel, COUNT(*) AS count FROM notification_attempts a
+       JOIN notifications n ON n.id = a.notification_id WHERE a.ok = 0 GROUP BY n.channel`,
+    ))
       counts[row.channel] = row.count;
     return counts;
   }

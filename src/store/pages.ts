@@ -3,7 +3,7 @@
  * page, its event, its notifications) in one transaction, so the timeline and the page never
  * disagree, even after a crash.
  */
-import type { Db } from './database';
+import type { SqlSession } from './sql/driver';
 import type { PageStatus, Urgency } from '../domain/enums';
 
 export type { PageStatus } from '../domain/enums';
@@ -76,69 +76,16 @@ export interface NewPage {
   now: number;
 }
 
+/**
+ * Statements on one session: the database, or the transaction the paging service runs a change
+ * in (`in(tx)`). Several of these are more than one statement: run them in a transaction.
+ */
 export class PageStore {
-  private readonly insertPageStatement;
-  private readonly insertAssignmentStatement;
-  private readonly insertEventStatement;
-  private readonly getPageStatement;
-  private readonly listPagesStatement;
-  private readonly listPagesByStatusStatement;
-  private readonly assignmentsStatement;
-  private readonly eventsStatement;
-  private readonly eventStatement;
-  private readonly acknowledgeStatement;
-  private readonly resolveStatement;
-  private readonly advanceStatement;
-  private readonly dueStatement;
-  private readonly nextDueStatement;
-  private readonly countByStatusStatement;
-  private readonly ofCallStatement;
+  constructor(private readonly db: SqlSession) {}
 
-  constructor(db: Db) {
-    this.insertPageStatement = db.prepare(
-      `INSERT INTO pages (team_id, route_id, call_id, voicemail_id, caller_number, summary, urgency, status,
-         escalation_level, escalation_round, next_escalation_at, created_at, updated_at)
-       VALUES (@team_id, @route_id, @call_id, @voicemail_id, @caller_number, @summary, @urgency, 'triggered',
-         0, 0, @next_escalation_at, @now, @now)`,
-    );
-    this.insertAssignmentStatement = db.prepare(
-      `INSERT OR IGNORE INTO page_assignments (page_id, responder_id, level, assigned_at)
-       VALUES (?, ?, ?, ?)`,
-    );
-    this.insertEventStatement = db.prepare(
-      'INSERT INTO page_events (page_id, at, type, actor, via, detail) VALUES (?, ?, ?, ?, ?, ?)',
-    );
-    this.getPageStatement = db.prepare('SELECT * FROM pages WHERE id = ?');
-    this.ofCallStatement = db.prepare('SELECT * FROM pages WHERE call_id = ? ORDER BY id');
-    this.listPagesStatement = db.prepare('SELECT * FROM pages ORDER BY id DESC LIMIT ?');
-    this.listPagesByStatusStatement = db.prepare(
-      'SELECT * FROM pages WHERE status = ? ORDER BY id DESC LIMIT ?',
-    );
-    this.assignmentsStatement = db.prepare(
-      'SELECT * FROM page_assignments WHERE page_id = ? ORDER BY level, assigned_at, responder_id',
-    );
-    this.eventsStatement = db.prepare('SELECT * FROM page_events WHERE page_id = ? ORDER BY id');
-    this.eventStatement = db.prepare('SELECT * FROM page_events WHERE id = ?');
-    this.acknowledgeStatement = db.prepare(
-      `UPDATE pages SET status = 'acknowledged', acknowledged_at = ?, acknowledged_by = ?, next_escalation_at = NULL, updated_at = ?
-       WHERE id = ? AND status = 'triggered'`,
-    );
-    this.resolveStatement = db.prepare(
-      `UPDATE pages SET status = 'resolved', resolved_at = ?, resolved_by = ?, next_escalation_at = NULL, updated_at = ?
-       WHERE id = ? AND status != 'resolved'`,
-    );
-    this.advanceStatement = db.prepare(
-      `UPDATE pages SET escalation_level = ?, escalation_round = ?, next_escalation_at = ?, updated_at = ?
-       WHERE id = ? AND status = 'triggered' AND escalation_level = ? AND escalation_round = ?`,
-    );
-    this.dueStatement = db.prepare(
-      `SELECT * FROM pages WHERE status = 'triggered' AND next_escalation_at <= ?
-       ORDER BY next_escalation_at LIMIT ?`,
-    );
-    this.nextDueStatement = db
-      .prepare(`SELECT MIN(next_escalation_at) FROM pages WHERE status = 'triggered'`)
-      .pluck();
-    this.countByStatusStatement = db.prepare('SELECT status, COUNT(*) AS count FROM pages GROUP BY status');
+  /** The same store inside `tx`. */
+  in(tx: SqlSession): PageStore {
+    return new PageStore(tx);
   }
 
   /**
@@ -146,41 +93,54 @@ export class PageStore {
    * is, or why nothing changed. Anyone may act (the event records who); a page already past the
    * requested state stays as it is. Several statements: run it in a transaction.
    */
-  change(
+  async change(
     pageId: number,
     to: 'acknowledged' | 'resolved',
     by: string,
     via: EventVia,
     at: number,
     detail?: Record<string, unknown>,
-  ): PageChange {
-    const page = this.get(pageId);
+  ): Promise<PageChange> {
+    const page = await this.get(pageId);
     if (page === undefined) return { ok: false, reason: 'not-found' };
-    const statement = to === 'acknowledged' ? this.acknowledgeStatement : this.resolveStatement;
-    if (statement.run(at, by, at, pageId).changes === 0)
+    const changed = await this.db.run(
+      to === 'acknowledged'
+        ? `UPDATE pages SET status = 'acknowledged', acknowledged_at = ?, acknowledged_by = ?, next_escalation_at = NULL, updated_at = ?
+           WHERE id = ? AND status = 'triggered'`
+        : `UPDATE pages SET status = 'resolved', resolved_at = ?, resolved_by = ?, next_escalation_at = NULL, updated_at = ?
+           WHERE id = ? AND status != 'resolved'`,
+      [at, by, at, pageId],
+    );
+    if (changed.changes === 0)
       return { ok: false, reason: `already-${page.status}` as PageChangeRefusal, page };
-    const eventId = this.appendEvent(pageId, at, to, by, via, detail ?? null);
-    return { ok: true, page: this.get(pageId)!, eventId };
+    const eventId = await this.appendEvent(pageId, at, to, by, via, detail ?? null);
+    return { ok: true, page: (await this.get(pageId))!, eventId };
   }
 
   /**
    * A new triggered page and its "triggered" event; assignments are added with assign(). Two
    * statements: run it in a transaction.
    */
-  create(page: NewPage): { pageId: number; eventId: number } {
-    const result = this.insertPageStatement.run({
-      team_id: page.teamId,
-      route_id: page.routeId,
-      call_id: page.callId,
-      voicemail_id: page.voicemailId,
-      caller_number: page.callerNumber,
-      summary: page.summary,
-      urgency: page.urgency ?? 'high',
-      next_escalation_at: page.nextEscalationAt,
-      now: page.now,
-    });
-    const pageId = Number(result.lastInsertRowid);
-    const eventId = this.appendEvent(pageId, page.now, 'triggered', 'system', 'automatic', {
+  async create(page: NewPage): Promise<{ pageId: number; eventId: number }> {
+    const row = await this.db.get<{ id: number }>(
+      `INSERT INTO pages (team_id, route_id, call_id, voicemail_id, caller_number, summary, urgency, status,
+         escalation_level, escalation_round, next_escalation_at, created_at, updated_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, 'triggered', 0, 0, ?, ?, ?) RETURNING id`,
+      [
+        page.teamId,
+        page.routeId,
+        page.callId,
+        page.voicemailId,
+        page.callerNumber,
+        page.summary,
+        page.urgency ?? 'high',
+        page.nextEscalationAt,
+        page.now,
+        page.now,
+      ],
+    );
+    const pageId = row!.id;
+    const eventId = await this.appendEvent(pageId, page.now, 'triggered', 'system', 'automatic', {
       summary: page.summary,
       urgency: page.urgency ?? 'high',
     });
@@ -188,37 +148,39 @@ export class PageStore {
   }
 
   /** Adds responders to the page (those already assigned keep their first level). */
-  assign(pageId: number, responderIds: readonly string[], level: number, at: number): void {
+  async assign(pageId: number, responderIds: readonly string[], level: number, at: number): Promise<void> {
     for (const responderId of responderIds)
-      this.insertAssignmentStatement.run(pageId, responderId, level, at);
+      await this.db.run(
+        `INSERT INTO page_assignments (page_id, responder_id, level, assigned_at) VALUES (?, ?, ?, ?)
+         ON CONFLICT (page_id, responder_id) DO NOTHING`,
+        [pageId, responderId, level, at],
+      );
   }
 
-  appendEvent(
+  async appendEvent(
     pageId: number,
     at: number,
     type: string,
     actor: string,
     via: EventVia,
     detail: Record<string, unknown> | null,
-  ): number {
-    const result = this.insertEventStatement.run(
-      pageId,
-      at,
-      type,
-      actor,
-      via,
-      detail === null ? null : JSON.stringify(detail),
+  ): Promise<number> {
+    const row = await this.db.get<{ id: number }>(
+      'INSERT INTO page_events (page_id, at, type, actor, via, detail) VALUES (?, ?, ?, ?, ?, ?) RETURNING id',
+      [pageId, at, type, actor, via, detail === null ? null : JSON.stringify(detail)],
     );
-    return Number(result.lastInsertRowid);
+    return row!.id;
   }
 
   /**
    * Moves a triggered page to its next escalation level, only if it is still where the caller
    * saw it: a second tick, or a tick racing an acknowledgement, changes nothing (returns false).
    */
-  advance(move: EscalationMove): boolean {
-    return (
-      this.advanceStatement.run(
+  async advance(move: EscalationMove): Promise<boolean> {
+    const moved = await this.db.run(
+      `UPDATE pages SET escalation_level = ?, escalation_round = ?, next_escalation_at = ?, updated_at = ?
+       WHERE id = ? AND status = 'triggered' AND escalation_level = ? AND escalation_round = ?`,
+      [
         move.to.level,
         move.to.round,
         move.nextEscalationAt,
@@ -226,53 +188,67 @@ export class PageStore {
         move.pageId,
         move.from.level,
         move.from.round,
-      ).changes === 1
+      ],
     );
+    return moved.changes === 1;
   }
 
   /** Triggered pages whose escalation is due at `now`, most overdue first. */
-  due(now: number, limit: number): PageRow[] {
-    return this.dueStatement.all(now, limit) as PageRow[];
+  due(now: number, limit: number): Promise<PageRow[]> {
+    return this.db.all<PageRow>(
+      `SELECT * FROM pages WHERE status = 'triggered' AND next_escalation_at <= ?
+       ORDER BY next_escalation_at LIMIT ?`,
+      [now, limit],
+    );
   }
 
   /** When the next escalation of any page is due, or undefined when none is. */
-  nextDue(): number | undefined {
-    return (this.nextDueStatement.get() as number | null) ?? undefined;
+  async nextDue(): Promise<number | undefined> {
+    const row = await this.db.get<{ due: number | null }>(
+      `SELECT MIN(next_escalation_at) AS due FROM pages WHERE status = 'triggered'`,
+    );
+    return row?.due ?? undefined;
   }
 
-  countByStatus(): Record<PageStatus, number> {
+  async countByStatus(): Promise<Record<PageStatus, number>> {
     const counts: Record<PageStatus, number> = { triggered: 0, acknowledged: 0, resolved: 0 };
-    for (const row of this.countByStatusStatement.all() as Array<{ status: PageStatus; count: number }>)
+    for (const row of await this.db.all<{ status: PageStatus; count: number }>(
+      'SELECT status, COUNT(*) AS count FROM pages GROUP BY status',
+    ))
       counts[row.status] = row.count;
     return counts;
   }
 
-  get(id: number): PageRow | undefined {
-    return this.getPageStatement.get(id) as PageRow | undefined;
+  get(id: number): Promise<PageRow | undefined> {
+    return this.db.get<PageRow>('SELECT * FROM pages WHERE id = ?', [id]);
   }
 
   /** The pages a call raised (a connected call's, a message's), oldest first. */
-  ofCall(callId: string): PageRow[] {
-    return this.ofCallStatement.all(callId) as PageRow[];
+  ofCall(callId: string): Promise<PageRow[]> {
+    return this.db.all<PageRow>('SELECT * FROM pages WHERE call_id = ? ORDER BY id', [callId]);
   }
 
-  list(limit: number, status?: PageStatus): PageRow[] {
-    return (
-      status === undefined
-        ? this.listPagesStatement.all(limit)
-        : this.listPagesByStatusStatement.all(status, limit)
-    ) as PageRow[];
+  list(limit: number, status?: PageStatus): Promise<PageRow[]> {
+    return status === undefined
+      ? this.db.all<PageRow>('SELECT * FROM pages ORDER BY id DESC LIMIT ?', [limit])
+      : this.db.all<PageRow>('SELECT * FROM pages WHERE status = ? ORDER BY id DESC LIMIT ?', [
+          status,
+          limit,
+        ]);
   }
 
-  assignments(pageId: number): PageAssignmentRow[] {
-    return this.assignmentsStatement.all(pageId) as PageAssignmentRow[];
+  assignments(pageId: number): Promise<PageAssignmentRow[]> {
+    return this.db.all<PageAssignmentRow>(
+      'SELECT * FROM page_assignments WHERE page_id = ? ORDER BY level, assigned_at, responder_id',
+      [pageId],
+    );
   }
 
-  event(eventId: number): PageEventRow | undefined {
-    return this.eventStatement.get(eventId) as PageEventRow | undefined;
+  event(eventId: number): Promise<PageEventRow | undefined> {
+    return this.db.get<PageEventRow>('SELECT * FROM page_events WHERE id = ?', [eventId]);
   }
 
-  events(pageId: number): PageEventRow[] {
-    return this.eventsStatement.all(pageId) as PageEventRow[];
+  events(pageId: number): Promise<PageEventRow[]> {
+    return this.db.all<PageEventRow>('SELECT * FROM page_events WHERE page_id = ? ORDER BY id', [pageId]);
   }
 }

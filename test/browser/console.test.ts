@@ -182,7 +182,10 @@ describeBrowser('the console in Chromium', () => {
     await page.waitForURL(new RegExp(`/console/pages/${pageId}\\?done=acknowledged$`));
     await expect(page.getByRole('status').textContent()).resolves.toBe('Acknowledged: escalation stopped.');
     await expect(page.locator('.timeline').textContent()).resolves.toMatch(/acknowledged by Alice via web/);
-    expect(h.daemon.pages.get(pageId)).toMatchObject({ status: 'acknowledged', acknowledged_by: 'alice' });
+    expect(await h.daemon.pages.get(pageId)).toMatchObject({
+      status: 'acknowledged',
+      acknowledged_by: 'alice',
+    });
     await screenshot('page');
   }, 40_000);
 

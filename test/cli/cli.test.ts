@@ -4,6 +4,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { openDatabase } from '../../src/store/database';
 import { CallStore } from '../../src/store/calls';
 import { PageStore } from '../../src/store/pages';
+import { SqliteDatabase } from '../../src/store/sql/sqlite';
 import { EXAMPLE_PATH, MINIMAL_YAML } from '../helpers/config';
 import { lcr } from '../helpers/cli';
 import { tempDir } from '../helpers/tmp';
@@ -135,7 +136,7 @@ test('lcr schema prints a JSON Schema that knows every section', async () => {
 
 describe('lcr calls and pages read the database', () => {
   const db = path.join(dir, 'records.db');
-  beforeAll(() => {
+  beforeAll(async () => {
     const handle = openDatabase(db);
     const calls = new CallStore(handle);
     calls.insertCall({
@@ -167,8 +168,8 @@ describe('lcr calls and pages read the database', () => {
       started_at: Date.parse('2026-11-22T06:00:10Z'),
       ended_at: Date.parse('2026-11-22T06:00:10Z'),
     });
-    const pages = new PageStore(handle);
-    const { pageId } = pages.create({
+    const pages = new PageStore(new SqliteDatabase(handle, `sqlite:${db}`));
+    const { pageId } = await pages.create({
       teamId: 'db-team',
       routeId: 'vendors',
       callId: 'call-1',
@@ -178,7 +179,7 @@ describe('lcr calls and pages read the database', () => {
       nextEscalationAt: null,
       now: Date.parse('2026-11-22T06:00:42Z'),
     });
-    pages.assign(pageId, ['bob'], 0, Date.parse('2026-11-22T06:00:42Z'));
+    await pages.assign(pageId, ['bob'], 0, Date.parse('2026-11-22T06:00:42Z'));
     handle.close();
   });
 

@@ -154,7 +154,9 @@ export async function startHarness(
     },
     legs: (callId) => harness.daemon.calls.legsOfCall(callId),
     voicemails: (callId) => harness.daemon.calls.voicemailsOfCall(callId),
-    pages: () => harness.daemon.pages.list(100),
+    // Read straight from the daemon's database, as an operator's sqlite3 would.
+    pages: () =>
+      harness.daemon.db.prepare('SELECT * FROM pages ORDER BY id DESC LIMIT 100').all() as PageRow[],
     async stop() {
       await harness.daemon.stop();
       await sim.stop();

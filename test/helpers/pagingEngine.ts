@@ -14,12 +14,14 @@ import { openDatabase, type Db } from '../../src/store/database';
 import { LinkTokenStore } from '../../src/store/linkTokens';
 import { NotificationStore } from '../../src/store/notifications';
 import { PageStore } from '../../src/store/pages';
+import { SqliteDatabase } from '../../src/store/sql/sqlite';
 import type { FakeClock } from './fakeClock';
 
 const MINUTE = 60_000;
 
 export interface PagingWorld {
   db: Db;
+  sql: SqliteDatabase;
   pages: PageStore;
   notifications: NotificationStore;
   calls: CallStore;
@@ -43,14 +45,15 @@ export function startPagingWorld(options: {
   const { config, clock, notifiers } = options;
   const logger = options.logger ?? silentLogger;
   const db = openDatabase(':memory:');
-  const pages = new PageStore(db);
-  const notifications = new NotificationStore(db);
+  const sql = new SqliteDatabase(db, 'sqlite::memory:');
+  const pages = new PageStore(sql);
+  const notifications = new NotificationStore(sql);
   const calls = new CallStore(db);
-  const tokens = new LinkTokenStore(db);
+  const tokens = new LinkTokenStore(sql);
   // The service and the dispatcher wake the engine, which is built after them.
   const ref: { engine?: PagingEngine } = {};
   const service = new PagingService({
-    db,
+    sql,
     config: () => config,
     pages,
     notifications,
@@ -61,6 +64,7 @@ export function startPagingWorld(options: {
     config: () => config,
     notifications,
     pages,
+    transactional: (work) => sql.transaction(work),
     notifiers,
     logger,
     retry: { baseMs: 1000, maxMs: 10_000 },
@@ -69,7 +73,7 @@ export function startPagingWorld(options: {
     clock,
   });
   const built = createEngine({
-    db,
+    sql,
     clock,
     logger,
     // Long, so that days of fake time pass in few steps; every test wakes the engine as the daemon does.
@@ -86,6 +90,7 @@ export function startPagingWorld(options: {
   ref.engine = built.engine;
   return {
     db,
+    sql,
     pages,
     notifications,
     calls,
@@ -98,6 +103,7 @@ export function startPagingWorld(options: {
       await built.engine.stop();
       dispatcher.stopping = true;
       await dispatcher.settled();
+      await service.settled();
       db.close();
     },
   };

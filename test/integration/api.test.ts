@@ -66,7 +66,7 @@ test('without the right token: 401 and nothing else, for every API path', async 
       expect(result.headers.get('www-authenticate')).toBe('Bearer realm="lcr"');
     }
   }
-  expect(h.daemon.pages.get(pageId)!.status).toBe('triggered');
+  expect((await h.daemon.pages.get(pageId))!.status).toBe('triggered');
 });
 
 test('pages: list, show with timeline and notifications, acknowledge, resolve; refusals change nothing', async () => {

@@ -85,7 +85,7 @@ test('a sign-in or an action without the form token is refused', async () => {
   await client.signIn('alice', ALICE_PASSWORD);
   const post = await client.request(`/console/pages/${pageId}/acknowledge`, { form: { csrf: 'forged' } });
   expect(post.status).toBe(403);
-  expect(h.daemon.pages.get(pageId)!.status).toBe('triggered');
+  expect((await h.daemon.pages.get(pageId))!.status).toBe('triggered');
 });
 
 test('acknowledging from the console writes who and via web in the timeline, with the note', async () => {
@@ -98,9 +98,9 @@ test('acknowledging from the console writes who and via web in the timeline, wit
   const done = await client.post(`/console/pages/${pageId}/acknowledge`, story, { note: 'looking now' });
   expect(done.status).toBe(303);
   expect(done.headers.get('location')).toBe(`/console/pages/${pageId}?done=acknowledged`);
-  const page = h.daemon.pages.get(pageId)!;
+  const page = (await h.daemon.pages.get(pageId))!;
   expect(page).toMatchObject({ status: 'acknowledged', acknowledged_by: 'alice' });
-  const event = h.daemon.pages.events(pageId).find((e) => e.type === 'acknowledged')!;
+  const event = (await h.daemon.pages.events(pageId)).find((e) => e.type === 'acknowledged')!;
   expect(event).toMatchObject({ actor: 'alice', via: 'web' });
   expect(JSON.parse(event.detail!)).toMatchObject({ note: 'looking now' });
   const after = await client.get(done.headers.get('location')!);
@@ -115,7 +115,7 @@ test('acknowledging from the console writes who and via web in the timeline, wit
   expect(again.headers.get('location')).toBe(`/console/pages/${pageId}?done=already-acknowledged`);
   const resolved = await client.post(`/console/pages/${pageId}/resolve`, after);
   expect(resolved.headers.get('location')).toBe(`/console/pages/${pageId}?done=resolved`);
-  expect(h.daemon.pages.get(pageId)!.resolved_by).toBe('alice');
+  expect((await h.daemon.pages.get(pageId))!.resolved_by).toBe('alice');
 });
 
 test('the API token signs in as the operator, whose actions are written as such', async () => {
@@ -125,7 +125,7 @@ test('the API token signs in as the operator, whose actions are written as such'
   const story = await client.get(`/console/pages/${pageId}`);
   expect(story.text).toContain('<span>Operator</span>');
   await client.post(`/console/pages/${pageId}/escalate`, story);
-  const event = h.daemon.pages.events(pageId).find((e) => e.actor === ':operator')!;
+  const event = (await h.daemon.pages.events(pageId)).find((e) => e.actor === ':operator')!;
   expect(event.via).toBe('web');
 });
 

@@ -153,7 +153,7 @@ test('nobody answers: the policy repeats without level 1, then the caller leaves
     'erin@13',
   ]);
   const [page] = h.pages();
-  expect(h.daemon.pages.assignments(page!.id).map((a) => a.responder_id)).toEqual(['alice', 'bob']);
+  expect((await h.daemon.pages.assignments(page!.id)).map((a) => a.responder_id)).toEqual(['alice', 'bob']);
   expect(call.transcript.map((t) => t.detail)).toContain('sound:vm-nobodyavail');
 });
 
@@ -222,7 +222,7 @@ test('connected: when the responder hangs up, the caller is hung up too; the pag
   expect(row).toMatchObject({ outcome: 'connected', connected_responder_id: 'alice' });
   const [page] = h.pages();
   expect(page).toMatchObject({ status: 'resolved', acknowledged_by: 'alice', resolved_by: 'alice' });
-  expect(h.daemon.pages.events(page!.id).map((e) => e.type)).toEqual([
+  expect((await h.daemon.pages.events(page!.id)).map((e) => e.type)).toEqual([
     'triggered',
     'assigned',
     'acknowledged',

@@ -8,6 +8,8 @@
 import { TEST_CONFIG, expectCleanAsterisk, startHarness, type Harness, until } from '../helpers/harness';
 import { startHttpPeer, startSilentPeer, startSlowSmtpPeer, type HttpPeer } from '../helpers/peers';
 import { accepts } from '../helpers/people';
+import type { NotificationRow } from '../../src/store/notifications';
+import type { PageRow } from '../../src/store/pages';
 
 /** dave is reached by email only, in a team of his own; carol (net-team) by phone only. */
 function configWith(notifications: string): string {
@@ -46,8 +48,8 @@ async function hangingReceiver(): Promise<HttpPeer> {
   return peer;
 }
 
-function page(h: Harness, teamId: string, summary: string): number {
-  return h.daemon.paging.trigger({
+async function page(h: Harness, teamId: string, summary: string): Promise<number> {
+  const triggered = await h.daemon.paging.trigger({
     teamId,
     routeId: 'main',
     callId: null,
@@ -55,8 +57,17 @@ function page(h: Harness, teamId: string, summary: string): number {
     callerNumber: null,
     summary,
     at: Date.now(),
-  }).pageId;
+  });
+  return triggered.pageId;
 }
+
+// Read straight from the daemon's database, as an operator's sqlite3 would: `until` polls synchronously.
+const pageRow = (h: Harness, pageId: number): PageRow | undefined =>
+  h.daemon.db.prepare('SELECT * FROM pages WHERE id = ?').get(pageId) as PageRow | undefined;
+const notificationRows = (h: Harness, pageId: number): NotificationRow[] =>
+  h.daemon.db
+    .prepare('SELECT * FROM notifications WHERE page_id = ? ORDER BY id')
+    .all(pageId) as NotificationRow[];
 
 test('a phone page is dialled at once while SMTP hangs and the webhook receiver never answers', async () => {
   const smtp = await startSilentPeer();
@@ -68,11 +79,11 @@ test('a phone page is dialled at once while SMTP hangs and the webhook receiver 
     - { id: ops, url: '${receiver.url}/hook', timeout: 30s }`,
   );
   // More stuck sends than the old shared pool of 20 had room for.
-  for (let i = 0; i < 15; i++) page(h, 'mail-team', `mail page ${i}`);
+  for (let i = 0; i < 15; i++) await page(h, 'mail-team', `mail page ${i}`);
   await until(() => receiver.requests.length >= 4 || undefined, 10_000, 'the webhook sends to hang');
 
   h.sim.phone('PJSIP/carol', accepts());
-  const phonePage = page(h, 'net-team', 'phone page');
+  const phonePage = await page(h, 'net-team', 'phone page');
   const leg = await until(
     () => h.sim.legs().find((l) => l.dialstring.endsWith('carol')),
     10_000,
@@ -80,7 +91,7 @@ test('a phone page is dialled at once while SMTP hangs and the webhook receiver 
   );
   expect(leg).toBeDefined();
   await until(
-    () => h.daemon.pages.get(phonePage)!.status === 'acknowledged' || undefined,
+    () => pageRow(h, phonePage)!.status === 'acknowledged' || undefined,
     20_000,
     'carol to acknowledge the page',
   );
@@ -95,10 +106,10 @@ test('every email and webhook attempt is bounded by its timeout, then tried agai
   webhooks:
     - { id: ops, url: '${receiver.url}/hook', timeout: 1s, max_attempts: 2, events: [triggered] }`,
   );
-  const pageId = page(h, 'mail-team', 'mail page');
+  const pageId = await page(h, 'mail-team', 'mail page');
   const rows = await until(
     () => {
-      const all = h.daemon.notifications.ofPage(pageId);
+      const all = notificationRows(h, pageId);
       return all.length >= 2 && all.every((n) => n.status === 'failed') ? all : undefined;
     },
     30_000,
@@ -108,8 +119,8 @@ test('every email and webhook attempt is bounded by its timeout, then tried agai
   const webhook = rows.find((n) => n.channel === 'webhook')!;
   expect(email.attempts).toBe(3);
   expect(webhook.attempts).toBe(2);
-  for (const attempt of h.daemon.notifications.attempts(email.id))
+  for (const attempt of await h.daemon.notifications.attempts(email.id))
     expect(attempt.detail).toContain('the SMTP server took longer than 1s to take the message');
-  for (const attempt of h.daemon.notifications.attempts(webhook.id))
+  for (const attempt of await h.daemon.notifications.attempts(webhook.id))
     expect(attempt.detail).toBe('ops: no answer within 1s');
 }, 60_000);

@@ -110,8 +110,8 @@ test('action voicemail (the default) on a direct route: nobody is rung; the mess
   const [page] = h.pages();
   expect(page).toMatchObject({ team_id: 'billing', urgency: 'low', call_id: row.id });
   // Low urgency: no phone call for it; alice has no email, so only the timeline says who has it.
-  expect(h.daemon.notifications.ofPage(page!.id).filter((n) => n.channel === 'phone')).toEqual([]);
-  expect(h.daemon.pages.assignments(page!.id).map((a) => a.responder_id)).toEqual(['alice']);
+  expect((await h.daemon.notifications.ofPage(page!.id)).filter((n) => n.channel === 'phone')).toEqual([]);
+  expect((await h.daemon.pages.assignments(page!.id)).map((a) => a.responder_id)).toEqual(['alice']);
 });
 
 test("action menu: the outside-hours options replace the route's", async () => {
@@ -154,7 +154,7 @@ test('a route whose hours are open now behaves as one without hours', async () =
   const row = await h.finishedCall(call.channelId);
   expect(row).toMatchObject({ route_id: 'open', outcome: 'voicemail', outside_hours: null, urgency: 'high' });
   expect(h.pages()[0]).toMatchObject({ urgency: 'high' });
-  expect(h.daemon.notifications.ofPage(h.pages()[0]!.id).map((n) => n.channel)).toEqual(['phone']);
+  expect((await h.daemon.notifications.ofPage(h.pages()[0]!.id)).map((n) => n.channel)).toEqual(['phone']);
 });
 
 test('a caller who hangs up during the outside-hours greeting: the row is closed, nothing left in Asterisk', async () => {

@@ -16,6 +16,7 @@ import {
 } from '../helpers/peers';
 import * as path from 'node:path';
 import { leaveMessage } from '../helpers/people';
+import type { NotificationRow } from '../../src/store/notifications';
 
 const WEBHOOK_SECRET = 'hook-secret';
 
@@ -71,10 +72,16 @@ async function httpPeer(): Promise<HttpPeer> {
   return peer;
 }
 
+/** A page's notifications read straight from the daemon's database, as an operator's sqlite3 would. */
+const notificationRows = (daemon: Daemon, pageId: number): NotificationRow[] =>
+  daemon.db
+    .prepare('SELECT * FROM notifications WHERE page_id = ? ORDER BY id')
+    .all(pageId) as NotificationRow[];
+
 const settled = (h: Harness, pageId: number, channel: string) =>
   until(
     () => {
-      const rows = h.daemon.notifications.ofPage(pageId).filter((n) => n.channel === channel);
+      const rows = notificationRows(h.daemon, pageId).filter((n) => n.channel === channel);
       return rows.length > 0 && rows.every((n) => n.status === 'sent' || n.status === 'failed')
         ? rows
         : undefined;
@@ -105,12 +112,15 @@ describe('email', () => {
     expect(await shown.text()).toContain(
       '<form method="post"><button type="submit">Acknowledge as Carol</button>',
     );
-    expect(h.daemon.pages.get(pageId)!.status).toBe('triggered');
+    expect((await h.daemon.pages.get(pageId))!.status).toBe('triggered');
     const acked = await fetch(link, { method: 'POST' });
     expect(acked.status).toBe(200);
     expect(await acked.text()).toContain('Acknowledged.');
-    expect(h.daemon.pages.get(pageId)).toMatchObject({ status: 'acknowledged', acknowledged_by: 'carol' });
-    expect(h.daemon.pages.events(pageId).at(-1)).toMatchObject({ type: 'acknowledged', via: 'link' });
+    expect(await h.daemon.pages.get(pageId)).toMatchObject({
+      status: 'acknowledged',
+      acknowledged_by: 'carol',
+    });
+    expect((await h.daemon.pages.events(pageId)).at(-1)).toMatchObject({ type: 'acknowledged', via: 'link' });
     const again = await fetch(link, { method: 'POST' });
     expect(again.status).toBe(410);
     expect(await again.text()).toContain('already used');
@@ -120,7 +130,7 @@ describe('email', () => {
     );
     expect(tampered.status).toBe(404);
     const [row] = await settled(h, pageId, 'email');
-    expect(h.daemon.notifications.attempts(row!.id)).toEqual([
+    expect(await h.daemon.notifications.attempts(row!.id)).toEqual([
       expect.objectContaining({ ok: 1, detail: expect.stringContaining('sent to carol@example.com: 250') }),
     ]);
   });
@@ -132,16 +142,16 @@ describe('email', () => {
     const pageId = await vendorVoicemail(h);
     await until(
       () =>
-        h.daemon.notifications
-          .ofPage(pageId)
-          .find((n) => n.channel === 'email' && n.attempts === 1 && n.status === 'pending'),
+        notificationRows(h.daemon, pageId).find(
+          (n) => n.channel === 'email' && n.attempts === 1 && n.status === 'pending',
+        ),
       10_000,
       'a first failed attempt',
     );
     smtp.mode = 'accept';
     const [row] = await settled(h, pageId, 'email');
     expect(row).toMatchObject({ status: 'sent', attempts: 2 });
-    const attempts = h.daemon.notifications.attempts(row!.id);
+    const attempts = await h.daemon.notifications.attempts(row!.id);
     expect(attempts.map((a) => a.ok)).toEqual([0, 1]);
     expect(attempts[0]!.detail).toContain('451');
     expect(smtp.mails).toHaveLength(1);
@@ -160,7 +170,7 @@ describe('email', () => {
     const pageId = await vendorVoicemail(h);
     const [row] = await settled(h, pageId, 'email');
     expect(row).toMatchObject({ status: 'failed', attempts: 3 });
-    const attempts = h.daemon.notifications.attempts(row!.id);
+    const attempts = await h.daemon.notifications.attempts(row!.id);
     expect(attempts).toHaveLength(3);
     for (const attempt of attempts) {
       expect(attempt.ok).toBe(0);
@@ -196,8 +206,8 @@ describe('webhooks', () => {
       10_000,
       'the trigger webhook',
     );
-    h.daemon.paging.acknowledge(pageId, { id: 'carol', via: 'http', responderId: 'carol' });
-    h.daemon.paging.resolve(pageId, { id: 'carol', via: 'http', responderId: 'carol' });
+    await h.daemon.paging.acknowledge(pageId, { id: 'carol', via: 'http', responderId: 'carol' });
+    await h.daemon.paging.resolve(pageId, { id: 'carol', via: 'http', responderId: 'carol' });
     await until(
       () => peer.requests.filter((r) => r.path === '/generic').length === 3 || undefined,
       10_000,
@@ -237,7 +247,7 @@ describe('webhooks', () => {
   test('the Teams format is an Adaptive Card message', async () => {
     const peer = await httpPeer();
     const h = await harness(hooks(peer));
-    h.daemon.paging.trigger({
+    await h.daemon.paging.trigger({
       teamId: 'db-team',
       routeId: 'main',
       callId: null,
@@ -271,7 +281,7 @@ describe('webhooks', () => {
     const rows = await settled(h, pageId, 'webhook');
     const generic = rows.find((r) => r.webhook_id === 'generic')!;
     expect(generic).toMatchObject({ status: 'sent', attempts: 3 });
-    const attempts = h.daemon.notifications.attempts(generic.id);
+    const attempts = await h.daemon.notifications.attempts(generic.id);
     expect(attempts.map((a) => [a.ok, a.detail])).toEqual([
       [0, 'generic: HTTP 500'],
       [0, 'generic: no answer within 1s'],
@@ -289,7 +299,7 @@ describe('webhooks', () => {
     const h = await harness(hooks(peer), { notificationRetry: { baseMs: 3000, maxMs: 3000 } });
     const pageId = await vendorVoicemail(h);
     await until(
-      () => h.daemon.notifications.ofPage(pageId).find((n) => n.webhook_id === 'generic' && n.attempts === 1),
+      () => notificationRows(h.daemon, pageId).find((n) => n.webhook_id === 'generic' && n.attempts === 1),
       10_000,
       'a failed delivery',
     );
@@ -307,7 +317,7 @@ describe('webhooks', () => {
     await restarted.start();
     await until(
       () =>
-        restarted.notifications.ofPage(pageId).find((n) => n.webhook_id === 'generic' && n.status === 'sent'),
+        notificationRows(restarted, pageId).find((n) => n.webhook_id === 'generic' && n.status === 'sent'),
       10_000,
       'the delivery after the restart',
     );

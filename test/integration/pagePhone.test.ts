@@ -1,6 +1,8 @@
 /** Phone notifications of pages, against the simulated Asterisk: acknowledge, replay, escalate now, escalation. */
 import { TEST_CONFIG, type Harness, until, useHarness } from '../helpers/harness';
 import { messageFor } from '../helpers/people';
+import type { NotificationRow } from '../../src/store/notifications';
+import type { PageRow } from '../../src/store/pages';
 
 const PAGING_CONFIG = TEST_CONFIG.replace('escalate_after: 5m', 'escalate_after: 3s').replace(
   'escalation_policies:',
@@ -21,16 +23,24 @@ function leaveVoicemail(): Promise<number> {
   return h.finishedCall(call.channelId).then(() => h.pages()[0]!.id);
 }
 
+// Read straight from the daemon's database, as an operator's sqlite3 would: `until` polls synchronously.
+const pageRow = (pageId: number): PageRow | undefined =>
+  h.daemon.db.prepare('SELECT * FROM pages WHERE id = ?').get(pageId) as PageRow | undefined;
+const notificationRows = (pageId: number): NotificationRow[] =>
+  h.daemon.db
+    .prepare('SELECT * FROM notifications WHERE page_id = ? ORDER BY id')
+    .all(pageId) as NotificationRow[];
+
 function acknowledged(pageId: number): Promise<true> {
   return until(
-    () => h.daemon.pages.get(pageId)!.status === 'acknowledged' || undefined,
+    () => pageRow(pageId)!.status === 'acknowledged' || undefined,
     30_000,
     'the page to be acknowledged',
   );
 }
 
-const timeline = (pageId: number): string[] =>
-  h.daemon.pages.events(pageId).map((e) => `${e.type} ${e.actor} ${e.via}`);
+const timeline = async (pageId: number): Promise<string[]> =>
+  (await h.daemon.pages.events(pageId)).map((e) => `${e.type} ${e.actor} ${e.via}`);
 
 test('the responder on call hears the page and the message, presses 1, and the page is acknowledged', async () => {
   h.sim.phone('PJSIP/alice', {
@@ -42,14 +52,14 @@ test('the responder on call hears the page and the message, presses 1, and the p
   const pageId = await leaveVoicemail();
   const page = await until(
     () => {
-      const p = h.daemon.pages.get(pageId)!;
+      const p = pageRow(pageId)!;
       return p.status === 'acknowledged' ? p : undefined;
     },
     20_000,
     'the page to be acknowledged',
   );
   expect(page.acknowledged_by).toBe('alice');
-  expect(timeline(pageId)).toEqual([
+  expect(await timeline(pageId)).toEqual([
     'triggered system automatic',
     'assigned system automatic',
     'acknowledged alice phone',
@@ -77,7 +87,7 @@ test('the responder on call hears the page and the message, presses 1, and the p
   // Every attempt is stored; bob's ringing phones were stopped once alice acknowledged.
   const notifications = await until(
     () => {
-      const rows = h.daemon.notifications.ofPage(pageId);
+      const rows = notificationRows(pageId);
       return rows.every((n) => n.status !== 'pending' && n.status !== 'sending') ? rows : undefined;
     },
     10_000,
@@ -85,7 +95,7 @@ test('the responder on call hears the page and the message, presses 1, and the p
   );
   const alice = notifications.find((n) => n.responder_id === 'alice')!;
   expect(alice).toMatchObject({ channel: 'phone', status: 'sent', result: 'PJSIP/alice: acknowledged' });
-  expect(h.daemon.notifications.attempts(alice.id)).toEqual([
+  expect(await h.daemon.notifications.attempts(alice.id)).toEqual([
     expect.objectContaining({ ok: 1, detail: 'PJSIP/alice: acknowledged' }),
   ]);
   const bob = notifications.find((n) => n.responder_id === 'bob')!;
@@ -101,19 +111,21 @@ test('nobody at level 1 answers: the page escalates to level 2, whose responder 
   });
   const pageId = await leaveVoicemail();
   await acknowledged(pageId);
-  expect(timeline(pageId)).toEqual([
+  expect(await timeline(pageId)).toEqual([
     'triggered system automatic',
     'assigned system automatic',
     'escalated system automatic',
     'acknowledged carol phone',
   ]);
-  expect(h.daemon.pages.assignments(pageId).map((a) => [a.responder_id, a.level])).toEqual([
+  expect((await h.daemon.pages.assignments(pageId)).map((a) => [a.responder_id, a.level])).toEqual([
     ['alice', 0],
     ['bob', 0],
     ['carol', 1],
   ]);
   // Level 1 was tried on every phone, in order, and did not answer.
-  const bob = h.daemon.notifications.ofPage(pageId).find((n) => n.responder_id === 'bob' && n.level === 0)!;
+  const bob = (await h.daemon.notifications.ofPage(pageId)).find(
+    (n) => n.responder_id === 'bob' && n.level === 0,
+  )!;
   // (PJSIP/bob is not registered: Asterisk refuses to place the call; the mobile then rings out.)
   expect(bob.result).toBe(
     'PJSIP/bob: Asterisk refused the call (500): originate: Allocation failed; +15551230002: no answer',
@@ -137,7 +149,7 @@ test('2 plays the message again and 3 escalates at once', async () => {
   });
   const pageId = await leaveVoicemail();
   await acknowledged(pageId);
-  const events = h.daemon.pages.events(pageId);
+  const events = await h.daemon.pages.events(pageId);
   expect(events.map((e) => `${e.type} ${e.actor}`)).toEqual([
     'triggered system',
     'assigned system',

@@ -15,6 +15,7 @@ import {
 } from '../helpers/harness';
 import { startHttpPeer, startSmtpPeer, type HttpPeer, type SmtpPeer } from '../helpers/peers';
 import { acknowledgesPage, leaveMessage, messageFor } from '../helpers/people';
+import type { PageRow } from '../../src/store/pages';
 
 let h: Harness;
 useHarness({}, (started) => (h = started));
@@ -257,7 +258,10 @@ describe('a reload that changes start-up and live settings at once', () => {
     expect(hook.body).toContain(`${own}/ack/`);
     expect(hook.body).not.toContain('lcr.invalid');
     const pageId = r.pages()[0]!.id;
-    await until(() => r.daemon.pages.get(pageId)!.status === 'acknowledged' || undefined, 20_000, 'the ack');
+    // Read straight from the daemon's database, as an operator's sqlite3 would: `until` polls synchronously.
+    const pageRow = (): PageRow | undefined =>
+      r.daemon.db.prepare('SELECT * FROM pages WHERE id = ?').get(pageId) as PageRow | undefined;
+    await until(() => pageRow()!.status === 'acknowledged' || undefined, 20_000, 'the ack');
     const voicemails = r.sim.catalog.httpFetches.filter((f) => f.url.includes('/media/voicemail/'));
     expect(voicemails.length).toBeGreaterThan(0);
     for (const fetch of voicemails)
@@ -266,12 +270,10 @@ describe('a reload that changes start-up and live settings at once', () => {
     expect(prompts.length).toBeGreaterThan(0);
     for (const fetch of prompts)
       expect(fetch).toMatchObject({ status: 200, url: expect.stringMatching(`^${own}/`) });
-    expect(
-      r.daemon.notifications
-        .ofPage(pageId)
-        .map((n) => n.channel)
-        .sort(),
-    ).toEqual(['phone', 'webhook']);
+    expect((await r.daemon.notifications.ofPage(pageId)).map((n) => n.channel).sort()).toEqual([
+      'phone',
+      'webhook',
+    ]);
     expect(smtp.mails).toEqual([]);
   });
 });

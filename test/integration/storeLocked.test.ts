@@ -8,6 +8,7 @@
 import { holdWriteLock, type LockHolder } from '../../src/bench/lockHolder';
 import { type Harness, until, useHarness } from '../helpers/harness';
 import { acknowledgesPage, leaveMessage } from '../helpers/people';
+import type { PageRow } from '../../src/store/pages';
 
 let h: Harness;
 useHarness({}, (started) => (h = started));
@@ -72,7 +73,10 @@ test('a caller is served while another process locks the database; /healthz answ
   const page = await until(() => h.pages()[0], 10_000, 'the page for the message');
   expect(page).toMatchObject({ call_id: row.id, team_id: 'net-team' });
   await until(
-    () => h.daemon.pages.get(page.id)!.status === 'acknowledged' || undefined,
+    // Read straight from the daemon's database, as an operator's sqlite3 would: `until` polls synchronously.
+    () =>
+      (h.daemon.db.prepare('SELECT * FROM pages WHERE id = ?').get(page.id) as PageRow | undefined)!
+        .status === 'acknowledged' || undefined,
     20_000,
     'carol to acknowledge the page by phone',
   );

@@ -40,7 +40,7 @@ test('a caller picks a team, leaves a message, and a page is assigned to level 1
     call_id: row.id,
     caller_number: '+15551230001',
   });
-  expect(h.daemon.pages.assignments(page!.id).map((a) => a.responder_id)).toEqual(['alice', 'bob']);
+  expect((await h.daemon.pages.assignments(page!.id)).map((a) => a.responder_id)).toEqual(['alice', 'bob']);
   expect(page!.next_escalation_at).toBe(page!.created_at + 5 * 60_000);
   // The caller heard the greeting, the menu, the instructions, then the thanks.
   const heard = call.transcript.filter((t) => t.kind === 'played').map((t) => t.detail);
@@ -102,7 +102,7 @@ test('several keys at once: the first one decides', async () => {
   });
   const row = await h.finishedCall(call.channelId);
   expect(row).toMatchObject({ option_key: '2', team_id: 'net-team' });
-  expect(h.daemon.pages.assignments(h.pages()[0]!.id).map((a) => a.responder_id)).toEqual(['carol']);
+  expect((await h.daemon.pages.assignments(h.pages()[0]!.id)).map((a) => a.responder_id)).toEqual(['carol']);
 });
 
 test('an unknown number hears "not in service" and the call is logged', async () => {

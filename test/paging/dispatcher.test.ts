@@ -6,13 +6,15 @@
 import { silentLogger, type Logger } from '../../src/log/logger';
 import type { Delivery, Notifier, SendResult } from '../../src/notifications/types';
 import { NotificationDispatcher, retryDelayMs, type RetryPolicy } from '../../src/paging/dispatcher';
-import { openDatabase, transactionOf, type Db, type Transaction } from '../../src/store/database';
+import type { Transactional } from '../../src/paging/service';
+import { openDatabase, type Db } from '../../src/store/database';
 import {
   NotificationStore,
   type NotificationChannelName,
   type NotificationRow,
 } from '../../src/store/notifications';
 import { PageStore } from '../../src/store/pages';
+import { SqliteDatabase } from '../../src/store/sql/sqlite';
 import { configFromText } from '../helpers/config';
 import { FakeClock, settle } from '../helpers/fakeClock';
 
@@ -45,14 +47,19 @@ class ManualNotifier implements Notifier {
     );
   }
 
-  /** Answers the oldest send still waiting, then lets the dispatcher record it. */
+  /**
+   * Answers the oldest send still waiting (once the sends started have reached the notifier: each
+   * first reads its page), then lets the dispatcher record it.
+   */
   async answer(result: SendResult | Error): Promise<void> {
+    await settle();
     this.waiting.shift()!.answer(result);
     await settle();
   }
 }
 
 let db: Db;
+let sql: SqliteDatabase;
 let clock: FakeClock;
 let pages: PageStore;
 let notifications: NotificationStore;
@@ -62,14 +69,19 @@ let dispatcher: NotificationDispatcher;
 let settled: number;
 let transactions: number;
 let warnings: string[];
-let tx: Transaction;
+let tx: Transactional;
 
-function makeDispatcher(concurrency = 5): NotificationDispatcher {
+/** The dispatcher records each attempt in its own transactions: counted with the claims by default. */
+function makeDispatcher(
+  concurrency = 5,
+  transactional: Transactional = (work) => tx(work),
+): NotificationDispatcher {
   const logger: Logger = { ...silentLogger, warn: (message) => warnings.push(message) };
   return new NotificationDispatcher({
     config: () => config,
     notifications,
     pages,
+    transactional,
     notifiers: { email, webhook },
     logger,
     retry: RETRY,
@@ -81,25 +93,25 @@ function makeDispatcher(concurrency = 5): NotificationDispatcher {
 
 beforeEach(() => {
   db = openDatabase(':memory:');
+  sql = new SqliteDatabase(db, 'sqlite::memory:');
   clock = new FakeClock();
-  pages = new PageStore(db);
-  notifications = new NotificationStore(db);
+  pages = new PageStore(sql);
+  notifications = new NotificationStore(sql);
   email = new ManualNotifier();
   webhook = new ManualNotifier();
   settled = 0;
   transactions = 0;
   warnings = [];
-  const real = transactionOf(db);
   tx = (work) => {
     transactions++;
-    return real(work);
+    return sql.transaction(work);
   };
   dispatcher = makeDispatcher();
 });
 afterEach(() => db.close());
 
-function page(): number {
-  return pages.create({
+async function page(): Promise<number> {
+  const created = await pages.create({
     teamId: 'db-team',
     routeId: 'main',
     callId: null,
@@ -108,10 +120,11 @@ function page(): number {
     summary: 'test page',
     nextEscalationAt: null,
     now: clock.now(),
-  }).pageId;
+  });
+  return created.pageId;
 }
 
-function enqueue(pageId: number, channel: NotificationChannelName, dueInMs = 0): number {
+function enqueue(pageId: number, channel: NotificationChannelName, dueInMs = 0): Promise<number> {
   return notifications.enqueue(
     {
       pageId,
@@ -133,20 +146,21 @@ test('retries back off exponentially up to the cap', () => {
 });
 
 test('only due rows are claimed; each attempt is recorded with the clock’s times, in a transaction', async () => {
-  const id = page();
-  const now = enqueue(id, 'email');
-  const later = enqueue(id, 'email', 60_000);
-  expect(dispatcher.dispatchDue(clock.now(), tx)).toBe(1);
+  const id = await page();
+  const now = await enqueue(id, 'email');
+  const later = await enqueue(id, 'email', 60_000);
+  expect(await dispatcher.dispatchDue(clock.now(), tx)).toBe(1);
   expect(row(now)).toMatchObject({ status: 'sending', attempts: 1 });
   expect(row(later).status).toBe('pending');
+  await settle();
   expect(email.waiting[0]!.delivery).toMatchObject({ notification: { id: now, attempts: 1 }, page: { id } });
   // The same row is not started twice while it is being sent.
-  expect(dispatcher.dispatchDue(clock.now(), tx)).toBe(0);
+  expect(await dispatcher.dispatchDue(clock.now(), tx)).toBe(0);
   const startedAt = clock.now();
   await clock.advance(2500);
   await email.answer({ ok: true, detail: 'accepted' });
   expect(row(now)).toMatchObject({ status: 'sent', result: 'accepted' });
-  expect(notifications.attempts(now)).toEqual([
+  expect(await notifications.attempts(now)).toEqual([
     expect.objectContaining({ started_at: startedAt, ended_at: startedAt + 2500, ok: 1, detail: 'accepted' }),
   ]);
   expect(settled).toBe(1);
@@ -155,11 +169,11 @@ test('only due rows are claimed; each attempt is recorded with the clock’s tim
 });
 
 test('a failure the channel wants retried goes back to pending with backoff, until attempts run out', async () => {
-  const id = enqueue(page(), 'email');
+  const id = await enqueue(await page(), 'email');
   const dueTimes: number[] = [];
   for (let attempt = 1; attempt <= 3; attempt++) {
     await clock.advanceTo(row(id).due_at);
-    expect(dispatcher.dispatchDue(clock.now(), tx)).toBe(1);
+    expect(await dispatcher.dispatchDue(clock.now(), tx)).toBe(1);
     await clock.advance(100);
     await email.answer({ ok: false, retry: true, detail: 'SMTP 451' });
     dueTimes.push(row(id).due_at - clock.now());
@@ -167,15 +181,15 @@ test('a failure the channel wants retried goes back to pending with backoff, unt
   // 1 s, 2 s, then no more: max_attempts is 3.
   expect(dueTimes.slice(0, 2)).toEqual([1000, 2000]);
   expect(row(id)).toMatchObject({ status: 'failed', attempts: 3, result: 'SMTP 451' });
-  expect(notifications.attempts(id)).toHaveLength(3);
-  expect(dispatcher.dispatchDue(clock.now() + 3600_000, tx)).toBe(0);
+  expect(await notifications.attempts(id)).toHaveLength(3);
+  expect(await dispatcher.dispatchDue(clock.now() + 3600_000, tx)).toBe(0);
 });
 
 test('no retry when the channel says so, when it is not configured; a thrown error is retried', async () => {
-  const pageId = page();
-  const refused = enqueue(pageId, 'webhook');
-  const unconfigured = enqueue(pageId, 'phone');
-  dispatcher.dispatchDue(clock.now(), tx);
+  const pageId = await page();
+  const refused = await enqueue(pageId, 'webhook');
+  const unconfigured = await enqueue(pageId, 'phone');
+  await dispatcher.dispatchDue(clock.now(), tx);
   await settle();
   expect(row(unconfigured)).toMatchObject({
     status: 'failed',
@@ -184,8 +198,8 @@ test('no retry when the channel says so, when it is not configured; a thrown err
   await webhook.answer({ ok: false, retry: false, detail: 'HTTP 400' });
   expect(row(refused)).toMatchObject({ status: 'failed', attempts: 1 });
 
-  const broken = enqueue(pageId, 'webhook');
-  dispatcher.dispatchDue(clock.now(), tx);
+  const broken = await enqueue(pageId, 'webhook');
+  await dispatcher.dispatchDue(clock.now(), tx);
   await webhook.answer(new Error('socket hang up'));
   expect(row(broken)).toMatchObject({ status: 'pending', result: 'internal error: socket hang up' });
   expect(row(broken).due_at).toBe(clock.now() + 1000);
@@ -193,32 +207,33 @@ test('no retry when the channel says so, when it is not configured; a thrown err
 
 test('no more than `concurrency` sends at once in a lane; the rest start as room is made', async () => {
   dispatcher = makeDispatcher(2);
-  const id = page();
-  const rows = [enqueue(id, 'email'), enqueue(id, 'email'), enqueue(id, 'email')];
-  expect(dispatcher.dispatchDue(clock.now(), tx)).toBe(2);
+  const id = await page();
+  const rows = [await enqueue(id, 'email'), await enqueue(id, 'email'), await enqueue(id, 'email')];
+  expect(await dispatcher.dispatchDue(clock.now(), tx)).toBe(2);
   expect(dispatcher.roomIn('email')).toBe(0);
-  expect(dispatcher.dispatchDue(clock.now(), tx)).toBe(0);
+  expect(await dispatcher.dispatchDue(clock.now(), tx)).toBe(0);
   expect(row(rows[2]!).status).toBe('pending');
   await email.answer({ ok: true, detail: 'ok' });
   expect(settled).toBe(1);
   expect(dispatcher.roomIn('email')).toBe(1);
-  expect(dispatcher.dispatchDue(clock.now(), tx)).toBe(1);
+  expect(await dispatcher.dispatchDue(clock.now(), tx)).toBe(1);
   expect(row(rows[2]!).status).toBe('sending');
 });
 
 test('acknowledging aborts the sends of that page only; stopping starts nothing new', async () => {
-  const first = page();
-  const second = page();
-  enqueue(first, 'email');
-  enqueue(second, 'email');
-  dispatcher.dispatchDue(clock.now(), tx);
+  const first = await page();
+  const second = await page();
+  await enqueue(first, 'email');
+  await enqueue(second, 'email');
+  await dispatcher.dispatchDue(clock.now(), tx);
+  await settle();
   const [a, b] = email.waiting.map((w) => w.delivery.signal);
   dispatcher.abortForPage(first);
   expect([a!.aborted, b!.aborted]).toEqual([true, false]);
   dispatcher.stopping = true;
-  enqueue(second, 'webhook');
+  await enqueue(second, 'webhook');
   expect(dispatcher.roomIn('webhook:ops')).toBe(0);
-  expect(dispatcher.dispatchDue(clock.now(), tx)).toBe(0);
+  expect(await dispatcher.dispatchDue(clock.now(), tx)).toBe(0);
   const done = dispatcher.settled();
   await email.answer({ ok: false, retry: false, detail: 'aborted' });
   await email.answer({ ok: true, detail: 'ok' });
@@ -228,18 +243,21 @@ test('acknowledging aborts the sends of that page only; stopping starts nothing 
 });
 
 test('a send whose record cannot be written stays "sending", to be sent again at the next start', async () => {
-  const id = enqueue(page(), 'email');
+  const id = await enqueue(await page(), 'email');
   let closed = false;
-  const dying: Transaction = (work) => {
-    if (closed) throw new Error('The database connection is not open');
+  const dying: Transactional = (work) => {
+    if (closed) return Promise.reject(new Error('The database connection is not open'));
     return tx(work);
   };
-  dispatcher.dispatchDue(clock.now(), dying);
+  // The attempt is recorded through the same dying connection as the claim.
+  dispatcher = makeDispatcher(5, dying);
+  await dispatcher.dispatchDue(clock.now(), dying);
+  await settle();
   closed = true; // the daemon is going down while the mail is being sent
   await email.answer({ ok: true, detail: 'ok' });
   expect(warnings).toEqual(['notification attempt not recorded']);
   expect(row(id)).toMatchObject({ status: 'sending', attempts: 1 });
-  expect(notifications.attempts(id)).toEqual([]);
+  expect(await notifications.attempts(id)).toEqual([]);
 });
 
 test('each channel and each webhook target has its own lane: a full one holds back only its own rows', async () => {
@@ -249,6 +267,7 @@ test('each channel and each webhook target has its own lane: a full one holds ba
     config: () => config,
     notifications,
     pages,
+    transactional: (work) => tx(work),
     notifiers: { email, webhook, phone },
     logger,
     retry: RETRY,
@@ -256,16 +275,16 @@ test('each channel and each webhook target has its own lane: a full one holds ba
     onSettled: () => settled++,
     clock,
   });
-  const id = page();
+  const id = await page();
   // Stuck peers ahead of the phone rows, as when SMTP hangs: older rows first in the outbox.
-  const emails = [enqueue(id, 'email'), enqueue(id, 'email'), enqueue(id, 'email')];
-  const hooks = [enqueue(id, 'webhook'), enqueue(id, 'webhook')];
-  const other = notifications.enqueue(
+  const emails = [await enqueue(id, 'email'), await enqueue(id, 'email'), await enqueue(id, 'email')];
+  const hooks = [await enqueue(id, 'webhook'), await enqueue(id, 'webhook')];
+  const other = await notifications.enqueue(
     { pageId: id, eventId: null, channel: 'webhook', webhookId: 'other', dueAt: clock.now() },
     clock.now(),
   );
-  const phones = [enqueue(id, 'phone'), enqueue(id, 'phone')];
-  expect(dispatcher.dispatchDue(clock.now(), tx)).toBe(5);
+  const phones = [await enqueue(id, 'phone'), await enqueue(id, 'phone')];
+  expect(await dispatcher.dispatchDue(clock.now(), tx)).toBe(5);
   expect([...emails, ...hooks, other, ...phones].map((n) => row(n).status)).toEqual([
     'sending',
     'pending',
@@ -277,14 +296,14 @@ test('each channel and each webhook target has its own lane: a full one holds ba
     'sending',
   ]);
   // Every lane with due rows is full: nothing to look at until a send ends.
-  expect(dispatcher.nextDue()).toBeUndefined();
-  const later = enqueue(id, 'phone', 5000);
+  expect(await dispatcher.nextDue()).toBeUndefined();
+  const later = await enqueue(id, 'phone', 5000);
   await phone.answer({ ok: true, detail: 'answered' });
   expect(dispatcher.roomIn('phone')).toBe(1);
-  expect(dispatcher.nextDue()).toBe(clock.now() + 5000);
-  expect(dispatcher.dispatchDue(clock.now(), tx)).toBe(0);
+  expect(await dispatcher.nextDue()).toBe(clock.now() + 5000);
+  expect(await dispatcher.dispatchDue(clock.now(), tx)).toBe(0);
   await clock.advance(5000);
-  expect(dispatcher.dispatchDue(clock.now(), tx)).toBe(1);
+  expect(await dispatcher.dispatchDue(clock.now(), tx)).toBe(1);
   expect(row(later).status).toBe('sending');
   expect(row(emails[1]!).status).toBe('pending');
 });

@@ -5,11 +5,15 @@
  */
 import { silentLogger, type Logger } from '../../src/log/logger';
 import { PagingEngine, type EngineModule, type ModuleRun } from '../../src/paging/engine';
-import type { Transaction } from '../../src/store/database';
+import type { Transactional } from '../../src/paging/service';
+import { openDatabase } from '../../src/store/database';
+import { SqliteDatabase } from '../../src/store/sql/sqlite';
 import { FakeClock } from '../helpers/fakeClock';
 
 const SECOND = 1000;
-const tx: Transaction = (work) => work();
+const sql = new SqliteDatabase(openDatabase(':memory:'), 'sqlite::memory:');
+const tx: Transactional = (work) => sql.transaction(work);
+afterAll(() => sql.close());
 
 interface Recorder extends EngineModule {
   runs: number[];

@@ -71,8 +71,8 @@ beforeEach(() => {
 
 afterEach(() => world.stop());
 
-function trigger(at = world.clock.now()): number {
-  return world.service.trigger({
+async function trigger(at = world.clock.now()): Promise<number> {
+  const page = await world.service.trigger({
     teamId: 'db-team',
     routeId: 'main',
     callId: null,
@@ -80,39 +80,41 @@ function trigger(at = world.clock.now()): number {
     callerNumber: '+15551230001',
     summary: 'test page',
     at,
-  }).pageId;
+  });
+  return page.pageId;
 }
 
-const types = (pageId: number): string[] => world.pages.events(pageId).map((e) => e.type);
+const types = async (pageId: number): Promise<string[]> =>
+  (await world.pages.events(pageId)).map((e) => e.type);
 
 test('a page escalates at its deadline, once, and each level is rung when it is reached', async () => {
   const { clock, engine } = world;
   await engine.start();
   const t0 = clock.now();
-  const id = trigger(t0);
+  const id = await trigger(t0);
   await clock.advance(0);
   expect(world.rang).toEqual([['alice', t0]]);
   // The engine sleeps until the deadline (a poll aside): nothing moves a millisecond early.
   await clock.advance(10 * MINUTE - 1);
-  expect(types(id)).toEqual(['triggered', 'assigned']);
+  expect(await types(id)).toEqual(['triggered', 'assigned']);
   await clock.advance(1);
-  expect(types(id)).toEqual(['triggered', 'assigned', 'escalated']);
-  expect(world.pages.events(id).at(-1)!.at).toBe(t0 + 10 * MINUTE);
+  expect(await types(id)).toEqual(['triggered', 'assigned', 'escalated']);
+  expect((await world.pages.events(id)).at(-1)!.at).toBe(t0 + 10 * MINUTE);
   expect(world.rang).toEqual([
     ['alice', t0],
     ['carol', t0 + 10 * MINUTE],
   ]);
   await clock.advance(60 * MINUTE);
-  expect(types(id)).toEqual(['triggered', 'assigned', 'escalated', 'exhausted']);
-  expect(world.pages.get(id)).toMatchObject({ escalation_level: 1, next_escalation_at: null });
+  expect(await types(id)).toEqual(['triggered', 'assigned', 'escalated', 'exhausted']);
+  expect(await world.pages.get(id)).toMatchObject({ escalation_level: 1, next_escalation_at: null });
   expect(world.rang).toHaveLength(2);
 });
 
 test('at start, recovery runs first: interrupted sends go out again; open calls are left to the reconciliation', async () => {
   const { clock, calls, notifications, engine } = world;
-  const id = trigger(clock.now() - MINUTE);
-  const [row] = notifications.ofPage(id);
-  notifications.claim(row!.id, clock.now() - MINUTE); // the last process died while ringing alice
+  const id = await trigger(clock.now() - MINUTE);
+  const [row] = await notifications.ofPage(id);
+  await notifications.claim(row!.id, clock.now() - MINUTE); // the last process died while ringing alice
   calls.insertCall({
     id: 'cut-short',
     channel_id: 'gone',
@@ -125,26 +127,27 @@ test('at start, recovery runs first: interrupted sends go out again; open calls 
   await engine.start();
   // Asterisk may still hold the call's channel: the reconciliation on connection decides, not the engine.
   expect(calls.getCall('cut-short')).toMatchObject({ outcome: null, ended_at: null });
-  expect(notifications.ofPage(id)[0]!.status).toBe('pending');
+  expect((await notifications.ofPage(id))[0]!.status).toBe('pending');
   expect(world.rang).toEqual([]);
   await clock.advance(0);
   expect(world.rang).toEqual([['alice', startedAt]]);
-  expect(notifications.ofPage(id)[0]).toMatchObject({ status: 'sent', attempts: 2 });
+  expect((await notifications.ofPage(id))[0]).toMatchObject({ status: 'sent', attempts: 2 });
   expect(world.logs).toContain('notifications interrupted by the last stop will be sent again');
 });
 
 test('deadlines missed while the daemon was down fire once at start; more than a batch, all of them', async () => {
   const { clock, engine, pages } = world;
   const t0 = clock.now();
-  const ids = Array.from({ length: 1201 }, () => trigger(t0 - 15 * MINUTE));
+  const ids: number[] = [];
+  for (let i = 0; i < 1201; i++) ids.push(await trigger(t0 - 15 * MINUTE));
   await engine.start();
   await clock.advance(0);
   for (const id of [ids[0]!, ids[600]!, ids[1200]!]) {
-    expect(types(id)).toEqual(['triggered', 'assigned', 'escalated']);
+    expect(await types(id)).toEqual(['triggered', 'assigned', 'escalated']);
     // The next deadline counts from when the escalation happened, not from the missed one.
-    expect(pages.get(id)!.next_escalation_at).toBe(t0 + 10 * MINUTE);
+    expect((await pages.get(id))!.next_escalation_at).toBe(t0 + 10 * MINUTE);
   }
-  expect(pages.due(clock.now(), 10)).toEqual([]);
+  expect(await pages.due(clock.now(), 10)).toEqual([]);
 });
 
 async function failedVoicemail(): Promise<string> {
@@ -231,9 +234,9 @@ test('used link tokens are pruned once expired for longer than the retention, ho
   const token = createAckToken(secret, { pageId: 1, expiresAt: t0 + 60 * MINUTE });
   const check = verifyAckToken(secret, token, t0);
   if (!check.ok) throw new Error('token refused');
-  expect(tokens.use(check.claims.nonce, check.claims.expiresAt, t0)).toBe(true);
-  expect(tokens.use(check.claims.nonce, check.claims.expiresAt, t0 + 1)).toBe(false);
-  expect(tokens.use('long-lived', t0 + 30 * 24 * 60 * MINUTE, t0)).toBe(true);
+  expect(await tokens.use(check.claims.nonce, check.claims.expiresAt, t0)).toBe(true);
+  expect(await tokens.use(check.claims.nonce, check.claims.expiresAt, t0 + 1)).toBe(false);
+  expect(await tokens.use('long-lived', t0 + 30 * 24 * 60 * MINUTE, t0)).toBe(true);
   const count = (): number =>
     (db.prepare('SELECT COUNT(*) AS n FROM used_link_tokens').get() as { n: number }).n;
   await engine.start();

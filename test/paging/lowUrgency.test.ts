@@ -75,8 +75,8 @@ routes:
     notifiers: { phone, email },
   });
   stops.push(stop);
-  const pageId = (): number =>
-    service.trigger({
+  const pageId = async (): Promise<number> => {
+    const page = await service.trigger({
       teamId: 'db-team',
       routeId: 'main',
       callId: null,
@@ -85,7 +85,9 @@ routes:
       summary: 'Voicemail for Database via Main',
       urgency,
       at: clock.now(),
-    }).pageId;
+    });
+    return page.pageId;
+  };
   return { clock, engine, pages, notifications, rang, pageId };
 }
 
@@ -97,13 +99,13 @@ beforeEach(async () => {
 test('Friday 22:00, low urgency: the email at once, no phone, first escalated on Monday at 09:00', async () => {
   const { clock, engine, pages, notifications, rang, pageId } = world('low');
   await engine.start();
-  const id = pageId();
+  const id = await pageId();
   await clock.advance(0);
   await until(() => smtp.mails.length === 1 || undefined, 5000, 'the email to alice');
   expect(smtp.mails[0]!.to).toEqual(['alice@example.com']);
-  expect(notifications.ofPage(id).map((n) => n.channel)).toEqual(['email']);
-  expect(pages.get(id)).toMatchObject({ urgency: 'low', next_escalation_at: MONDAY_9H });
-  const assigned = pages.events(id).find((e) => e.type === 'assigned')!;
+  expect((await notifications.ofPage(id)).map((n) => n.channel)).toEqual(['email']);
+  expect(await pages.get(id)).toMatchObject({ urgency: 'low', next_escalation_at: MONDAY_9H });
+  const assigned = (await pages.events(id)).find((e) => e.type === 'assigned')!;
   expect(JSON.parse(assigned.detail!)).toMatchObject({
     urgency: 'low',
     escalates_at: '2026-12-07T08:00:00.000Z',
@@ -112,31 +114,32 @@ test('Friday 22:00, low urgency: the email at once, no phone, first escalated on
 
   // The weekend passes: nothing moves, nobody is rung.
   await clock.advance(MONDAY_9H - 1 - clock.now());
-  expect(pages.events(id).map((e) => e.type)).toEqual(['triggered', 'assigned']);
+  expect((await pages.events(id)).map((e) => e.type)).toEqual(['triggered', 'assigned']);
   await clock.advance(1);
-  expect(pages.events(id).map((e) => e.type)).toEqual(['triggered', 'assigned', 'escalated']);
-  expect(pages.events(id).at(-1)!.at).toBe(MONDAY_9H);
+  expect((await pages.events(id)).map((e) => e.type)).toEqual(['triggered', 'assigned', 'escalated']);
+  expect((await pages.events(id)).at(-1)!.at).toBe(MONDAY_9H);
   await until(() => smtp.mails.length === 2 || undefined, 5000, 'the email to carol');
   expect(smtp.mails[1]!.to).toEqual(['carol@example.com']);
   // Inside the hours the next level is due at its usual delay.
-  expect(pages.get(id)).toMatchObject({ escalation_level: 1, next_escalation_at: MONDAY_9H + 30 * MINUTE });
+  expect(await pages.get(id)).toMatchObject({
+    escalation_level: 1,
+    next_escalation_at: MONDAY_9H + 30 * MINUTE,
+  });
   expect(rang).toEqual([]);
 });
 
 test('the same page at high urgency rings and escalates after 30 minutes, hours or not', async () => {
   const { clock, engine, pages, notifications, rang, pageId } = world('high');
   await engine.start();
-  const id = pageId();
+  const id = await pageId();
   await clock.advance(0);
-  expect(
-    notifications
-      .ofPage(id)
-      .map((n) => n.channel)
-      .sort(),
-  ).toEqual(['email', 'phone']);
-  expect(pages.get(id)).toMatchObject({ urgency: 'high', next_escalation_at: FRIDAY_22H + 30 * MINUTE });
+  expect((await notifications.ofPage(id)).map((n) => n.channel).sort()).toEqual(['email', 'phone']);
+  expect(await pages.get(id)).toMatchObject({
+    urgency: 'high',
+    next_escalation_at: FRIDAY_22H + 30 * MINUTE,
+  });
   await clock.advance(30 * MINUTE);
-  expect(pages.events(id).map((e) => e.type)).toEqual(['triggered', 'assigned', 'escalated']);
+  expect((await pages.events(id)).map((e) => e.type)).toEqual(['triggered', 'assigned', 'escalated']);
   await until(
     () => {
       void clock.advance(0);

@@ -4,6 +4,7 @@ import { nextEscalation } from '../../src/paging/escalation';
 import { createAckToken, verifyAckToken, signMediaPath, verifyMediaSignature } from '../../src/paging/links';
 import { PagingService } from '../../src/paging/service';
 import { openDatabase, type Db } from '../../src/store/database';
+import { SqliteDatabase } from '../../src/store/sql/sqlite';
 import { NotificationStore } from '../../src/store/notifications';
 import { PageStore } from '../../src/store/pages';
 import { configFromText } from '../helpers/config';
@@ -43,6 +44,7 @@ const config = configFromText(YAML);
 const MINUTE = 60_000;
 
 let db: Db;
+let sql: SqliteDatabase;
 let pages: PageStore;
 let notifications: NotificationStore;
 let service: PagingService;
@@ -50,11 +52,12 @@ const changes: string[] = [];
 
 beforeEach(() => {
   db = openDatabase(':memory:');
-  pages = new PageStore(db);
-  notifications = new NotificationStore(db);
+  sql = new SqliteDatabase(db, 'sqlite::memory:');
+  pages = new PageStore(sql);
+  notifications = new NotificationStore(sql);
   changes.length = 0;
   service = new PagingService({
-    db,
+    sql,
     config: () => config,
     pages,
     notifications,
@@ -64,8 +67,8 @@ beforeEach(() => {
 });
 afterEach(() => db.close());
 
-function trigger(teamId = 'db-team', at = Date.now()): number {
-  return service.trigger({
+async function trigger(teamId = 'db-team', at = Date.now()): Promise<number> {
+  const page = await service.trigger({
     teamId,
     routeId: 'main',
     callId: null,
@@ -73,53 +76,56 @@ function trigger(teamId = 'db-team', at = Date.now()): number {
     callerNumber: '+15551230001',
     summary: 'test page',
     at,
-  }).pageId;
+  });
+  return page.pageId;
 }
 
-const outbox = (pageId: number): string[] =>
-  notifications.ofPage(pageId).map((n) => `${n.channel}:${n.responder_id ?? n.webhook_id}:${n.status}`);
+const outbox = async (pageId: number): Promise<string[]> =>
+  (await notifications.ofPage(pageId)).map(
+    (n) => `${n.channel}:${n.responder_id ?? n.webhook_id}:${n.status}`,
+  );
 
-test('a page goes through every level, repeats the policy, then stays triggered and says so', () => {
+test('a page goes through every level, repeats the policy, then stays triggered and says so', async () => {
   const t0 = Date.now();
-  const id = trigger('db-team', t0);
-  expect(pages.get(id)).toMatchObject({
+  const id = await trigger('db-team', t0);
+  expect(await pages.get(id)).toMatchObject({
     status: 'triggered',
     escalation_level: 0,
     next_escalation_at: t0 + 10 * MINUTE,
   });
-  expect(pages.assignments(id).map((a) => a.responder_id)).toEqual(['alice', 'bob']);
+  expect((await pages.assignments(id)).map((a) => a.responder_id)).toEqual(['alice', 'bob']);
   // Nothing is due before the deadline; at it, exactly one step, however often the tick runs.
-  expect(service.escalateDue(t0 + 10 * MINUTE - 1)).toBe(0);
-  expect(service.escalateDue(t0 + 10 * MINUTE)).toBe(1);
-  expect(service.escalateDue(t0 + 10 * MINUTE)).toBe(0);
-  expect(pages.get(id)).toMatchObject({
+  expect(await service.escalateDue(t0 + 10 * MINUTE - 1)).toBe(0);
+  expect(await service.escalateDue(t0 + 10 * MINUTE)).toBe(1);
+  expect(await service.escalateDue(t0 + 10 * MINUTE)).toBe(0);
+  expect(await pages.get(id)).toMatchObject({
     escalation_level: 1,
     escalation_round: 0,
     next_escalation_at: t0 + 30 * MINUTE,
   });
-  expect(pages.assignments(id).map((a) => [a.responder_id, a.level])).toEqual([
+  expect((await pages.assignments(id)).map((a) => [a.responder_id, a.level])).toEqual([
     ['alice', 0],
     ['bob', 0],
     ['carol', 1],
   ]);
   // A daemon that was down for an hour: the missed deadline fires once, the next one counts from now.
   const late = t0 + 90 * MINUTE;
-  expect(service.escalateDue(late)).toBe(1);
-  expect(pages.get(id)).toMatchObject({
+  expect(await service.escalateDue(late)).toBe(1);
+  expect(await pages.get(id)).toMatchObject({
     escalation_level: 0,
     escalation_round: 1,
     next_escalation_at: late + 10 * MINUTE,
   });
-  service.escalateDue(late + 10 * MINUTE);
-  service.escalateDue(late + 30 * MINUTE);
-  expect(pages.get(id)).toMatchObject({
+  await service.escalateDue(late + 10 * MINUTE);
+  await service.escalateDue(late + 30 * MINUTE);
+  expect(await pages.get(id)).toMatchObject({
     status: 'triggered',
     escalation_level: 1,
     escalation_round: 1,
     next_escalation_at: null,
   });
-  expect(service.escalateDue(late + 999 * MINUTE)).toBe(0);
-  expect(pages.events(id).map((e) => e.type)).toEqual([
+  expect(await service.escalateDue(late + 999 * MINUTE)).toBe(0);
+  expect((await pages.events(id)).map((e) => e.type)).toEqual([
     'triggered',
     'assigned',
     'escalated',
@@ -127,16 +133,16 @@ test('a page goes through every level, repeats the policy, then stays triggered 
     'escalated',
     'exhausted',
   ]);
-  expect(JSON.parse(pages.events(id).at(-1)!.detail!)).toMatchObject({
+  expect(JSON.parse((await pages.events(id)).at(-1)!.detail!)).toMatchObject({
     reason: 'nobody acknowledged; the page stays triggered',
     rounds: 2,
   });
 });
 
-test('each responder is notified on their channels, in their order and with their delays', () => {
+test('each responder is notified on their channels, in their order and with their delays', async () => {
   const t0 = Date.now();
-  const id = trigger('db-team', t0);
-  const rows = notifications.ofPage(id);
+  const id = await trigger('db-team', t0);
+  const rows = await notifications.ofPage(id);
   expect(rows.map((n) => [n.channel, n.responder_id ?? n.webhook_id, n.due_at - t0])).toEqual([
     ['webhook', 'all', 0],
     ['phone', 'alice', 0],
@@ -145,15 +151,15 @@ test('each responder is notified on their channels, in their order and with thei
     ['phone', 'bob', 0],
   ]);
   // The repeat round notifies level 1 again.
-  service.escalateDue(t0 + 10 * MINUTE);
-  expect(outbox(id).slice(5)).toEqual(['email:carol:pending', 'webhook:all:pending']);
+  await service.escalateDue(t0 + 10 * MINUTE);
+  expect((await outbox(id)).slice(5)).toEqual(['email:carol:pending', 'webhook:all:pending']);
 });
 
-test('acknowledging cancels calls and emails not yet made, and tells the webhooks that want it', () => {
-  const id = trigger();
-  const change = service.acknowledge(id, { id: 'bob', via: 'cli', responderId: 'bob' }, 'on it');
+test('acknowledging cancels calls and emails not yet made, and tells the webhooks that want it', async () => {
+  const id = await trigger();
+  const change = await service.acknowledge(id, { id: 'bob', via: 'cli', responderId: 'bob' }, 'on it');
   expect(change.ok).toBe(true);
-  expect(outbox(id)).toEqual([
+  expect(await outbox(id)).toEqual([
     'webhook:all:pending',
     'phone:alice:cancelled',
     'email:alice:cancelled',
@@ -162,68 +168,71 @@ test('acknowledging cancels calls and emails not yet made, and tells the webhook
     'webhook:all:pending',
     'webhook:db-only:pending',
   ]);
-  expect(pages.get(id)).toMatchObject({
+  expect(await pages.get(id)).toMatchObject({
     status: 'acknowledged',
     acknowledged_by: 'bob',
     next_escalation_at: null,
   });
-  expect(JSON.parse(pages.events(id).at(-1)!.detail!)).toEqual({
+  expect(JSON.parse((await pages.events(id)).at(-1)!.detail!)).toEqual({
     note: 'on it',
     assigned: true,
     on_call: true,
   });
-  expect(service.escalateDue(Date.now() + 999 * MINUTE)).toBe(0);
+  expect(await service.escalateDue(Date.now() + 999 * MINUTE)).toBe(0);
   expect(changes).toEqual([`${id}:triggered`, `${id}:acknowledged`]);
 });
 
-test('someone not on call may acknowledge; the timeline says so', () => {
-  const id = trigger();
-  expect(service.acknowledge(id, { id: 'zed', via: 'http', responderId: 'zed' }).ok).toBe(true);
-  expect(pages.events(id).at(-1)).toMatchObject({ type: 'acknowledged', actor: 'zed', via: 'http' });
-  expect(JSON.parse(pages.events(id).at(-1)!.detail!)).toEqual({ assigned: false, on_call: false });
+test('someone not on call may acknowledge; the timeline says so', async () => {
+  const id = await trigger();
+  expect((await service.acknowledge(id, { id: 'zed', via: 'http', responderId: 'zed' })).ok).toBe(true);
+  expect((await pages.events(id)).at(-1)).toMatchObject({ type: 'acknowledged', actor: 'zed', via: 'http' });
+  expect(JSON.parse((await pages.events(id)).at(-1)!.detail!)).toEqual({ assigned: false, on_call: false });
 });
 
-test('resolve works straight from triggered; a resolved page refuses everything and changes nothing', () => {
-  const id = trigger();
-  expect(service.resolve(id, { id: 'cli:root', via: 'cli' }).ok).toBe(true);
-  const events = pages.events(id).length;
-  expect(service.acknowledge(id, { id: 'alice', via: 'phone', responderId: 'alice' })).toMatchObject({
+test('resolve works straight from triggered; a resolved page refuses everything and changes nothing', async () => {
+  const id = await trigger();
+  expect((await service.resolve(id, { id: 'cli:root', via: 'cli' })).ok).toBe(true);
+  const events = (await pages.events(id)).length;
+  expect(await service.acknowledge(id, { id: 'alice', via: 'phone', responderId: 'alice' })).toMatchObject({
     ok: false,
     reason: 'already-resolved',
   });
-  expect(service.resolve(id, { id: 'alice', via: 'phone' })).toMatchObject({
+  expect(await service.resolve(id, { id: 'alice', via: 'phone' })).toMatchObject({
     ok: false,
     reason: 'already-resolved',
   });
-  expect(service.escalateNow(id, { id: 'alice', via: 'phone' })).toMatchObject({
+  expect(await service.escalateNow(id, { id: 'alice', via: 'phone' })).toMatchObject({
     ok: false,
     reason: 'already-resolved',
   });
-  expect(pages.events(id)).toHaveLength(events);
-  expect(service.acknowledge(999, { id: 'api', via: 'http' })).toEqual({ ok: false, reason: 'not-found' });
+  expect(await pages.events(id)).toHaveLength(events);
+  expect(await service.acknowledge(999, { id: 'api', via: 'http' })).toEqual({
+    ok: false,
+    reason: 'not-found',
+  });
 });
 
-test('escalate now moves the page at once and restarts the clock from there', () => {
+test('escalate now moves the page at once and restarts the clock from there', async () => {
   const t0 = Date.now();
-  const id = trigger('db-team', t0);
-  const result = service.escalateNow(id, { id: 'alice', via: 'phone', responderId: 'alice' });
+  const id = await trigger('db-team', t0);
+  const result = await service.escalateNow(id, { id: 'alice', via: 'phone', responderId: 'alice' });
   expect(result.ok).toBe(true);
-  const page = pages.get(id)!;
+  const page = (await pages.get(id))!;
   expect(page.escalation_level).toBe(1);
   expect(page.next_escalation_at! - Date.now()).toBeGreaterThan(19 * MINUTE);
-  expect(pages.events(id).at(-1)).toMatchObject({ type: 'escalated', actor: 'alice', via: 'phone' });
+  expect((await pages.events(id)).at(-1)).toMatchObject({ type: 'escalated', actor: 'alice', via: 'phone' });
 });
 
-test('a level with nobody on call is passed at once', () => {
+test('a level with nobody on call is passed at once', async () => {
   const t0 = Date.parse('2026-11-24T12:00:00Z'); // a Tuesday: the "empty" schedule covers Mondays 00:00-00:01 only
-  const id = trigger('net-team', t0);
-  expect(pages.get(id)!.next_escalation_at).toBe(t0);
-  expect(JSON.parse(pages.events(id)[1]!.detail!)).toMatchObject({
+  const id = await trigger('net-team', t0);
+  expect((await pages.get(id))!.next_escalation_at).toBe(t0);
+  expect(JSON.parse((await pages.events(id))[1]!.detail!)).toMatchObject({
     responders: [],
     note: 'nobody on call at this level',
   });
-  service.escalateDue(t0);
-  expect(pages.get(id)).toMatchObject({ escalation_level: 1, next_escalation_at: t0 + 10 * MINUTE });
+  await service.escalateDue(t0);
+  expect(await pages.get(id)).toMatchObject({ escalation_level: 1, next_escalation_at: t0 + 10 * MINUTE });
 });
 
 test('property: escalation visits levels in order, round by round, and always ends', () => {

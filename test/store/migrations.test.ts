@@ -7,10 +7,11 @@ import { CallStore } from '../../src/store/calls';
 import { migrate } from '../../src/store/database';
 import { LinkTokenStore } from '../../src/store/linkTokens';
 import { MIGRATIONS } from '../../src/store/migrations';
+import { SqliteDatabase } from '../../src/store/sql/sqlite';
 
 const DAY = 24 * 3600_000;
 
-test('a version 2 database: old tokens expire 30 days after their use, owed copies are due now', () => {
+test('a version 2 database: old tokens expire 30 days after their use, owed copies are due now', async () => {
   const db = new Database(':memory:');
   db.exec(MIGRATIONS[0]!);
   db.exec(MIGRATIONS[1]!);
@@ -33,8 +34,8 @@ test('a version 2 database: old tokens expire 30 days after their use, owed copi
   ]);
   expect(calls.getVoicemail('copied')!.copy_retry_at).toBeNull();
 
-  const tokens = new LinkTokenStore(db);
-  expect(tokens.prune(1000 + 30 * DAY)).toBe(0);
-  expect(tokens.prune(1001 + 30 * DAY)).toBe(1);
+  const tokens = new LinkTokenStore(new SqliteDatabase(db, 'sqlite::memory:'));
+  expect(await tokens.prune(1000 + 30 * DAY)).toBe(0);
+  expect(await tokens.prune(1001 + 30 * DAY)).toBe(1);
   db.close();
 });

@@ -4,6 +4,7 @@ import { openDatabase, DatabaseError } from '../../src/store/database';
 import { MIGRATIONS } from '../../src/store/migrations';
 import { CallStore } from '../../src/store/calls';
 import { PageStore } from '../../src/store/pages';
+import { SqliteDatabase } from '../../src/store/sql/sqlite';
 import { tempDir } from '../helpers/tmp';
 
 const dir = tempDir();
@@ -40,7 +41,7 @@ test('reading a database that does not exist says how to create it', () => {
   expect(() => openDatabase(path.join(dir, 'missing.db'), { readonly: true })).toThrow(/does not exist yet/);
 });
 
-test('calls, legs, voicemails and pages round-trip; partial updates leave other columns alone', () => {
+test('calls, legs, voicemails and pages round-trip; partial updates leave other columns alone', async () => {
   const db = openDatabase(path.join(dir, 'rows.db'));
   const calls = new CallStore(db);
   calls.insertCall({
@@ -81,8 +82,8 @@ test('calls, legs, voicemails and pages round-trip; partial updates leave other 
     expect.objectContaining({ result: 'busy', hangup_cause: 17, phone: 'PJSIP/alice' }),
   ]);
 
-  const pages = new PageStore(db);
-  const { pageId: id } = pages.create({
+  const pages = new PageStore(new SqliteDatabase(db, `sqlite:${path.join(dir, 'rows.db')}`));
+  const { pageId: id } = await pages.create({
     teamId: 'db-team',
     routeId: 'hotline',
     callId: 'c1',
@@ -92,16 +93,16 @@ test('calls, legs, voicemails and pages round-trip; partial updates leave other 
     nextEscalationAt: 61000,
     now: 1000,
   });
-  pages.assign(id, ['alice', 'bob'], 0, 1000);
-  pages.appendEvent(id, 1000, 'assigned', 'system', 'automatic', { level: 0 });
-  expect(pages.get(id)).toMatchObject({
+  await pages.assign(id, ['alice', 'bob'], 0, 1000);
+  await pages.appendEvent(id, 1000, 'assigned', 'system', 'automatic', { level: 0 });
+  expect(await pages.get(id)).toMatchObject({
     status: 'triggered',
     escalation_level: 0,
     next_escalation_at: 61000,
   });
-  expect(pages.assignments(id).map((a) => a.responder_id)).toEqual(['alice', 'bob']);
-  expect(pages.events(id).map((e) => e.type)).toEqual(['triggered', 'assigned']);
-  expect(pages.list(10, 'triggered').map((p) => p.id)).toEqual([id]);
-  expect(pages.list(10, 'resolved')).toEqual([]);
+  expect((await pages.assignments(id)).map((a) => a.responder_id)).toEqual(['alice', 'bob']);
+  expect((await pages.events(id)).map((e) => e.type)).toEqual(['triggered', 'assigned']);
+  expect((await pages.list(10, 'triggered')).map((p) => p.id)).toEqual([id]);
+  expect(await pages.list(10, 'resolved')).toEqual([]);
   db.close();
 });

@@ -15,10 +15,11 @@ export interface ConnectedCall {
   responderId: string;
 }
 
-export function pageConnectedCall(ctx: FlowContext, call: ConnectedCall): number {
+export async function pageConnectedCall(ctx: FlowContext, call: ConnectedCall): Promise<number> {
   const at = ctx.now();
   const responder = ctx.config.responders.get(call.responderId)?.name ?? call.responderId;
-  const { pageId } = ctx.paging.trigger({
+  const actor = { id: call.responderId, via: 'phone' as const, responderId: call.responderId };
+  const { pageId } = await ctx.paging.trigger({
     teamId: call.teamId,
     routeId: call.route.id,
     callId: call.callId,
@@ -26,8 +27,7 @@ export function pageConnectedCall(ctx: FlowContext, call: ConnectedCall): number
     callerNumber: call.callerNumber || null,
     summary: `Call from ${call.callerNumber || 'an unknown number'} via ${call.route.name} taken by ${responder}`,
     at,
+    acknowledgedBy: { actor, note: 'took the call' },
   });
-  const actor = { id: call.responderId, via: 'phone' as const, responderId: call.responderId };
-  ctx.paging.acknowledge(pageId, actor, 'took the call');
   return pageId;
 }

@@ -174,8 +174,8 @@ async function bridgeAndWait(call: DirectCall, winner: LegOutcome, responder: Ca
   const page: { id?: number } = {};
   if (route.direct.pageOnConnect)
     ctx.paging.behind(
-      () =>
-        (page.id = pageConnectedCall(ctx, {
+      async () =>
+        void (page.id = await pageConnectedCall(ctx, {
           callId: facts.callId,
           teamId: call.team.id,
           route,
@@ -197,9 +197,9 @@ async function bridgeAndWait(call: DirectCall, winner: LegOutcome, responder: Ca
   ctx.calls.updateLeg(winner.legId, { ended_at: ctx.now() });
   await Promise.all([hangup(caller), hangup(responder)]);
   if (route.direct.pageOnConnect && route.direct.resolveOnHangup) {
-    ctx.paging.behind(() => {
+    ctx.paging.behind(async (paging) => {
       if (page.id === undefined) return;
-      ctx.paging.resolve(
+      await paging.resolve(
         page.id,
         { id: winner.responderId, via: 'automatic', responderId: winner.responderId },
         'call ended',

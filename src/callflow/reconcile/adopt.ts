@@ -20,14 +20,17 @@ export async function watchConnectedCall(
   leg: LegRow,
   caller: CallSession,
   responder: CallSession | undefined,
-  pagesOfCall: (callId: string) => PageRow[],
+  pagesOfCall: (callId: string) => Promise<PageRow[]>,
 ): Promise<void> {
   const sides = responder === undefined ? [caller] : [caller, responder];
   const route = ctx.config.routes.find((r) => r.id === row.route_id);
   // The old process may have died between writing the connection and writing its page.
-  if (route?.direct.pageOnConnect === true && row.team_id !== null && pagesOfCall(row.id).length === 0) {
+  if (route?.direct.pageOnConnect === true && row.team_id !== null) {
     const call = { callId: row.id, teamId: row.team_id, route, callerNumber: row.caller_number };
-    ctx.paging.behind(() => void pageConnectedCall(ctx, { ...call, responderId: leg.responder_id }));
+    ctx.paging.behind(async () => {
+      if ((await pagesOfCall(row.id)).length === 0)
+        await pageConnectedCall(ctx, { ...call, responderId: leg.responder_id });
+    });
   }
   // A side already gone (it left while nobody watched): the other is hung up at once.
   await new Promise<void>((resolve) => {
@@ -53,8 +56,8 @@ export async function watchConnectedCall(
   ctx.logger.info('call ended', { outcome: 'connected', detail: TAKEN_BACK });
   if (route?.direct.resolveOnHangup !== true) return;
   const actor = { id: leg.responder_id, via: 'automatic' as const, responderId: leg.responder_id };
-  ctx.paging.behind(() => {
-    for (const page of pagesOfCall(row.id))
-      if (page.status !== 'resolved') ctx.paging.resolve(page.id, actor, 'call ended');
+  ctx.paging.behind(async (paging) => {
+    for (const page of await pagesOfCall(row.id))
+      if (page.status !== 'resolved') await paging.resolve(page.id, actor, 'call ended');
   });
 }

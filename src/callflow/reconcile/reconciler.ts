@@ -15,14 +15,15 @@ import { CallSession } from '../session';
 import { TAKEN_BACK, watchConnectedCall } from './adopt';
 import { planReconciliation, type Step, type StepKind } from './plan';
 import { stasisArgsOf, survey } from './survey';
+import { isOwnPageCallChannel, pageCallPageId } from '../marks';
 
 export interface ReconcilerDependencies {
   ari: AriPort;
   app: string;
   logger: Logger;
   calls: CallStore;
-  pageStatus: (pageId: number) => PageStatus | undefined;
-  pagesOfCall: (callId: string) => PageRow[];
+  pageStatus: (pageId: number) => Promise<PageStatus | undefined>;
+  pagesOfCall: (callId: string) => Promise<PageRow[]>;
   /** The call router's side: who follows what, and following taken-back channels. */
   router: {
     knows(channelId: string): boolean;
@@ -65,11 +66,19 @@ export class Reconciler {
   private async once(): Promise<void> {
     const { deps } = this;
     const holdings = await survey(deps.ari, deps.app);
+    // The plan is pure: the statuses of the pages that page calls are about are looked up first.
+    const statuses = new Map<number, PageStatus | undefined>();
+    for (const channel of holdings.channels) {
+      const pageId = isOwnPageCallChannel(deps.app, channel.id)
+        ? pageCallPageId(deps.app, channel.id)
+        : undefined;
+      if (pageId !== undefined) statuses.set(pageId, await deps.pageStatus(pageId));
+    }
     const steps = planReconciliation({
       holdings,
       openCalls: deps.calls.unfinishedCalls(),
       legsOf: (callId) => deps.calls.legsOfCall(callId),
-      pageStatus: deps.pageStatus,
+      pageStatus: (pageId) => statuses.get(pageId),
       known: (channelId) => deps.router.knows(channelId),
       app: deps.app,
     });

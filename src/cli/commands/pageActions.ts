@@ -9,6 +9,7 @@ import { PagingService, type Actor } from '../../paging/service';
 import { openDatabase } from '../../store/database';
 import { NotificationStore } from '../../store/notifications';
 import { PageStore } from '../../store/pages';
+import { SqliteDatabase } from '../../store/sql/sqlite';
 import { CliFailure, EXIT_USAGE, type CliIo } from '../io';
 import { formatInstant } from '../table';
 import { loadOrFail } from './shared';
@@ -20,13 +21,13 @@ export interface PageActionOptions {
   note?: string;
 }
 
-export function changePageCommand(
+export async function changePageCommand(
   io: CliIo,
   configFile: string,
   action: 'acknowledge' | 'resolve',
   id: string,
   options: PageActionOptions,
-): void {
+): Promise<void> {
   const pageId = Number(id);
   if (!Number.isInteger(pageId) || pageId <= 0)
     throw new CliFailure(`page ids are numbers, not "${id}"`, EXIT_USAGE);
@@ -37,25 +38,27 @@ export function changePageCommand(
     options.as === undefined
       ? { id: `cli:${os.userInfo().username}`, via: 'cli' }
       : { id: options.as, via: 'cli', responderId: options.as };
-  const db = openDatabase(options.db ?? config.settings.database);
+  const file = options.db ?? config.settings.database;
+  const db = openDatabase(file);
   try {
-    const pages = new PageStore(db);
+    const sql = new SqliteDatabase(db, 'sqlite:' + file);
+    const pages = new PageStore(sql);
     const paging = new PagingService({
-      db,
+      sql,
       config: () => config,
       pages,
-      notifications: new NotificationStore(db),
+      notifications: new NotificationStore(sql),
       logger: silentLogger,
     });
     const change =
       action === 'acknowledge'
-        ? paging.acknowledge(pageId, actor, options.note)
-        : paging.resolve(pageId, actor, options.note);
+        ? await paging.acknowledge(pageId, actor, options.note)
+        : await paging.resolve(pageId, actor, options.note);
     if (change.ok) {
       const by =
         change.page.status === 'acknowledged' ? change.page.acknowledged_by : change.page.resolved_by;
       io.out(`page ${pageId} ${change.page.status} by ${by}`);
-      const event = pages.events(pageId).at(-1);
+      const event = (await pages.events(pageId)).at(-1);
       const detail = event?.detail ? (JSON.parse(event.detail) as { on_call?: boolean }) : {};
       if (detail.on_call === false)
         io.err(`note: ${options.as} is not on call for ${change.page.team_id}; recorded as such`);

@@ -4,6 +4,7 @@ import { CallStore } from '../../store/calls';
 import { PageStore } from '../../store/pages';
 import { PAGE_STATUSES, type PageStatus } from '../../domain/enums';
 import { NotificationStore } from '../../store/notifications';
+import { SqliteDatabase } from '../../store/sql/sqlite';
 import { CliFailure, EXIT_USAGE, type CliIo } from '../io';
 import { formatInstant, formatSeconds, renderTable } from '../table';
 import { loadOrFail } from './shared';
@@ -23,6 +24,22 @@ function withDatabase<T>(io: CliIo, configFile: string, options: DatabaseOptions
   const db = openDatabase(file, { readonly: true });
   try {
     return use(db);
+  } finally {
+    db.close();
+  }
+}
+
+/** withDatabase for the stores written against the async SQL contract. */
+async function withSql<T>(
+  io: CliIo,
+  configFile: string,
+  options: DatabaseOptions,
+  use: (sql: SqliteDatabase) => Promise<T>,
+): Promise<T> {
+  const file = options.db ?? loadOrFail(io, configFile).config.settings.database;
+  const db = openDatabase(file, { readonly: true });
+  try {
+    return await use(new SqliteDatabase(db, 'sqlite:' + file));
   } finally {
     db.close();
   }
@@ -105,16 +122,16 @@ export function showCallCommand(io: CliIo, configFile: string, id: string, optio
   io.out(lines.join('\n'));
 }
 
-export function listPagesCommand(
+export async function listPagesCommand(
   io: CliIo,
   configFile: string,
   options: ListOptions & { status?: string },
-): void {
+): Promise<void> {
   if (options.status !== undefined && !PAGE_STATUSES.includes(options.status as PageStatus)) {
     throw new CliFailure(`--status must be one of ${PAGE_STATUSES.join(', ')}`, EXIT_USAGE);
   }
-  const pages = withDatabase(io, configFile, options, (db) =>
-    new PageStore(db).list(parseLimit(options.limit), options.status as PageStatus | undefined),
+  const pages = await withSql(io, configFile, options, (sql) =>
+    new PageStore(sql).list(parseLimit(options.limit), options.status as PageStatus | undefined),
   );
   if (options.json) return io.out(JSON.stringify(pages, null, 2));
   io.out(
@@ -133,15 +150,25 @@ export function listPagesCommand(
   );
 }
 
-export function showPageCommand(io: CliIo, configFile: string, id: string, options: ListOptions): void {
+export async function showPageCommand(
+  io: CliIo,
+  configFile: string,
+  id: string,
+  options: ListOptions,
+): Promise<void> {
   const pageId = Number(id);
   if (!Number.isInteger(pageId)) throw new CliFailure(`page ids are numbers, not "${id}"`, EXIT_USAGE);
-  const story = withDatabase(io, configFile, options, (db) => {
-    const store = new PageStore(db);
-    const page = store.get(pageId);
+  const story = await withSql(io, configFile, options, async (sql) => {
+    const store = new PageStore(sql);
+    const page = await store.get(pageId);
     if (page === undefined) throw new CliFailure(`no page with id ${pageId}`);
-    const notifications = new NotificationStore(db).ofPageWithAttempts(pageId);
-    return { page, assignments: store.assignments(pageId), events: store.events(pageId), notifications };
+    const notifications = await new NotificationStore(sql).ofPageWithAttempts(pageId);
+    return {
+      page,
+      assignments: await store.assignments(pageId),
+      events: await store.events(pageId),
+      notifications,
+    };
   });
   if (options.json) return io.out(JSON.stringify(story, null, 2));
   const { page, assignments, events, notifications } = story;

@@ -5,6 +5,7 @@
  */
 import type * as http from 'node:http';
 import { isValidTimeZone } from '../../config/schema';
+import type { Logger } from '../../log/logger';
 import type { Actor } from '../../paging/service';
 import type { LiveCall } from '../../store/callSearch';
 import type { PageRow } from '../../store/pages';
@@ -35,6 +36,7 @@ import { pagesBody, pageStoryBody, statusOf } from './pagesView';
 import { schedulesBody } from './schedulesView';
 
 export interface ConsoleDependencies extends ApiDependencies {
+  logger: Logger;
   apiToken: () => string | undefined;
   health: () => Promise<{ ok: boolean; checks: Record<string, unknown> }>;
 }
@@ -66,15 +68,19 @@ export class WebConsole {
     private readonly deps: ConsoleDependencies,
     private readonly now: () => number = Date.now,
   ) {
-    this.live = new LiveUpdates(() => this.nowData());
+    this.live = new LiveUpdates(() => this.nowData(), deps.logger);
   }
 
   close(): void {
     this.live.close();
   }
 
-  private nowData(): NowData {
-    const open = [...this.deps.pages.list(100, 'triggered'), ...this.deps.pages.list(100, 'acknowledged')];
+  private async nowData(): Promise<NowData> {
+    const [triggered, acknowledged] = await Promise.all([
+      this.deps.pages.list(100, 'triggered'),
+      this.deps.pages.list(100, 'acknowledged'),
+    ]);
+    const open = [...triggered, ...acknowledged];
     return { calls: this.deps.calls.search.live(), pages: open.sort((a, b) => b.created_at - a.created_at) };
   }
 
@@ -148,7 +154,7 @@ export class WebConsole {
       case undefined:
         return redirect(response, '/console/now');
       case 'now': {
-        const data = this.nowData();
+        const data = await this.nowData();
         const health = await this.deps.health();
         return page(
           'now',
@@ -190,7 +196,7 @@ export class WebConsole {
           call,
           legs: this.deps.calls.legsOfCall(id),
           voicemails: this.deps.calls.voicemailsOfCall(id),
-          pages: this.deps.pages.ofCall(id),
+          pages: await this.deps.pages.ofCall(id),
         };
         return page(
           'calls',
@@ -212,20 +218,17 @@ export class WebConsole {
       case 'pages': {
         if (id === undefined) {
           const status = statusOf(url.searchParams);
-          return page(
-            'pages',
-            'Pages',
-            pagesBody(config, this.deps.pages.list(200, status), status, csrf, viewer.zone),
-          );
+          const pages = await this.deps.pages.list(200, status);
+          return page('pages', 'Pages', pagesBody(config, pages, status, csrf, viewer.zone));
         }
-        const found = /^\d{1,12}$/.test(id) ? this.deps.pages.get(Number(id)) : undefined;
+        const found = /^\d{1,12}$/.test(id) ? await this.deps.pages.get(Number(id)) : undefined;
         if (found === undefined) return page('pages', 'No such page', '<p>No page has this number.</p>', 404);
-        const story = {
-          page: found,
-          events: this.deps.pages.events(found.id),
-          assignments: this.deps.pages.assignments(found.id),
-          notifications: this.deps.notifications.ofPageWithAttempts(found.id),
-        };
+        const [events, assignments, notifications] = await Promise.all([
+          this.deps.pages.events(found.id),
+          this.deps.pages.assignments(found.id),
+          this.deps.notifications.ofPageWithAttempts(found.id),
+        ]);
+        const story = { page: found, events, assignments, notifications };
         const flash = FLASH.get(url.searchParams.get('done') ?? '');
         return page('pages', `Page #${found.id}`, pageStoryBody(config, story, csrf, viewer.zone, flash));
       }
@@ -320,13 +323,13 @@ export class WebConsole {
     });
   }
 
-  private pageAction(
+  private async pageAction(
     response: http.ServerResponse,
     viewer: Viewer,
     pageId: number,
     action: string,
     noteText: string,
-  ): void {
+  ): Promise<void> {
     const actor: Actor =
       viewer.id === OPERATOR
         ? { id: OPERATOR, via: 'web' }
@@ -334,15 +337,15 @@ export class WebConsole {
     const note = noteText.trim() === '' ? undefined : noteText.slice(0, 2000);
     let done: string;
     if (action === 'escalate') {
-      const result = this.deps.paging.escalateNow(pageId, actor);
+      const result = await this.deps.paging.escalateNow(pageId, actor);
       if (!result.ok && result.reason === 'not-found')
         return sendJson(response, 404, { error: 'no such page' });
       done = result.ok ? 'escalated' : 'cannot-escalate';
     } else {
       const change =
         action === 'resolve'
-          ? this.deps.paging.resolve(pageId, actor, note)
-          : this.deps.paging.acknowledge(pageId, actor, note);
+          ? await this.deps.paging.resolve(pageId, actor, note)
+          : await this.deps.paging.acknowledge(pageId, actor, note);
       if (!change.ok && change.reason === 'not-found')
         return sendJson(response, 404, { error: 'no such page' });
       done = change.ok ? (action === 'resolve' ? 'resolved' : 'acknowledged') : change.reason;
