@@ -2,8 +2,9 @@
  * The running daemon: configuration, database, the ARI connection and the call router wired
  * together. `lcr start`, `lcr demo`, the integration tests and the benchmark all start it here.
  */
+import * as os from 'node:os';
 import * as path from 'node:path';
-import { AriConnection } from './ari/connection';
+import { AriConnection, type ConnectionOptions } from './ari/connection';
 import type { AriEvent } from './ari/types';
 import type { Config, Secret } from './config/model';
 import type { ConfigStatus } from './config/reload';
@@ -25,15 +26,18 @@ import type { PromptLibrary } from './prompts/library';
 import { createPromptLibrary } from './prompts/setup';
 import { copyRecording } from './callflow/voicemailCopy';
 import type { Logger } from './log/logger';
-import { DAEMON_BUSY_TIMEOUT_MS, openDatabase, type Db } from './store/database';
+import type { Db } from './store/database';
 import { checkpointInBackground, type Checkpointer } from './store/checkpointer';
 import { CallStore } from './store/calls';
 import { PageStore } from './store/pages';
-import { SqliteDatabase } from './store/sql/sqlite';
+import type { SqlDatabase } from './store/sql/driver';
 import { NotificationStore } from './store/notifications';
-import { DatabaseInUseError, lockDatabase, type DaemonLock } from './store/lock';
-import { databaseId, linkSigningSecret } from './store/meta';
+import { DatabaseInUseError } from './store/lock';
 import { LinkTokenStore } from './store/linkTokens';
+import { openPostgresStorage, openSqliteStorage, type Storage } from './store/storage';
+import { ClusterMembership } from './paging/cluster';
+import { NodeStore } from './store/nodes';
+import { LeaseStore } from './store/leases';
 import { callAboutPage, type PageCallDependencies } from './callflow/pageCall';
 import { PagingService } from './paging/service';
 import { DEFAULT_RETRY, NotificationDispatcher } from './paging/dispatcher';
@@ -53,14 +57,26 @@ import { StrayRejections } from './metrics/strays';
 import { eventLoopDelayMetric, type EventLoopDelayMetric } from './metrics/eventLoop';
 import { reconciledCounter } from './metrics/reconciled';
 import { Reconciler } from './callflow/reconcile/reconciler';
+import { ApplicationLeases, type HostedApplication } from './callflow/reconcile/takeover';
 import type { Registry } from 'prom-client';
 
 export { resolveAriPassword, StartupError, type DaemonOptions } from './daemonOptions';
 
+/** This daemon's name among those sharing a database: settings.node_id, or host name and application. */
+export function nodeIdOf(config: Config): string {
+  return config.settings.nodeId ?? `${os.hostname()}-${config.asterisk.app}`;
+}
+
 export class Daemon {
-  readonly db: Db;
-  /** The same database as `db`, through the contract every store shares with PostgreSQL. */
-  readonly sql: SqliteDatabase;
+  /** The database: a SQLite file of its own, or a PostgreSQL it shares with other daemons. */
+  readonly storage: Storage;
+  /** The stores' way to the database, whichever it is. */
+  readonly sql: SqlDatabase;
+  /** Several daemons on one PostgreSQL: this one's membership and engine leases (undefined: alone). */
+  readonly cluster: ClusterMembership | undefined;
+  /** Several daemons: the applications' leases, this one's own and those taken over from dead daemons. */
+  readonly applications: ApplicationLeases | undefined;
+  private readonly countReconciled: (kind: string) => void;
   readonly calls: CallStore;
   readonly pages: PageStore;
   readonly notifications: NotificationStore;
@@ -84,7 +100,6 @@ export class Daemon {
   readonly prompts: PromptRenderer;
   /** The daemon's own prompts (undefined when a test hands it a renderer). */
   readonly promptLibrary: PromptLibrary | undefined;
-  private readonly lock: DaemonLock;
   private readonly linkSecret: Buffer;
   private links: LinkFactory | undefined;
   private readonly dispatcher: NotificationDispatcher;
@@ -95,6 +110,39 @@ export class Daemon {
   private readonly email: EmailNotifier | undefined;
   private stopped: Promise<void> | undefined;
 
+  /**
+   * A daemon on its configured database: the SQLite file, or the PostgreSQL several daemons
+   * share (opened, and brought to this lcr's schema, before anything else starts).
+   */
+  static async open(options: DaemonOptions): Promise<Daemon> {
+    const postgres = options.config.settings.postgres;
+    if (options.storage !== undefined || postgres === undefined) return new Daemon(options);
+    const password =
+      postgres.password === undefined
+        ? undefined
+        : startupSecret(options.config, postgres.password, 'settings.database.password');
+    let storage: Storage;
+    try {
+      storage = await openPostgresStorage(postgres, password, nodeIdOf(options.config), (error) =>
+        options.logger.warn('a pooled database connection failed; it is replaced', { error: error.message }),
+      );
+    } catch (error) {
+      throw new StartupError(`cannot open the database ${postgres.url}: ${(error as Error).message}`);
+    }
+    try {
+      return new Daemon({ ...options, storage });
+    } catch (error) {
+      await storage.close();
+      throw error;
+    }
+  }
+
+  /** The SQLite connection (tests and operators' tools read it); there is none on PostgreSQL. */
+  get db(): Db {
+    if (this.storage.sqlite === undefined) throw new Error('this daemon runs on PostgreSQL: use daemon.sql');
+    return this.storage.sqlite;
+  }
+
   constructor(private readonly options: DaemonOptions) {
     this.config = options.config;
     this.startup = startupPart(options.config);
@@ -104,48 +152,33 @@ export class Daemon {
         ? createPromptLibrary(options.config.prompts, logger, () => this.mediaBaseUrl)
         : undefined;
     this.prompts = options.prompts ?? this.promptLibrary!;
-    this.db = openDatabase(options.config.settings.database, { busyTimeoutMs: DAEMON_BUSY_TIMEOUT_MS });
     try {
-      this.lock = lockDatabase(this.db, options.config.settings.database);
+      this.storage = options.storage ?? openSqliteStorage(options.config.settings.database);
     } catch (error) {
-      this.db.close();
       throw error instanceof DatabaseInUseError ? new StartupError(error.message) : error;
     }
+    this.sql = this.storage.sql;
     const storeAlert = new StoreIncidentAlert({
       config: () => this.config,
       secretOf: webhookSecretOf((value, setting) => startupSecret(this.config, value, setting)),
       logger,
     });
     this.calls = new CallStore(
-      this.db,
+      this.sql,
       (error) => {
         logger.error('a call log write was lost; the call goes on without it', { error: error.message });
         storeAlert.failed(error);
       },
       () => storeAlert.recovered(),
     );
-    this.sql = new SqliteDatabase(this.db, `sqlite:${options.config.settings.database}`);
     this.pages = new PageStore(this.sql);
     this.notifications = new NotificationStore(this.sql);
     const linkTokens = new LinkTokenStore(this.sql);
-    this.linkSecret = linkSigningSecret(this.db);
+    this.linkSecret = this.storage.linkSecret;
     const asterisk = options.config.asterisk;
     const secret = (value: Secret, setting: string): string | undefined =>
       startupSecret(this.config, value, setting);
-    this.connection = new AriConnection(
-      {
-        url: options.ariUrl ?? asterisk.url,
-        username: asterisk.username,
-        password: options.ariPassword ?? resolveAriPassword(options.config),
-        app: asterisk.app,
-        requestTimeoutMs: asterisk.requestTimeoutSeconds * 1000,
-        restTransport: asterisk.restTransport,
-        restSockets: asterisk.restSockets,
-        owner: { database: databaseId(this.db) },
-        ...(options.retry ? { minRetryMs: options.retry.minMs, maxRetryMs: options.retry.maxMs } : {}),
-      },
-      logger,
-    );
+    this.connection = new AriConnection(this.connectionOptions(asterisk.app, asterisk.restSockets), logger);
     this.peers = new PeerWatch(
       this.connection.port,
       asterisk.peers,
@@ -194,6 +227,17 @@ export class Daemon {
       onSettled: () => this.engine.wake(MODULES.dispatch),
       clock: systemClock,
     });
+    const postgres = this.storage.kind === 'postgres';
+    this.cluster = postgres
+      ? new ClusterMembership({
+          nodeId: nodeIdOf(options.config),
+          app: asterisk.app,
+          leaseMs: (options.config.settings.postgres?.leaseSeconds ?? 10) * 1000,
+          nodes: new NodeStore(this.sql),
+          leases: new LeaseStore(this.sql),
+          logger,
+        })
+      : undefined;
     const engine = createEngine({
       sql: this.sql,
       clock: systemClock,
@@ -208,8 +252,10 @@ export class Daemon {
       copyVoicemail: (vm) => copyRecording(this.connection.port, logger, this.voicemailDir, vm, 1),
       ariConnected: () => this.connection.state.status === 'connected',
       voicemailRetry: options.voicemailRetry,
+      ...(this.cluster === undefined ? {} : { cluster: this.cluster.leaseSettings }),
     });
     this.engine = engine.engine;
+    if (this.cluster !== undefined) this.cluster.modules = engine.leased;
     this.metrics = createMetrics({
       calls: this.calls,
       pages: this.pages,
@@ -221,9 +267,19 @@ export class Daemon {
       prompts: () => ({ notReady: this.promptLibrary?.misses ?? 0, failed: this.promptStatus().failed }),
       config: () => this.configStatus,
       callLogWritesLost: () => this.calls.writes.failures,
+      ...(this.cluster === undefined
+        ? {}
+        : {
+            cluster: () => ({
+              held: this.cluster!.held().length,
+              taken: this.cluster!.taken,
+              lost: this.cluster!.lost,
+            }),
+          }),
     });
     this.strays = new StrayRejections(this.metrics, logger);
     this.eventLoopDelay = eventLoopDelayMetric(this.metrics);
+    this.countReconciled = reconciledCounter(this.metrics);
     this.reconciler = new Reconciler({
       // The router's port: frozen with the flows at the end of a drain (callflow/drain.ts).
       ari: this.router.ari,
@@ -232,11 +288,29 @@ export class Daemon {
       calls: this.calls,
       pageStatus: async (pageId) => (await this.pages.get(pageId))?.status,
       pagesOfCall: (callId) => this.pages.ofCall(callId),
+      ...(this.cluster === undefined
+        ? {}
+        : { releaseNotification: (id: number) => this.releaseNotification(id) }),
       router: this.router,
       contextFor: (callLogger) => this.contextFor(callLogger),
-      count: reconciledCounter(this.metrics),
+      count: this.countReconciled,
       now: Date.now,
     });
+    this.applications =
+      this.cluster === undefined
+        ? undefined
+        : new ApplicationLeases({
+            app: asterisk.app,
+            peers: asterisk.peers,
+            nodeId: this.cluster.nodeId,
+            leaseMs: (options.config.settings.postgres?.leaseSeconds ?? 10) * 1000,
+            leases: new LeaseStore(this.sql),
+            alive: () => new NodeStore(this.sql).withSessions(),
+            calls: this.calls,
+            host: (app) => this.hostApplication(app),
+            logger,
+            now: Date.now,
+          });
     const apiToken = secret(options.config.settings.apiToken, 'settings.api_token');
     this.http = new HttpServer(
       {
@@ -256,7 +330,8 @@ export class Daemon {
             : undefined,
         health: async () =>
           checkHealth({
-            db: this.db,
+            database: () => this.storage.probe(),
+            ...(this.cluster === undefined ? {} : { cluster: () => this.cluster!.describe(Date.now()) }),
             ari: () => this.connection.state,
             activeCalls: () => this.router.activeCalls,
             peers: () => this.peers.snapshot,
@@ -339,7 +414,7 @@ export class Daemon {
   }
 
   /** The stored audio of a voicemail, when the daemon has it. */
-  private voicemailFile(voicemailId: string): string | undefined {
+  private voicemailFile(voicemailId: string): Promise<string | undefined> {
     return voicemailFile(this.calls, this.voicemailDir, voicemailId);
   }
 
@@ -357,36 +432,115 @@ export class Daemon {
       pages: this.pages,
       config: this.config,
       logger: this.options.logger,
-      voicemailMedia: (page) =>
-        page.voicemail_id !== null && this.voicemailFile(page.voicemail_id) !== undefined
+      voicemailMedia: async (page) =>
+        page.voicemail_id !== null && (await this.voicemailFile(page.voicemail_id)) !== undefined
           ? this.linkFactory.voicemailForAsterisk(page.voicemail_id, Date.now())
           : undefined,
     };
   }
 
-  private contextFor(logger: Logger): FlowContext {
+  /**
+   * What a call's flow runs with. `host`: the router of another daemon's application taken over
+   * (takeover.ts), whose calls name that application in their ids and are followed by its router.
+   */
+  private contextFor(logger: Logger, host?: { app: string; router: CallRouter }): FlowContext {
+    const router = host?.router ?? this.router;
     return {
-      config: this.config,
+      config:
+        host === undefined
+          ? this.config
+          : { ...this.config, asterisk: { ...this.config.asterisk, app: host.app } },
       calls: this.calls,
       paging: this.paging,
       prompts: this.prompts,
       voicemailDir: this.voicemailDir,
       logger,
       now: Date.now,
-      legs: this.router,
+      legs: router,
       stopping: !this.router.accepting,
       random: Math.random,
+    };
+  }
+
+  private async releaseNotification(id: number): Promise<void> {
+    if (await this.notifications.release(id, Date.now())) this.engine.wake(MODULES.dispatch);
+  }
+
+  private connectionOptions(app: string, restSockets: number): ConnectionOptions {
+    const { asterisk } = this.config;
+    const options = this.options;
+    return {
+      url: options.ariUrl ?? asterisk.url,
+      username: asterisk.username,
+      password: options.ariPassword ?? resolveAriPassword(options.config),
+      app,
+      requestTimeoutMs: asterisk.requestTimeoutSeconds * 1000,
+      restTransport: asterisk.restTransport,
+      restSockets,
+      owner: { database: this.storage.databaseId },
+      ...(options.retry ? { minRetryMs: options.retry.minMs, maxRetryMs: options.retry.maxMs } : {}),
+    };
+  }
+
+  /**
+   * Serves a dead daemon's application besides this one's own: its own connection, router and
+   * reconciliation, which adopts the calls it left exactly as a restart of it would.
+   */
+  private hostApplication(app: string): HostedApplication {
+    const logger = this.options.logger.child({ takenOver: app });
+    const connection = new AriConnection(this.connectionOptions(app, 1), logger);
+    const host: { app: string; router: CallRouter } = {
+      app,
+      router: new CallRouter({
+        ari: connection.port,
+        logger,
+        contextForNewCall: (callLogger) => this.contextFor(callLogger, host),
+      }),
+    };
+    const reconciler = new Reconciler({
+      ari: host.router.ari,
+      app,
+      logger,
+      calls: this.calls,
+      pageStatus: async (pageId) => (await this.pages.get(pageId))?.status,
+      pagesOfCall: (callId) => this.pages.ofCall(callId),
+      releaseNotification: (id) => this.releaseNotification(id),
+      router: host.router,
+      contextFor: (callLogger) => this.contextFor(callLogger, host),
+      count: this.countReconciled,
+      now: Date.now,
+    });
+    connection.on('event', (event: AriEvent) => host.router.handle(event));
+    connection.on('connected', () => void reconciler.run());
+    connection.on('reconnected', () => void host.router.resync().then(() => reconciler.run()));
+    return {
+      async start() {
+        const refused = await connection.refusal();
+        if (refused !== undefined) throw refused;
+        connection.start();
+        if (!(await connection.whenConnected(30_000))) throw new Error(`could not connect as ${app}`);
+        await reconciler.run();
+      },
+      activeCalls: () => host.router.activeCalls,
+      async stop() {
+        host.router.accepting = false;
+        connection.stop();
+        await connection.releaseApplication(true);
+      },
     };
   }
 
   /** Starts the HTTP listener, the engine (which first closes what a crash left open), then ARI. */
   async start(): Promise<void> {
     this.strays.install();
-    this.checkpointer = checkpointInBackground(this.db, (error) =>
-      this.options.logger.warn('the WAL checkpoint worker failed; the daemon checkpoints itself again', {
-        error: error.message,
-      }),
-    );
+    const sqlite = this.storage.sqlite;
+    if (sqlite !== undefined)
+      this.checkpointer = checkpointInBackground(sqlite, (error) =>
+        this.options.logger.warn('the WAL checkpoint worker failed; the daemon checkpoints itself again', {
+          error: error.message,
+        }),
+      );
+    await this.cluster?.join(Date.now());
     const listen = this.options.httpListen ?? this.config.settings.httpListen;
     let bound: { host: string; port: number };
     try {
@@ -408,6 +562,17 @@ export class Daemon {
     const refused = await this.connection.refusal();
     if (refused !== undefined) throw new StartupError(refused.message);
     await this.engine.start();
+    const applications = this.applications;
+    if (applications === undefined) return this.connect();
+    // Several daemons: this one's application is its own once it holds its lease, which a
+    // survivor keeps while it finishes the calls it took over from this daemon's last process.
+    applications.start();
+    void applications.claimOwn().then((claimed) => {
+      if (claimed && this.stopped === undefined) this.connect();
+    });
+  }
+
+  private connect(): void {
     this.connection.start();
     this.peers.start();
   }
@@ -439,11 +604,12 @@ export class Daemon {
     // A module still running (a voicemail copy) ends now that ARI is stopped, and records it.
     await engineStopped;
     // Call log writes still waiting for another process's lock get one last try.
-    this.calls.writes.drainNow();
+    await this.calls.writes.drainNow();
     await this.paging.settled();
     await this.checkpointer?.stop();
-    this.lock.release();
-    this.db.close();
+    await this.applications?.stop();
+    await this.cluster?.leave(Date.now());
+    await this.storage.close();
     this.strays.uninstall();
     this.eventLoopDelay.stop();
   }

@@ -3,6 +3,7 @@
  * the secrets it must read before it starts, and the error that stops a start with a message
  * for the operator instead of a stack trace.
  */
+import type { Storage } from './store/storage';
 import type { Config, Secret } from './config/model';
 import { resolveSecret } from './config/secrets';
 import type { PromptRenderer } from './callflow/prompts';
@@ -47,4 +48,9 @@ export interface DaemonOptions {
   listenerLimits?: ListenerLimits;
   /** Longest the paging engine sleeps between two looks at the database. */
   pagingPollMs?: number;
+  /**
+   * The database, opened already (Daemon.open does so for PostgreSQL); without it the daemon
+   * opens settings.database as its SQLite file.
+   */
+  storage?: Storage;
 }

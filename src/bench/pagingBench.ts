@@ -52,6 +52,7 @@ function withinTransaction(tx: SqlSession, location: string): SqlDatabase {
     get: <T>(sql: string, params?: SqlParams) => tx.get<T>(sql, params),
     run: (sql: string, params?: SqlParams) => tx.run(sql, params),
     transaction: <T>(work: (inner: SqlSession) => Promise<T>) => tx.transaction(work),
+    stillOpen: () => tx.stillOpen(),
     close: () => Promise.resolve(),
   };
 }

@@ -214,6 +214,7 @@ export async function runInboundCall(ctx: FlowContext, call: InboundCall): Promi
       caller_name: channel.caller.name,
       dialed_number: channel.dialplan.exten,
       started_at: ctx.now(),
+      app: ctx.config.asterisk.app,
     });
   ctx.logger.info(resumed === undefined ? 'call arrived' : 'call taken back', {
     caller: channel.caller.number,
@@ -267,7 +268,7 @@ export async function runInboundCall(ctx: FlowContext, call: InboundCall): Promi
       await play(session, render(ctx.prompts, says.inactive(route)));
       return;
     }
-    const screen = screenInbound(ctx, facts, route);
+    const screen = await screenInbound(ctx, facts, route);
     if (screen.kind === 'refuse') {
       facts.outcome = 'screened';
       facts.detail = screen.reason === 'blocked' ? 'blocked number' : 'withheld number refused';

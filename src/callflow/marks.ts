@@ -64,6 +64,13 @@ export function pageCallPageId(app: string, channelId: string): number | undefin
   return Number.isInteger(id) ? id : undefined;
 }
 
+/** The notification a page call of this version places (`lcr-page.<app>.<page>-<notification>-…`). */
+export function pageCallNotificationId(app: string, channelId: string): number | undefined {
+  if (!channelId.startsWith(`${PAGE_CALL_MARK}.${app}.`)) return undefined;
+  const id = Number(channelId.slice(`${PAGE_CALL_MARK}.${app}.`.length).split('-')[1]);
+  return Number.isInteger(id) ? id : undefined;
+}
+
 export const isOwnPageCallChannel = (app: string, id: string): boolean =>
   id.startsWith(`${PAGE_CALL_MARK}.${app}.`) || id.startsWith(`${PAGE_CALL_MARK}-`);
 

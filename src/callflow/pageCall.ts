@@ -100,7 +100,7 @@ export interface PageCallDependencies {
   config: Config;
   logger: Logger;
   /** The URL Asterisk fetches the page's voicemail from, or undefined when there is no audio. */
-  voicemailMedia: (page: PageRow) => string | undefined;
+  voicemailMedia: (page: PageRow) => Promise<string | undefined>;
 }
 
 function describeUnanswered(result: Exclude<DialResult, { kind: 'answered' }>): string {
@@ -183,7 +183,7 @@ async function converse(
           render(deps.prompts, says.alreadyHandled(routeOf(deps, page), page.status)),
           `answered; the page was already ${page.status}`,
         );
-      const digit = await gatherDigit(session, announcement(deps, page), KEY_WAIT_MS);
+      const digit = await gatherDigit(session, await announcement(deps, page), KEY_WAIT_MS);
       if (digit === '1') {
         // While another process locks the database, the key press waits for it on timers, not on the event loop.
         const change = await retryTransient(() => deps.paging.acknowledge(pageId, actor), LOCK_WAIT_MS);
@@ -212,13 +212,13 @@ function routeOf(deps: PageCallDependencies, page: PageRow): Route | undefined {
 }
 
 /** "New page for <team> from <route>. Caller <number>." + the message + the keys. */
-function announcement(deps: PageCallDependencies, page: PageRow): RenderedPrompt {
+async function announcement(deps: PageCallDependencies, page: PageRow): Promise<RenderedPrompt> {
   const team = deps.config.teams.get(page.team_id);
   const route = routeOf(deps, page);
   const caller = page.caller_number ?? 'unknown';
   const parts = [render(deps.prompts, says.announce(route, team?.name ?? page.team_id, caller))];
   if (page.voicemail_id !== null) {
-    const media = deps.voicemailMedia(page);
+    const media = await deps.voicemailMedia(page);
     parts.push(
       media === undefined
         ? render(deps.prompts, says.messageMissing(route))

@@ -52,12 +52,14 @@ export const screeningPrompts: PromptDeclaration = (config) =>
     });
 
 /** Screens the caller of a call that reached `route`; a decision other than pass is written in the row. */
-export function screenInbound(ctx: FlowContext, facts: CallFacts, route: Route): ScreenDecision {
+export async function screenInbound(
+  ctx: FlowContext,
+  facts: CallFacts,
+  route: Route,
+): Promise<ScreenDecision> {
   const limit = route.screening.rateLimit;
   const recent =
-    limit === undefined
-      ? undefined
-      : ctx.calls.directCallsSince(facts.callerNumber, ctx.now() - limit.perSeconds * 1000, facts.callId);
+    limit === undefined ? undefined : await recentCalls(ctx, facts, ctx.now() - limit.perSeconds * 1000);
   const decision = screenCaller(route.screening, facts.callerNumber, recent);
   const screened = screenedAs(decision);
   if (screened !== undefined) {
@@ -65,6 +67,37 @@ export function screenInbound(ctx: FlowContext, facts: CallFacts, route: Route):
     ctx.logger.info('caller screened', { decision: screened, ...(recent === undefined ? {} : { recent }) });
   }
   return decision;
+}
+
+/** How long a caller waits at most for the rate limit's count before being let through. */
+const RATE_COUNT_WAIT_MS = 500;
+
+/**
+ * The caller's recent direct calls, or undefined when the store cannot say soon enough (it is
+ * locked, full or out of reach): the caller is let through rather than kept waiting, since the
+ * rate limit guards responders from a flood, not a single call.
+ */
+async function recentCalls(ctx: FlowContext, facts: CallFacts, since: number): Promise<number | undefined> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<undefined>((resolve) => {
+    timer = setTimeout(() => resolve(undefined), RATE_COUNT_WAIT_MS);
+  });
+  try {
+    const counted = ctx.calls.directCallsSince(facts.callerNumber, since, facts.callId);
+    const recent = await Promise.race([counted, late]);
+    if (recent === undefined) {
+      counted.catch(() => undefined);
+      ctx.logger.warn('the call log did not answer in time; the rate limit lets this caller through');
+    }
+    return recent;
+  } catch (error) {
+    ctx.logger.warn('the call log could not count recent calls; the rate limit lets this caller through', {
+      error: (error as Error).message,
+    });
+    return undefined;
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 /** Press-to-continue, when the route asks for it: true once the caller pressed the key. */

@@ -134,11 +134,11 @@ export async function keepInterruptedMessage(call: RoutedCall, interrupted: Rend
  * says how many samples it holds). Without a file, the time since the recording began is the
  * only bound there is, capped by the route's limit.
  */
-function measureMissedEnd(
+async function measureMissedEnd(
   call: RoutedCall,
   endedBy: 'hangup' | 'unknown',
   copied: CopyResult,
-): { endedBy: RecordingEnd; durationSeconds: number } {
+): Promise<{ endedBy: RecordingEnd; durationSeconds: number }> {
   const { ctx, facts, route } = call;
   if (!('error' in copied)) {
     try {
@@ -156,7 +156,7 @@ function measureMissedEnd(
       });
     }
   }
-  const startedAt = ctx.calls.getCall(facts.callId)?.stage_at ?? ctx.now();
+  const startedAt = (await ctx.calls.getCall(facts.callId).catch(() => undefined))?.stage_at ?? ctx.now();
   const seconds = Math.min(route.voicemail.maxDurationSeconds, Math.round((ctx.now() - startedAt) / 1000));
   return { endedBy, durationSeconds: seconds };
 }
@@ -188,7 +188,8 @@ async function keepMessage(
     });
   // A recording whose end the daemon missed is measured from its file, copied first.
   const early = result.state === 'end-missed' ? await copy() : undefined;
-  const measured = result.state === 'end-missed' ? measureMissedEnd(call, result.endedBy, early!) : result;
+  const measured =
+    result.state === 'end-missed' ? await measureMissedEnd(call, result.endedBy, early!) : result;
   const tooShort = measured.durationSeconds < route.voicemail.minDurationSeconds;
   ctx.calls.insertVoicemail({
     id: voicemailId,

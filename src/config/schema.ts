@@ -90,6 +90,33 @@ const asteriskSchema = z
     restSockets: a.rest_sockets,
   }));
 
+/** `settings.database` as PostgreSQL, shared by several daemons (src/store/sql/postgres.ts). */
+const postgresSchema = z
+  .strictObject({
+    url: z
+      .string()
+      .regex(/^postgres(ql)?:\/\/[^\s]+$/, { error: 'expected postgres://user@host:port/database' })
+      .refine((url) => !/^postgres(ql)?:\/\/[^/@]*:[^/@]*@/.test(url), {
+        error: 'put the password in password_env or password_file, not in the URL',
+      })
+      .describe('postgres://user@host:port/database (the password goes in password_env or password_file)'),
+    ...secretFields('password', 'the database password'),
+    pool_size: z.number().int().min(2).max(100).default(10).describe('connections this daemon keeps open'),
+    lease: duration(
+      '10s',
+      "how long an engine lease lasts without renewal: how long a dead daemon's escalations and notifications wait for another to take them over",
+    ),
+  })
+  .refine(atMostOneSecret('password'), { error: 'give only one of password, password_env, password_file' })
+  .transform((d) => ({
+    url: d.url,
+    password: toSecret(d, 'password'),
+    poolSize: d.pool_size,
+    leaseSeconds: d.lease,
+  }));
+
+export type PostgresSettings = z.output<typeof postgresSchema>;
+
 const settingsSchema = z
   .strictObject({
     storage_dir: z
@@ -97,7 +124,19 @@ const settingsSchema = z
       .min(1)
       .default('./data')
       .describe('voicemails and the database, relative to the configuration file'),
-    database: z.string().min(1).optional().describe('SQLite file (default <storage_dir>/lcr.db)'),
+    database: z
+      .union([z.string().min(1), postgresSchema])
+      .optional()
+      .describe(
+        'a SQLite file (default <storage_dir>/lcr.db, one daemon), or { url: postgres://…, password_env | password_file, pool_size, lease } shared by several daemons',
+      ),
+    node_id: z
+      .string()
+      .regex(/^[A-Za-z0-9._-]{1,64}$/, { error: 'letters, digits, ".", "_" and "-", at most 64' })
+      .optional()
+      .describe(
+        "this daemon's name among those sharing a PostgreSQL database (default <host name>-<asterisk.app>)",
+      ),
     http_listen: z
       .string()
       .regex(/^[^\s:]*:\d{1,5}$|^\[[0-9a-f:]+\]:\d{1,5}$/i, { error: 'expected "host:port"' })
@@ -167,7 +206,13 @@ const settingsSchema = z
     compact({
       /** Relative to the configuration file until build.ts resolves it. */
       storageDir: s.storage_dir,
-      database: s.database ?? path.join(s.storage_dir, 'lcr.db'),
+      database:
+        typeof s.database === 'string' || s.database === undefined
+          ? (s.database ?? path.join(s.storage_dir, 'lcr.db'))
+          : path.join(s.storage_dir, 'lcr.db'),
+      /** Set: the database is this PostgreSQL, and `database` only names where SQLite would be. */
+      postgres: typeof s.database === 'object' ? s.database : undefined,
+      nodeId: s.node_id,
       httpListen: s.http_listen,
       logLevel: s.log_level,
       logFormat: s.log_format,

@@ -18,7 +18,16 @@ import type {
 
 /** Keys of `settings` that are read once at start. */
 type StartupSettingKey =
-  'database' | 'storageDir' | 'httpListen' | 'publicUrl' | 'mediaUrl' | 'apiToken' | 'logLevel' | 'logFormat';
+  | 'database'
+  | 'postgres'
+  | 'nodeId'
+  | 'storageDir'
+  | 'httpListen'
+  | 'publicUrl'
+  | 'mediaUrl'
+  | 'apiToken'
+  | 'logLevel'
+  | 'logFormat';
 
 /** What needs a restart to change. */
 export interface StartupConfig {
@@ -43,13 +52,25 @@ export interface LiveConfig {
 }
 
 export function startupPart(config: Config): StartupConfig {
-  const { database, storageDir, httpListen, publicUrl, mediaUrl, apiToken, logLevel, logFormat } =
-    config.settings;
+  const {
+    database,
+    postgres,
+    nodeId,
+    storageDir,
+    httpListen,
+    publicUrl,
+    mediaUrl,
+    apiToken,
+    logLevel,
+    logFormat,
+  } = config.settings;
   const email = config.notifications.email;
   return {
     asterisk: config.asterisk,
     settings: {
       database,
+      ...(postgres === undefined ? {} : { postgres }),
+      ...(nodeId === undefined ? {} : { nodeId }),
       storageDir,
       httpListen,
       ...(publicUrl === undefined ? {} : { publicUrl }),
@@ -97,7 +118,8 @@ const STARTUP_KEYS: ReadonlyArray<readonly [string, (s: StartupConfig) => unknow
   ['asterisk.request_timeout', (s) => s.asterisk.requestTimeoutSeconds],
   ['asterisk.rest_transport', (s) => s.asterisk.restTransport],
   ['asterisk.rest_sockets', (s) => s.asterisk.restSockets],
-  ['settings.database', (s) => s.settings.database],
+  ['settings.database', (s) => s.settings.postgres ?? s.settings.database],
+  ['settings.node_id', (s) => s.settings.nodeId],
   ['settings.storage_dir', (s) => s.settings.storageDir],
   ['settings.http_listen', (s) => s.settings.httpListen],
   ['settings.public_url', (s) => s.settings.publicUrl],

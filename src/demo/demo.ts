@@ -245,7 +245,10 @@ export async function runDemo(
       const call = sim.call({ to: demo.to, from: demo.from, steps: demo.steps });
       await call.ended;
       let row: CallRow | undefined;
-      while ((row = daemon.calls.callOfChannel(call.channelId))?.ended_at === null || row === undefined) {
+      while (
+        (row = await daemon.calls.callOfChannel(call.channelId))?.ended_at === null ||
+        row === undefined
+      ) {
         await new Promise((resolve) => setTimeout(resolve, 20));
       }
       // The caller's side (from the simulator) and what the daemon played (from its log), in time order.
@@ -280,7 +283,7 @@ export async function runDemo(
       print(
         `   -> call ${row!.id}: route ${row!.route_id ?? '-'}, option ${row!.option_key ?? '-'}, outcome ${row!.outcome}${row!.outcome_detail ? ` (${row!.outcome_detail})` : ''}${row!.outside_hours === 1 ? ', outside support hours' : ''}${row!.screened === null ? '' : `, screened: ${row!.screened}`}`,
       );
-      for (const leg of daemon.calls.legsOfCall(row!.id)) {
+      for (const leg of await daemon.calls.legsOfCall(row!.id)) {
         const who = config.responders.get(leg.responder_id)?.name ?? leg.responder_id;
         print(
           `   -> level ${leg.level + 1}: rang ${who} on ${leg.phone ?? '(no phone)'}: ${leg.result}${leg.reason ? ` (${leg.reason})` : ''}`,
@@ -290,7 +293,7 @@ export async function runDemo(
         print(
           `   -> caller connected to ${config.responders.get(row!.connected_responder_id)?.name ?? row!.connected_responder_id}`,
         );
-      for (const vm of daemon.calls.voicemailsOfCall(row!.id)) {
+      for (const vm of await daemon.calls.voicemailsOfCall(row!.id)) {
         print(
           `   -> voicemail ${vm.duration_seconds}s stored at ${vm.file_path ? path.join(dir, 'voicemail', vm.file_path) : `(not copied: ${vm.fetch_error})`}`,
         );

@@ -5,7 +5,11 @@
 import * as fs from 'node:fs';
 import type { Config } from '../config/model';
 import { resolveSecret } from '../config/secrets';
+import type { PostgresSettings } from '../config/schema';
 import { openDatabase } from '../store/database';
+import { LeaseStore } from '../store/leases';
+import { isAlive, NodeStore } from '../store/nodes';
+import { openPostgres, withoutSecrets } from '../store/sql/postgres';
 import { smtpTransport } from '../notifications/email';
 import { ariRequest, type AriAnswer } from '../ari/request';
 import { extensionMatches, failoverGaps, stasisExtensions } from './dialplan';
@@ -126,7 +130,7 @@ async function checkPhones(config: Config, password: string): Promise<CheckResul
   return results;
 }
 
-function checkStorage(config: Config): CheckResult[] {
+async function checkStorage(config: Config): Promise<CheckResult[]> {
   const results: CheckResult[] = [];
   try {
     fs.mkdirSync(config.settings.storageDir, { recursive: true });
@@ -139,22 +143,79 @@ function checkStorage(config: Config): CheckResult[] {
       fix: 'create it and give the user running lcr write access, or change settings.storage_dir',
     });
   }
-  try {
-    const db = openDatabase(config.settings.database);
+  if (config.settings.postgres === undefined) {
     try {
-      db.prepare(`INSERT OR REPLACE INTO meta (key, value) VALUES ('doctor', ?)`).run(String(Date.now()));
-    } finally {
-      db.close();
+      const db = openDatabase(config.settings.database);
+      try {
+        db.prepare(`INSERT OR REPLACE INTO meta (key, value) VALUES ('doctor', ?)`).run(String(Date.now()));
+      } finally {
+        db.close();
+      }
+      results.push({ status: 'pass', title: `database ${config.settings.database} opens and takes writes` });
+    } catch (error) {
+      results.push({
+        status: 'fail',
+        title: `database ${config.settings.database}: ${(error as Error).message}`,
+        fix: 'check the path and permissions of settings.database (and that the disk is not full)',
+      });
     }
-    results.push({ status: 'pass', title: `database ${config.settings.database} opens and takes writes` });
-  } catch (error) {
-    results.push({
-      status: 'fail',
-      title: `database ${config.settings.database}: ${(error as Error).message}`,
-      fix: 'check the path and permissions of settings.database (and that the disk is not full)',
-    });
-  }
+  } else results.push(...(await checkPostgres(config, config.settings.postgres)));
   return results;
+}
+
+/** The shared PostgreSQL: reachable, takes writes, and who of the cluster is alive and holds which lease. */
+async function checkPostgres(config: Config, postgres: PostgresSettings): Promise<CheckResult[]> {
+  const where = withoutSecrets(postgres.url);
+  let sql;
+  try {
+    const password = resolveSecret(postgres.password, config.source, 'settings.database.password');
+    sql = await openPostgres({
+      url: postgres.url,
+      ...(password === undefined ? {} : { password }),
+      poolSize: 2,
+    });
+  } catch (error) {
+    return [
+      {
+        status: 'fail',
+        title: `database ${where}: ${(error as Error).message}`,
+        fix: 'check settings.database.url, the password, that PostgreSQL listens there and that pg_hba.conf lets this host in',
+      },
+    ];
+  }
+  try {
+    const now = Date.now();
+    await sql.run(
+      `INSERT INTO meta (key, value) VALUES ('doctor', ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value`,
+      [String(now)],
+    );
+    const results: CheckResult[] = [{ status: 'pass', title: `database ${where} opens and takes writes` }];
+    const leaseMs = postgres.leaseSeconds * 1000;
+    const members = await new NodeStore(sql).list();
+    for (const member of members)
+      results.push({
+        status: 'info',
+        title: `daemon ${member.id} (application ${member.app} on ${member.host}): ${
+          isAlive(member, now, leaseMs)
+            ? 'alive'
+            : member.stopped_at === null
+              ? `silent since ${new Date(member.heartbeat_at).toISOString()}`
+              : `stopped at ${new Date(member.stopped_at).toISOString()}`
+        }`,
+      });
+    for (const lease of await new LeaseStore(sql).list())
+      results.push({
+        status: 'info',
+        title: `engine lease ${lease.name}: ${lease.holder} (token ${lease.token}, ${
+          lease.expires_at > now ? `until ${new Date(lease.expires_at).toISOString()}` : 'expired'
+        })`,
+      });
+    return results;
+  } catch (error) {
+    return [{ status: 'fail', title: `database ${where}: ${(error as Error).message}` }];
+  } finally {
+    await sql.close();
+  }
 }
 
 async function checkSmtp(config: Config): Promise<CheckResult[]> {
@@ -267,7 +328,7 @@ export async function runChecks(config: Config, options: DoctorOptions = {}): Pr
   const dialplan = options.dialplan ?? (fs.existsSync(SYSTEM_DIALPLAN) ? SYSTEM_DIALPLAN : undefined);
   results.push(
     ...checkDialplan(config, dialplan),
-    ...checkStorage(config),
+    ...(await checkStorage(config)),
     ...(await checkPrompts(config)),
     ...(await checkSmtp(config)),
   );

@@ -122,14 +122,14 @@ export async function handleApi(deps: ApiDependencies, url: URL, body: string, r
     }
   }
   if (collection === 'calls' && id === undefined && method === 'GET')
-    return sendJson(response, 200, { calls: deps.calls.listCalls(limitOf(url)) });
+    return sendJson(response, 200, { calls: await deps.calls.listCalls(limitOf(url)) });
   if (collection === 'calls' && id !== undefined && action === undefined && method === 'GET') {
-    const call = deps.calls.getCall(id);
+    const call = await deps.calls.getCall(id);
     if (call === undefined) return sendJson(response, 404, { error: 'no such call' });
     return sendJson(response, 200, {
       call,
-      legs: deps.calls.legsOfCall(id),
-      voicemails: deps.calls.voicemailsOfCall(id),
+      legs: await deps.calls.legsOfCall(id),
+      voicemails: await deps.calls.voicemailsOfCall(id),
     });
   }
   if (collection === 'voicemails' && id !== undefined && action === 'audio' && method === 'GET')
@@ -137,13 +137,13 @@ export async function handleApi(deps: ApiDependencies, url: URL, body: string, r
   sendJson(response, 404, { error: 'not found' });
 }
 
-export function sendVoicemail(
+export async function sendVoicemail(
   deps: Pick<ApiDependencies, 'calls' | 'voicemailDir'>,
   id: string,
   reply: Reply,
   extraHeaders: Record<string, string> = {},
-): void {
-  const file = voicemailFile(deps.calls, deps.voicemailDir(), id);
+): Promise<void> {
+  const file = await voicemailFile(deps.calls, deps.voicemailDir(), id);
   if (file === undefined) return sendJson(reply.response, 404, { error: 'no such voicemail' });
   const data = fs.readFileSync(file);
   reply.response.writeHead(200, {

@@ -5,10 +5,13 @@
  */
 import type { PeerState } from '../ari/peers';
 import type { ConfigStatus } from '../config/reload';
-import { isBusy, type Db } from '../store/database';
+import type { DatabaseProbe } from '../store/storage';
 
 export interface HealthSources {
-  db: Db;
+  /** Tries a write: the database must take one for the daemon to be healthy. */
+  database: () => Promise<DatabaseProbe>;
+  /** Several daemons on one database: who they are and who holds which lease (absent: alone). */
+  cluster?: () => Promise<Record<string, unknown>>;
   ari: () => {
     status: string;
     since: number;
@@ -58,21 +61,12 @@ function peersCheck(peers: ReadonlyMap<string, PeerState>): Record<string, unkno
   return { peers: shown };
 }
 
-export function checkHealth(sources: HealthSources): { ok: boolean; checks: Record<string, unknown> } {
+export async function checkHealth(
+  sources: HealthSources,
+): Promise<{ ok: boolean; checks: Record<string, unknown> }> {
   const state = sources.ari();
-  let writable = true;
-  let databaseError: string | undefined;
-  let locked = false;
-  try {
-    sources.db
-      .prepare(`INSERT OR REPLACE INTO meta (key, value) VALUES ('healthz', ?)`)
-      .run(String(Date.now()));
-  } catch (error) {
-    // The daemon's busy timeout is a few ms, so another process's lock is reported, not waited for.
-    writable = false;
-    locked = isBusy(error);
-    databaseError = (error as Error).message;
-  }
+  const { writable, locked = false, error: databaseError } = await sources.database();
+  const cluster = sources.cluster === undefined ? undefined : await sources.cluster().catch(() => undefined);
   const ari = state.status === 'connected';
   return {
     ok: ari && writable,
@@ -91,6 +85,7 @@ export function checkHealth(sources: HealthSources): { ok: boolean; checks: Reco
         ...(databaseError === undefined ? {} : { error: databaseError }),
       },
       ...peersCheck(sources.peers()),
+      ...(cluster === undefined ? {} : { cluster }),
       active_calls: sources.activeCalls(),
       prompts: sources.prompts(),
       config: configCheck(sources.config()),

@@ -8,7 +8,7 @@ import type { ApiDependencies } from './api';
 import { sendVoicemail } from './api';
 import { sendJson, type Reply } from './reply';
 
-export function handleMedia(deps: ApiDependencies, url: URL, reply: Reply): void {
+export async function handleMedia(deps: ApiDependencies, url: URL, reply: Reply): Promise<void> {
   const match = /^\/media\/voicemail\/([A-Za-z0-9-]{1,64})\.wav$/.exec(url.pathname);
   const expiresAt = Number(url.searchParams.get('e'));
   const signature = url.searchParams.get('s') ?? '';
@@ -18,7 +18,7 @@ export function handleMedia(deps: ApiDependencies, url: URL, reply: Reply): void
     !verifyMediaSignature(deps.linkSecret, match[1]!, expiresAt, signature, Date.now())
   )
     return sendJson(reply.response, 404, { error: 'not found' });
-  sendVoicemail(deps, match[1]!, reply, {
+  await sendVoicemail(deps, match[1]!, reply, {
     'Cache-Control': 'private, max-age=3600',
     'Content-Disposition': 'inline',
   });

@@ -24,6 +24,8 @@ export interface MetricSources {
   config: () => ConfigStatus;
   /** Call log writes lost to a store that took no writes (a full disk), since start. */
   callLogWritesLost: () => number;
+  /** Several daemons on one database: the engine leases this one holds, took and lost since start. */
+  cluster?: () => { held: number; taken: number; lost: number };
 }
 
 export function createMetrics(sources: MetricSources): Registry {
@@ -74,6 +76,35 @@ export function createMetrics(sources: MetricSources): Registry {
         this.set({ channel }, count);
     },
   });
+  const cluster = sources.cluster;
+  if (cluster !== undefined) {
+    new Gauge({
+      name: 'lcr_engine_leases_held',
+      help: "Engine modules whose lease this daemon holds (escalation, notifications, ...): the others' run elsewhere",
+      registers: [registry],
+      collect() {
+        this.set(cluster().held);
+      },
+    });
+    new Counter({
+      name: 'lcr_engine_lease_takeovers_total',
+      help: 'Engine leases this daemon took since it started (from a dead or stopped daemon, or at start)',
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(cluster().taken);
+      },
+    });
+    new Counter({
+      name: 'lcr_engine_leases_lost_total',
+      help: 'Engine leases this daemon lost to another while it held them (a pause or a partition longer than the lease)',
+      registers: [registry],
+      collect() {
+        this.reset();
+        this.inc(cluster().lost);
+      },
+    });
+  }
   new Gauge({
     name: 'lcr_ari_reconnects',
     help: 'Times the ARI WebSocket was re-established since the daemon started',

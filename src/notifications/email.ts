@@ -15,7 +15,7 @@ export interface EmailDependencies {
   password: string | undefined;
   links: () => AckLinks;
   /** The voicemail's file on the daemon's disk, when it has one. */
-  voicemailFile: (voicemailId: string) => string | undefined;
+  voicemailFile: (voicemailId: string) => Promise<string | undefined>;
 }
 
 /** The SMTP connection as configured (also used by `lcr doctor` to verify the server). */
@@ -74,7 +74,7 @@ export class EmailNotifier implements Notifier {
     const { page } = delivery;
     const ackUrl = this.deps.links().ack(page.id, responder.id, Date.now());
     const facts = pageFacts(config, page, delivery.event, responder.timezone, ackUrl);
-    const file = page.voicemail_id === null ? undefined : this.deps.voicemailFile(page.voicemail_id);
+    const file = page.voicemail_id === null ? undefined : await this.deps.voicemailFile(page.voicemail_id);
     const html = `<p>${escapeHtml(facts.summary)}</p><table>${[
       ['Team', facts.team],
       ['Route', facts.route],

@@ -17,7 +17,7 @@ export interface NotifierSetup {
   /** Resolves a secret now, failing the start when it is missing. */
   secret: (value: Secret, setting: string) => string | undefined;
   links: () => AckLinks;
-  voicemailFile: (voicemailId: string) => string | undefined;
+  voicemailFile: (voicemailId: string) => Promise<string | undefined>;
   placePageCall: PlacePageCall;
 }
 

@@ -58,6 +58,8 @@ interface Slot {
   running: Promise<void> | undefined;
   /** Woken while running: run again as soon as this run ends. */
   again: boolean;
+  /** Its last run found the database locked or out of reach (told once, not at every retry). */
+  waiting: boolean;
 }
 
 export class PagingEngine {
@@ -74,6 +76,7 @@ export class PagingEngine {
       dueAt: Infinity,
       running: undefined,
       again: false,
+      waiting: false,
     }));
   }
 
@@ -165,6 +168,11 @@ export class PagingEngine {
     slot.dueAt = Infinity;
     try {
       const result = await module.runOnce(this.deps.clock.now(), this.deps.tx);
+      if (slot.waiting)
+        this.deps.logger.info('the database takes work again; engine module goes on', {
+          module: module.name,
+        });
+      slot.waiting = false;
       const poll = module.pollMs ?? this.deps.pollMs;
       slot.dueAt = Math.min(result.next ?? Infinity, this.deps.clock.now() + poll);
     } catch (error) {
@@ -172,9 +180,12 @@ export class PagingEngine {
         // Another process holds the database's write lock (a backup), or the database is out of
         // reach for now: not a fault of the module. It is looked at again soon, so that work due
         // meanwhile starts once the database is back.
-        this.deps.logger.warn('database locked or unreachable; engine module waits', {
-          module: module.name,
-        });
+        // Once per outage: the module looks again every fraction of a second.
+        if (!slot.waiting)
+          this.deps.logger.warn('database locked or unreachable; engine module waits', {
+            module: module.name,
+          });
+        slot.waiting = true;
         slot.dueAt = this.deps.clock.now() + Math.min(this.deps.pollMs, BUSY_RETRY_MS);
         return;
       }

@@ -146,18 +146,18 @@ export class VoicemailCopyRetry implements EngineModule {
     if (!this.deps.connected()) return {};
     const forced = this.forced;
     this.forced = false;
-    for (const voicemail of calls.voicemailsOwed(forced ? Number.MAX_SAFE_INTEGER : now, BATCH)) {
+    for (const voicemail of await calls.voicemailsOwed(forced ? Number.MAX_SAFE_INTEGER : now, BATCH)) {
       const result = await this.deps.copy(voicemail);
       const attempt = voicemail.copy_attempts + 1;
       if (!('error' in result)) {
-        await tx(async () => calls.recordCopyRetry(voicemail.id, result));
+        await tx((t) => calls.recordCopyRetry(voicemail.id, result, t));
         logger.info('voicemail copied on retry', { voicemailId: voicemail.id, attempt });
       } else if (/not found/i.test(result.error)) {
-        await tx(async () => calls.recordCopyRetry(voicemail.id, { error: result.error, retryAt: null }));
+        await tx((t) => calls.recordCopyRetry(voicemail.id, { error: result.error, retryAt: null }, t));
         logger.error('voicemail is gone from Asterisk and was never copied', { voicemailId: voicemail.id });
       } else {
         const retryAt = now + retryDelayMs(attempt, this.deps.retry);
-        await tx(async () => calls.recordCopyRetry(voicemail.id, { error: result.error, retryAt }));
+        await tx((t) => calls.recordCopyRetry(voicemail.id, { error: result.error, retryAt }, t));
         logger.warn('voicemail copy failed again; will retry', {
           voicemailId: voicemail.id,
           attempt,
@@ -167,7 +167,7 @@ export class VoicemailCopyRetry implements EngineModule {
       // Asterisk went away meanwhile: the rest waits for it rather than failing one by one.
       if (!this.deps.connected()) break;
     }
-    return { next: calls.nextCopyRetry() };
+    return { next: await calls.nextCopyRetry() };
   }
 }
 

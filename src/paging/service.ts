@@ -123,6 +123,9 @@ export class PagingService {
         due.detail,
         urgency,
       );
+      const ack = request.acknowledgedBy;
+      if (ack !== undefined)
+        await this.changeIn(t, config, pageId, 'acknowledged', ack.actor, request.at, ack.note);
       return pageId;
     });
     const ids = assignees.map((r) => r.id);

@@ -4,7 +4,7 @@
  * a limit and served by an index (calls_started, calls_caller, calls_open, call_legs_open); a
  * search by caller digits reads the span it is given (the console gives 90 days by default).
  */
-import type { Db } from './database';
+import type { SqlSession } from './sql/driver';
 import type { CallOutcome } from '../domain/enums';
 import type { CallRow, LegRow } from './calls';
 
@@ -25,65 +25,60 @@ export interface LiveCall {
   legs: LegRow[];
 }
 
-/** Statements are made once per combination of filters (at most 2^5 of them). */
 export class CallSearch {
-  private readonly statements = new Map<string, ReturnType<Db['prepare']>>();
-  private readonly liveCalls;
-  private readonly liveLegs;
-
   constructor(
-    private readonly db: Db,
+    private readonly db: SqlSession,
     /** Lands the call log's queued writes first, so that what is shown is what happened. */
-    private readonly flush: () => void,
-  ) {
-    this.liveCalls = db.prepare('SELECT * FROM calls WHERE ended_at IS NULL ORDER BY started_at LIMIT ?');
-    // Both served by the partial indexes of migration 7: only open rows are read.
-    this.liveLegs = db.prepare(
-      `SELECT * FROM call_legs WHERE ended_at IS NULL
-         AND call_id IN (SELECT id FROM calls WHERE ended_at IS NULL) ORDER BY started_at`,
-    );
-  }
+    private readonly settled: () => Promise<void>,
+  ) {}
 
-  search(filter: CallFilter): CallRow[] {
-    this.flush();
+  async search(filter: CallFilter): Promise<CallRow[]> {
+    await this.settled();
     const clauses: string[] = [];
-    const values: Record<string, string | number> = { limit: filter.limit };
+    const values: Array<string | number> = [];
     if (filter.routeId !== undefined) {
-      clauses.push('route_id = @route');
-      values['route'] = filter.routeId;
+      clauses.push('route_id = ?');
+      values.push(filter.routeId);
     }
     if (filter.outcome !== undefined) {
-      clauses.push('outcome = @outcome');
-      values['outcome'] = filter.outcome;
+      clauses.push('outcome = ?');
+      values.push(filter.outcome);
     }
     if (filter.caller !== undefined) {
       // The pattern's own wildcards are escaped: a caller field of "%" finds only a literal %.
-      clauses.push("caller_number LIKE @caller ESCAPE '\\'");
-      values['caller'] = `%${filter.caller.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+      clauses.push("caller_number LIKE ? ESCAPE '\\'");
+      values.push(`%${filter.caller.replace(/[\\%_]/g, (c) => `\\${c}`)}%`);
     }
     if (filter.since !== undefined) {
-      clauses.push('started_at >= @since');
-      values['since'] = filter.since;
+      clauses.push('started_at >= ?');
+      values.push(filter.since);
     }
     if (filter.until !== undefined) {
-      clauses.push('started_at < @until');
-      values['until'] = filter.until;
+      clauses.push('started_at < ?');
+      values.push(filter.until);
     }
     const where = clauses.length === 0 ? '' : `WHERE ${clauses.join(' AND ')}`;
-    let statement = this.statements.get(where);
-    if (statement === undefined) {
-      statement = this.db.prepare(`SELECT * FROM calls ${where} ORDER BY started_at DESC, id LIMIT @limit`);
-      this.statements.set(where, statement);
-    }
-    return statement.all(values) as CallRow[];
+    // At most 2^5 texts, each prepared once by the driver.
+    return this.db.all<CallRow>(`SELECT * FROM calls ${where} ORDER BY started_at DESC, id LIMIT ?`, [
+      ...values,
+      filter.limit,
+    ]);
   }
 
   /** Calls not yet ended, oldest first, each with its legs still up. */
-  live(limit = 200): LiveCall[] {
-    this.flush();
-    const calls = this.liveCalls.all(limit) as CallRow[];
+  async live(limit = 200): Promise<LiveCall[]> {
+    await this.settled();
+    const calls = await this.db.all<CallRow>(
+      'SELECT * FROM calls WHERE ended_at IS NULL ORDER BY started_at LIMIT ?',
+      [limit],
+    );
+    // Served by the partial indexes of migration 7: only open rows are read.
+    const legs = await this.db.all<LegRow>(
+      `SELECT * FROM call_legs WHERE ended_at IS NULL
+         AND call_id IN (SELECT id FROM calls WHERE ended_at IS NULL) ORDER BY started_at`,
+    );
     const legsOf = new Map<string, LegRow[]>();
-    for (const leg of this.liveLegs.all() as LegRow[]) {
+    for (const leg of legs) {
       const list = legsOf.get(leg.call_id) ?? [];
       list.push(leg);
       legsOf.set(leg.call_id, list);

@@ -2,10 +2,10 @@
  * Calls, their responder legs and voicemails. Each call writes its row as it goes, so a crash
  * mid-call still leaves what happened up to that point.
  */
-import type { Db } from './database';
 import { CallSearch } from './callSearch';
 import { ShapedUpdate } from './shapedUpdate';
-import { turnTransactionOf, WriteQueue } from './writeQueue';
+import type { SqlDatabase, SqlSession } from './sql/driver';
+import { WriteQueue } from './writeQueue';
 import type { CallOutcome, LegResult, Urgency } from '../domain/enums';
 
 export type { CallOutcome, LegResult } from '../domain/enums';
@@ -43,6 +43,8 @@ export interface CallRow {
   urgency: Urgency | null;
   /** What caller screening decided (blocked, rate-limited, ...); null when the call got through (migration 6). */
   screened: string | null;
+  /** The Stasis application the call came in on (migration 9; null before). */
+  app: string | null;
 }
 
 /**
@@ -76,6 +78,8 @@ export interface LegRow {
   started_at: number;
   answered_at: number | null;
   ended_at: number | null;
+  /** Its place among the call's legs, from 0 (migration 9; null before). */
+  position?: number | null;
 }
 
 export interface VoicemailRow {
@@ -147,104 +151,59 @@ export interface CallObserver {
   legFinished?(result: LegResult): void;
 }
 
+const INSERT_CALL = `INSERT INTO calls (id, channel_id, caller_number, caller_name, dialed_number, started_at, app)
+  VALUES (?, ?, ?, ?, ?, ?, ?)`;
+const INSERT_LEG = `INSERT INTO call_legs (id, call_id, responder_id, phone, level, round, channel_id, result, reason, started_at, ended_at, position)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT COUNT(*) FROM call_legs WHERE call_id = ?))`;
+const INSERT_VOICEMAIL = `INSERT INTO voicemails (id, call_id, route_id, team_id, recording_name, file_path, format, duration_seconds,
+    size_bytes, too_short, ended_by, fetch_error, created_at)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`;
+// A copy that failed during the call is owed at once (the engine retries it); one that worked is owed no more.
+const UPDATE_VOICEMAIL_FILE = `UPDATE voicemails SET file_path = ?, size_bytes = ?, fetch_error = ?,
+    copy_retry_at = CASE WHEN CAST(? AS TEXT) IS NULL AND CAST(? AS TEXT) IS NOT NULL THEN COALESCE(copy_retry_at, 0) ELSE NULL END
+  WHERE id = ?`;
+const RECORD_COPY_RETRY = `UPDATE voicemails SET file_path = ?, size_bytes = ?, fetch_error = ?,
+    copy_attempts = copy_attempts + 1, copy_retry_at = ? WHERE id = ? AND file_path IS NULL`;
+
 export class CallStore {
   private readonly observers: CallObserver[] = [];
-  private readonly insertCallStatement;
-  private readonly updateCallStatement;
-  private readonly getCallStatement;
-  private readonly listCallsStatement;
-  private readonly insertLegStatement;
-  private readonly updateLegStatement;
-  private readonly legsOfCallStatement;
-  private readonly insertVoicemailStatement;
-  private readonly updateVoicemailStatement;
-  private readonly voicemailsOfCallStatement;
-  private readonly getVoicemailStatement;
-  private readonly unfinishedCallsStatement;
-  private readonly callOfChannelStatement;
-  private readonly owedStatement;
-  private readonly retriedStatement;
-  private readonly nextCopyRetryStatement;
-  private readonly directCallsSinceStatement;
+  private readonly updateCallStatement = new ShapedUpdate('calls', CALL_UPDATABLE);
+  private readonly updateLegStatement = new ShapedUpdate('call_legs', LEG_UPDATABLE);
 
   /**
-   * The call log's writes: a call never waits for them, so while another process locks the
-   * database they wait in order on timers (WriteQueue) and the call goes on (issue 17).
+   * The call log's writes: a call never waits for them, so while the database refuses writes
+   * they wait in order on timers (WriteQueue) and the call goes on (issue 17).
    */
   readonly writes: WriteQueue;
   /** The log as the console filters it, and the calls in progress. */
   readonly search: CallSearch;
 
   constructor(
-    db: Db,
+    private readonly sql: SqlDatabase,
     onQueuedWriteError: (error: Error) => void = (error) => process.emitWarning(error),
     onRecovered: () => void = () => undefined,
   ) {
-    this.writes = new WriteQueue(onQueuedWriteError, onRecovered, turnTransactionOf(db));
-    this.search = new CallSearch(db, () => this.writes.flushTurn());
-    this.insertCallStatement = db.prepare(
-      `INSERT INTO calls (id, channel_id, caller_number, caller_name, dialed_number, started_at)
-       VALUES (@id, @channel_id, @caller_number, @caller_name, @dialed_number, @started_at)`,
-    );
-    this.updateCallStatement = new ShapedUpdate(db, 'calls', CALL_UPDATABLE);
-    this.getCallStatement = db.prepare('SELECT * FROM calls WHERE id = ?');
-    this.directCallsSinceStatement = db
-      .prepare(
-        `SELECT COUNT(*) FROM calls
-         WHERE caller_number = ? AND started_at >= ? AND id != ? AND routing = 'direct' AND screened IS NULL`,
-      )
-      .pluck();
-    this.callOfChannelStatement = db.prepare(
-      'SELECT * FROM calls WHERE channel_id = ? ORDER BY started_at DESC LIMIT 1',
-    );
-    this.listCallsStatement = db.prepare('SELECT * FROM calls ORDER BY started_at DESC, id LIMIT ?');
-    this.unfinishedCallsStatement = db.prepare(
-      'SELECT * FROM calls WHERE ended_at IS NULL ORDER BY started_at',
-    );
-    this.insertLegStatement = db.prepare(
-      `INSERT INTO call_legs (id, call_id, responder_id, phone, level, round, channel_id, result, reason, started_at, ended_at)
-       VALUES (@id, @call_id, @responder_id, @phone, @level, @round, @channel_id, @result, @reason, @started_at, @ended_at)`,
-    );
-    this.updateLegStatement = new ShapedUpdate(db, 'call_legs', LEG_UPDATABLE);
-    this.legsOfCallStatement = db.prepare(
-      'SELECT * FROM call_legs WHERE call_id = ? ORDER BY started_at, rowid',
-    );
-    this.insertVoicemailStatement = db.prepare(
-      `INSERT INTO voicemails (id, call_id, route_id, team_id, recording_name, file_path, format, duration_seconds,
-         size_bytes, too_short, ended_by, fetch_error, created_at)
-       VALUES (@id, @call_id, @route_id, @team_id, @recording_name, @file_path, @format, @duration_seconds,
-         @size_bytes, @too_short, @ended_by, @fetch_error, @created_at)`,
-    );
-    // A copy that failed during the call is owed at once (the engine retries it); one that worked is owed no more.
-    this.updateVoicemailStatement = db.prepare(
-      `UPDATE voicemails SET file_path = @file_path, size_bytes = @size_bytes, fetch_error = @fetch_error,
-         copy_retry_at = CASE WHEN @file_path IS NULL AND @fetch_error IS NOT NULL THEN COALESCE(copy_retry_at, 0) ELSE NULL END
-       WHERE id = @id`,
-    );
-    this.retriedStatement = db.prepare(
-      `UPDATE voicemails SET file_path = @file_path, size_bytes = @size_bytes, fetch_error = @fetch_error,
-         copy_attempts = copy_attempts + 1, copy_retry_at = @retry_at WHERE id = @id AND file_path IS NULL`,
-    );
-    this.nextCopyRetryStatement = db
-      .prepare('SELECT MIN(copy_retry_at) FROM voicemails WHERE copy_retry_at IS NOT NULL')
-      .pluck();
-    this.voicemailsOfCallStatement = db.prepare(
-      'SELECT * FROM voicemails WHERE call_id = ? ORDER BY created_at',
-    );
-    this.getVoicemailStatement = db.prepare('SELECT * FROM voicemails WHERE id = ?');
-    this.owedStatement = db.prepare(
-      `SELECT * FROM voicemails WHERE copy_retry_at IS NOT NULL AND copy_retry_at <= ?
-       ORDER BY copy_retry_at, created_at LIMIT ?`,
-    );
+    this.writes = new WriteQueue(sql, onQueuedWriteError, onRecovered);
+    this.search = new CallSearch(sql, () => this.writes.settled());
   }
 
   insertCall(
     call: Pick<
       CallRow,
       'id' | 'channel_id' | 'caller_number' | 'caller_name' | 'dialed_number' | 'started_at'
-    >,
+    > & { app?: string | null },
   ): void {
-    this.writes.runNow(() => this.insertCallStatement.run(call));
+    this.writes.runNow((tx) =>
+      tx.run(INSERT_CALL, [
+        call.id,
+        call.channel_id,
+        call.caller_number,
+        call.caller_name,
+        call.dialed_number,
+        call.started_at,
+        call.app ?? null,
+      ]),
+    );
   }
 
   observe(observer: CallObserver): void {
@@ -257,8 +216,8 @@ export class CallStore {
    * process does before it is killed.
    */
   updateCall(id: string, update: CallUpdate, options: { now?: boolean } = {}): void {
-    const write = (again: boolean): unknown => {
-      const result = this.updateCallStatement.run(id, update);
+    const write = async (tx: SqlSession, again: boolean): Promise<unknown> => {
+      const result = await this.updateCallStatement.run(tx, id, update);
       // Observers see the row as written, so they run once the write has landed (and only once).
       if (
         again ||
@@ -266,7 +225,7 @@ export class CallStore {
         (isAbsent(update.ended_at) && isAbsent(update.connected_at))
       )
         return result;
-      const call = this.getCall(id);
+      const call = await tx.get<CallRow>('SELECT * FROM calls WHERE id = ?', [id]);
       if (call === undefined) return result;
       for (const observer of this.observers) {
         if (!isAbsent(update.connected_at)) observer.callConnected?.(call);
@@ -282,53 +241,105 @@ export class CallStore {
    * How many calls from `callerNumber` since `since` reached direct routing, `callId` aside: what
    * screening's rate limit counts, from the database so that a restart does not reset it.
    */
-  directCallsSince(callerNumber: string, since: number, callId: string): number {
-    this.writes.flushTurn();
-    return this.directCallsSinceStatement.get(callerNumber, since, callId) as number;
+  async directCallsSince(callerNumber: string, since: number, callId: string): Promise<number> {
+    await this.writes.settled();
+    const row = await this.sql.get<{ n: number }>(
+      `SELECT COUNT(*) AS n FROM calls
+       WHERE caller_number = ? AND started_at >= ? AND id != ? AND routing = 'direct' AND screened IS NULL`,
+      [callerNumber, since, callId],
+    );
+    return row?.n ?? 0;
   }
 
-  getCall(id: string): CallRow | undefined {
-    this.writes.flushTurn();
-    return this.getCallStatement.get(id) as CallRow | undefined;
+  async getCall(id: string): Promise<CallRow | undefined> {
+    await this.writes.settled();
+    return this.sql.get<CallRow>('SELECT * FROM calls WHERE id = ?', [id]);
   }
 
   /** The call whose caller is on `channelId` (the most recent, should Asterisk reuse ids). */
-  callOfChannel(channelId: string): CallRow | undefined {
-    this.writes.flushTurn();
-    return this.callOfChannelStatement.get(channelId) as CallRow | undefined;
+  async callOfChannel(channelId: string): Promise<CallRow | undefined> {
+    await this.writes.settled();
+    return this.sql.get<CallRow>(
+      'SELECT * FROM calls WHERE channel_id = ? ORDER BY started_at DESC LIMIT 1',
+      [channelId],
+    );
   }
 
-  listCalls(limit: number): CallRow[] {
-    this.writes.flushTurn();
-    return this.listCallsStatement.all(limit) as CallRow[];
+  async listCalls(limit: number): Promise<CallRow[]> {
+    await this.writes.settled();
+    return this.sql.all<CallRow>('SELECT * FROM calls ORDER BY started_at DESC, id LIMIT ?', [limit]);
   }
 
-  unfinishedCalls(): CallRow[] {
-    this.writes.flushTurn();
-    return this.unfinishedCallsStatement.all() as CallRow[];
+  /** The open calls of Stasis application `app` (and those from before calls named theirs). */
+  async unfinishedCalls(app: string): Promise<CallRow[]> {
+    await this.writes.settled();
+    return this.sql.all<CallRow>(
+      'SELECT * FROM calls WHERE ended_at IS NULL AND (app = ? OR app IS NULL) ORDER BY started_at',
+      [app],
+    );
   }
 
   insertLeg(leg: Omit<LegRow, 'hangup_cause' | 'dial_status' | 'answered_at'>): void {
-    this.writes.runNow(() => this.insertLegStatement.run(leg));
+    this.writes.runNow((tx) =>
+      tx.run(INSERT_LEG, [
+        leg.id,
+        leg.call_id,
+        leg.responder_id,
+        leg.phone,
+        leg.level,
+        leg.round,
+        leg.channel_id,
+        leg.result,
+        leg.reason,
+        leg.started_at,
+        leg.ended_at,
+        leg.call_id,
+      ]),
+    );
   }
 
-  updateLeg(id: string, update: LegUpdate): void {
-    this.writes.run((again) => {
-      const written = this.updateLegStatement.run(id, update);
+  /** `now`: written at once, for what a restart must find (the leg that won the call). */
+  updateLeg(id: string, update: LegUpdate, options: { now?: boolean } = {}): void {
+    const write = async (tx: SqlSession, again: boolean): Promise<unknown> => {
+      const written = await this.updateLegStatement.run(tx, id, update);
       const result = update.result;
       if (!again && result !== undefined && result !== 'ringing' && result !== 'answered')
         for (const observer of this.observers) observer.legFinished?.(result);
       return written;
-    });
+    };
+    if (options.now === true) this.writes.runNow(write);
+    else this.writes.run(write);
   }
 
-  legsOfCall(callId: string): LegRow[] {
-    this.writes.flushTurn();
-    return this.legsOfCallStatement.all(callId) as LegRow[];
+  async legsOfCall(callId: string): Promise<LegRow[]> {
+    await this.writes.settled();
+    // Legs started in the same millisecond keep the order they were written in (position; rowid
+    // for SQLite rows from before migration 9).
+    const tieBreak = this.sql.dialect === 'sqlite' ? 'position, rowid' : 'position';
+    return this.sql.all<LegRow>(
+      `SELECT * FROM call_legs WHERE call_id = ? ORDER BY started_at, ${tieBreak}`,
+      [callId],
+    );
   }
 
   insertVoicemail(voicemail: Omit<VoicemailRow, 'copy_attempts' | 'copy_retry_at'>): void {
-    this.writes.runNow(() => this.insertVoicemailStatement.run(voicemail));
+    this.writes.runNow((tx) =>
+      tx.run(INSERT_VOICEMAIL, [
+        voicemail.id,
+        voicemail.call_id,
+        voicemail.route_id,
+        voicemail.team_id,
+        voicemail.recording_name,
+        voicemail.file_path,
+        voicemail.format,
+        voicemail.duration_seconds,
+        voicemail.size_bytes,
+        voicemail.too_short,
+        voicemail.ended_by,
+        voicemail.fetch_error,
+        voicemail.created_at,
+      ]),
+    );
   }
 
   updateVoicemailFile(
@@ -337,51 +348,58 @@ export class CallStore {
     sizeBytes: number | null,
     fetchError: string | null,
   ): void {
-    this.writes.run(() =>
-      this.updateVoicemailStatement.run({
-        id,
-        file_path: filePath,
-        size_bytes: sizeBytes,
-        fetch_error: fetchError,
-      }),
+    this.writes.run((tx) =>
+      tx.run(UPDATE_VOICEMAIL_FILE, [filePath, sizeBytes, fetchError, filePath, fetchError, id]),
     );
   }
 
-  voicemailsOfCall(callId: string): VoicemailRow[] {
-    this.writes.flushTurn();
-    return this.voicemailsOfCallStatement.all(callId) as VoicemailRow[];
+  async voicemailsOfCall(callId: string): Promise<VoicemailRow[]> {
+    await this.writes.settled();
+    return this.sql.all<VoicemailRow>('SELECT * FROM voicemails WHERE call_id = ? ORDER BY created_at', [
+      callId,
+    ]);
   }
 
   /** Messages whose copy from Asterisk failed and whose next try is due at `now`, most overdue first. */
-  voicemailsOwed(now: number, limit: number): VoicemailRow[] {
-    this.writes.flushTurn();
-    return this.owedStatement.all(now, limit) as VoicemailRow[];
-  }
-
-  /** When the next copy retry is due, or undefined when no copy is owed. */
-  nextCopyRetry(): number | undefined {
-    this.writes.flushTurn();
-    return (this.nextCopyRetryStatement.get() as number | null) ?? undefined;
-  }
-
-  /**
-   * Records a retried copy: the file, or the error and when to try again (null: never, the
-   * recording is gone). A message already copied meanwhile keeps its file.
-   */
-  recordCopyRetry(
-    id: string,
-    result: { file: string; size: number } | { error: string; retryAt: number | null },
-  ): void {
-    this.writes.flushTurn();
-    this.retriedStatement.run(
-      'error' in result
-        ? { id, file_path: null, size_bytes: null, fetch_error: result.error, retry_at: result.retryAt }
-        : { id, file_path: result.file, size_bytes: result.size, fetch_error: null, retry_at: null },
+  async voicemailsOwed(now: number, limit: number): Promise<VoicemailRow[]> {
+    await this.writes.settled();
+    return this.sql.all<VoicemailRow>(
+      `SELECT * FROM voicemails WHERE copy_retry_at IS NOT NULL AND copy_retry_at <= ?
+       ORDER BY copy_retry_at, created_at LIMIT ?`,
+      [now, limit],
     );
   }
 
-  getVoicemail(id: string): VoicemailRow | undefined {
-    this.writes.flushTurn();
-    return this.getVoicemailStatement.get(id) as VoicemailRow | undefined;
+  /** When the next copy retry is due, or undefined when no copy is owed. */
+  async nextCopyRetry(): Promise<number | undefined> {
+    await this.writes.settled();
+    const row = await this.sql.get<{ due: number | null }>(
+      'SELECT MIN(copy_retry_at) AS due FROM voicemails WHERE copy_retry_at IS NOT NULL',
+    );
+    return row?.due ?? undefined;
+  }
+
+  /**
+   * Records a retried copy, in `on` (the engine's transaction): the file, or the error and when
+   * to try again (null: never, the recording is gone). A message already copied meanwhile keeps
+   * its file.
+   */
+  async recordCopyRetry(
+    id: string,
+    result: { file: string; size: number } | { error: string; retryAt: number | null },
+    on: SqlSession = this.sql,
+  ): Promise<void> {
+    // No wait for the queue here: `on` may be a transaction the queue itself would wait for.
+    await on.run(
+      RECORD_COPY_RETRY,
+      'error' in result
+        ? [null, null, result.error, result.retryAt, id]
+        : [result.file, result.size, null, null, id],
+    );
+  }
+
+  async getVoicemail(id: string): Promise<VoicemailRow | undefined> {
+    await this.writes.settled();
+    return this.sql.get<VoicemailRow>('SELECT * FROM voicemails WHERE id = ?', [id]);
   }
 }

@@ -66,6 +66,25 @@ export class LeaseStore {
     return { name, holder, token: row.token + 1, expiresAt };
   }
 
+  /**
+   * Takes the lease from a holder known to be dead before it expires (its process is gone: its
+   * database sessions ended), if it still has token `token`. Safe all the same: should the holder
+   * live after all, its next fence or renewal finds the higher token.
+   */
+  async takeFromDead(
+    name: string,
+    token: number,
+    holder: string,
+    now: number,
+    ttlMs: number,
+  ): Promise<Lease | undefined> {
+    const taken = await this.db.run(
+      `UPDATE leases SET holder = ?, token = token + 1, acquired_at = ?, expires_at = ? WHERE name = ? AND token = ?`,
+      [holder, now, now + ttlMs, name, token],
+    );
+    return taken.changes === 1 ? { name, holder, token: token + 1, expiresAt: now + ttlMs } : undefined;
+  }
+
   /** Moves the expiry on; undefined when the lease was taken over meanwhile. */
   async renew(lease: Lease, now: number, ttlMs: number): Promise<Lease | undefined> {
     const expiresAt = now + ttlMs;

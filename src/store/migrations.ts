@@ -210,4 +210,13 @@ export const MIGRATIONS: readonly string[] = [
     stopped_at INTEGER
   );
   `,
+  // 9: which Stasis application (which daemon) a call came in on. Several daemons share one
+  // PostgreSQL: each takes back only its own application's open calls after a restart, and a
+  // survivor takes over those of a dead daemon's application. Older rows (one daemon, SQLite)
+  // have none: they belong to whoever runs on the file. And each leg's place among its call's
+  // legs, which orders legs started in the same millisecond on PostgreSQL (SQLite has rowids).
+  `
+  ALTER TABLE calls ADD COLUMN app TEXT;
+  ALTER TABLE call_legs ADD COLUMN position INTEGER;
+  `,
 ];

@@ -184,6 +184,15 @@ export class NotificationStore {
     return released.changes;
   }
 
+  /** One notification whose sending was cut short (its page call was hung up) goes back to pending. */
+  async release(id: number, now: number): Promise<boolean> {
+    const released = await this.db.run(
+      `UPDATE notifications SET status = 'pending', updated_at = ? WHERE id = ? AND status = 'sending'`,
+      [now, id],
+    );
+    return released.changes === 1;
+  }
+
   ofPage(pageId: number): Promise<NotificationRow[]> {
     return this.db.all<NotificationRow>('SELECT * FROM notifications WHERE page_id = ? ORDER BY id', [
       pageId,

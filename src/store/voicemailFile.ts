@@ -7,13 +7,13 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { CallStore } from './calls';
 
-export function voicemailFile(
+export async function voicemailFile(
   calls: Pick<CallStore, 'getVoicemail'>,
   voicemailDir: string,
   id: string,
-): string | undefined {
+): Promise<string | undefined> {
   if (!/^[A-Za-z0-9-]{1,64}$/.test(id)) return undefined;
-  const row = calls.getVoicemail(id);
+  const row = await calls.getVoicemail(id);
   if (row?.file_path === undefined || row.file_path === null) return undefined;
   const root = path.resolve(voicemailDir);
   const file = path.resolve(root, row.file_path);

@@ -2,82 +2,72 @@
  * Write-behind for writes that no caller waits for (the call log a call writes as it goes). A
  * write is made at the end of the current turn of the event loop (setImmediate), in order with
  * the others: what a reaction asks of Asterisk (a prompt, a bridge join) leaves first, and the
- * rows follow within the same turn. A read of these rows first writes what is pending
- * (flushTurn), so a reader always sees its own writes; rows that other tables refer to are
- * written at once (runNow). When a write finds the database locked
- * (another process holds a write transaction), it and every later write are kept in order and
- * tried again on timers with back-off, so that the call goes on and the event loop never waits
- * for the lock (issue 17). Any other error (a full disk, a broken file) is given to `onError`
- * and the write is lost: the call it belongs to is served anyway, since routing needs the
- * configuration, not the store; `failing` tells the flow that the store takes no writes now.
+ * rows follow. The writes of one turn share one transaction (a commit per write was the most
+ * expensive line of the daemon's profile at 1,000 direct calls). Rows that other rows refer to
+ * are written at once (runNow); a read of these rows first waits for the writes under way
+ * (settled), so a reader sees its own writes.
+ *
+ * When the database refuses writes for now (another process holds SQLite's write lock, the
+ * PostgreSQL connection is lost), the writes wait in order and are tried again on timers with
+ * back-off, so the call goes on and the event loop never waits (issue 17). Any other error (a
+ * full disk, a broken reference) costs only the write that meets it: it is given to `onError`
+ * and lost, and the call it belongs to is served anyway, since routing needs the configuration,
+ * not the store; `failing` tells the flow that the store takes no writes now.
+ *
+ * On SQLite, whose driver runs each statement when it is asked, a turn's writes still land
+ * within that turn, and a lone write outside a transaction lands at once.
  */
-import { busyBackoffMs, isBusy } from './database';
+import { isTransient, transientBackoffMs, type SqlDatabase, type SqlSession } from './sql/driver';
 
 /**
- * One transaction around a turn's writes: a commit per write was most of what a write cost
- * (better-sqlite3, WAL: about 15 µs an update alone, 2 µs in tens), and the most expensive line
- * of the daemon's profile at 1,000 direct calls.
+ * A write to make, in `tx`. `again` is true when it is made a second time, after a rollback took
+ * the first with it: what it tells others (observers) has been told already.
  */
-export interface TurnTransaction {
-  /** Takes the write lock now (BEGIN IMMEDIATE); throws SQLITE_BUSY while another process holds it. */
-  begin(): void;
-  commit(): void;
-  rollback(): void;
-  /** False once an error has rolled the transaction back (a full disk, an I/O error). */
-  readonly active: boolean;
+export type Write = (tx: SqlSession, again: boolean) => Promise<unknown>;
+
+interface Entry {
+  write: Write;
+  /** It ran to the end once (its observers were told), whatever became of its transaction. */
+  told: boolean;
 }
 
-/** The transaction of a better-sqlite3 connection. */
-export function turnTransactionOf(db: {
-  prepare(sql: string): { run(): unknown };
-  readonly inTransaction: boolean;
-}): TurnTransaction {
-  const begin = db.prepare('BEGIN IMMEDIATE');
-  const commit = db.prepare('COMMIT');
-  const rollback = db.prepare('ROLLBACK');
-  return {
-    begin: () => begin.run(),
-    commit: () => commit.run(),
-    rollback: () => rollback.run(),
-    get active() {
-      return db.inTransaction;
-    },
-  };
+/** The error of one write, to tell apart from the error of the transaction around several. */
+class WriteFailed extends Error {
+  constructor(
+    readonly index: number,
+    override readonly cause: unknown,
+  ) {
+    super('write failed');
+  }
 }
-
-/**
- * A write to make. `again` is true when it is made a second time, after a rollback took the first
- * with it: what it tells others (observers) has been told already.
- */
-export type Write = (again: boolean) => unknown;
 
 export class WriteQueue {
-  /** Writes issued during this turn of the event loop, made at its end. */
-  private readonly turn: Write[] = [];
+  /** Writes not made yet, in order. */
+  private readonly queue: Entry[] = [];
   private turnScheduled = false;
-  private flushing = false;
-  /** Writes that found the database locked, and every write after them, in order. */
-  private readonly queued: Write[] = [];
+  /** The flush under way, if any: one at a time, so writes keep their order. */
+  private flushing: Promise<void> | undefined;
+  /** Set while the database refuses writes: the next try waits for it. */
   private timer: NodeJS.Timeout | undefined;
   private attempt = 0;
+  private inFlight = 0;
   private waiters: Array<() => void> = [];
 
-  /** Writes lost to errors other than a lock, since start. */
+  /** Writes lost to errors other than a refusal for now, since start. */
   failures = 0;
-  /** The last write failed with an error other than a lock (cleared by the next that works). */
+  /** The last write failed with such an error (cleared by the next that stores something). */
   failing = false;
 
   constructor(
+    private readonly sql: SqlDatabase,
     private readonly onError: (error: Error) => void,
     /** Told when a write works again after writes were lost. */
     private readonly onRecovered: () => void = () => undefined,
-    /** Wraps a turn of several writes in one transaction; without it each write commits alone. */
-    private readonly transaction?: TurnTransaction,
   ) {}
 
-  /** Writes not made yet: this turn's, and those waiting for the lock to go. */
+  /** Writes not made yet: this turn's, those under way, and those waiting for the database. */
   get pending(): number {
-    return this.turn.length + this.queued.length;
+    return this.queue.length + this.inFlight;
   }
 
   /**
@@ -85,142 +75,129 @@ export class WriteQueue {
    * voicemail), which must exist when a page or a leg is written beside them.
    */
   runNow(write: Write): void {
-    this.turn.push(write);
-    this.flushTurn();
+    this.queue.push({ write, told: false });
+    this.kick();
   }
 
   /** Runs `write` at the end of this turn, after the writes before it. */
   run(write: Write): void {
-    this.turn.push(write);
+    this.queue.push({ write, told: false });
     if (this.turnScheduled) return;
     this.turnScheduled = true;
     setImmediate(() => {
       this.turnScheduled = false;
-      this.flushTurn();
+      this.kick();
     });
   }
 
   /**
-   * Makes this turn's writes now (a read must see them): each at once, or after the writes
-   * before it once the database takes writes again.
+   * Resolves once the writes issued so far have been tried (a read must see them): at once when
+   * the database refuses writes for now, since those wait for it and the read must not.
    */
-  flushTurn(): void {
-    // A read inside a write (an observer's) sees the rows as of that write; the writes it issues
-    // follow the others of the turn, in order.
-    if (this.flushing) return;
-    this.flushing = true;
-    try {
-      this.makeTurn();
-    } finally {
-      this.flushing = false;
-    }
-  }
-
-  private makeTurn(): void {
-    // The writes made inside the turn's transaction so far, should it be rolled back.
-    let batch: Write[] | undefined = this.beginBatch() ? [] : undefined;
-    // Writes issued by a write (an observer's) join the end of the list and are made in this loop.
-    for (let i = 0; i < this.turn.length; i++) {
-      const write = this.turn[i]!;
-      if (this.queued.length === 0) {
-        try {
-          this.wrote(write(false));
-          batch?.push(write);
-          continue;
-        } catch (error) {
-          if (!isBusy(error)) {
-            this.lost(error as Error);
-            if (batch !== undefined && !this.transaction!.active) {
-              this.makeAgain(batch);
-              batch = undefined;
-            }
-            continue;
-          }
-        }
-      }
-      this.queued.push(write);
-      this.schedule();
-    }
-    this.turn.length = 0;
-    if (batch !== undefined) this.commitBatch(batch);
-  }
-
-  /** Opens the turn's transaction when there are several writes to make and the lock is free. */
-  private beginBatch(): boolean {
-    if (this.transaction === undefined || this.turn.length < 2 || this.queued.length > 0) return false;
-    if (this.transaction.active) return false; // inside someone else's transaction: theirs holds
-    try {
-      this.transaction.begin();
-      return true;
-    } catch {
-      // Locked (or failing): each write finds out for itself, and waits in order if locked.
-      return false;
-    }
-  }
-
-  private commitBatch(batch: Write[]): void {
-    if (!this.transaction!.active) return;
-    try {
-      this.transaction!.commit();
-    } catch (error) {
-      if (this.transaction!.active) this.transaction!.rollback();
-      this.onError(error as Error);
-      this.makeAgain(batch);
-    }
-  }
-
-  /**
-   * An error that rolls a transaction back (a full disk: SQLITE_FULL) takes the writes before it
-   * with it, though each alone may fit: they are made again one by one, told it is a second time.
-   */
-  private makeAgain(batch: Write[]): void {
-    for (const write of batch) {
-      try {
-        this.wrote(write(true));
-      } catch (error) {
-        if (isBusy(error)) {
-          this.queued.push(write);
-          this.schedule();
-        } else this.lost(error as Error);
-      }
-    }
+  async settled(): Promise<void> {
+    this.kick();
+    while (this.flushing !== undefined) await this.flushing;
   }
 
   /** Resolves when every write issued so far has been written (or given up as failed). */
   flushed(): Promise<void> {
-    this.flushTurn();
-    if (this.queued.length === 0) return Promise.resolve();
+    this.kick();
+    if (this.pending === 0 && this.flushing === undefined) return Promise.resolve();
     return new Promise((resolve) => this.waiters.push(resolve));
   }
 
-  /** Tries every write once more now, synchronously (at stop, before the database closes). */
-  drainNow(): void {
-    this.flushTurn();
+  /** Tries every write once more now, whatever the back-off (at stop, before the database closes). */
+  async drainNow(): Promise<void> {
     clearTimeout(this.timer);
     this.timer = undefined;
-    this.drain();
+    await this.settled();
+    if (this.queue.length === 0) return;
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    await this.settled();
   }
 
-  private schedule(): void {
-    if (this.timer !== undefined || this.queued.length === 0) return;
+  private kick(): void {
+    if (this.flushing !== undefined || this.timer !== undefined) return;
+    if (this.queue.length === 0) return this.wakeWaiters();
+    this.flushing = this.flush().finally(() => {
+      this.flushing = undefined;
+      // Writes issued while this flush ran (an observer's, the next turn's) follow at once.
+      if (this.timer === undefined && this.queue.length > 0) this.kick();
+      else this.wakeWaiters();
+    });
+  }
+
+  private wakeWaiters(): void {
+    if (this.pending > 0 || this.flushing !== undefined) return;
+    for (const resolve of this.waiters.splice(0)) resolve();
+  }
+
+  private async flush(): Promise<void> {
+    const batch = this.queue.splice(0);
+    this.inFlight = batch.length;
+    try {
+      if (batch.length === 1) await this.alone(batch[0]!, 0, batch);
+      else await this.together(batch);
+    } finally {
+      this.inFlight = 0;
+    }
+  }
+
+  /** Several writes in one transaction; should it be lost, each is made again on its own. */
+  private async together(batch: Entry[]): Promise<void> {
+    const lostAlone = new Set<number>();
+    try {
+      await this.sql.transaction(async (tx) => {
+        for (let i = 0; i < batch.length; i++) {
+          try {
+            this.wrote(await batch[i]!.write(tx, batch[i]!.told));
+            batch[i]!.told = true;
+          } catch (error) {
+            // SQLite undoes only the statement that failed (a broken reference): the write is
+            // lost alone and the turn goes on. Otherwise the transaction is gone.
+            if (!tx.stillOpen() || isTransient(error)) throw new WriteFailed(i, error);
+            lostAlone.add(i);
+            this.lost(error as Error);
+          }
+        }
+      });
+    } catch (error) {
+      const cause = error instanceof WriteFailed ? error.cause : error;
+      if (isTransient(cause)) return this.waitForDatabase(batch);
+      this.onError(cause as Error);
+      // A full disk (SQLITE_FULL) rolls the whole transaction back, though each write alone
+      // may fit: every write is made again on its own, those already made told it is again.
+      for (let i = 0; i < batch.length; i++) {
+        if (lostAlone.has(i)) continue;
+        if (!(await this.alone(batch[i]!, i, batch))) return;
+      }
+    }
+  }
+
+  /** One write in its own transaction; false when the database refuses it for now (it and the rest wait). */
+  private async alone(entry: Entry, index: number, batch: Entry[]): Promise<boolean> {
+    try {
+      this.wrote(await entry.write(this.sql, entry.told));
+      entry.told = true;
+      return true;
+    } catch (error) {
+      if (isTransient(error)) {
+        this.waitForDatabase(batch.slice(index));
+        return false;
+      }
+      this.lost(error as Error);
+      return true;
+    }
+  }
+
+  /** The database refuses writes for now: `entries` go back to the front, tried again after a back-off. */
+  private waitForDatabase(entries: Entry[]): void {
+    this.queue.unshift(...entries);
     this.timer = setTimeout(() => {
       this.timer = undefined;
-      this.drain();
-    }, busyBackoffMs(this.attempt++));
-  }
-
-  private drain(): void {
-    while (this.queued.length > 0) {
-      try {
-        this.wrote(this.queued[0]!(false));
-      } catch (error) {
-        if (isBusy(error)) return this.schedule();
-        this.lost(error as Error);
-      }
-      this.queued.shift();
-    }
-    this.attempt = 0;
-    for (const resolve of this.waiters.splice(0)) resolve();
+      this.kick();
+    }, transientBackoffMs(this.attempt++));
   }
 
   /**
@@ -228,6 +205,7 @@ export class WriteQueue {
    * needs no room and succeeds on a full disk too.
    */
   private wrote(result: unknown): void {
+    this.attempt = 0;
     const changes = (result as { changes?: number } | undefined)?.changes;
     if (changes === 0) return;
     if (this.failing) {

@@ -138,7 +138,8 @@ describe('lcr calls and pages read the database', () => {
   const db = path.join(dir, 'records.db');
   beforeAll(async () => {
     const handle = openDatabase(db);
-    const calls = new CallStore(handle);
+    const sql = new SqliteDatabase(handle, `sqlite:${db}`);
+    const calls = new CallStore(sql);
     calls.insertCall({
       id: 'call-1',
       channel_id: 'ch',
@@ -168,7 +169,8 @@ describe('lcr calls and pages read the database', () => {
       started_at: Date.parse('2026-11-22T06:00:10Z'),
       ended_at: Date.parse('2026-11-22T06:00:10Z'),
     });
-    const pages = new PageStore(new SqliteDatabase(handle, `sqlite:${db}`));
+    await calls.writes.flushed();
+    const pages = new PageStore(sql);
     const { pageId } = await pages.create({
       teamId: 'db-team',
       routeId: 'vendors',

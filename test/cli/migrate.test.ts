@@ -55,7 +55,8 @@ interface Installation {
 /** An installation's database, with every kind of row, written through the stores. */
 async function makeInstallation(file: string): Promise<Installation> {
   const db = openDatabase(file);
-  const calls = new CallStore(db);
+  const sql = new SqliteDatabase(db, `sqlite:${file}`);
+  const calls = new CallStore(sql);
   calls.insertCall({
     id: 'c1',
     channel_id: 'ch1',
@@ -114,9 +115,8 @@ async function makeInstallation(file: string): Promise<Installation> {
         started_at: T0 - (i + 1) * MINUTE,
       });
   })();
-  expect(calls.getCall('c1')?.outcome).toBe('voicemail'); // flushes the queued writes
+  expect((await calls.getCall('c1'))?.outcome).toBe('voicemail'); // flushes the queued writes
 
-  const sql = new SqliteDatabase(db, `sqlite:${file}`);
   const pages = new PageStore(sql);
   const notifications = new NotificationStore(sql);
   // A first page resolved, then the one the voicemail made: ids 1 and 2.
@@ -279,7 +279,7 @@ describeWithPostgres('lcr migrate into PostgreSQL', (cluster) => {
       const copiedNotifications = await new NotificationStore(pg).ofPageWithAttempts(id);
       expect(copiedNotifications).toEqual(await new NotificationStore(sqlite).ofPageWithAttempts(id));
       expect(copiedNotifications.flatMap((n) => n.attempts_made)).toHaveLength(1);
-      const call = new CallStore(db).getCall('c1');
+      const call = await new CallStore(sqlite).getCall('c1');
       expect(await pg.get('SELECT * FROM calls WHERE id = ?', ['c1'])).toEqual(call);
       expect(call).toMatchObject({ outcome: 'voicemail', ended_at: T0 + 2 * MINUTE });
 
@@ -380,6 +380,7 @@ describeWithPostgres('lcr migrate into PostgreSQL', (cluster) => {
       get: (sql, params) => source.get(sql, params),
       run: (sql, params) => source.run(sql, params),
       transaction: (work) => source.transaction(work),
+      stillOpen: () => source.stillOpen(),
       close: () => source.close(),
     };
     const spy = (tx: SqlSession): SqlSession => ({
@@ -387,6 +388,7 @@ describeWithPostgres('lcr migrate into PostgreSQL', (cluster) => {
       all: (sql, params) => tx.all(sql, params),
       get: (sql, params) => tx.get(sql, params),
       transaction: (work) => tx.transaction(work),
+      stillOpen: () => tx.stillOpen(),
       run: (sql, params) => {
         if (sql.startsWith('INSERT INTO "calls"')) inserted.push((params?.length ?? 0) / columnsOf(sql));
         return tx.run(sql, params);
@@ -399,6 +401,7 @@ describeWithPostgres('lcr migrate into PostgreSQL', (cluster) => {
       get: (sql, params) => pg.get(sql, params),
       run: (sql, params) => pg.run(sql, params),
       transaction: (work) => pg.transaction((tx) => work(spy(tx))),
+      stillOpen: () => pg.stillOpen(),
       close: () => pg.close(),
     };
     try {

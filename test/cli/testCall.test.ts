@@ -34,7 +34,7 @@ test('--option 2: the operator hears the greeting, goes straight to option 2 and
   expect(result.stdout).toMatch(
     /The call ended\. lcr recorded call \S+: route main, option 2, outcome voicemail \(3s, ended by dtmf\)\./,
   );
-  const [call] = h.daemon.calls.listCalls(1);
+  const [call] = await h.daemon.calls.listCalls(1);
   expect(call).toMatchObject({
     route_id: 'main',
     option_key: '2',

@@ -93,14 +93,15 @@ export function captureLogger(logs: string[]): Logger {
   return createLogger({ level: 'debug', format: 'json', stream });
 }
 
+/** Polls `probe` (synchronous, or asynchronous such as a read of the call log) until it gives a value. */
 export async function until<T>(
-  probe: () => T | undefined,
+  probe: () => T | undefined | PromiseLike<T | undefined>,
   timeoutMs = 10_000,
   what = 'condition',
 ): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
-    const value = probe();
+    const value = await probe();
     if (value !== undefined && value !== false) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
     await new Promise((resolve) => setTimeout(resolve, 20));
@@ -152,9 +153,16 @@ export async function startHarness(
         `call on ${channelId} to finish`,
       );
     },
-    legs: (callId) => harness.daemon.calls.legsOfCall(callId),
-    voicemails: (callId) => harness.daemon.calls.voicemailsOfCall(callId),
-    // Read straight from the daemon's database, as an operator's sqlite3 would.
+    // Read straight from the daemon's database, as an operator's sqlite3 would (the same SQL as
+    // the call log's legsOfCall and voicemailsOfCall), so that polling conditions stay synchronous.
+    legs: (callId) =>
+      harness.daemon.db
+        .prepare('SELECT * FROM call_legs WHERE call_id = ? ORDER BY started_at, position, rowid')
+        .all(callId) as LegRow[],
+    voicemails: (callId) =>
+      harness.daemon.db
+        .prepare('SELECT * FROM voicemails WHERE call_id = ? ORDER BY created_at')
+        .all(callId) as VoicemailRow[],
     pages: () =>
       harness.daemon.db.prepare('SELECT * FROM pages ORDER BY id DESC LIMIT 100').all() as PageRow[],
     async stop() {

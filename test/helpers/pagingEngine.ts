@@ -48,7 +48,7 @@ export function startPagingWorld(options: {
   const sql = new SqliteDatabase(db, 'sqlite::memory:');
   const pages = new PageStore(sql);
   const notifications = new NotificationStore(sql);
-  const calls = new CallStore(db);
+  const calls = new CallStore(sql);
   const tokens = new LinkTokenStore(sql);
   // The service and the dispatcher wake the engine, which is built after them.
   const ref: { engine?: PagingEngine } = {};

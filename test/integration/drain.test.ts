@@ -89,12 +89,12 @@ test('leave (default): the stop ends after the 2 s drain and the connected call 
     );
     expect(h.sim.leftovers()).toEqual({ channels: [], bridges: [] });
     const call = await until(
-      () => h.daemon.calls.listCalls(10).find((row) => row.ended_at !== null),
+      async () => (await h.daemon.calls.listCalls(10)).find((row) => row.ended_at !== null),
       10_000,
       'the call row to close',
     );
     expect(call).toMatchObject({ outcome: 'connected', connected_responder_id: 'alice' });
-    expect(h.daemon.calls.legsOfCall(call.id)).toEqual([
+    expect(await h.daemon.calls.legsOfCall(call.id)).toEqual([
       expect.objectContaining({ responder_id: 'alice', result: 'accepted', ended_at: expect.any(Number) }),
     ]);
   } finally {

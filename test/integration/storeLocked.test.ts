@@ -60,7 +60,7 @@ test('a caller is served while another process locks the database; /healthz answ
   expect(kinds).toContain('answered');
   expect(kinds).toContain('recorded');
   // Nothing could be written yet: the rows wait for the lock, in order.
-  expect(h.daemon.calls.callOfChannel(call.channelId)).toBeUndefined();
+  expect(await h.daemon.calls.callOfChannel(call.channelId)).toBeUndefined();
   const locked = answers.filter((a) => a.database.locked === true);
   expect(locked.length).toBeGreaterThanOrEqual(3);
   expect(locked[0]).toMatchObject({ status: 503, database: { writable: false, locked: true } });

@@ -122,16 +122,16 @@ test("a daemon starting beside another leaves the other's connected call, ringin
     return row?.ended_at ? row : undefined;
   }, 10_000);
   expect(connected.outcome).toBe('connected');
-  expect(a.daemon.calls.legsOfCall(connected.id).map((l) => l.result)).toEqual(['accepted']);
+  expect((await a.daemon.calls.legsOfCall(connected.id)).map((l) => l.result)).toEqual(['accepted']);
   const rang = await until(() => {
     const row = rowOf(a.daemon, ringing.channelId);
     return row?.ended_at ? row : undefined;
   }, 10_000);
   expect(rang.outcome).toBe('abandoned');
   // Bob's phone rang until the caller gave up: lcr-b did not hang it up when it started.
-  const bobLeg = a.daemon.calls.legsOfCall(rang.id)[0]!;
+  const bobLeg = (await a.daemon.calls.legsOfCall(rang.id))[0]!;
   expect(bobLeg.ended_at! - bobLeg.started_at).toBeGreaterThan(2000);
-  expect(b.daemon.calls.listCalls(10)).toEqual([]);
+  expect(await b.daemon.calls.listCalls(10)).toEqual([]);
   await until(
     () => (sim.leftovers().channels.length === 0 && sim.leftovers().bridges.length === 0) || undefined,
     5000,

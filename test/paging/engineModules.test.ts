@@ -126,7 +126,7 @@ test('at start, recovery runs first: interrupted sends go out again; open calls 
   const startedAt = clock.now();
   await engine.start();
   // Asterisk may still hold the call's channel: the reconciliation on connection decides, not the engine.
-  expect(calls.getCall('cut-short')).toMatchObject({ outcome: null, ended_at: null });
+  expect(await calls.getCall('cut-short')).toMatchObject({ outcome: null, ended_at: null });
   expect((await notifications.ofPage(id))[0]!.status).toBe('pending');
   expect(world.rang).toEqual([]);
   await clock.advance(0);
@@ -195,14 +195,17 @@ test('a failed voicemail copy is retried with backoff, at once on reconnection, 
   await clock.advance(30_000 + 60_000);
   // At once, then 30 s later, then a minute after that (DEFAULT_RETRY).
   expect(world.copyTimes).toEqual([t0, t0 + 30_000, t0 + 90_000]);
-  expect(calls.getVoicemail(id)).toMatchObject({ copy_attempts: 3, copy_retry_at: t0 + 90_000 + 120_000 });
+  expect(await calls.getVoicemail(id)).toMatchObject({
+    copy_attempts: 3,
+    copy_retry_at: t0 + 90_000 + 120_000,
+  });
   // Asterisk comes back after a drop: tried at once, whatever the backoff says.
   world.copies.push({ file: '2026/12/vm1.wav', size: 1234 });
   world.voicemailCopies.retryNow();
   engine.wake(MODULES.voicemailCopies);
   await clock.advance(0);
   expect(world.copyTimes).toHaveLength(4);
-  expect(calls.getVoicemail(id)).toMatchObject({
+  expect(await calls.getVoicemail(id)).toMatchObject({
     file_path: '2026/12/vm1.wav',
     size_bytes: 1234,
     fetch_error: null,
@@ -219,7 +222,7 @@ test('a recording Asterisk no longer has is given up, loudly', async () => {
   await engine.start();
   await clock.advance(24 * 60 * MINUTE);
   expect(world.copyTimes).toHaveLength(1);
-  expect(calls.getVoicemail(id)).toMatchObject({
+  expect(await calls.getVoicemail(id)).toMatchObject({
     file_path: null,
     fetch_error: 'Recording not found',
     copy_retry_at: null,

@@ -17,6 +17,7 @@ import { NotificationStore } from '../../src/store/notifications';
 import { PageStore } from '../../src/store/pages';
 import type { SqlDatabase } from '../../src/store/sql/driver';
 import { openPostgres } from '../../src/store/sql/postgres';
+import { SqliteDatabase } from '../../src/store/sql/sqlite';
 import { systemClock } from '../../src/util/clock';
 import { configFromText } from '../helpers/config';
 import { describeWithPostgres } from '../helpers/postgres';
@@ -90,7 +91,7 @@ async function startNode(name: string, url: string): Promise<Node> {
     service,
     pages,
     notifications,
-    calls: new CallStore(scratch),
+    calls: new CallStore(new SqliteDatabase(scratch, 'sqlite::memory:')),
     linkTokens: new LinkTokenStore(sql),
     dispatcher,
     copyVoicemail: async () => ({ error: 'not in this test' }),

@@ -67,7 +67,7 @@ routes:
         { public: 'http://lcr.example', media: 'http://lcr.example' },
         () => 86_400,
       ),
-    voicemailFile: () => undefined,
+    voicemailFile: () => Promise.resolve(undefined),
   });
   const { service, engine, pages, notifications, stop } = startPagingWorld({
     config,

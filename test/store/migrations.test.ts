@@ -28,13 +28,14 @@ test('a version 2 database: old tokens expire 30 days after their use, owed copi
   migrate(db);
   expect(db.pragma('user_version', { simple: true })).toBe(MIGRATIONS.length);
   expect(db.prepare('SELECT expires_at FROM used_link_tokens').pluck().get()).toBe(1000 + 30 * DAY);
-  const calls = new CallStore(db);
-  expect(calls.voicemailsOwed(1, 10).map((v) => [v.id, v.copy_retry_at, v.copy_attempts])).toEqual([
+  const sql = new SqliteDatabase(db, 'sqlite::memory:');
+  const calls = new CallStore(sql);
+  expect((await calls.voicemailsOwed(1, 10)).map((v) => [v.id, v.copy_retry_at, v.copy_attempts])).toEqual([
     ['owed', 0, 0],
   ]);
-  expect(calls.getVoicemail('copied')!.copy_retry_at).toBeNull();
+  expect((await calls.getVoicemail('copied'))!.copy_retry_at).toBeNull();
 
-  const tokens = new LinkTokenStore(new SqliteDatabase(db, 'sqlite::memory:'));
+  const tokens = new LinkTokenStore(sql);
   expect(await tokens.prune(1000 + 30 * DAY)).toBe(0);
   expect(await tokens.prune(1001 + 30 * DAY)).toBe(1);
   db.close();

@@ -43,7 +43,8 @@ test('reading a database that does not exist says how to create it', () => {
 
 test('calls, legs, voicemails and pages round-trip; partial updates leave other columns alone', async () => {
   const db = openDatabase(path.join(dir, 'rows.db'));
-  const calls = new CallStore(db);
+  const sql = new SqliteDatabase(db, `sqlite:${path.join(dir, 'rows.db')}`);
+  const calls = new CallStore(sql);
   calls.insertCall({
     id: 'c1',
     channel_id: 'ch1',
@@ -54,7 +55,7 @@ test('calls, legs, voicemails and pages round-trip; partial updates leave other 
   });
   calls.updateCall('c1', { route_id: 'hotline', option_key: '1' });
   calls.updateCall('c1', { outcome: 'voicemail', ended_at: 9000 });
-  expect(calls.getCall('c1')).toMatchObject({
+  expect(await calls.getCall('c1')).toMatchObject({
     route_id: 'hotline',
     option_key: '1',
     outcome: 'voicemail',
@@ -62,7 +63,7 @@ test('calls, legs, voicemails and pages round-trip; partial updates leave other 
     answered_at: null,
   });
   calls.updateCall('c1', { outcome_detail: null });
-  expect(calls.getCall('c1')?.outcome).toBe('voicemail');
+  expect((await calls.getCall('c1'))?.outcome).toBe('voicemail');
 
   calls.insertLeg({
     id: 'l1',
@@ -78,11 +79,11 @@ test('calls, legs, voicemails and pages round-trip; partial updates leave other 
     ended_at: null,
   });
   calls.updateLeg('l1', { result: 'busy', hangup_cause: 17, ended_at: 2500 });
-  expect(calls.legsOfCall('c1')).toEqual([
+  expect(await calls.legsOfCall('c1')).toEqual([
     expect.objectContaining({ result: 'busy', hangup_cause: 17, phone: 'PJSIP/alice' }),
   ]);
 
-  const pages = new PageStore(new SqliteDatabase(db, `sqlite:${path.join(dir, 'rows.db')}`));
+  const pages = new PageStore(sql);
   const { pageId: id } = await pages.create({
     teamId: 'db-team',
     routeId: 'hotline',

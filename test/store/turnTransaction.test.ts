@@ -10,16 +10,19 @@ import * as path from 'node:path';
 import Database from 'better-sqlite3';
 import { DAEMON_BUSY_TIMEOUT_MS, openDatabase, type Db } from '../../src/store/database';
 import { CallStore } from '../../src/store/calls';
+import { SqliteDatabase } from '../../src/store/sql/sqlite';
 import { tempDir } from '../helpers/tmp';
 
 const dir = tempDir();
 let db: Db;
+let sql: SqliteDatabase;
 let other: Database.Database;
 let n = 0;
 
 beforeEach(() => {
   const file = path.join(dir, `turn-${n++}.db`);
   db = openDatabase(file, { busyTimeoutMs: DAEMON_BUSY_TIMEOUT_MS });
+  sql = new SqliteDatabase(db, `sqlite:${file}`);
   other = new Database(file);
 });
 afterEach(() => {
@@ -39,10 +42,12 @@ const endOfTurn = (): Promise<void> => new Promise((resolve) => setImmediate(res
 const outcomes = (): unknown[] => other.prepare('SELECT id, outcome FROM calls ORDER BY id').all();
 
 test("a turn's writes land together, in one transaction, at the end of the turn", async () => {
-  const calls = new CallStore(db, (error) => {
+  const calls = new CallStore(sql, (error) => {
     throw error;
   });
   for (const id of ['a', 'b', 'c']) calls.insertCall(call(id));
+  // Only a lone new row lands at once; the next ones follow it as soon as it has (a microtask).
+  await calls.writes.settled();
   let insideTransaction: boolean | undefined;
   calls.observe({ callEnded: () => (insideTransaction = db.inTransaction) });
   calls.updateCall('a', { outcome: 'voicemail', ended_at: 1100 });
@@ -80,7 +85,7 @@ const leg = (id: string, callId = 'a') => ({
 
 test('a write refused on its own (a broken reference) is lost alone; the rest of the turn lands', async () => {
   const lost: string[] = [];
-  const calls = new CallStore(db, (error) => lost.push((error as { code?: string }).code ?? error.message));
+  const calls = new CallStore(sql, (error) => lost.push((error as { code?: string }).code ?? error.message));
   calls.insertCall(call('a'));
   calls.updateCall('a', { outcome: 'voicemail' });
   calls.insertLeg(leg('leg-1', 'no-such-call'));
@@ -97,10 +102,11 @@ test('a write refused on its own (a broken reference) is lost alone; the rest of
 test('a database that fills up mid-turn: the writes before the full one are made again, observers told once', async () => {
   const lost: string[] = [];
   const ended: string[] = [];
-  const calls = new CallStore(db, (error) => lost.push((error as { code?: string }).code ?? error.message));
+  const calls = new CallStore(sql, (error) => lost.push((error as { code?: string }).code ?? error.message));
   calls.observe({ callEnded: (row) => ended.push(row.id) });
   calls.insertCall(call('a'));
   for (let i = 0; i < 6; i++) calls.insertLeg(leg(`leg-${i}`));
+  await calls.writes.settled();
   // Room for a page more only: the turn's long reasons fill it.
   db.pragma(`max_page_count = ${(db.pragma('page_count', { simple: true }) as number) + 1}`);
   calls.updateCall('a', { outcome: 'voicemail', ended_at: 1100 });

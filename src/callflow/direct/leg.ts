@@ -122,12 +122,17 @@ export async function runLeg(
     ended_at: null,
   });
   const finish = (outcome: Omit<LegOutcome, 'legId' | 'responderId'>): LegOutcome => {
-    ctx.calls.updateLeg(legId, {
-      result: outcome.result,
-      reason: outcome.reason ?? null,
-      ...(outcome.cause === undefined ? {} : { hangup_cause: outcome.cause }),
-      ...(outcome.result === 'accepted' ? {} : { ended_at: ctx.now() }),
-    });
+    // The winner is written at once: a daemon killed right after the bridge join must find it.
+    ctx.calls.updateLeg(
+      legId,
+      {
+        result: outcome.result,
+        reason: outcome.reason ?? null,
+        ...(outcome.cause === undefined ? {} : { hangup_cause: outcome.cause }),
+        ...(outcome.result === 'accepted' ? {} : { ended_at: ctx.now() }),
+      },
+      { now: outcome.result === 'accepted' },
+    );
     logger.info('responder leg ended', { result: outcome.result, reason: outcome.reason ?? null });
     return { ...base, ...outcome };
   };

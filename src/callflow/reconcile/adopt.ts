@@ -32,9 +32,11 @@ export async function watchConnectedCall(
         await pageConnectedCall(ctx, { ...call, responderId: leg.responder_id });
     });
   }
-  // A side already gone (it left while nobody watched): the other is hung up at once.
+  // A side already gone (it left while nobody watched; a responder whose channel Asterisk no
+  // longer has): the other is hung up at once.
+  const responderLeft = responder === undefined && leg.channel_id !== null;
   await new Promise<void>((resolve) => {
-    if (sides.some((s) => s.gone)) return resolve();
+    if (responderLeft || sides.some((s) => s.gone)) return resolve();
     const offs = sides.map((s) => s.onGone(() => done()));
     function done(): void {
       for (const off of offs) off();

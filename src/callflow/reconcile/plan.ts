@@ -12,8 +12,12 @@ import type { Holdings } from './survey';
 export type Step =
   /** Caller and accepted responder (either may be gone already): watched again until one leaves. */
   | { kind: 'connected-call'; call: CallRow; leg: LegRow; caller: AriChannel; responder?: AriChannel }
-  /** A caller mid-flow (greeting, menu, ringing, message): told, then on from the stored stage. */
-  | { kind: 'caller'; call: CallRow; channel: AriChannel }
+  /**
+   * A caller mid-flow (greeting, menu, ringing, message): told, then on from the stored stage.
+   * `goneLegs`: its legs still open in the rows whose phone Asterisk no longer has (it stopped
+   * ringing, or hung up, while no daemon followed it): closed as not accepted.
+   */
+  | { kind: 'caller'; call: CallRow; channel: AriChannel; goneLegs: LegRow[] }
   /** A responder leg not accepted (ringing, or hearing the confirmation): hung up. */
   | { kind: 'responder-leg'; channel: AriChannel; leg?: LegRow }
   /** A page call nobody drives any more: hung up (the notification is released and sent again). */
@@ -82,7 +86,10 @@ export function planReconciliation(input: PlanInput): Step[] {
         ...(responder === undefined ? {} : { responder }),
       });
     } else {
-      steps.push({ kind: 'caller', call, channel: caller });
+      const goneLegs = legs.filter(
+        (l) => isOpenLeg(l) && l.channel_id !== null && !byId.has(l.channel_id) && !known(l.channel_id),
+      );
+      steps.push({ kind: 'caller', call, channel: caller, goneLegs });
     }
   }
 

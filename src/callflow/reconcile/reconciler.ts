@@ -7,7 +7,7 @@
 import { AriRequestError, type AriChannel, type AriPort } from '../../ari/types';
 import type { PageStatus } from '../../domain/enums';
 import { forCall, type Logger } from '../../log/logger';
-import type { CallStore } from '../../store/calls';
+import type { CallRow, CallStore, LegRow } from '../../store/calls';
 import type { PageRow } from '../../store/pages';
 import type { FlowContext } from '../context';
 import { runInboundCall } from '../inbound';
@@ -15,7 +15,7 @@ import { CallSession } from '../session';
 import { TAKEN_BACK, watchConnectedCall } from './adopt';
 import { planReconciliation, type Step, type StepKind } from './plan';
 import { stasisArgsOf, survey } from './survey';
-import { isOwnPageCallChannel, pageCallPageId } from '../marks';
+import { isOwnPageCallChannel, pageCallNotificationId, pageCallPageId } from '../marks';
 
 export interface ReconcilerDependencies {
   ari: AriPort;
@@ -24,6 +24,11 @@ export interface ReconcilerDependencies {
   calls: CallStore;
   pageStatus: (pageId: number) => Promise<PageStatus | undefined>;
   pagesOfCall: (callId: string) => Promise<PageRow[]>;
+  /**
+   * Several daemons: the notification a page call nobody drives was placing goes back to be sent
+   * again (alone on its database, a daemon releases them all at start instead).
+   */
+  releaseNotification?: (notificationId: number) => Promise<void>;
   /** The call router's side: who follows what, and following taken-back channels. */
   router: {
     knows(channelId: string): boolean;
@@ -36,10 +41,13 @@ export interface ReconcilerDependencies {
 
 /** What the last process wrote when its calls' channels were found gone (as before reconciliation). */
 export const STOPPED_DURING_CALL = 'the daemon stopped during the call';
+export const RECONCILED_LEG = 'not accepted when the daemon lost the call (reconciled)';
 
 export class Reconciler {
   private running: Promise<void> | undefined;
   private again = false;
+  /** Reconciliations finished (for diagnostics and tests). */
+  runs = 0;
 
   constructor(private readonly deps: ReconcilerDependencies) {}
 
@@ -54,6 +62,7 @@ export class Reconciler {
         this.again = false;
         try {
           await this.once();
+          this.runs++;
         } catch (error) {
           // Asterisk went away again mid-way: the next connection reconciles again.
           this.deps.logger.warn('reconciliation did not finish', { error: (error as Error).message });
@@ -74,10 +83,15 @@ export class Reconciler {
         : undefined;
       if (pageId !== undefined) statuses.set(pageId, await deps.pageStatus(pageId));
     }
+    // The plan is pure: the open calls and their legs are read first.
+    const openCalls = await deps.calls.unfinishedCalls(deps.app);
+    const legsOf = new Map(
+      await Promise.all(openCalls.map(async (c) => [c.id, await deps.calls.legsOfCall(c.id)] as const)),
+    );
     const steps = planReconciliation({
       holdings,
-      openCalls: deps.calls.unfinishedCalls(),
-      legsOf: (callId) => deps.calls.legsOfCall(callId),
+      openCalls,
+      legsOf: (callId) => legsOf.get(callId) ?? [],
       pageStatus: (pageId) => statuses.get(pageId),
       known: (channelId) => deps.router.knows(channelId),
       app: deps.app,
@@ -95,6 +109,15 @@ export class Reconciler {
       for (const step of steps) kinds[step.kind] = (kinds[step.kind] ?? 0) + 1;
       deps.logger.info('reconciled with Asterisk', kinds);
     }
+  }
+
+  /** A responder leg nobody accepted before the daemon lost the call. */
+  private closeUnaccepted(leg: LegRow): void {
+    this.deps.calls.updateLeg(leg.id, {
+      result: 'cancelled',
+      reason: RECONCILED_LEG,
+      ended_at: this.deps.now(),
+    });
   }
 
   private note(step: Step, detail: Record<string, unknown>): void {
@@ -124,19 +147,18 @@ export class Reconciler {
       }
       case 'responder-leg':
         // Hung up before the leg row says so: the row tells why, not the hangup's cause.
-        if (step.leg !== undefined)
-          calls.updateLeg(step.leg.id, {
-            result: 'cancelled',
-            reason: `not accepted when the daemon lost the call (reconciled)`,
-            ended_at: now(),
-          });
+        if (step.leg !== undefined) this.closeUnaccepted(step.leg);
         await this.hangup(step.channel.id);
         this.note(step, { channelId: step.channel.id, legId: step.leg?.id ?? null });
         return;
-      case 'page-call':
+      case 'page-call': {
         await this.hangup(step.channel.id);
+        const notificationId = pageCallNotificationId(this.deps.app, step.channel.id);
+        if (notificationId !== undefined && !step.handled)
+          await this.deps.releaseNotification?.(notificationId);
         this.note(step, { channelId: step.channel.id, pageId: step.pageId ?? null, handled: step.handled });
         return;
+      }
       case 'stray-channel':
         await this.hangup(step.channel.id);
         this.note(step, { channelId: step.channel.id });
@@ -149,7 +171,8 @@ export class Reconciler {
         this.takeBackConnected(step);
         return;
       case 'caller':
-        this.takeBackCaller(step.call.id, step.channel, step);
+        for (const leg of step.goneLegs) this.closeUnaccepted(leg);
+        this.takeBackCaller(step.call, step.channel, step);
         return;
     }
   }
@@ -183,10 +206,9 @@ export class Reconciler {
     this.note(step, { callId: step.call.id, channelId: step.caller.id, responder: step.leg.responder_id });
   }
 
-  private takeBackCaller(callId: string, channel: AriChannel, step: Step): void {
+  private takeBackCaller(row: CallRow, channel: AriChannel, step: Step): void {
     const { deps } = this;
-    const row = deps.calls.getCall(callId);
-    if (row === undefined) return;
+    const callId = row.id;
     const logger = forCall(deps.logger, callId);
     const session = new CallSession(channel.id, deps.ari.forCall(channel.id), logger);
     deps.router.adopt([session], async () => {

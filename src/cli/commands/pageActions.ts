@@ -6,13 +6,11 @@
 import * as os from 'node:os';
 import { silentLogger } from '../../log/logger';
 import { PagingService, type Actor } from '../../paging/service';
-import { openDatabase } from '../../store/database';
 import { NotificationStore } from '../../store/notifications';
 import { PageStore } from '../../store/pages';
-import { SqliteDatabase } from '../../store/sql/sqlite';
 import { CliFailure, EXIT_USAGE, type CliIo } from '../io';
 import { formatInstant } from '../table';
-import { loadOrFail } from './shared';
+import { loadOrFail, withConfiguredDatabase } from './shared';
 
 export interface PageActionOptions {
   config?: string;
@@ -38,10 +36,7 @@ export async function changePageCommand(
     options.as === undefined
       ? { id: `cli:${os.userInfo().username}`, via: 'cli' }
       : { id: options.as, via: 'cli', responderId: options.as };
-  const file = options.db ?? config.settings.database;
-  const db = openDatabase(file);
-  try {
-    const sql = new SqliteDatabase(db, 'sqlite:' + file);
+  await withConfiguredDatabase(config, options.db === undefined ? {} : { db: options.db }, async (sql) => {
     const pages = new PageStore(sql);
     const paging = new PagingService({
       sql,
@@ -71,7 +66,5 @@ export async function changePageCommand(
     throw new CliFailure(
       `page ${pageId} is already ${page.status} (by ${who} at ${formatInstant(when)}); nothing changed`,
     );
-  } finally {
-    db.close();
-  }
+  });
 }

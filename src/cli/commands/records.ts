@@ -1,13 +1,14 @@
 /** Read-only listings of what the daemon stored: `lcr calls` and `lcr pages`. */
-import { openDatabase, type Db } from '../../store/database';
+import { openDatabase } from '../../store/database';
 import { CallStore } from '../../store/calls';
 import { PageStore } from '../../store/pages';
 import { PAGE_STATUSES, type PageStatus } from '../../domain/enums';
 import { NotificationStore } from '../../store/notifications';
+import type { SqlDatabase } from '../../store/sql/driver';
 import { SqliteDatabase } from '../../store/sql/sqlite';
 import { CliFailure, EXIT_USAGE, type CliIo } from '../io';
 import { formatInstant, formatSeconds, renderTable } from '../table';
-import { loadOrFail } from './shared';
+import { loadOrFail, withConfiguredDatabase } from './shared';
 
 export interface DatabaseOptions {
   config?: string;
@@ -19,29 +20,24 @@ export interface ListOptions extends DatabaseOptions {
   limit?: string;
 }
 
-function withDatabase<T>(io: CliIo, configFile: string, options: DatabaseOptions, use: (db: Db) => T): T {
-  const file = options.db ?? loadOrFail(io, configFile).config.settings.database;
-  const db = openDatabase(file, { readonly: true });
-  try {
-    return use(db);
-  } finally {
-    db.close();
-  }
-}
-
-/** withDatabase for the stores written against the async SQL contract. */
-async function withSql<T>(
+/** Runs `use` on the daemon's database, opened read-only where it is a file (the daemon may go on writing). */
+function withSql<T>(
   io: CliIo,
   configFile: string,
   options: DatabaseOptions,
-  use: (sql: SqliteDatabase) => Promise<T>,
+  use: (sql: SqlDatabase) => Promise<T>,
 ): Promise<T> {
-  const file = options.db ?? loadOrFail(io, configFile).config.settings.database;
-  const db = openDatabase(file, { readonly: true });
+  const config = options.db === undefined ? loadOrFail(io, configFile).config : undefined;
+  if (config === undefined) return withFile(options.db!, use);
+  return withConfiguredDatabase(config, { readonly: true }, use);
+}
+
+async function withFile<T>(file: string, use: (sql: SqlDatabase) => Promise<T>): Promise<T> {
+  const sql = new SqliteDatabase(openDatabase(file, { readonly: true }), `sqlite:${file}`);
   try {
-    return await use(new SqliteDatabase(db, 'sqlite:' + file));
+    return await use(sql);
   } finally {
-    db.close();
+    await sql.close();
   }
 }
 
@@ -52,9 +48,9 @@ function parseLimit(text: string | undefined): number {
   return limit;
 }
 
-export function listCallsCommand(io: CliIo, configFile: string, options: ListOptions): void {
-  const calls = withDatabase(io, configFile, options, (db) =>
-    new CallStore(db).listCalls(parseLimit(options.limit)),
+export async function listCallsCommand(io: CliIo, configFile: string, options: ListOptions): Promise<void> {
+  const calls = await withSql(io, configFile, options, (sql) =>
+    new CallStore(sql).listCalls(parseLimit(options.limit)),
   );
   if (options.json) return io.out(JSON.stringify(calls, null, 2));
   io.out(
@@ -74,12 +70,17 @@ export function listCallsCommand(io: CliIo, configFile: string, options: ListOpt
   );
 }
 
-export function showCallCommand(io: CliIo, configFile: string, id: string, options: ListOptions): void {
-  const story = withDatabase(io, configFile, options, (db) => {
-    const store = new CallStore(db);
-    const call = store.getCall(id);
+export async function showCallCommand(
+  io: CliIo,
+  configFile: string,
+  id: string,
+  options: ListOptions,
+): Promise<void> {
+  const story = await withSql(io, configFile, options, async (sql) => {
+    const store = new CallStore(sql);
+    const call = await store.getCall(id);
     if (call === undefined) throw new CliFailure(`no call with id "${id}"`);
-    return { call, legs: store.legsOfCall(id), voicemails: store.voicemailsOfCall(id) };
+    return { call, legs: await store.legsOfCall(id), voicemails: await store.voicemailsOfCall(id) };
   });
   if (options.json) return io.out(JSON.stringify(story, null, 2));
   const { call, legs, voicemails } = story;

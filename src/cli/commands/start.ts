@@ -10,7 +10,7 @@ export async function startCommand(io: CliIo, file: string): Promise<void> {
   const logger = createLogger({ level: config.settings.logLevel, format: config.settings.logFormat });
   let daemon: Daemon;
   try {
-    daemon = new Daemon({ config, logger });
+    daemon = await Daemon.open({ config, logger });
   } catch (error) {
     if (error instanceof StartupError || (error as Error).name === 'DatabaseError')
       throw new CliFailure((error as Error).message);
@@ -25,7 +25,8 @@ export async function startCommand(io: CliIo, file: string): Promise<void> {
   }
   logger.info('lcr started', {
     config: config.source,
-    database: config.settings.database,
+    database: daemon.sql.location,
+    ...(daemon.cluster === undefined ? {} : { node: daemon.cluster.nodeId }),
     ari: config.asterisk.url,
     app: config.asterisk.app,
     http: daemon.httpUrl,

@@ -12,6 +12,7 @@ import type { Config } from '../../config/model';
 import { resolveAriPassword, StartupError } from '../../daemon';
 import { openDatabase } from '../../store/database';
 import { CallStore, type CallRow } from '../../store/calls';
+import { SqliteDatabase } from '../../store/sql/sqlite';
 import { CliFailure, EXIT_USAGE, type CliIo } from '../io';
 import { loadOrFail } from './shared';
 
@@ -142,13 +143,13 @@ export async function testCallCommand(
 async function finishedRow(config: Config, channelId: string): Promise<CallRow | undefined> {
   const db = openDatabase(config.settings.database, { readonly: true });
   try {
-    const calls = new CallStore(db);
+    const calls = new CallStore(new SqliteDatabase(db, `sqlite:${config.settings.database}`));
     for (let i = 0; i < 50; i++) {
-      const row = calls.callOfChannel(channelId);
+      const row = await calls.callOfChannel(channelId);
       if (row !== undefined && row.ended_at !== null) return row;
       await sleep(200);
     }
-    return calls.callOfChannel(channelId);
+    return await calls.callOfChannel(channelId);
   } finally {
     db.close();
   }

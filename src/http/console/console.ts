@@ -81,7 +81,10 @@ export class WebConsole {
       this.deps.pages.list(100, 'acknowledged'),
     ]);
     const open = [...triggered, ...acknowledged];
-    return { calls: this.deps.calls.search.live(), pages: open.sort((a, b) => b.created_at - a.created_at) };
+    return {
+      calls: await this.deps.calls.search.live(),
+      pages: open.sort((a, b) => b.created_at - a.created_at),
+    };
   }
 
   private get secure(): boolean {
@@ -182,7 +185,7 @@ export class WebConsole {
             'Calls',
             callsBody(
               config,
-              this.deps.calls.search.search(filter),
+              await this.deps.calls.search.search(filter),
               url.searchParams,
               problems,
               viewer.zone,
@@ -190,12 +193,12 @@ export class WebConsole {
             ),
           );
         }
-        const call = this.deps.calls.getCall(id);
+        const call = await this.deps.calls.getCall(id);
         if (call === undefined) return page('calls', 'No such call', '<p>No call has this id.</p>', 404);
         const story = {
           call,
-          legs: this.deps.calls.legsOfCall(id),
-          voicemails: this.deps.calls.voicemailsOfCall(id),
+          legs: await this.deps.calls.legsOfCall(id),
+          voicemails: await this.deps.calls.voicemailsOfCall(id),
           pages: await this.deps.pages.ofCall(id),
         };
         return page(

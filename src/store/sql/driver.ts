@@ -29,6 +29,12 @@ export interface SqlSession {
    * Inside a transaction this is a savepoint, so a step can fail alone.
    */
   transaction<T>(work: (tx: SqlSession) => Promise<T>): Promise<T>;
+  /**
+   * After a statement of this transaction failed: whether the transaction goes on (SQLite undoes
+   * only the failed statement, unless the error was one that rolls everything back, such as a
+   * full disk) or is lost (PostgreSQL refuses every later statement). True outside a transaction.
+   */
+  stillOpen(): boolean;
 }
 
 export interface SqlDatabase extends SqlSession {

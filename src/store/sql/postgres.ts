@@ -27,6 +27,11 @@ export interface PostgresOptions {
   connectTimeoutMs?: number;
   /** Told of errors of idle pooled connections (a restart of the server); they are replaced. */
   onIdleError?: (error: Error) => void;
+  /**
+   * Names this daemon's sessions on the server (`lcr:<node id>`), so that the others see at once
+   * when its process is gone (its sessions end with it: NodeStore.withSessions).
+   */
+  applicationName?: string;
 }
 
 type Queryable = Pick<pg.PoolClient, 'query'>;
@@ -44,6 +49,9 @@ export class PostgresDatabase implements SqlDatabase {
       ...(options.password === undefined ? {} : { password: options.password }),
       max: options.poolSize ?? 10,
       connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+      // Idle connections are kept: a daemon always has a session while it lives (see applicationName).
+      idleTimeoutMillis: 0,
+      ...(options.applicationName === undefined ? {} : { application_name: options.applicationName }),
       types,
     });
     this.pool.on('error', (error) => options.onIdleError?.(error));
@@ -64,6 +72,10 @@ export class PostgresDatabase implements SqlDatabase {
   async transaction<T>(work: (tx: SqlSession) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     let broken: Error | undefined;
+    // A connection lost while checked out is also told as an 'error' event, which would crash the
+    // process unheard: the query in flight rejects with it anyway, and the connection is dropped.
+    const lost = (error: Error): void => void (broken ??= error);
+    client.on('error', lost);
     try {
       await client.query('BEGIN');
       try {
@@ -78,9 +90,14 @@ export class PostgresDatabase implements SqlDatabase {
       broken ??= isConnectionError(error) ? (error as Error) : undefined;
       throw error;
     } finally {
+      client.off('error', lost);
       // A connection that failed mid-transaction is dropped, not handed to the next one.
       client.release(broken);
     }
+  }
+
+  stillOpen(): boolean {
+    return true;
   }
 
   async close(): Promise<void> {
@@ -90,6 +107,8 @@ export class PostgresDatabase implements SqlDatabase {
   private session(client: Queryable, depth: number): SqlSession {
     return {
       dialect: this.dialect,
+      // PostgreSQL refuses every statement after an error until the transaction ends.
+      stillOpen: () => false,
       all: <T>(sql: string, params: SqlParams = []) => this.rows<T>(client, sql, params),
       get: async <T>(sql: string, params: SqlParams = []) => (await this.rows<T>(client, sql, params))[0],
       run: (sql: string, params: SqlParams = []) => this.changes(client, sql, params),

@@ -56,6 +56,10 @@ export class SqliteDatabase implements SqlDatabase {
     }
   }
 
+  stillOpen(): boolean {
+    return true;
+  }
+
   close(): Promise<void> {
     this.db.close();
     return Promise.resolve();
@@ -64,6 +68,7 @@ export class SqliteDatabase implements SqlDatabase {
   private session(depth: number): SqlSession {
     return {
       dialect: this.dialect,
+      stillOpen: () => this.db.inTransaction,
       all: <T>(sql: string, params: SqlParams = []) => this.all<T>(sql, params),
       get: <T>(sql: string, params: SqlParams = []) => this.get<T>(sql, params),
       run: (sql: string, params: SqlParams = []) => settle(() => this.runSync(sql, params)),

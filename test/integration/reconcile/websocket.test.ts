@@ -25,7 +25,7 @@ test.each(SCENARIOS.map((s) => [s.name, s] as const))(
         mode: 'websocket',
         heard: h.sim.transcript(call.channelId).map((e) => `${e.kind} ${e.detail}`),
         rang: h.sim.legs().map((l) => l.dialstring),
-        call: h.daemon.calls.getCall(row.id)!,
+        call: (await h.daemon.calls.getCall(row.id))!,
         legs: h.legs(row.id),
         voicemails: h.voicemails(row.id),
         pages: h.pages().reverse(),
