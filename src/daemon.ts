@@ -62,6 +62,13 @@ import type { Registry } from 'prom-client';
 
 export { resolveAriPassword, StartupError, type DaemonOptions } from './daemonOptions';
 
+/** The longest an email or webhook attempt lasts (its timeout), with a margin for the record. */
+function attemptBoundMs(config: Config): number {
+  const { email, webhooks } = config.notifications;
+  const seconds = Math.max(email?.timeoutSeconds ?? 0, ...webhooks.map((w) => w.timeoutSeconds));
+  return seconds * 1000 + 5000;
+}
+
 /** This daemon's name among those sharing a database: settings.node_id, or host name and application. */
 export function nodeIdOf(config: Config): string {
   return config.settings.nodeId ?? `${os.hostname()}-${config.asterisk.app}`;
@@ -225,6 +232,7 @@ export class Daemon {
       logger,
       retry: options.notificationRetry ?? DEFAULT_RETRY,
       onSettled: () => this.engine.wake(MODULES.dispatch),
+      ...(options.config.settings.postgres === undefined ? {} : { claimant: nodeIdOf(options.config) }),
       clock: systemClock,
     });
     const postgres = this.storage.kind === 'postgres';
@@ -252,7 +260,13 @@ export class Daemon {
       copyVoicemail: (vm) => copyRecording(this.connection.port, logger, this.voicemailDir, vm, 1),
       ariConnected: () => this.connection.state.status === 'connected',
       voicemailRetry: options.voicemailRetry,
-      ...(this.cluster === undefined ? {} : { cluster: this.cluster.leaseSettings }),
+      ...(this.cluster === undefined
+        ? {}
+        : {
+            cluster: this.cluster.leaseSettings,
+            alive: () => new NodeStore(this.sql).withSessions(),
+            attemptBoundMs: () => attemptBoundMs(this.config),
+          }),
     });
     this.engine = engine.engine;
     if (this.cluster !== undefined) this.cluster.modules = engine.leased;

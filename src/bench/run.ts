@@ -2,6 +2,7 @@
  * `npm run bench`: prints every benchmark's figures. These are measurements on a shared,
  * noisy machine, never pass/fail tests. `npm run bench -- config` runs one group.
  */
+import { runClusterBench } from './clusterBench';
 import { runConfigBench } from './configBench';
 import { runInboundBench } from './inboundBench';
 import { runDirectBench } from './directBench';
@@ -12,10 +13,11 @@ import { runPromptsBench } from './promptsBench';
 const groups: Record<string, (print: (line: string) => void) => Promise<void> | void> = {
   config: runConfigBench,
   inbound: (print) => runInboundBench(print),
-  direct: (print) => runDirectBench(print),
-  paging: (print) => runPagingBench(print),
+  direct: async (print) => void (await runDirectBench(print)),
+  paging: async (print) => void (await runPagingBench(print)),
   prompts: (print) => runPromptsBench(print),
   faults: (print) => runFaultsBench(print),
+  cluster: (print) => runClusterBench(print),
 };
 
 async function main(): Promise<void> {

@@ -63,6 +63,8 @@ export interface DispatcherDependencies {
   retry: RetryPolicy;
   /** Most sends in flight at once per lane (a number: the same for every lane; default DEFAULT_LANE_LIMITS). */
   concurrency?: number | LaneLimits;
+  /** This daemon's name, recorded on what it sends (several daemons: see releaseStaleNotifications). */
+  claimant?: string;
   /** Told when a send finishes, so the engine looks again for due work. */
   onSettled: () => void;
   /** Times each attempt and its retry. */
@@ -107,7 +109,9 @@ export class NotificationDispatcher {
       if (room <= 0) continue;
       for (const row of await this.deps.notifications.dueInLane(now, lane, room)) {
         if (this.stopping) return started;
-        const claimed = await transactionally((tx) => this.deps.notifications.in(tx).claim(row.id, now));
+        const claimed = await transactionally((tx) =>
+          this.deps.notifications.in(tx).claim(row.id, now, this.deps.claimant ?? null),
+        );
         if (!claimed) continue;
         this.start({ ...row, attempts: row.attempts + 1, status: 'sending' });
         started++;
@@ -167,8 +171,11 @@ export class NotificationDispatcher {
       pageId: row.page_id,
       channel: row.channel,
     });
-    const page = (await this.deps.pages.get(row.page_id))!;
-    const event = row.event_id === null ? undefined : await this.deps.pages.event(row.event_id);
+    // Claimed: from here the row is this daemon's to send, so a database out of reach for a
+    // moment delays the send instead of leaving the claim behind unsent.
+    const page = (await retryTransient(() => this.deps.pages.get(row.page_id)))!;
+    const eventId = row.event_id;
+    const event = eventId === null ? undefined : await retryTransient(() => this.deps.pages.event(eventId));
     const notifier = this.deps.notifiers[row.channel];
     let result;
     try {

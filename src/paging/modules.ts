@@ -59,13 +59,37 @@ export function releaseInterruptedNotifications(
 export function releaseStaleNotifications(
   notifications: NotificationStore,
   logger: Logger,
+  /** The daemons with a database session now (undefined: cannot tell; only age counts). */
+  alive: () => Promise<Set<string> | undefined>,
+  /**
+   * How long one email or webhook attempt may last (the longest configured timeout, and some):
+   * a sender cut off from the database, not dead, finishes its attempt within it and records it
+   * once it is back, so only an older claim is sent again, and a short cut never sends twice.
+   */
+  attemptBoundMs: () => number = () => 60_000,
   staleAfterMs = STALE_SENDING_MS,
 ): EngineModule {
+  // A sender seen without a session on two looks in a row is gone (not a blip of the server).
+  const missing = new Set<string>();
   return {
     name: MODULES.releaseStaleNotifications,
-    pollMs: Math.min(staleAfterMs, 60_000),
+    pollMs: 1000,
     async runOnce(now, tx) {
-      const released = await tx((t) => notifications.in(t).releaseStale(now - staleAfterMs, now));
+      let released = await tx((t) => notifications.in(t).releaseStale(now - staleAfterMs, now));
+      const living = await alive();
+      if (living !== undefined) {
+        for (const sender of await notifications.senders()) {
+          if (living.has(sender)) {
+            missing.delete(sender);
+          } else if (!missing.has(sender)) {
+            missing.add(sender);
+          } else {
+            released += await tx((t) =>
+              notifications.in(t).releaseClaimedBy(sender, now - attemptBoundMs(), now),
+            );
+          }
+        }
+      }
       if (released > 0)
         logger.warn('notifications whose sender died mid-send will be sent again', { released });
       return {};
@@ -190,6 +214,10 @@ export interface EngineWiring {
    * is released by age instead of at start. Absent: this daemon is alone on its database.
    */
   cluster?: Omit<LeaseSettings, 'logger'>;
+  /** Several daemons: which have a database session now (their notifications in flight are theirs). */
+  alive?: () => Promise<Set<string> | undefined>;
+  /** How long one email or webhook attempt may last, from the configuration (its longest timeout). */
+  attemptBoundMs?: () => number;
 }
 
 /** The daemon's engine: every module, recovery first, on the daemon's database. */
@@ -216,9 +244,15 @@ export function createEngine(w: EngineWiring): {
   const modules =
     cluster === undefined
       ? [releaseInterruptedNotifications(w.notifications, w.logger), ...periodic]
-      : [...periodic, releaseStaleNotifications(w.notifications, w.logger)].map((module) =>
-          leased(module, { ...cluster, logger: w.logger }),
-        );
+      : [
+          ...periodic,
+          releaseStaleNotifications(
+            w.notifications,
+            w.logger,
+            w.alive ?? (async () => undefined),
+            w.attemptBoundMs,
+          ),
+        ].map((module) => leased(module, { ...cluster, logger: w.logger }));
   const engine = new PagingEngine({
     modules,
     clock: w.clock,

@@ -215,8 +215,10 @@ export const MIGRATIONS: readonly string[] = [
   // survivor takes over those of a dead daemon's application. Older rows (one daemon, SQLite)
   // have none: they belong to whoever runs on the file. And each leg's place among its call's
   // legs, which orders legs started in the same millisecond on PostgreSQL (SQLite has rowids).
+  // And which daemon is sending a notification, so that one whose sender died is sent again.
   `
   ALTER TABLE calls ADD COLUMN app TEXT;
   ALTER TABLE call_legs ADD COLUMN position INTEGER;
+  ALTER TABLE notifications ADD COLUMN claimed_by TEXT;
   `,
 ];

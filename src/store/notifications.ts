@@ -123,12 +123,15 @@ export class NotificationStore {
     return row?.due ?? undefined;
   }
 
-  /** Takes a pending notification for sending; false when someone else took or cancelled it. */
-  async claim(id: number, now: number): Promise<boolean> {
+  /**
+   * Takes a pending notification for sending (by daemon `by`, with several); false when someone
+   * else took or cancelled it.
+   */
+  async claim(id: number, now: number, by: string | null = null): Promise<boolean> {
     const claimed = await this.db.run(
-      `UPDATE notifications SET status = 'sending', attempts = attempts + 1, updated_at = ?
+      `UPDATE notifications SET status = 'sending', attempts = attempts + 1, updated_at = ?, claimed_by = ?
        WHERE id = ? AND status = 'pending'`,
-      [now, id],
+      [now, by, id],
     );
     return claimed.changes === 1;
   }
@@ -180,6 +183,28 @@ export class NotificationStore {
     const released = await this.db.run(
       `UPDATE notifications SET status = 'pending', updated_at = ? WHERE status = 'sending' AND updated_at < ?`,
       [now, claimedBefore],
+    );
+    return released.changes;
+  }
+
+  /** The daemons that have notifications 'sending' now. */
+  async senders(): Promise<string[]> {
+    const rows = await this.db.all<{ by: string }>(
+      `SELECT DISTINCT claimed_by AS by FROM notifications WHERE status = 'sending' AND claimed_by IS NOT NULL`,
+    );
+    return rows.map((r) => r.by);
+  }
+
+  /**
+   * The emails and webhooks daemon `by` (gone: its database sessions ended) claimed before
+   * `claimedBefore` go back to pending. Page calls are not: the daemon that takes over the dead
+   * one's application hangs each up and releases it (reconcile/).
+   */
+  async releaseClaimedBy(by: string, claimedBefore: number, now: number): Promise<number> {
+    const released = await this.db.run(
+      `UPDATE notifications SET status = 'pending', updated_at = ?
+       WHERE status = 'sending' AND claimed_by = ? AND updated_at < ? AND channel IN ('email', 'webhook')`,
+      [now, by, claimedBefore],
     );
     return released.changes;
   }

@@ -45,6 +45,8 @@ export class WriteQueue {
   /** Writes not made yet, in order. */
   private readonly queue: Entry[] = [];
   private turnScheduled = false;
+  /** How many of the first writes of `queue` are due now (a runNow, the turn's end, a read); the rest wait for the end of the turn. */
+  private due = 0;
   /** The flush under way, if any: one at a time, so writes keep their order. */
   private flushing: Promise<void> | undefined;
   /** Set while the database refuses writes: the next try waits for it. */
@@ -76,6 +78,7 @@ export class WriteQueue {
    */
   runNow(write: Write): void {
     this.queue.push({ write, told: false });
+    this.due = this.queue.length;
     this.kick();
   }
 
@@ -86,6 +89,7 @@ export class WriteQueue {
     this.turnScheduled = true;
     setImmediate(() => {
       this.turnScheduled = false;
+      this.due = this.queue.length;
       this.kick();
     });
   }
@@ -95,12 +99,14 @@ export class WriteQueue {
    * the database refuses writes for now, since those wait for it and the read must not.
    */
   async settled(): Promise<void> {
+    this.due = this.queue.length;
     this.kick();
     while (this.flushing !== undefined) await this.flushing;
   }
 
   /** Resolves when every write issued so far has been written (or given up as failed). */
   flushed(): Promise<void> {
+    this.due = this.queue.length;
     this.kick();
     if (this.pending === 0 && this.flushing === undefined) return Promise.resolve();
     return new Promise((resolve) => this.waiters.push(resolve));
@@ -119,11 +125,11 @@ export class WriteQueue {
 
   private kick(): void {
     if (this.flushing !== undefined || this.timer !== undefined) return;
-    if (this.queue.length === 0) return this.wakeWaiters();
+    if (this.due === 0) return this.wakeWaiters();
     this.flushing = this.flush().finally(() => {
       this.flushing = undefined;
       // Writes issued while this flush ran (an observer's, the next turn's) follow at once.
-      if (this.timer === undefined && this.queue.length > 0) this.kick();
+      if (this.timer === undefined && this.due > 0) this.kick();
       else this.wakeWaiters();
     });
   }
@@ -134,7 +140,8 @@ export class WriteQueue {
   }
 
   private async flush(): Promise<void> {
-    const batch = this.queue.splice(0);
+    const batch = this.queue.splice(0, this.due);
+    this.due = 0;
     this.inFlight = batch.length;
     try {
       if (batch.length === 1) await this.alone(batch[0]!, 0, batch);
@@ -194,6 +201,7 @@ export class WriteQueue {
   /** The database refuses writes for now: `entries` go back to the front, tried again after a back-off. */
   private waitForDatabase(entries: Entry[]): void {
     this.queue.unshift(...entries);
+    this.due += entries.length;
     this.timer = setTimeout(() => {
       this.timer = undefined;
       this.kick();

@@ -161,9 +161,11 @@ describeWithPostgres('the daemon on PostgreSQL', (cluster) => {
     expect(connected).toMatchObject({ outcome: 'connected', connected_responder_id: 'alice' });
     const legs = await check.all<LegRow>('SELECT * FROM call_legs WHERE call_id = ?', [connected.id]);
     expect(legs.map((l) => [l.responder_id, l.result])).toEqual([['alice', 'accepted']]);
-    const connectedPage = await eventually('the connected call’s page', () =>
-      check.get<PageRow>('SELECT * FROM pages WHERE call_id = ?', [connected.id]),
-    );
+    // Acknowledged by who took the call at once, resolved once the call has ended (resolve_on_hangup).
+    const connectedPage = await eventually('the connected call’s page to be resolved', async () => {
+      const page = await check.get<PageRow>('SELECT * FROM pages WHERE call_id = ?', [connected.id]);
+      return page?.status === 'resolved' ? page : undefined;
+    });
     // Acknowledged by who took the call, resolved when it ended (resolve_on_hangup).
     expect(connectedPage).toMatchObject({
       status: 'resolved',

@@ -121,3 +121,26 @@ test('a database that fills up mid-turn: the writes before the full one are made
   });
   expect(ended).toEqual(['a']);
 });
+
+test('updates wait for the end of the turn even while the inserts before them are still landing', async () => {
+  const calls = new CallStore(new SqliteDatabase(db, 'sqlite:turn'), (error) => {
+    throw error;
+  });
+  calls.insertCall(call('a'));
+  calls.insertCall(call('b')); // behind the first, still in flight
+  calls.updateCall('a', { outcome: 'voicemail' });
+  calls.updateCall('b', { outcome: 'connected' });
+  let turnEnded = false;
+  setImmediate(() => (turnEnded = true));
+  for (let i = 0; i < 50 && !turnEnded; i++) await Promise.resolve();
+  // The inserts have landed, the updates not yet: they are the turn's, made at its end.
+  expect(outcomes()).toEqual([
+    { id: 'a', outcome: null },
+    { id: 'b', outcome: null },
+  ]);
+  await endOfTurn();
+  expect(outcomes()).toEqual([
+    { id: 'a', outcome: 'voicemail' },
+    { id: 'b', outcome: 'connected' },
+  ]);
+});

@@ -137,6 +137,11 @@ export async function runLeg(
     return { ...base, ...outcome };
   };
   if (contest.decided) return finish({ result: 'cancelled', reason: contest.lostBecause });
+  // The leg's row should be in the database before its phone rings, so that a daemon taking the
+  // call over after a crash finds it; on SQLite it is at once, on PostgreSQL a round trip. A
+  // slow database delays the ringing by LEG_ROW_WAIT_MS at most, never more.
+  await landedOrLate(ctx.calls.writes.settled());
+  if (contest.decided) return finish({ result: 'cancelled', reason: contest.lostBecause });
 
   const session = new CallSession(channelId, setup.caller.ari, logger);
   ctx.legs.track(session);
@@ -270,5 +275,20 @@ async function confirm(
     throw error;
   } finally {
     decided.off();
+  }
+}
+
+/** Longest a responder's phone waits for its leg's row to land (see runLeg). */
+const LEG_ROW_WAIT_MS = 250;
+
+async function landedOrLate(landing: Promise<void>): Promise<void> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  const late = new Promise<void>((resolve) => {
+    timer = setTimeout(resolve, LEG_ROW_WAIT_MS);
+  });
+  try {
+    await Promise.race([landing.catch(() => undefined), late]);
+  } finally {
+    clearTimeout(timer);
   }
 }

@@ -49,6 +49,14 @@ export interface SqlDatabase extends SqlSession {
  */
 export function isTransient(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
+  // node-postgres reports a connection that died mid-query, or a pool that could not connect in
+  // time, without a code.
+  const message = (error as { message?: unknown } | null)?.message;
+  if (
+    typeof message === 'string' &&
+    /^Connection terminated|timeout exceeded when trying to connect/.test(message)
+  )
+    return true;
   if (typeof code !== 'string') return false;
   if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return true;
   // 40001 serialization_failure, 40P01 deadlock_detected, 08* connection exceptions,
