@@ -74,6 +74,7 @@ export class Reconciler {
 
   private async once(): Promise<void> {
     const { deps } = this;
+    const surveyedAt = deps.now();
     const holdings = await survey(deps.ari, deps.app);
     // The plan is pure: the statuses of the pages that page calls are about are looked up first.
     const statuses = new Map<number, PageStatus | undefined>();
@@ -84,7 +85,9 @@ export class Reconciler {
       if (pageId !== undefined) statuses.set(pageId, await deps.pageStatus(pageId));
     }
     // The plan is pure: the open calls and their legs are read first.
-    const openCalls = await deps.calls.unfinishedCalls(deps.app);
+    // A call that came in after the survey began is not in it, and is a live session's (or its
+    // StasisStart is on its way): never a call the daemon lost, even if it has ended meanwhile.
+    const openCalls = (await deps.calls.unfinishedCalls(deps.app)).filter((c) => c.started_at < surveyedAt);
     const legsOf = new Map(
       await Promise.all(openCalls.map(async (c) => [c.id, await deps.calls.legsOfCall(c.id)] as const)),
     );
