@@ -10,22 +10,6 @@ import { namedError } from '../util/namedError';
 
 export type Db = Database.Database;
 
-/**
- * Runs `work` atomically and returns what it returns. Stores only hold statements; the paging
- * service and the engine's modules decide where a transaction begins and ends, so that a lease
- * check (a fencing token) can later run inside the very transaction that changes a page.
- */
-export type Transaction = <T>(work: () => T) => T;
-
-/** A Transaction on this database; nested calls become savepoints. */
-export function transactionOf(db: Db): Transaction {
-  // One transaction function for every `work`: db.transaction() builds four wrappers and defines
-  // their properties each time it is called, which was ~1% of the daemon's CPU under load when
-  // done per transaction. Nested calls still become savepoints.
-  const inTransaction = db.transaction((work: () => unknown) => work());
-  return <T>(work: () => T): T => inTransaction(work) as T;
-}
-
 export class DatabaseError extends namedError('DatabaseError') {}
 
 export interface OpenOptions {
@@ -34,7 +18,7 @@ export interface OpenOptions {
    * How long one statement waits for another connection's lock once the database is open
    * (default 5 s, fine for the CLI). better-sqlite3 is synchronous, so this wait spins on the
    * event loop: the daemon sets a few milliseconds and waits for longer locks on timers instead
-   * (retryWhileBusy, WriteQueue), so that calls keep being served (issue 17).
+   * (retryTransient in sql/driver.ts, WriteQueue), so that calls keep being served (issue 17).
    */
   busyTimeoutMs?: number;
 }
@@ -46,28 +30,6 @@ export const DAEMON_BUSY_TIMEOUT_MS = 3;
 export function isBusy(error: unknown): boolean {
   const code = (error as { code?: unknown } | null)?.code;
   return typeof code === 'string' && (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED'));
-}
-
-/** Back-off between two tries of a write that found the database locked: 5 ms doubling to 500 ms. */
-export function busyBackoffMs(attempt: number): number {
-  return Math.min(500, 5 * 2 ** Math.min(attempt, 10));
-}
-
-/**
- * Runs `work` (synchronous, one transaction) and, while it finds the database locked, tries
- * again after a back-off on a timer, so that the wait never blocks the event loop. Gives up
- * with the last busy error after `giveUpMs`; any other error is thrown at once.
- */
-export async function retryWhileBusy<T>(work: () => T, giveUpMs = 300_000): Promise<T> {
-  const started = Date.now();
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return work();
-    } catch (error) {
-      if (!isBusy(error) || Date.now() - started >= giveUpMs) throw error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, busyBackoffMs(attempt)));
-  }
 }
 
 export function openDatabase(file: string, options: OpenOptions = {}): Db {

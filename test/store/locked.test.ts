@@ -2,19 +2,14 @@
  * The store while another connection holds the write lock (`BEGIN IMMEDIATE` on a second
  * better-sqlite3 connection to the same file, as a backup job would): the daemon's connection
  * is told at once instead of waiting, reads still work (WAL), the call log's writes wait in order
- * and land once the lock is gone, and retryWhileBusy waits on timers (issue 17, item 2).
+ * and land once the lock is gone, and retryTransient waits on timers (issue 17, item 2).
  */
 import * as path from 'node:path';
 import Database from 'better-sqlite3';
-import {
-  DAEMON_BUSY_TIMEOUT_MS,
-  isBusy,
-  openDatabase,
-  retryWhileBusy,
-  type Db,
-} from '../../src/store/database';
+import { DAEMON_BUSY_TIMEOUT_MS, isBusy, openDatabase, type Db } from '../../src/store/database';
 import { CallStore } from '../../src/store/calls';
 import { SqliteDatabase } from '../../src/store/sql/sqlite';
+import { retryTransient } from '../../src/store/sql/driver';
 import { tempDir } from '../helpers/tmp';
 
 const dir = tempDir();
@@ -105,12 +100,12 @@ test('call log writes wait for the lock in order, observers after they land, and
   expect(await calls.getCall('b')).toMatchObject({ outcome: 'voicemail' });
 });
 
-test('retryWhileBusy waits for the lock on timers and returns what the work returns', async () => {
+test('retryTransient waits for the lock on timers and returns what the work returns', async () => {
   let tries = 0;
   let ticks = 0;
   const ticker = setInterval(() => ticks++, 5);
   setTimeout(() => other.exec('COMMIT'), 100);
-  const written = await retryWhileBusy(() => {
+  const written = await retryTransient(async () => {
     tries++;
     return db.prepare(`INSERT OR REPLACE INTO meta (key, value) VALUES ('probe', '2')`).run().changes;
   });
@@ -121,9 +116,9 @@ test('retryWhileBusy waits for the lock on timers and returns what the work retu
   expect(ticks).toBeGreaterThan(1);
   // Any other error is not waited on.
   let calls = 0;
-  const failing = retryWhileBusy(() => {
+  const failing = retryTransient(() => {
     calls++;
-    throw Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR' });
+    return Promise.reject(Object.assign(new Error('disk I/O error'), { code: 'SQLITE_IOERR' }));
   });
   await expect(failing).rejects.toThrow('disk I/O error');
   expect(calls).toBe(1);
