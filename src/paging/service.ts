@@ -7,12 +7,13 @@
  */
 import type { Config, PageEventType, Responder, Urgency } from '../config/model';
 import type { Logger } from '../log/logger';
-import { resolveLevel, resolveOnCall } from '../oncall/escalation';
+import { resolveOnCall } from '../oncall/escalation';
 import { retryTransient, type SqlDatabase, type SqlSession } from '../store/sql/driver';
 import type { WriteQueue } from '../store/writeQueue';
 import type { NotificationStore } from '../store/notifications';
 import type { EventVia, NewPage, PageChange, PageRow, PageStore } from '../store/pages';
-import { escalationDueAt, nextEscalation, supportHoursDueAt } from './escalation';
+import { escalationDueAt } from './escalation';
+import { dueAtOnRoute, escalateMany, levelDetail } from './escalateMany';
 import { responderNotifications, webhookNotifications } from './planner';
 
 /** What the call flow knows when it asks for a page; the service adds when it escalates. */
@@ -90,7 +91,7 @@ export class PagingService {
     const first = resolveOnCall(config, request.teamId, request.at).levels[0]!;
     const assignees = first.responders.map((r) => r.responder);
     const urgency = request.urgency ?? 'high';
-    const due = this.dueAt(
+    const due = dueAtOnRoute(
       config,
       request.routeId,
       urgency,
@@ -242,15 +243,18 @@ export class PagingService {
   ): Promise<number> {
     const config = this.deps.config();
     const moved: number[] = [];
+    let exhausted: Array<{ pageId: number; detail: Record<string, unknown> }> = [];
     const due = await transactionally(async (tx) => {
       moved.length = 0; // a transaction tried again starts afresh
       const t = this.within(tx);
       const pages = await t.pages.due(now, limit);
-      for (const page of pages)
-        if (await this.escalate(t, config, page, now, SYSTEM, 'no acknowledgement in time'))
-          moved.push(page.id);
+      const step = await escalateMany(t, config, pages, now, SYSTEM, 'no acknowledgement in time');
+      moved.push(...step.moved);
+      exhausted = step.exhausted;
       return pages.length;
     });
+    for (const { pageId, detail } of exhausted)
+      this.deps.logger.warn('page escalation exhausted', { pageId, ...detail });
     if (due > 0) this.deps.logger.info('escalation tick', { due, moved: moved.length });
     // What the escalations put in the outbox is due now: the dispatcher may have looked at the
     // outbox while this transaction was still open, and must look again.
@@ -267,7 +271,16 @@ export class PagingService {
       if (page === undefined) return { ok: false, reason: 'not-found' };
       if (page.status !== 'triggered') return { ok: false, reason: `already-${page.status}`, page };
       if (page.next_escalation_at === null) return { ok: false, reason: 'exhausted', page };
-      await this.escalate(t, config, page, Date.now(), actor, `requested by ${actor.id}`);
+      const { exhausted } = await escalateMany(
+        t,
+        config,
+        [page],
+        Date.now(),
+        actor,
+        `requested by ${actor.id}`,
+      );
+      for (const { detail } of exhausted)
+        this.deps.logger.warn('page escalation exhausted', { pageId, ...detail });
       return { ok: true, page: (await t.pages.get(pageId))! };
     });
     if (result.ok) {
@@ -275,73 +288,6 @@ export class PagingService {
       this.deps.onChange?.(pageId, 'escalated');
     }
     return result;
-  }
-
-  /**
-   * One step for one page, in the caller's transaction. The move is conditional on the page
-   * still being where it was read, so a concurrent acknowledgement or a repeated tick is a no-op.
-   */
-  private async escalate(
-    t: InTransaction,
-    config: Config,
-    page: PageRow,
-    at: number,
-    actor: Actor,
-    reason: string,
-  ): Promise<boolean> {
-    const team = config.teams.get(page.team_id);
-    const policy = team === undefined ? undefined : config.policies.get(team.policyId);
-    const from = { level: page.escalation_level, round: page.escalation_round };
-    const step =
-      policy === undefined
-        ? ({ kind: 'exhausted' } as const)
-        : nextEscalation({ levelCount: policy.levels.length, repeat: policy.repeat }, from);
-    if (step.kind === 'exhausted') {
-      if (!(await t.pages.advance({ pageId: page.id, from, to: from, nextEscalationAt: null, at })))
-        return false;
-      const detail =
-        policy === undefined
-          ? { reason: `team "${page.team_id}" is no longer in the configuration` }
-          : {
-              reason: 'nobody acknowledged; the page stays triggered',
-              levels: policy.levels.length,
-              rounds: policy.repeat + 1,
-            };
-      const eventId = await t.pages.appendEvent(page.id, at, 'exhausted', actor.id, actor.via, detail);
-      await this.enqueueWebhooks(t, config, page.id, eventId, page.team_id, 'exhausted', at);
-      this.deps.logger.warn('page escalation exhausted', { pageId: page.id, ...detail });
-      return true;
-    }
-    const level = resolveLevel(config, policy!.levels[step.level]!, step.level, at);
-    const responders = level.responders.map((r) => r.responder);
-    const due = this.dueAt(
-      config,
-      page.route_id,
-      page.urgency,
-      escalationDueAt(at, level.level.escalateAfterSeconds, responders.length),
-    );
-    const moved = await t.pages.advance({
-      pageId: page.id,
-      from,
-      to: { level: step.level, round: step.round },
-      nextEscalationAt: due.dueAt,
-      at,
-    });
-    if (!moved) return false;
-    await this.assignLevel(
-      t,
-      config,
-      page.id,
-      responders,
-      step.level,
-      step.round,
-      at,
-      'escalated',
-      actor,
-      { from_level: from.level, reason, ...due.detail },
-      page.urgency,
-    );
-    return true;
   }
 
   private async assignLevel(
@@ -352,49 +298,33 @@ export class PagingService {
     level: number,
     round: number,
     at: number,
-    type: 'assigned' | 'escalated',
+    type: 'assigned',
     actor: Actor,
     extra: Record<string, unknown>,
     urgency: Urgency,
   ): Promise<void> {
-    const ids = responders.map((r) => r.id);
-    await t.pages.assign(pageId, ids, level, at);
-    const eventId = await t.pages.appendEvent(pageId, at, type, actor.id, actor.via, {
-      ...extra,
+    await t.pages.assign(
+      pageId,
+      responders.map((r) => r.id),
       level,
-      round,
-      responders: ids,
-      ...(ids.length === 0 ? { note: 'nobody on call at this level' } : {}),
-    });
-    for (const planned of responderNotifications(config, responders, level, at, urgency))
-      await t.notifications.enqueue({ ...planned, pageId, eventId }, at);
-    if (type === 'escalated') {
-      const page = (await t.pages.get(pageId))!;
-      await this.enqueueWebhooks(t, config, pageId, eventId, page.team_id, 'escalated', at);
-    }
-  }
-
-  /**
-   * When the page must move on: a low page waits for its route's next opening (the timeline
-   * says so in `detail`).
-   */
-  private dueAt(
-    config: Config,
-    routeId: string | null,
-    urgency: Urgency,
-    dueAt: number,
-  ): { dueAt: number; detail: Record<string, unknown> } {
-    const route = routeId === null ? undefined : config.routes.find((r) => r.id === routeId);
-    const timing = supportHoursDueAt(dueAt, urgency, route?.hours);
-    if (!timing.waitsForOpening) return { dueAt: timing.dueAt, detail: {} };
-    return {
-      dueAt: timing.dueAt,
-      detail: {
-        urgency,
-        escalates_at: new Date(timing.dueAt).toISOString(),
-        waits: `low urgency: escalation waits for route ${route!.id} to open`,
-      },
-    };
+      at,
+    );
+    const eventId = await t.pages.appendEvent(
+      pageId,
+      at,
+      type,
+      actor.id,
+      actor.via,
+      levelDetail(responders, level, round, extra),
+    );
+    await t.notifications.enqueueMany(
+      responderNotifications(config, responders, level, at, urgency).map((planned) => ({
+        ...planned,
+        pageId,
+        eventId,
+      })),
+      at,
+    );
   }
 
   private async enqueueWebhooks(
@@ -406,7 +336,9 @@ export class PagingService {
     event: PageEventType,
     at: number,
   ): Promise<void> {
-    for (const planned of webhookNotifications(config, teamId, event, at))
-      await t.notifications.enqueue({ ...planned, pageId, eventId }, at);
+    await t.notifications.enqueueMany(
+      webhookNotifications(config, teamId, event, at).map((planned) => ({ ...planned, pageId, eventId })),
+      at,
+    );
   }
 }

@@ -5,6 +5,7 @@
  */
 import type { NotificationChannelName } from '../domain/enums';
 import type { SqlSession } from './sql/driver';
+import { chunksOf, valuesList } from './sql/batch';
 
 export type { NotificationChannelName };
 export type NotificationStatus = 'pending' | 'sending' | 'sent' | 'failed' | 'cancelled';
@@ -89,6 +90,30 @@ export class NotificationStore {
       ],
     );
     return row!.id;
+  }
+
+  /** enqueue() for many, in a few statements (an escalation tick that moves many pages). */
+  async enqueueMany(notifications: ReadonlyArray<NewNotification>, now: number): Promise<void> {
+    for (const chunk of chunksOf(notifications))
+      await this.db.run(
+        `INSERT INTO notifications (page_id, event_id, channel, responder_id, webhook_id, level, status, due_at, created_at, updated_at)
+         VALUES ${valuesList(
+           chunk.length,
+           Array.from({ length: 10 }, () => undefined),
+         )}`,
+        chunk.flatMap((n) => [
+          n.pageId,
+          n.eventId,
+          n.channel,
+          n.responderId ?? null,
+          n.webhookId ?? null,
+          n.level ?? null,
+          'pending',
+          n.dueAt,
+          now,
+          now,
+        ]),
+      );
   }
 
   /** The lanes that have rows due at `now`. */

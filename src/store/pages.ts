@@ -4,6 +4,7 @@
  * disagree, even after a crash.
  */
 import type { SqlSession } from './sql/driver';
+import { chunksOf, valuesList } from './sql/batch';
 import type { PageStatus, Urgency } from '../domain/enums';
 
 export type { PageStatus } from '../domain/enums';
@@ -61,6 +62,22 @@ export interface EscalationMove {
   /** Null: the policy is exhausted and nothing more is due. */
   nextEscalationAt: number | null;
   at: number;
+}
+
+export interface NewAssignment {
+  pageId: number;
+  responderId: string;
+  level: number;
+  at: number;
+}
+
+export interface NewPageEvent {
+  pageId: number;
+  at: number;
+  type: string;
+  actor: string;
+  via: EventVia;
+  detail: Record<string, unknown> | null;
 }
 
 export interface NewPage {
@@ -148,12 +165,18 @@ export class PageStore {
   }
 
   /** Adds responders to the page (those already assigned keep their first level). */
-  async assign(pageId: number, responderIds: readonly string[], level: number, at: number): Promise<void> {
-    for (const responderId of responderIds)
+  assign(pageId: number, responderIds: readonly string[], level: number, at: number): Promise<void> {
+    return this.assignMany(responderIds.map((responderId) => ({ pageId, responderId, level, at })));
+  }
+
+  /** assign() for many pages, in a few statements. */
+  async assignMany(rows: ReadonlyArray<NewAssignment>): Promise<void> {
+    for (const chunk of chunksOf(rows))
       await this.db.run(
-        `INSERT INTO page_assignments (page_id, responder_id, level, assigned_at) VALUES (?, ?, ?, ?)
+        `INSERT INTO page_assignments (page_id, responder_id, level, assigned_at)
+         VALUES ${valuesList(chunk.length, [undefined, undefined, undefined, undefined])}
          ON CONFLICT (page_id, responder_id) DO NOTHING`,
-        [pageId, responderId, level, at],
+        chunk.flatMap((a) => [a.pageId, a.responderId, a.level, a.at]),
       );
   }
 
@@ -172,25 +195,62 @@ export class PageStore {
     return row!.id;
   }
 
+  /** One event for each of many pages, in a few statements: each page's event id, by page. */
+  async appendEvents(events: ReadonlyArray<NewPageEvent>): Promise<Map<number, number>> {
+    const ids = new Map<number, number>();
+    for (const chunk of chunksOf(events)) {
+      const rows = await this.db.all<{ id: number; page_id: number }>(
+        `INSERT INTO page_events (page_id, at, type, actor, via, detail)
+         VALUES ${valuesList(chunk.length, [undefined, undefined, undefined, undefined, undefined, undefined])}
+         RETURNING id, page_id`,
+        chunk.flatMap((e) => [
+          e.pageId,
+          e.at,
+          e.type,
+          e.actor,
+          e.via,
+          e.detail === null ? null : JSON.stringify(e.detail),
+        ]),
+      );
+      for (const row of rows) ids.set(row.page_id, row.id);
+    }
+    return ids;
+  }
+
   /**
    * Moves a triggered page to its next escalation level, only if it is still where the caller
    * saw it: a second tick, or a tick racing an acknowledgement, changes nothing (returns false).
    */
   async advance(move: EscalationMove): Promise<boolean> {
-    const moved = await this.db.run(
-      `UPDATE pages SET escalation_level = ?, escalation_round = ?, next_escalation_at = ?, updated_at = ?
-       WHERE id = ? AND status = 'triggered' AND escalation_level = ? AND escalation_round = ?`,
-      [
-        move.to.level,
-        move.to.round,
-        move.nextEscalationAt,
-        move.at,
-        move.pageId,
-        move.from.level,
-        move.from.round,
-      ],
-    );
-    return moved.changes === 1;
+    return (await this.advanceMany([move])).has(move.pageId);
+  }
+
+  /** advance() for many pages, in a few statements: the pages that moved. */
+  async advanceMany(moves: ReadonlyArray<EscalationMove>): Promise<Set<number>> {
+    const moved = new Set<number>();
+    for (const chunk of chunksOf(moves)) {
+      const rows = await this.db.all<{ id: number }>(
+        `WITH moves (id, from_level, from_round, to_level, to_round, next_at, at) AS (
+           VALUES ${valuesList(chunk.length, ['BIGINT', 'BIGINT', 'BIGINT', 'BIGINT', 'BIGINT', 'BIGINT', 'BIGINT'])})
+         UPDATE pages SET escalation_level = moves.to_level, escalation_round = moves.to_round,
+           next_escalation_at = moves.next_at, updated_at = moves.at
+         FROM moves
+         WHERE pages.id = moves.id AND pages.status = 'triggered'
+           AND pages.escalation_level = moves.from_level AND pages.escalation_round = moves.from_round
+         RETURNING pages.id`,
+        chunk.flatMap((m) => [
+          m.pageId,
+          m.from.level,
+          m.from.round,
+          m.to.level,
+          m.to.round,
+          m.nextEscalationAt,
+          m.at,
+        ]),
+      );
+      for (const row of rows) moved.add(row.id);
+    }
+    return moved;
   }
 
   /** Triggered pages whose escalation is due at `now`, most overdue first. */

@@ -40,6 +40,35 @@ routes:
 const T0 = Date.UTC(2026, 11, 4, 12, 0, 0);
 const MINUTE = 60_000;
 
+function pagingOn(sql: SqlDatabase): {
+  pages: PageStore;
+  notifications: NotificationStore;
+  service: PagingService;
+} {
+  const pages = new PageStore(sql);
+  const notifications = new NotificationStore(sql);
+  const service = new PagingService({
+    sql,
+    config: () => config,
+    pages,
+    notifications,
+    logger: silentLogger,
+  });
+  return { pages, notifications, service };
+}
+
+/** A message's page for db-team from `caller`, triggered at T0. */
+const triggerFor = (service: PagingService, caller: string) =>
+  service.trigger({
+    teamId: 'db-team',
+    routeId: 'main',
+    callId: null,
+    voicemailId: null,
+    callerNumber: caller,
+    summary: `Voicemail from ${caller}`,
+    at: T0,
+  });
+
 function contract(open: () => Promise<SqlDatabase>): void {
   let sql: SqlDatabase;
   beforeEach(async () => {
@@ -237,24 +266,8 @@ function contract(open: () => Promise<SqlDatabase>): void {
   });
 
   test('the paging service escalates through a fenced transaction, and not at all once the lease is lost', async () => {
-    const pages = new PageStore(sql);
-    const notifications = new NotificationStore(sql);
-    const service = new PagingService({
-      sql,
-      config: () => config,
-      pages,
-      notifications,
-      logger: silentLogger,
-    });
-    const { pageId } = await service.trigger({
-      teamId: 'db-team',
-      routeId: 'main',
-      callId: null,
-      voicemailId: null,
-      callerNumber: '+15551230001',
-      summary: 'test',
-      at: T0,
-    });
+    const { pages, notifications, service } = pagingOn(sql);
+    const { pageId } = await triggerFor(service, '+15551230001');
     const leases = new LeaseStore(sql);
     const mine = (await leases.acquire('escalate', 'node-a', T0, 1000))!;
     const fenced: Transactional = (work) =>
@@ -282,6 +295,58 @@ function contract(open: () => Promise<SqlDatabase>): void {
       'webhook:chat:pending',
       'webhook:chat:pending',
     ]);
+  });
+
+  test('one tick escalates 450 pages in multi-row statements: each moved once, acknowledged ones left, every row written', async () => {
+    const { pages, notifications, service } = pagingOn(sql);
+    const ids: number[] = [];
+    for (let i = 0; i < 450; i++)
+      ids.push((await triggerFor(service, `+1555123${String(i).padStart(4, '0')}`)).pageId);
+    // Every tenth acknowledged before the tick: those must not move.
+    const acknowledged = ids.filter((_, i) => i % 10 === 0);
+    for (const id of acknowledged)
+      await service.acknowledge(id, { id: 'alice', via: 'web', responderId: 'alice' });
+    const before = (await notifications.ofPage(ids[1]!)).length;
+    expect(await service.escalateDue(T0 + 10 * MINUTE, 1000)).toBe(405);
+    // A second tick at the same moment finds nothing due (bob's level escalates after 10 more minutes).
+    expect(await service.escalateDue(T0 + 10 * MINUTE, 1000)).toBe(0);
+    for (const id of ids) {
+      const page = (await pages.get(id))!;
+      const events = (await pages.events(id)).map((e) => e.type);
+      if (acknowledged.includes(id)) {
+        expect(page).toMatchObject({ status: 'acknowledged', escalation_level: 0 });
+        expect(events).toEqual(['triggered', 'assigned', 'acknowledged']);
+        continue;
+      }
+      expect(page).toMatchObject({
+        status: 'triggered',
+        escalation_level: 1,
+        next_escalation_at: T0 + 20 * MINUTE,
+      });
+      expect(events).toEqual(['triggered', 'assigned', 'escalated']);
+      expect((await pages.assignments(id)).map((a) => [a.responder_id, a.level])).toEqual([
+        ['alice', 0],
+        ['bob', 1],
+      ]);
+    }
+    // Bob's email and the chat webhook, tied to the escalation's own event.
+    const page = ids[1]!;
+    const escalated = (await pages.events(page)).find((e) => e.type === 'escalated')!;
+    expect(escalated.detail === null ? null : JSON.parse(escalated.detail)).toMatchObject({
+      level: 1,
+      round: 0,
+      from_level: 0,
+      responders: ['bob'],
+      reason: 'no acknowledgement in time',
+    });
+    const added = (await notifications.ofPage(page)).slice(before);
+    expect(
+      added.map((n) => [n.channel, n.responder_id ?? n.webhook_id, n.event_id, n.status, n.level]),
+    ).toEqual([
+      ['email', 'bob', escalated.id, 'pending', 1],
+      ['webhook', 'chat', escalated.id, 'pending', null],
+    ]);
+    expect(typeof added[0]!.due_at).toBe('number');
   });
 }
 
