@@ -4,9 +4,10 @@
  */
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { AriConnection, type ConnectionOptions } from './ari/connection';
-import type { AriEvent } from './ari/types';
-import type { Config, Secret } from './config/model';
+import type { AriConnection, ConnectionOptions } from './ari/connection';
+import type { PeerState } from './ari/peers';
+import { AsteriskLink } from './callflow/asteriskLink';
+import type { AsteriskSettings, Config, Secret } from './config/model';
 import type { ConfigStatus } from './config/reload';
 import { resolveAriPassword, startupSecret, StartupError, type DaemonOptions } from './daemonOptions';
 import {
@@ -17,7 +18,7 @@ import {
   type StartupConfig,
 } from './config/startup';
 import type { FlowContext } from './callflow/context';
-import { CallRouter } from './callflow/router';
+import type { CallRouter } from './callflow/router';
 import { drainCalls } from './callflow/drain';
 import { goodbyeWhileStopping } from './callflow/inbound';
 import { FLOW_PROMPTS } from './callflow/flowPrompts';
@@ -49,14 +50,13 @@ import type { EmailNotifier } from './notifications/email';
 import { createNotifiers, webhookSecretOf } from './notifications/setup';
 import { StoreIncidentAlert } from './notifications/storeIncident';
 import { HttpServer } from './http/server';
-import { PeerWatch } from './ari/peers';
 import { checkHealth } from './http/health';
 import { voicemailFile } from './store/voicemailFile';
 import { createMetrics } from './metrics/metrics';
 import { StrayRejections } from './metrics/strays';
 import { eventLoopDelayMetric, type EventLoopDelayMetric } from './metrics/eventLoop';
 import { reconciledCounter } from './metrics/reconciled';
-import { Reconciler } from './callflow/reconcile/reconciler';
+import type { Reconciler } from './callflow/reconcile/reconciler';
 import { ApplicationLeases, type HostedApplication } from './callflow/reconcile/takeover';
 import type { Registry } from 'prom-client';
 
@@ -88,6 +88,9 @@ export class Daemon {
   readonly pages: PageStore;
   readonly notifications: NotificationStore;
   readonly paging: PagingService;
+  /** This daemon's application on each Asterisk it connects to, the first Asterisk first. */
+  readonly links: AsteriskLink[];
+  /** The first Asterisk's connection and router (tests and tools that know one Asterisk). */
   readonly connection: AriConnection;
   readonly router: CallRouter;
   readonly metrics: Registry;
@@ -95,7 +98,7 @@ export class Daemon {
   readonly strays: StrayRejections;
   private readonly eventLoopDelay: EventLoopDelayMetric;
   private checkpointer: Checkpointer | undefined;
-  /** Takes back, on every connection, what Asterisk holds and no live session follows. */
+  /** Takes back, on every connection to the first Asterisk, what it holds and no live session follows. */
   readonly reconciler: Reconciler;
   /** Where the HTTP listener is reachable, once started. */
   httpUrl: string | undefined;
@@ -108,12 +111,10 @@ export class Daemon {
   /** The daemon's own prompts (undefined when a test hands it a renderer). */
   readonly promptLibrary: PromptLibrary | undefined;
   private readonly linkSecret: Buffer;
-  private links: LinkFactory | undefined;
+  private ackLinks: LinkFactory | undefined;
   private readonly dispatcher: NotificationDispatcher;
   private readonly engine: PagingEngine;
   private readonly http: HttpServer;
-  /** Whether the other daemons of this Asterisk are connected (asterisk.peers). */
-  private readonly peers: PeerWatch;
   private readonly email: EmailNotifier | undefined;
   private stopped: Promise<void> | undefined;
 
@@ -185,18 +186,11 @@ export class Daemon {
     const asterisk = options.config.asterisk;
     const secret = (value: Secret, setting: string): string | undefined =>
       startupSecret(this.config, value, setting);
-    this.connection = new AriConnection(this.connectionOptions(asterisk.app, asterisk.restSockets), logger);
-    this.peers = new PeerWatch(
-      this.connection.port,
-      asterisk.peers,
-      () => this.connection.state.status === 'connected',
-      options.peerCheckMs,
-    );
-    this.router = new CallRouter({
-      ari: this.connection.port,
-      logger,
-      contextForNewCall: (callLogger) => this.contextFor(callLogger),
-    });
+    this.links = this.linksFor(asterisk.app, logger, { own: true });
+    const first = this.links[0]!;
+    this.connection = first.connection;
+    this.router = first.router;
+    this.reconciler = first.reconciler;
     this.paging = new PagingService({
       sql: this.sql,
       config: () => this.config,
@@ -218,8 +212,8 @@ export class Daemon {
       // A page call released at start (the last process died placing it) is due before the first
       // connection: it waits a moment for Asterisk rather than fail and wait a whole retry.
       placePageCall: async (request) => {
-        await this.connection.whenConnected(asterisk.requestTimeoutSeconds * 1000);
-        return callAboutPage(this.pageCallDependencies(), request);
+        const link = await this.linkForPageCall();
+        return callAboutPage(this.pageCallDependencies(link), request);
       },
     });
     this.email = notifiers.email;
@@ -257,8 +251,9 @@ export class Daemon {
       calls: this.calls,
       linkTokens,
       dispatcher: this.dispatcher,
-      copyVoicemail: (vm) => copyRecording(this.connection.port, logger, this.voicemailDir, vm, 1),
-      ariConnected: () => this.connection.state.status === 'connected',
+      copyVoicemail: (vm) =>
+        copyRecording(this.linkOf(vm.asterisk).connection.port, logger, this.voicemailDir, vm, 1),
+      ariConnected: () => this.links.some((link) => link.connected),
       voicemailRetry: options.voicemailRetry,
       ...(this.cluster === undefined
         ? {}
@@ -274,10 +269,11 @@ export class Daemon {
       calls: this.calls,
       pages: this.pages,
       notifications: this.notifications,
-      activeCalls: () => this.router.activeCalls,
-      ariReconnects: () => this.connection.state.reconnects,
-      ariConnected: () => this.connection.state.status === 'connected',
-      peers: () => this.peers.snapshot,
+      activeCalls: () => this.activeCalls,
+      ariReconnects: () => this.links.reduce((sum, link) => sum + link.connection.state.reconnects, 0),
+      ariConnected: () => this.links.every((link) => link.connected),
+      asterisks: () => this.links.map((link) => ({ name: link.name, connected: link.connected })),
+      peers: () => this.peerSnapshot,
       prompts: () => ({ notReady: this.promptLibrary?.misses ?? 0, failed: this.promptStatus().failed }),
       config: () => this.configStatus,
       callLogWritesLost: () => this.calls.writes.failures,
@@ -294,28 +290,13 @@ export class Daemon {
     this.strays = new StrayRejections(this.metrics, logger);
     this.eventLoopDelay = eventLoopDelayMetric(this.metrics);
     this.countReconciled = reconciledCounter(this.metrics);
-    this.reconciler = new Reconciler({
-      // The router's port: frozen with the flows at the end of a drain (callflow/drain.ts).
-      ari: this.router.ari,
-      app: asterisk.app,
-      logger,
-      calls: this.calls,
-      pageStatus: async (pageId) => (await this.pages.get(pageId))?.status,
-      pagesOfCall: (callId) => this.pages.ofCall(callId),
-      ...(this.cluster === undefined
-        ? {}
-        : { releaseNotification: (id: number) => this.releaseNotification(id) }),
-      router: this.router,
-      contextFor: (callLogger) => this.contextFor(callLogger),
-      count: this.countReconciled,
-      now: Date.now,
-    });
     this.applications =
       this.cluster === undefined
         ? undefined
         : new ApplicationLeases({
             app: asterisk.app,
-            peers: asterisk.peers,
+            // A peer of any Asterisk: taken over, it is served on every Asterisk (linksFor).
+            peers: [...new Set(options.config.asterisks.flatMap((a) => a.peers))],
             nodeId: this.cluster.nodeId,
             leaseMs: (options.config.settings.postgres?.leaseSeconds ?? 10) * 1000,
             leases: new LeaseStore(this.sql),
@@ -346,9 +327,9 @@ export class Daemon {
           checkHealth({
             database: () => this.storage.probe(),
             ...(this.cluster === undefined ? {} : { cluster: () => this.cluster!.describe(Date.now()) }),
-            ari: () => this.connection.state,
-            activeCalls: () => this.router.activeCalls,
-            peers: () => this.peers.snapshot,
+            asterisks: () => this.links.map((link) => ({ name: link.name, ...link.connection.state })),
+            activeCalls: () => this.activeCalls,
+            peers: () => this.peerSnapshot,
             prompts: () => this.promptStatus(),
             config: () => this.configStatus,
           }),
@@ -356,19 +337,75 @@ export class Daemon {
       },
       options.listenerLimits,
     );
-    this.connection.on('event', (event: AriEvent) => this.router.handle(event));
-    // Sessions of this process re-check their own channels first; the rest is reconciled.
-    this.connection.on('connected', () => void this.reconciler.run());
-    this.connection.on('reconnected', () => void this.router.resync().then(() => this.reconciler.run()));
     // On every (re)connection: messages whose copy failed while Asterisk was unreachable are
-    // fetched again, and the peers' registration is asked for at once.
-    for (const moment of ['connected', 'reconnected']) {
-      this.connection.on(moment, () => {
-        engine.voicemailCopies.retryNow();
-        this.engine.wake(MODULES.voicemailCopies);
-        void this.peers.check();
-      });
-    }
+    // fetched again.
+    for (const link of this.links)
+      for (const moment of ['connected', 'reconnected'])
+        link.connection.on(moment, () => {
+          engine.voicemailCopies.retryNow();
+          this.engine.wake(MODULES.voicemailCopies);
+        });
+  }
+
+  /**
+   * The application `app` on every Asterisk of the configuration. `own`: this daemon's, whose
+   * peers are watched; otherwise a dead daemon's taken over, on one REST socket each.
+   */
+  private linksFor(app: string, logger: Logger, { own }: { own: boolean }): AsteriskLink[] {
+    return this.config.asterisks.map(
+      (asterisk, index) =>
+        new AsteriskLink({
+          asterisk,
+          first: index === 0,
+          app,
+          connection: this.connectionOptions(asterisk, index, app, own ? asterisk.restSockets : 1),
+          logger: this.config.asterisks.length === 1 ? logger : logger.child({ asterisk: asterisk.name }),
+          calls: this.calls,
+          pages: this.pages,
+          // Several daemons (a shared PostgreSQL): see ReconcilerDependencies.releaseNotification.
+          ...(this.storage.kind !== 'postgres'
+            ? {}
+            : { releaseNotification: (id: number) => this.releaseNotification(id) }),
+          contextFor: (callLogger, link) => this.contextFor(callLogger, link),
+          count: (kind) => this.countReconciled(kind),
+          ...(this.options.peerCheckMs === undefined ? {} : { peerCheckMs: this.options.peerCheckMs }),
+          watchPeers: own,
+        }),
+    );
+  }
+
+  /** Calls in progress on every link. */
+  private get activeCalls(): number {
+    return this.links.reduce((sum, link) => sum + link.router.activeCalls, 0);
+  }
+
+  /** The other daemons of every Asterisk: the first Asterisk's peers under their names, the others' as name@asterisk. */
+  private get peerSnapshot(): ReadonlyMap<string, PeerState> {
+    if (this.links.length === 1) return this.links[0]!.peers.snapshot;
+    const all = new Map<string, PeerState>();
+    this.links.forEach((link, index) => {
+      for (const [app, state] of link.peers.snapshot)
+        all.set(index === 0 ? app : `${app}@${link.name}`, state);
+    });
+    return all;
+  }
+
+  /** The link of the Asterisk named `name` (a call's, a message's); the first for rows that name none. */
+  private linkOf(name: string | null): AsteriskLink {
+    return this.links.find((link) => link.name === name) ?? this.links[0]!;
+  }
+
+  /**
+   * Where a page call goes out: the first Asterisk listed that is connected. None is: it waits a
+   * moment for the first (a page call released at start is due before the first connection)
+   * rather than fail and wait a whole retry.
+   */
+  private async linkForPageCall(): Promise<AsteriskLink> {
+    const connected = this.links.find((link) => link.connected);
+    if (connected !== undefined) return connected;
+    const first = this.links[0]!;
+    await first.connection.whenConnected(first.asterisk.requestTimeoutSeconds * 1000);
+    return first;
   }
 
   /** Whether the running configuration is the file's (see ConfigReloader); shown in /healthz and /metrics. */
@@ -433,18 +470,18 @@ export class Daemon {
   }
 
   private get linkFactory(): LinkFactory {
-    if (this.links === undefined) throw new Error('the HTTP listener is not started yet');
-    return this.links;
+    if (this.ackLinks === undefined) throw new Error('the HTTP listener is not started yet');
+    return this.ackLinks;
   }
 
-  private pageCallDependencies(): PageCallDependencies {
+  private pageCallDependencies(link: AsteriskLink): PageCallDependencies {
     return {
-      ari: this.router.ari,
-      legs: this.router,
+      ari: link.router.ari,
+      legs: link.router,
       prompts: this.prompts,
       paging: this.paging,
       pages: this.pages,
-      config: this.config,
+      config: this.configOn(link),
       logger: this.options.logger,
       voicemailMedia: async (page) =>
         page.voicemail_id !== null && (await this.voicemailFile(page.voicemail_id)) !== undefined
@@ -454,16 +491,20 @@ export class Daemon {
   }
 
   /**
-   * What a call's flow runs with. `host`: the router of another daemon's application taken over
-   * (takeover.ts), whose calls name that application in their ids and are followed by its router.
+   * The configuration as a call on `link` sees it: its Asterisk, and its application (another
+   * daemon's, taken over, whose calls name that application in their ids).
    */
-  private contextFor(logger: Logger, host?: { app: string; router: CallRouter }): FlowContext {
-    const router = host?.router ?? this.router;
+  private configOn(link: AsteriskLink): Config {
+    const config = this.config;
+    if (link.asterisk === config.asterisk && link.app === config.asterisk.app) return config;
+    return { ...config, asterisk: { ...link.asterisk, app: link.app } };
+  }
+
+  /** What a call's flow runs with: everything it does goes through its own link's Asterisk. */
+  private contextFor(logger: Logger, link: AsteriskLink): FlowContext {
+    const router = link.router;
     return {
-      config:
-        host === undefined
-          ? this.config
-          : { ...this.config, asterisk: { ...this.config.asterisk, app: host.app } },
+      config: this.configOn(link),
       calls: this.calls,
       paging: this.paging,
       prompts: this.prompts,
@@ -480,13 +521,20 @@ export class Daemon {
     if (await this.notifications.release(id, Date.now())) this.engine.wake(MODULES.dispatch);
   }
 
-  private connectionOptions(app: string, restSockets: number): ConnectionOptions {
-    const { asterisk } = this.config;
+  /** `index`: the Asterisk's place in the list (a test's ariUrl and ariPassword replace the first's). */
+  private connectionOptions(
+    asterisk: AsteriskSettings,
+    index: number,
+    app: string,
+    restSockets: number,
+  ): ConnectionOptions {
     const options = this.options;
+    const first = index === 0;
     return {
-      url: options.ariUrl ?? asterisk.url,
+      url: (first ? options.ariUrl : undefined) ?? asterisk.url,
       username: asterisk.username,
-      password: options.ariPassword ?? resolveAriPassword(options.config),
+      password:
+        (first ? options.ariPassword : undefined) ?? resolveAriPassword(options.config, asterisk, index),
       app,
       requestTimeoutMs: asterisk.requestTimeoutSeconds * 1000,
       restTransport: asterisk.restTransport,
@@ -497,49 +545,33 @@ export class Daemon {
   }
 
   /**
-   * Serves a dead daemon's application besides this one's own: its own connection, router and
-   * reconciliation, which adopts the calls it left exactly as a restart of it would.
+   * Serves a dead daemon's application besides this one's own, on every Asterisk: its own
+   * connections, routers and reconciliations, which adopt the calls it left exactly as a restart
+   * of it would.
    */
   private hostApplication(app: string): HostedApplication {
-    const logger = this.options.logger.child({ takenOver: app });
-    const connection = new AriConnection(this.connectionOptions(app, 1), logger);
-    const host: { app: string; router: CallRouter } = {
-      app,
-      router: new CallRouter({
-        ari: connection.port,
-        logger,
-        contextForNewCall: (callLogger) => this.contextFor(callLogger, host),
-      }),
-    };
-    const reconciler = new Reconciler({
-      ari: host.router.ari,
-      app,
-      logger,
-      calls: this.calls,
-      pageStatus: async (pageId) => (await this.pages.get(pageId))?.status,
-      pagesOfCall: (callId) => this.pages.ofCall(callId),
-      releaseNotification: (id) => this.releaseNotification(id),
-      router: host.router,
-      contextFor: (callLogger) => this.contextFor(callLogger, host),
-      count: this.countReconciled,
-      now: Date.now,
-    });
-    connection.on('event', (event: AriEvent) => host.router.handle(event));
-    connection.on('connected', () => void reconciler.run());
-    connection.on('reconnected', () => void host.router.resync().then(() => reconciler.run()));
+    const links = this.linksFor(app, this.options.logger.child({ takenOver: app }), { own: false });
     return {
       async start() {
-        const refused = await connection.refusal();
-        if (refused !== undefined) throw refused;
-        connection.start();
-        if (!(await connection.whenConnected(30_000))) throw new Error(`could not connect as ${app}`);
-        await reconciler.run();
+        for (const link of links) {
+          const refused = await link.connection.refusal();
+          if (refused !== undefined) throw refused;
+        }
+        for (const link of links) link.start();
+        // An Asterisk that is down does not hold back the others' calls: its link keeps trying,
+        // and reconciles when it connects.
+        const connected = await Promise.all(
+          links.map(async (link) => {
+            if (!(await link.connection.whenConnected(30_000))) return false;
+            await link.reconciler.run();
+            return true;
+          }),
+        );
+        if (!connected.includes(true)) throw new Error(`could not connect to any Asterisk as ${app}`);
       },
-      activeCalls: () => host.router.activeCalls,
+      activeCalls: () => links.reduce((sum, link) => sum + link.router.activeCalls, 0),
       async stop() {
-        host.router.accepting = false;
-        connection.stop();
-        await connection.releaseApplication(true);
+        await Promise.all(links.map((link) => link.stop(true)));
       },
     };
   }
@@ -567,14 +599,16 @@ export class Daemon {
     this.addresses = listenerAddresses(this.startup.settings, bound);
     this.httpUrl = this.addresses.own;
     // The link lifetime is live: a reload that changes ack_link_ttl applies to the next link.
-    this.links = new LinkFactory(
+    this.ackLinks = new LinkFactory(
       this.linkSecret,
       this.addresses,
       () => this.config.notifications.ackLinkTtlSeconds,
     );
     await this.preparePrompts(this.config);
-    const refused = await this.connection.refusal();
-    if (refused !== undefined) throw new StartupError(refused.message);
+    for (const link of this.links) {
+      const refused = await link.connection.refusal();
+      if (refused !== undefined) throw new StartupError(refused.message);
+    }
     await this.engine.start();
     const applications = this.applications;
     if (applications === undefined) return this.connect();
@@ -587,8 +621,7 @@ export class Daemon {
   }
 
   private connect(): void {
-    this.connection.start();
-    this.peers.start();
+    for (const link of this.links) link.start();
   }
 
   /**
@@ -602,17 +635,16 @@ export class Daemon {
   }
 
   private async stopNow(drainMs: number): Promise<void> {
-    this.router.accepting = false;
+    for (const link of this.links) link.router.accepting = false;
     const engineStopped = this.engine.stop();
     this.dispatcher.stopping = true;
     const { onDrainTimeout } = this.config.settings.shutdown;
     const goodbye = goodbyeWhileStopping(this.prompts);
     const drain = { drainMs, onDrainTimeout, goodbye, logger: this.options.logger };
-    const { left } = await drainCalls(this.router, () => this.dispatcher.settled(), drain);
+    const routers = this.links.map((link) => link.router);
+    const { left } = await drainCalls(routers, () => this.dispatcher.settled(), drain);
     // Right after the flows froze: a caller arriving now waits in Asterisk for the next start.
-    this.connection.stop();
-    this.peers.stop();
-    await this.connection.releaseApplication(left === 0);
+    await Promise.all(this.links.map((link) => link.stop(left === 0)));
     await this.http.close();
     this.email?.close();
     // A module still running (a voicemail copy) ends now that ARI is stopped, and records it.

@@ -4,7 +4,7 @@
  * for the operator instead of a stack trace.
  */
 import type { Storage } from './store/storage';
-import type { Config, Secret } from './config/model';
+import type { AsteriskSettings, Config, Secret } from './config/model';
 import { resolveSecret } from './config/secrets';
 import type { PromptRenderer } from './callflow/prompts';
 import type { Logger } from './log/logger';
@@ -23,9 +23,17 @@ export function startupSecret(config: Config, secret: Secret, setting: string): 
   }
 }
 
-/** The ARI password from the environment, a file, or (discouraged) the YAML itself. */
-export function resolveAriPassword(config: Config): string {
-  return startupSecret(config, config.asterisk.password, 'asterisk.password') ?? '';
+/**
+ * An Asterisk's ARI password from the environment, a file, or (discouraged) the YAML itself;
+ * the first Asterisk's unless told which (`index`: its place in the list, for the messages).
+ */
+export function resolveAriPassword(
+  config: Config,
+  asterisk: AsteriskSettings = config.asterisk,
+  index = 0,
+): string {
+  const setting = config.asterisks.length > 1 ? `asterisk[${index}].password` : 'asterisk.password';
+  return startupSecret(config, asterisk.password, setting) ?? '';
 }
 
 export interface DaemonOptions {

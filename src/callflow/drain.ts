@@ -18,33 +18,37 @@ export interface DrainOptions {
 
 /** How many calls were left running in Asterisk for the next start to adopt. */
 export async function drainCalls(
-  router: CallRouter,
+  /** One per Asterisk the daemon is connected to (and per application it took over). */
+  routers: readonly CallRouter[],
   /** Other work the drain lets finish (notifications being sent). */
   others: () => Promise<unknown>,
   options: DrainOptions,
 ): Promise<{ left: number }> {
   const { logger } = options;
-  router.accepting = false;
+  for (const router of routers) router.accepting = false;
+  const sum = (count: (router: CallRouter) => number): number =>
+    routers.reduce((total, router) => total + count(router), 0);
   // Nothing in progress: no wait at all (the drain timer would hold the stop, or a test's process).
-  if (options.drainMs > 0) await within(Promise.all([router.drain(), others()]), options.drainMs);
-  if (router.channelsFollowed > 0 && options.onDrainTimeout === 'hangup') {
+  if (options.drainMs > 0)
+    await within(Promise.all([...routers.map((router) => router.drain()), others()]), options.drainMs);
+  if (sum((router) => router.channelsFollowed) > 0 && options.onDrainTimeout === 'hangup') {
     logger.warn('drain time over: ending the calls still in progress', {
-      calls: router.callsInProgress,
-      channels: router.channelsFollowed,
+      calls: sum((router) => router.callsInProgress),
+      channels: sum((router) => router.channelsFollowed),
       onDrainTimeout: 'hangup',
     });
-    await router.endCallsInProgress(options.goodbye, HANGUP_DETAIL);
+    await Promise.all(routers.map((router) => router.endCallsInProgress(options.goodbye, HANGUP_DETAIL)));
   }
   // A caller turned away while stopping hears the whole "call again" prompt and is hung up before
   // the daemon lets go of Asterisk, even with no drain time.
-  await within(router.turnedAway(), TURN_AWAY_MAX_MS);
-  const left = router.callsInProgress;
+  await within(Promise.all(routers.map((router) => router.turnedAway())), TURN_AWAY_MAX_MS);
+  const left = sum((router) => router.callsInProgress);
   if (left > 0) {
     logger.warn('drain time over: calls still in progress stay up in Asterisk for the next start to adopt', {
       calls: left,
       onDrainTimeout: 'leave',
     });
   }
-  router.freeze();
+  for (const router of routers) router.freeze();
   return { left };
 }

@@ -215,6 +215,7 @@ export async function runInboundCall(ctx: FlowContext, call: InboundCall): Promi
       dialed_number: channel.dialplan.exten,
       started_at: ctx.now(),
       app: ctx.config.asterisk.app,
+      asterisk: ctx.config.asterisk.name,
     });
   ctx.logger.info(resumed === undefined ? 'call arrived' : 'call taken back', {
     caller: channel.caller.number,

@@ -106,10 +106,18 @@ function buildProgram(io: CliIo, pending: Array<Promise<unknown>>): Command {
       'enter through this dialplan context instead (e.g. lcr-test-call), as a trunk call would',
     )
     .option('--ring-timeout <seconds>', 'how long your phone rings', '30')
+    .option('--asterisk <name>', 'through this Asterisk (asterisk[].name) instead of the first listed')
     .action(
       (
         route: string,
-        options: { config?: string; to: string; option?: string; dialplan?: string; ringTimeout?: string },
+        options: {
+          config?: string;
+          to: string;
+          option?: string;
+          dialplan?: string;
+          ringTimeout?: string;
+          asterisk?: string;
+        },
       ) => {
         pending.push(testCallCommand(io, configPath(options.config), route, options));
       },

@@ -122,9 +122,11 @@ export function buildConfig(raw: ParsedConfig, source: string, issues: ConfigIss
   const configDir = path.dirname(source);
   const settings = buildSettings(raw.settings, configDir);
   const screening = buildTopScreening(raw.screening, configDir, issues);
+  const asterisks = Array.isArray(raw.asterisk) ? raw.asterisk : [raw.asterisk];
   return {
     source,
-    asterisk: raw.asterisk,
+    asterisk: asterisks[0]!,
+    asterisks,
     settings,
     notifications: raw.notifications,
     prompts: buildPrompts(raw.prompts, settings, configDir),

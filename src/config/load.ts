@@ -59,6 +59,16 @@ function valueAt(data: unknown, issuePath: IssuePath): unknown {
 
 function fromZodIssue(issue: z.core.$ZodIssue, data: unknown): ConfigIssue[] {
   const issuePath = issue.path.filter((p): p is string | number => typeof p !== 'symbol');
+  // A key that takes one of several forms (asterisk: a mapping or a list): the errors of the
+  // form the file uses, not a bare "Invalid input". The form is the one whose errors are not
+  // "expected <another type>" at the key itself.
+  if (issue.code === 'invalid_union' && issue.errors.length > 0) {
+    const wrongForm = (errors: z.core.$ZodIssue[]): boolean =>
+      errors.length === 1 && errors[0]!.code === 'invalid_type' && errors[0]!.path.length === 0;
+    const branch = issue.errors.find((errors) => !wrongForm(errors));
+    if (branch !== undefined)
+      return branch.flatMap((inner) => fromZodIssue({ ...inner, path: [...issuePath, ...inner.path] }, data));
+  }
   if (issue.code === 'unrecognized_keys') {
     const promptNames =
       issuePath.at(-1) === 'texts' || (issuePath.at(-1) === 'prompts' && issuePath[0] === 'routes');

@@ -89,7 +89,10 @@ export type Schedule = Omit<ParsedSchedule, 'layers' | 'overrides'> & {
 export interface Config {
   /** Absolute path of the YAML file the configuration came from. */
   source: string;
+  /** The first Asterisk listed: the one a call's context names when it is that Asterisk's. */
   asterisk: AsteriskSettings;
+  /** Every Asterisk this daemon connects to, the first first (one when `asterisk:` is a mapping). */
+  asterisks: AsteriskSettings[];
   settings: Settings;
   notifications: NotificationSettings;
   prompts: PromptSettings;

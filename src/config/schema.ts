@@ -41,6 +41,14 @@ const appNameSchema = z
 
 const asteriskSchema = z
   .strictObject({
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9_.:-]+$/, { error: 'expected a short name: letters, digits, ".", ":", "-" and "_"' })
+      .max(60)
+      .optional()
+      .describe(
+        "this Asterisk's name in the call log, /healthz and /metrics (default: the host and port of url); keep it when the url changes",
+      ),
     url: z
       .url({ error: 'expected the ARI base URL, e.g. "http://127.0.0.1:8088"' })
       .describe('ARI base URL, e.g. http://127.0.0.1:8088'),
@@ -80,6 +88,7 @@ const asteriskSchema = z
     path: ['peers'],
   })
   .transform((a) => ({
+    name: a.name ?? new URL(a.url).host,
     url: a.url.replace(/\/+$/, ''),
     username: a.username,
     password: toSecret(a, 'password'),
@@ -89,6 +98,30 @@ const asteriskSchema = z
     restTransport: a.rest_transport,
     restSockets: a.rest_sockets,
   }));
+
+/**
+ * Several Asterisks: each is told apart by its name in the call log, and the daemon is one
+ * Stasis application on all of them (the name its dialplans, its peers and its lease know it by).
+ */
+function checkAsteriskList(list: Array<z.output<typeof asteriskSchema>>, ctx: z.RefinementCtx): void {
+  const seen = new Map<string, number>();
+  list.forEach((asterisk, index) => {
+    const first = seen.get(asterisk.name);
+    if (first !== undefined)
+      ctx.addIssue({
+        code: 'custom',
+        message: `the name ${asterisk.name} is already asterisk[${first}]'s: give each Asterisk its own name`,
+        path: [index, 'name'],
+      });
+    else seen.set(asterisk.name, index);
+    if (asterisk.app !== list[0]!.app)
+      ctx.addIssue({
+        code: 'custom',
+        message: `every Asterisk of one daemon uses the same application name (${list[0]!.app}, as asterisk[0]): its dialplans, its peers and its lease know it by that name`,
+        path: [index, 'app'],
+      });
+  });
+}
 
 /** `settings.database` as PostgreSQL, shared by several daemons (src/store/sql/postgres.ts). */
 const postgresSchema = z
@@ -406,7 +439,18 @@ const promptsSchema = z
   );
 
 export const configSchema = z.strictObject({
-  asterisk: asteriskSchema.describe('the connection to Asterisk (ARI)'),
+  asterisk: z
+    .union([
+      asteriskSchema,
+      z
+        .array(asteriskSchema)
+        .min(1, { error: 'list at least one Asterisk' })
+        .max(16)
+        .superRefine(checkAsteriskList),
+    ])
+    .describe(
+      'the connection to Asterisk (ARI); a list connects this daemon to several, and a call is served (its responders rung) through the Asterisk it came in on',
+    ),
   settings: settingsSchema.prefault({}).describe('storage, the HTTP listener, logging, defaults'),
   notifications: notificationsSchema
     .prefault({})

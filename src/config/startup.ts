@@ -31,7 +31,7 @@ type StartupSettingKey =
 
 /** What needs a restart to change. */
 export interface StartupConfig {
-  asterisk: AsteriskSettings;
+  asterisks: AsteriskSettings[];
   settings: Pick<Settings, StartupSettingKey>;
   /** The SMTP transport: whether emails are sent at all, and through which server. */
   notifications: { email?: EmailSettings };
@@ -66,7 +66,7 @@ export function startupPart(config: Config): StartupConfig {
   } = config.settings;
   const email = config.notifications.email;
   return {
-    asterisk: config.asterisk,
+    asterisks: config.asterisks,
     settings: {
       database,
       ...(postgres === undefined ? {} : { postgres }),
@@ -92,7 +92,8 @@ export function withStartup(reloaded: Config, startup: StartupConfig): Config {
   const liveNotifications = without(reloaded.notifications, 'email');
   return {
     ...reloaded,
-    asterisk: startup.asterisk,
+    asterisk: startup.asterisks[0]!,
+    asterisks: startup.asterisks,
     settings: { ...liveSettings, ...startup.settings },
     notifications: { ...liveNotifications, ...startup.notifications },
     prompts: { ...startup.prompts, texts: reloaded.prompts.texts },
@@ -110,14 +111,16 @@ function without<T extends object, K extends keyof T>(value: T, ...keys: K[]): O
  * the file's own words. Values are compared after loading (paths resolved, defaults filled).
  */
 const STARTUP_KEYS: ReadonlyArray<readonly [string, (s: StartupConfig) => unknown]> = [
-  ['asterisk.url', (s) => s.asterisk.url],
-  ['asterisk.username', (s) => s.asterisk.username],
-  ['asterisk.password', (s) => s.asterisk.password],
-  ['asterisk.app', (s) => s.asterisk.app],
-  ['asterisk.peers', (s) => s.asterisk.peers],
-  ['asterisk.request_timeout', (s) => s.asterisk.requestTimeoutSeconds],
-  ['asterisk.rest_transport', (s) => s.asterisk.restTransport],
-  ['asterisk.rest_sockets', (s) => s.asterisk.restSockets],
+  ['asterisk (how many)', (s) => s.asterisks.length],
+  ['asterisk.name', (s) => s.asterisks.map((a) => a.name)],
+  ['asterisk.url', (s) => s.asterisks.map((a) => a.url)],
+  ['asterisk.username', (s) => s.asterisks.map((a) => a.username)],
+  ['asterisk.password', (s) => s.asterisks.map((a) => a.password)],
+  ['asterisk.app', (s) => s.asterisks.map((a) => a.app)],
+  ['asterisk.peers', (s) => s.asterisks.map((a) => a.peers)],
+  ['asterisk.request_timeout', (s) => s.asterisks.map((a) => a.requestTimeoutSeconds)],
+  ['asterisk.rest_transport', (s) => s.asterisks.map((a) => a.restTransport)],
+  ['asterisk.rest_sockets', (s) => s.asterisks.map((a) => a.restSockets)],
   ['settings.database', (s) => s.settings.postgres ?? s.settings.database],
   ['settings.node_id', (s) => s.settings.nodeId],
   ['settings.storage_dir', (s) => s.settings.storageDir],

@@ -314,17 +314,26 @@ export interface DoctorOptions {
 export async function runChecks(config: Config, options: DoctorOptions = {}): Promise<CheckResult[]> {
   const env = options.env ?? process.env;
   const results: CheckResult[] = [];
-  let password: string | undefined;
-  try {
-    password = resolveSecret(config.asterisk.password, config.source, 'asterisk.password', env) ?? '';
-  } catch (error) {
-    results.push({
-      status: 'fail',
-      title: (error as Error).message,
-      fix: 'set the variable or create the file, then run lcr doctor again',
-    });
+  // Each Asterisk is checked alike: a caller on any of them has its responders rung through it,
+  // so each needs the application, the peers and the phones.
+  const several = config.asterisks.length > 1;
+  for (const [index, asterisk] of config.asterisks.entries()) {
+    const setting = several ? `asterisk[${index}].password` : 'asterisk.password';
+    const named = (result: CheckResult): CheckResult =>
+      several ? { ...result, title: `Asterisk ${asterisk.name}: ${result.title}` } : result;
+    let password: string | undefined;
+    try {
+      password = resolveSecret(asterisk.password, config.source, setting, env) ?? '';
+    } catch (error) {
+      results.push({
+        status: 'fail',
+        title: (error as Error).message,
+        fix: 'set the variable or create the file, then run lcr doctor again',
+      });
+    }
+    if (password !== undefined)
+      results.push(...(await checkAri({ ...config, asterisk }, password)).map(named));
   }
-  if (password !== undefined) results.push(...(await checkAri(config, password)));
   const dialplan = options.dialplan ?? (fs.existsSync(SYSTEM_DIALPLAN) ? SYSTEM_DIALPLAN : undefined);
   results.push(
     ...checkDialplan(config, dialplan),

@@ -1,5 +1,6 @@
 /**
- * What `GET /healthz` reports: healthy when ARI is connected and the database takes writes.
+ * What `GET /healthz` reports: healthy when ARI is connected (to every Asterisk) and the database
+ * takes writes.
  * Active calls and prompts are shown for operators but do not fail the check (a prompt that
  * could not be made plays stock sounds; callers are still served).
  */
@@ -7,18 +8,32 @@ import type { PeerState } from '../ari/peers';
 import type { ConfigStatus } from '../config/reload';
 import type { DatabaseProbe } from '../store/storage';
 
+interface AriState {
+  status: string;
+  since: number;
+  reconnects: number;
+  rest?: string;
+  restSockets?: { open: number; configured: number };
+}
+
+function ariCheck(state: AriState): Record<string, unknown> {
+  return {
+    connected: state.status === 'connected',
+    status: state.status,
+    since: new Date(state.since).toISOString(),
+    reconnects: state.reconnects,
+    ...(state.rest === undefined ? {} : { rest: state.rest }),
+    ...(state.restSockets === undefined ? {} : { rest_sockets: state.restSockets }),
+  };
+}
+
 export interface HealthSources {
   /** Tries a write: the database must take one for the daemon to be healthy. */
   database: () => Promise<DatabaseProbe>;
   /** Several daemons on one database: who they are and who holds which lease (absent: alone). */
   cluster?: () => Promise<Record<string, unknown>>;
-  ari: () => {
-    status: string;
-    since: number;
-    reconnects: number;
-    rest?: string;
-    restSockets?: { open: number; configured: number };
-  };
+  /** Each Asterisk's connection, the first first. */
+  asterisks: () => Array<AriState & { name: string }>;
   activeCalls: () => number;
   peers: () => ReadonlyMap<string, PeerState>;
   prompts: () => { engine: string; ready: number; failed: number };
@@ -64,21 +79,18 @@ function peersCheck(peers: ReadonlyMap<string, PeerState>): Record<string, unkno
 export async function checkHealth(
   sources: HealthSources,
 ): Promise<{ ok: boolean; checks: Record<string, unknown> }> {
-  const state = sources.ari();
+  const asterisks = sources.asterisks();
   const { writable, locked = false, error: databaseError } = await sources.database();
   const cluster = sources.cluster === undefined ? undefined : await sources.cluster().catch(() => undefined);
-  const ari = state.status === 'connected';
+  // Every Asterisk must be connected: callers on one that is not reach no daemon of this one.
+  const ari = asterisks.every((state) => state.status === 'connected');
   return {
     ok: ari && writable,
     checks: {
-      ari: {
-        connected: ari,
-        status: state.status,
-        since: new Date(state.since).toISOString(),
-        reconnects: state.reconnects,
-        ...(state.rest === undefined ? {} : { rest: state.rest }),
-        ...(state.restSockets === undefined ? {} : { rest_sockets: state.restSockets }),
-      },
+      ari: ariCheck(asterisks[0]!),
+      ...(asterisks.length === 1
+        ? {}
+        : { asterisks: Object.fromEntries(asterisks.map((state) => [state.name, ariCheck(state)])) }),
       database: {
         writable,
         ...(locked ? { locked } : {}),

@@ -16,7 +16,10 @@ export interface MetricSources {
   notifications: NotificationStore;
   activeCalls: () => number;
   ariReconnects: () => number;
+  /** Whether every Asterisk's WebSocket is connected. */
   ariConnected: () => boolean;
+  /** Each Asterisk by its name, and whether its WebSocket is connected. */
+  asterisks: () => Array<{ name: string; connected: boolean }>;
   /** The other daemons of this Asterisk, and whether each was registered when last asked. */
   peers: () => ReadonlyMap<string, PeerState>;
   /** Prompts played before their audio existed, and prompts the last load could not make. */
@@ -115,10 +118,20 @@ export function createMetrics(sources: MetricSources): Registry {
   });
   new Gauge({
     name: 'lcr_ari_connected',
-    help: '1 when the ARI WebSocket is connected',
+    help: "1 when the ARI WebSocket is connected (every Asterisk's, when there are several)",
     registers: [registry],
     collect() {
       this.set(sources.ariConnected() ? 1 : 0);
+    },
+  });
+  new Gauge({
+    name: 'lcr_asterisk_connected',
+    help: "1 when this Asterisk's ARI WebSocket is connected, by the Asterisk's name (asterisk[].name)",
+    labelNames: ['asterisk'] as const,
+    registers: [registry],
+    collect() {
+      this.reset();
+      for (const { name, connected } of sources.asterisks()) this.set({ asterisk: name }, connected ? 1 : 0);
     },
   });
   new Gauge({

@@ -3,7 +3,7 @@
  * works from is in the database, and it writes only through the transaction it is handed.
  */
 import type { Logger } from '../log/logger';
-import type { CallStore, CopyResult, VoicemailRow } from '../store/calls';
+import type { CallStore, CopyResult, OwedVoicemail } from '../store/calls';
 import type { SqlDatabase } from '../store/sql/driver';
 import type { LinkTokenStore } from '../store/linkTokens';
 import type { NotificationStore } from '../store/notifications';
@@ -141,9 +141,9 @@ export function pruneUsedLinkTokens(
 
 export interface VoicemailCopyDependencies {
   calls: CallStore;
-  /** One attempt at copying the message from Asterisk. */
-  copy: (voicemail: VoicemailRow) => Promise<CopyResult>;
-  /** Whether Asterisk is reachable: no attempt is spent while it is not. */
+  /** One attempt at copying the message from the Asterisk that recorded it. */
+  copy: (voicemail: OwedVoicemail) => Promise<CopyResult>;
+  /** Whether an Asterisk is reachable: no attempt is spent while none is. */
   connected: () => boolean;
   logger: Logger;
   retry: RetryPolicy;

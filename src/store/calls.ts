@@ -45,6 +45,8 @@ export interface CallRow {
   screened: string | null;
   /** The Stasis application the call came in on (migration 9; null before). */
   app: string | null;
+  /** The Asterisk the call came in on, by its name (migration 10; null before: the first one). */
+  asterisk: string | null;
 }
 
 /**
@@ -101,6 +103,9 @@ export interface VoicemailRow {
   copy_retry_at: number | null;
 }
 
+/** A message whose copy is owed, with the Asterisk that recorded it (null: the first one). */
+export type OwedVoicemail = VoicemailRow & { asterisk: string | null };
+
 type CallUpdate = Partial<Omit<CallRow, 'id' | 'channel_id' | 'started_at'>>;
 type LegUpdate = Partial<
   Pick<
@@ -151,8 +156,8 @@ export interface CallObserver {
   legFinished?(result: LegResult): void;
 }
 
-const INSERT_CALL = `INSERT INTO calls (id, channel_id, caller_number, caller_name, dialed_number, started_at, app)
-  VALUES (?, ?, ?, ?, ?, ?, ?)`;
+const INSERT_CALL = `INSERT INTO calls (id, channel_id, caller_number, caller_name, dialed_number, started_at, app, asterisk)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?)`;
 const INSERT_LEG = `INSERT INTO call_legs (id, call_id, responder_id, phone, level, round, channel_id, result, reason, started_at, ended_at, position)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, (SELECT COUNT(*) FROM call_legs WHERE call_id = ?))`;
 const INSERT_VOICEMAIL = `INSERT INTO voicemails (id, call_id, route_id, team_id, recording_name, file_path, format, duration_seconds,
@@ -191,7 +196,7 @@ export class CallStore {
     call: Pick<
       CallRow,
       'id' | 'channel_id' | 'caller_number' | 'caller_name' | 'dialed_number' | 'started_at'
-    > & { app?: string | null },
+    > & { app?: string | null; asterisk?: string | null },
   ): void {
     this.writes.runNow((tx) =>
       tx.run(INSERT_CALL, [
@@ -202,6 +207,7 @@ export class CallStore {
         call.dialed_number,
         call.started_at,
         call.app ?? null,
+        call.asterisk ?? null,
       ]),
     );
   }
@@ -270,12 +276,22 @@ export class CallStore {
     return this.sql.all<CallRow>('SELECT * FROM calls ORDER BY started_at DESC, id LIMIT ?', [limit]);
   }
 
-  /** The open calls of Stasis application `app` (and those from before calls named theirs). */
-  async unfinishedCalls(app: string): Promise<CallRow[]> {
+  /**
+   * The open calls of Stasis application `app` (and those from before calls named theirs), on
+   * every Asterisk or on `on` alone: its name, and whether it is the first one, whose are the
+   * calls from before calls named their Asterisk.
+   */
+  async unfinishedCalls(app: string, on?: { asterisk: string; first: boolean }): Promise<CallRow[]> {
     await this.writes.settled();
+    if (on === undefined)
+      return this.sql.all<CallRow>(
+        'SELECT * FROM calls WHERE ended_at IS NULL AND (app = ? OR app IS NULL) ORDER BY started_at',
+        [app],
+      );
     return this.sql.all<CallRow>(
-      'SELECT * FROM calls WHERE ended_at IS NULL AND (app = ? OR app IS NULL) ORDER BY started_at',
-      [app],
+      `SELECT * FROM calls WHERE ended_at IS NULL AND (app = ? OR app IS NULL)
+         AND (asterisk = ? OR (asterisk IS NULL AND ? = 1)) ORDER BY started_at`,
+      [app, on.asterisk, on.first ? 1 : 0],
     );
   }
 
@@ -361,11 +377,12 @@ export class CallStore {
   }
 
   /** Messages whose copy from Asterisk failed and whose next try is due at `now`, most overdue first. */
-  async voicemailsOwed(now: number, limit: number): Promise<VoicemailRow[]> {
+  async voicemailsOwed(now: number, limit: number): Promise<OwedVoicemail[]> {
     await this.writes.settled();
-    return this.sql.all<VoicemailRow>(
-      `SELECT * FROM voicemails WHERE copy_retry_at IS NOT NULL AND copy_retry_at <= ?
-       ORDER BY copy_retry_at, created_at LIMIT ?`,
+    return this.sql.all<OwedVoicemail>(
+      `SELECT v.*, c.asterisk AS asterisk FROM voicemails v JOIN calls c ON c.id = v.call_id
+       WHERE v.copy_retry_at IS NOT NULL AND v.copy_retry_at <= ?
+       ORDER BY v.copy_retry_at, v.created_at LIMIT ?`,
       [now, limit],
     );
   }

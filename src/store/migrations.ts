@@ -221,4 +221,10 @@ export const MIGRATIONS: readonly string[] = [
   ALTER TABLE call_legs ADD COLUMN position INTEGER;
   ALTER TABLE notifications ADD COLUMN claimed_by TEXT;
   `,
+  // 10: which Asterisk a call came in on (asterisk[].name), for a daemon connected to several:
+  // each connection takes back only its own Asterisk's open calls, and a message is copied from
+  // the Asterisk that recorded it. Older rows have none: they are the first Asterisk's.
+  `
+  ALTER TABLE calls ADD COLUMN asterisk TEXT;
+  `,
 ];

@@ -180,3 +180,40 @@ test('prompts: each prompt that cannot be made is a FAIL with its fix; a remote 
   );
   expect(remote.stdout).toContain('FAIL  Asterisk at 10.1.2.3 cannot fetch prompts from http://127.0.0.1:0');
 });
+
+test('several Asterisks: each is checked, its lines named, and one missing an endpoint fails alone', async () => {
+  const east = await AsteriskSimulator.start();
+  const west = await AsteriskSimulator.start();
+  try {
+    for (const endpoint of ['PJSIP/alice', 'PJSIP/bob', 'PJSIP/carol', 'PJSIP/trunk'])
+      east.phone(endpoint, { kind: 'no-answer' });
+    for (const endpoint of ['PJSIP/alice', 'PJSIP/carol', 'PJSIP/trunk'])
+      west.phone(endpoint, { kind: 'no-answer' });
+    const file = path.join(dir, 'two.yaml');
+    fs.writeFileSync(
+      file,
+      TEST_CONFIG.replace(
+        /^asterisk:\n(?: {2}.*\n)+/m,
+        `asterisk:\n  - { name: east, url: ${east.url}, username: lcr, password: lcr-secret }\n  - { name: west, url: ${west.url}, username: lcr, password: lcr-secret }\n`,
+      ),
+    );
+    const result = await lcr('doctor', '--config', file);
+    expect(result.stdout).toContain(
+      `PASS  Asterisk east: ARI reachable at ${east.url}, credentials accepted`,
+    );
+    expect(result.stdout).toContain(
+      `PASS  Asterisk west: ARI reachable at ${west.url}, credentials accepted`,
+    );
+    expect(result.stdout).toContain(
+      'PASS  Asterisk east: PJSIP endpoint "bob" exists (used by bob (PJSIP/bob))',
+    );
+    expect(result.stdout).toContain(
+      'FAIL  Asterisk west: PJSIP endpoint "bob" does not exist (used by bob (PJSIP/bob))',
+    );
+    expect(result.stdout).not.toMatch(/^FAIL {2}Asterisk east/m);
+    expect(result.code).toBe(1);
+  } finally {
+    await east.stop();
+    await west.stop();
+  }
+});

@@ -58,6 +58,8 @@ function referenceRows(readme: string): ReferenceRow[] {
 
 function propertyAt(root: JsonSchema, section: string, key: string): JsonSchema | undefined {
   let node = root.properties?.[section];
+  // A section that is a mapping or a list of them (asterisk): the mapping's keys.
+  if (node?.anyOf !== undefined) node = node.anyOf.find((form) => form.properties !== undefined) ?? node;
   if (node?.type === 'array') node = node.items;
   for (const part of key.split('.')) node = node?.properties?.[part];
   return node;

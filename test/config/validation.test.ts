@@ -247,3 +247,56 @@ test('a console that nobody can sign in to is a located warning; a console passw
     expect.stringContaining('give only one of console_password, console_password_env, console_password_file'),
   ]);
 });
+
+describe('asterisk: a list of Asterisks', () => {
+  const withAsterisks = (list: string): string =>
+    replaceOnce(
+      MINIMAL_YAML,
+      'asterisk:\n  url: http://127.0.0.1:8088\n  username: lcr\n  password: secret\n',
+      `asterisk:\n${list}`,
+    );
+
+  test('each is kept, in order, named by its name or by the host and port of its url', () => {
+    const { config } = loadConfigText(
+      withAsterisks(
+        '  - { name: east, url: http://10.0.0.1:8088, username: lcr, password: a }\n' +
+          '  - { url: http://10.0.0.2:8088/, username: lcr2, password_env: ARI_WEST, rest_sockets: 1 }\n',
+      ),
+      'routes.yaml',
+    );
+    expect(config.asterisks.map((a) => [a.name, a.url, a.username, a.app, a.restSockets])).toEqual([
+      ['east', 'http://10.0.0.1:8088', 'lcr', 'lcr', 4],
+      ['10.0.0.2:8088', 'http://10.0.0.2:8088', 'lcr2', 'lcr', 1],
+    ]);
+    expect(config.asterisk).toBe(config.asterisks[0]);
+    // A single mapping is a list of one.
+    const single = loadConfigText(MINIMAL_YAML, 'routes.yaml').config;
+    expect(single.asterisks.map((a) => a.name)).toEqual(['127.0.0.1:8088']);
+  });
+
+  test('two with one name, two application names, or an error inside one: located at the list entry', () => {
+    expect(
+      errorsOf(
+        withAsterisks(
+          '  - { name: pbx, url: http://10.0.0.1:8088, username: lcr, password: a, app: lcr-a }\n' +
+            '  - { name: pbx, url: http://10.0.0.2:8088, username: lcr, password: a, app: lcr-b }\n',
+        ),
+      ),
+    ).toEqual([
+      `routes.yaml:3:13 asterisk[1].name: the name pbx is already asterisk[0]'s: give each Asterisk its own name`,
+      'routes.yaml:3:78 asterisk[1].app: every Asterisk of one daemon uses the same application name (lcr-a, as asterisk[0]): its dialplans, its peers and its lease know it by that name',
+    ]);
+    expect(
+      errorsOf(
+        withAsterisks('  - { url: http://10.0.0.1:8088, username: lcr, password: a, password_env: B }\n'),
+      ),
+    ).toEqual([
+      expect.stringMatching(
+        /^routes\.yaml:2:5 asterisk\[0\]: give only one of password, password_env, password_file/,
+      ),
+    ]);
+    expect(errorsOf(withAsterisks('  []\n'))).toEqual([
+      expect.stringMatching(/^routes\.yaml:2:3 asterisk: list at least one Asterisk/),
+    ]);
+  });
+});

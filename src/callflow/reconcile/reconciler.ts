@@ -20,6 +20,8 @@ import { isOwnPageCallChannel, pageCallNotificationId, pageCallPageId } from '..
 export interface ReconcilerDependencies {
   ari: AriPort;
   app: string;
+  /** Which Asterisk `ari` reaches: only its open calls are this reconciliation's. */
+  asterisk: { asterisk: string; first: boolean };
   logger: Logger;
   calls: CallStore;
   pageStatus: (pageId: number) => Promise<PageStatus | undefined>;
@@ -87,7 +89,9 @@ export class Reconciler {
     // The plan is pure: the open calls and their legs are read first.
     // A call that came in after the survey began is not in it, and is a live session's (or its
     // StasisStart is on its way): never a call the daemon lost, even if it has ended meanwhile.
-    const openCalls = (await deps.calls.unfinishedCalls(deps.app)).filter((c) => c.started_at < surveyedAt);
+    const openCalls = (await deps.calls.unfinishedCalls(deps.app, deps.asterisk)).filter(
+      (c) => c.started_at < surveyedAt,
+    );
     const legsOf = new Map(
       await Promise.all(openCalls.map(async (c) => [c.id, await deps.calls.legsOfCall(c.id)] as const)),
     );

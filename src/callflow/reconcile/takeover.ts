@@ -15,6 +15,9 @@ import type { Lease, LeaseStore } from '../../store/leases';
 
 export const applicationLease = (app: string): string => `app:${app}`;
 
+/** Looks in a row without a database session after which a daemon is dead. */
+const DEAD_AFTER_LOOKS = 3;
+
 /** Another application served by this daemon: its connection, router and reconciliation. */
 export interface HostedApplication {
   /** Connects to Asterisk as the application; resolves once the first reconciliation is done. */
@@ -97,9 +100,13 @@ export class ApplicationLeases {
     return false;
   }
 
-  /** Every second at most, three times a lease at least: a dead daemon's caller waits seconds, not the lease. */
+  /**
+   * Every 400 ms at most, three times a lease at least: a dead daemon's callers wait about a
+   * second (DEAD_AFTER_LOOKS looks), not the lease. A live daemon renews its own lease on every
+   * look, so after a blip of the server its sessions are back within one look.
+   */
   private get lookEveryMs(): number {
-    return Math.max(50, Math.min(1000, Math.floor(this.deps.leaseMs / 3)));
+    return Math.max(50, Math.min(400, Math.floor(this.deps.leaseMs / 3)));
   }
 
   /** Renews the leases held and looks for dead daemons' applications (lookEveryMs). */
@@ -179,13 +186,14 @@ export class ApplicationLeases {
     // Never held (its daemon has not started yet): nothing to take over.
     if (row === undefined || row.holder === nodeId) return;
     // Dead: its lease ran out, or (sooner) its process is gone and its database sessions with it,
-    // seen twice in a row so that a blip of the server (every session drops and comes back) is not.
+    // seen on DEAD_AFTER_LOOKS looks in a row so that a blip of the server (every session drops
+    // and comes back at the daemon's next look) is not.
     const expired = row.expires_at <= now;
     if (!expired) {
       const gone = (await this.deps.alive())?.has(row.holder) === false;
       const seen = gone ? (this.sessionless.get(row.holder) ?? 0) + 1 : 0;
       this.sessionless.set(row.holder, seen);
-      if (seen < 2) return;
+      if (seen < DEAD_AFTER_LOOKS) return;
     }
     const open = await calls.unfinishedCalls(app);
     if (open.length === 0) return;

@@ -27,7 +27,8 @@ export async function startCommand(io: CliIo, file: string): Promise<void> {
     config: config.source,
     database: daemon.sql.location,
     ...(daemon.cluster === undefined ? {} : { node: daemon.cluster.nodeId }),
-    ari: config.asterisk.url,
+    ari:
+      config.asterisks.length === 1 ? config.asterisk.url : config.asterisks.map((a) => `${a.name} ${a.url}`),
     app: config.asterisk.app,
     http: daemon.httpUrl,
   });
@@ -43,7 +44,7 @@ export async function startCommand(io: CliIo, file: string): Promise<void> {
   const drainMs = daemon.currentConfig.settings.shutdown.drainSeconds * 1000;
   logger.info('stopping: no new calls; waiting for calls in progress', {
     signal,
-    activeCalls: daemon.router.activeCalls,
+    activeCalls: daemon.links.reduce((sum, link) => sum + link.router.activeCalls, 0),
     drainMs,
     newCalls: daemon.currentConfig.settings.shutdown.newCalls,
   });

@@ -21,6 +21,8 @@ export interface TestCallOptions {
   option?: string;
   dialplan?: string;
   ringTimeout?: string;
+  /** asterisk[].name: which Asterisk places the call (default the first listed). */
+  asterisk?: string;
 }
 
 interface Ari {
@@ -65,7 +67,17 @@ export async function testCallCommand(
   routeId: string,
   options: TestCallOptions,
 ): Promise<void> {
-  const { config } = loadOrFail(io, file);
+  const { config: loaded } = loadOrFail(io, file);
+  const asterisk =
+    options.asterisk === undefined
+      ? loaded.asterisk
+      : loaded.asterisks.find((a) => a.name === options.asterisk);
+  if (asterisk === undefined)
+    throw new CliFailure(
+      `no Asterisk named "${options.asterisk}"; asterisk names: ${loaded.asterisks.map((a) => a.name).join(', ')}`,
+      EXIT_USAGE,
+    );
+  const config = { ...loaded, asterisk };
   const route = config.routes.find((r) => r.id === routeId);
   if (route === undefined)
     throw new CliFailure(
