@@ -19,8 +19,13 @@ export interface RouterDependencies {
   contextForNewCall: (logger: Logger) => FlowContext;
 }
 
+/** How long a channel whose session ended counts as followed (followedLately). */
+const ENDED_KEPT_MS = 60_000;
+
 export class CallRouter {
   private readonly sessions = new Map<string, CallSession>();
+  /** Channels whose sessions ended lately, and when (oldest first), for followedLately(). */
+  private readonly ended = new Map<string, number>();
   /** Calls in progress, with their caller's session. */
   private readonly running = new Map<Promise<void>, CallSession>();
   /** Callers who arrived while stopping, being told to call again: the daemon waits for them before it exits. */
@@ -68,12 +73,34 @@ export class CallRouter {
   }
 
   untrack(channelId: string): void {
-    this.sessions.delete(channelId);
+    this.forget(channelId);
   }
 
   /** Whether a live session follows this channel (a reconciliation leaves those to it). */
   knows(channelId: string): boolean {
     return this.sessions.has(channelId);
+  }
+
+  /**
+   * Whether a session of this process follows the channel or followed it lately (within
+   * ENDED_KEPT_MS): its flow writes the call's ending itself, so a reconciliation that read the row
+   * while that write was on its way must not close the call as lost.
+   */
+  followedLately(channelId: string): boolean {
+    return this.sessions.has(channelId) || this.ended.has(channelId);
+  }
+
+  private forget(channelId: string, session?: CallSession): void {
+    if (session !== undefined && this.sessions.get(channelId) !== session) return;
+    this.sessions.delete(channelId);
+    const now = Date.now();
+    this.ended.delete(channelId);
+    this.ended.set(channelId, now);
+    // Oldest first: drop from the front what is past the window (amortized O(1) per session).
+    for (const [id, at] of this.ended) {
+      if (now - at <= ENDED_KEPT_MS) break;
+      this.ended.delete(id);
+    }
   }
 
   /**
@@ -87,8 +114,7 @@ export class CallRouter {
         this.deps.logger.error('taken-back call crashed', { error: error.message, stack: error.stack }),
       )
       .finally(() => {
-        for (const session of sessions)
-          if (this.sessions.get(session.channelId) === session) this.sessions.delete(session.channelId);
+        for (const session of sessions) this.forget(session.channelId, session);
         this.running.delete(flow);
       });
     // The first session is the caller's: the one a drain's end tells and hangs up.
@@ -129,7 +155,7 @@ export class CallRouter {
         return this.ari.hangup(channel.id).catch(() => undefined);
       })
       .finally(() => {
-        this.sessions.delete(channel.id);
+        this.forget(channel.id);
         this.running.delete(flow);
         this.turningAway.delete(flow);
       });

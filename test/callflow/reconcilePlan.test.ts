@@ -147,3 +147,19 @@ test('a call bridged before the upgrade (a bridge id naming no application) is a
   });
   expect(steps).toEqual([['connected-call', 'c1']]);
 });
+
+test("a call whose session ended while its row was being read is that session's: not closed as lost, its leftovers cleaned", () => {
+  // The caller hung up during the greeting: the flow's ending write is on its way, the session
+  // is gone from the router, and Asterisk no longer (or still, tearing down) holds the channel.
+  const endedLately = new Set(['caller-1', 'caller-2']);
+  expect(
+    plan({
+      holdings: { channels: [channel('caller-2')], bridges: [bridge('lcr-bridge-c2')] },
+      openCalls: [call('c1', 'caller-1'), call('c2', 'caller-2'), call('c3', 'caller-3')],
+      followedLately: (id) => endedLately.has(id),
+    }),
+  ).toEqual([
+    ['stray-bridge', 'lcr-bridge-c2'],
+    ['gone-call', 'c3'],
+  ]);
+});

@@ -38,6 +38,12 @@ export interface PlanInput {
   pageStatus: (pageId: number) => PageStatus | undefined;
   /** Channels a live session of this process follows: left to it (CallRouter.resync). */
   known: (channelId: string) => boolean;
+  /**
+   * Channels a session of this process follows or followed lately (CallRouter.followedLately):
+   * their calls are that session's, which writes their ending itself, also when it ended after
+   * the open calls were read. Default: `known`.
+   */
+  followedLately?: (channelId: string) => boolean;
   /** This daemon's Stasis application: ids of other applications' channels and bridges are not its own. */
   app: string;
 }
@@ -60,8 +66,9 @@ export function planReconciliation(input: PlanInput): Step[] {
   const claimed = new Set<string>();
   const keptBridges = new Set<string>();
 
+  const followedLately = input.followedLately ?? known;
   for (const call of input.openCalls) {
-    if (known(call.channel_id)) continue;
+    if (followedLately(call.channel_id)) continue;
     const legs = input.legsOf(call.id);
     const caller = byId.get(call.channel_id);
     if (caller === undefined) {

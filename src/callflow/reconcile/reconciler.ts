@@ -34,6 +34,7 @@ export interface ReconcilerDependencies {
   /** The call router's side: who follows what, and following taken-back channels. */
   router: {
     knows(channelId: string): boolean;
+    followedLately(channelId: string): boolean;
     adopt(sessions: readonly CallSession[], work: () => Promise<void>): void;
   };
   contextFor: (logger: Logger) => FlowContext;
@@ -101,6 +102,7 @@ export class Reconciler {
       legsOf: (callId) => legsOf.get(callId) ?? [],
       pageStatus: (pageId) => statuses.get(pageId),
       known: (channelId) => deps.router.knows(channelId),
+      followedLately: (channelId) => deps.router.followedLately(channelId),
       app: deps.app,
     });
     for (const step of steps) {
