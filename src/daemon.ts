@@ -59,6 +59,9 @@ import { reconciledCounter } from './metrics/reconciled';
 import type { Reconciler } from './callflow/reconcile/reconciler';
 import { ApplicationLeases, type HostedApplication } from './callflow/reconcile/takeover';
 import type { Registry } from 'prom-client';
+import { OutageBoard } from './paging/outageBoard';
+import { StatusStore } from './store/statusMessages';
+import { outageNotices, speakStatus } from './callflow/knownProblem';
 
 export { resolveAriPassword, StartupError, type DaemonOptions } from './daemonOptions';
 
@@ -88,6 +91,9 @@ export class Daemon {
   readonly pages: PageStore;
   readonly notifications: NotificationStore;
   readonly paging: PagingService;
+  /** Open problems and status messages, as callers are told of them. */
+  readonly board: OutageBoard;
+  readonly statuses: StatusStore;
   /** This daemon's application on each Asterisk it connects to, the first Asterisk first. */
   readonly links: AsteriskLink[];
   /** The first Asterisk's connection and router (tests and tools that know one Asterisk). */
@@ -181,6 +187,15 @@ export class Daemon {
     );
     this.pages = new PageStore(this.sql);
     this.notifications = new NotificationStore(this.sql);
+    this.statuses = new StatusStore(this.sql);
+    this.board = new OutageBoard({
+      pages: this.pages,
+      statuses: this.statuses,
+      logger,
+      now: Date.now,
+      windowSeconds: () => Math.max(0, ...this.config.routes.map((route) => route.dedupe.windowSeconds)),
+      onNewStatus: (status) => speakStatus(this.config, this.promptLibrary, logger, status),
+    });
     const linkTokens = new LinkTokenStore(this.sql);
     this.linkSecret = this.storage.linkSecret;
     const asterisk = options.config.asterisk;
@@ -200,6 +215,7 @@ export class Daemon {
       writes: this.calls.writes,
       onChange: (pageId, event) => {
         if (event === 'acknowledged' || event === 'resolved') this.dispatcher.abortForPage(pageId);
+        if (event !== 'escalated') void this.board.refresh();
         this.engine.wake(MODULES.escalate, MODULES.dispatch);
       },
     });
@@ -317,6 +333,9 @@ export class Daemon {
         voicemailDir: () => this.voicemailDir,
         linkSecret: this.linkSecret,
         useLinkToken: (nonce, expiresAt, at) => linkTokens.use(nonce, expiresAt, at),
+        sql: this.sql,
+        statuses: this.statuses,
+        onStatusChange: () => void this.board.refresh(),
         logger,
         apiToken: () => apiToken,
         promptDir: () =>
@@ -514,6 +533,7 @@ export class Daemon {
       legs: router,
       stopping: !this.router.accepting,
       random: Math.random,
+      outage: outageNotices(this.board, this.promptLibrary),
     };
   }
 
@@ -605,6 +625,7 @@ export class Daemon {
       () => this.config.notifications.ackLinkTtlSeconds,
     );
     await this.preparePrompts(this.config);
+    await this.board.start();
     for (const link of this.links) {
       const refused = await link.connection.refusal();
       if (refused !== undefined) throw new StartupError(refused.message);
@@ -646,6 +667,7 @@ export class Daemon {
     // Right after the flows froze: a caller arriving now waits in Asterisk for the next start.
     await Promise.all(this.links.map((link) => link.stop(left === 0)));
     await this.http.close();
+    this.board.stop();
     this.email?.close();
     // A module still running (a voicemail copy) ends now that ARI is stopped, and records it.
     await engineStopped;

@@ -3,7 +3,9 @@ import type { Config, Route, Team, Urgency } from '../config/model';
 import type { Logger } from '../log/logger';
 import type { CallOutcome, CallStore } from '../store/calls';
 import type { PagingService } from '../paging/service';
-import type { PromptRenderer } from './prompts';
+import type { KnownProblem } from '../paging/outageBoard';
+import type { StatusMessageRow } from '../store/statusMessages';
+import type { PromptRenderer, RenderedPrompt } from './prompts';
 import type { CallSession } from './session';
 
 /** Responder legs are channels the daemon creates; their events must reach their sessions. */
@@ -27,6 +29,16 @@ export interface FlowContext {
   stopping: boolean;
   /** [0, 1) numbers for the `random` ring strategy. */
   random: () => number;
+  /** What callers are told during an outage; without it, nothing (a flow run outside the daemon). */
+  outage?: OutageNotices;
+}
+
+/** The daemon's picture of open problems and status messages (paging/outageBoard.ts), read without waiting. */
+export interface OutageNotices {
+  problemFor(teamId: string, windowSeconds: number): KnownProblem | undefined;
+  statusFor(target: { routeId: string } | { teamId: string }): StatusMessageRow | undefined;
+  /** A status message's audio once made (undefined before, and with no speech engine). */
+  spoken(text: string, language: string): RenderedPrompt | undefined;
 }
 
 /** What the flow learned about the call; written to its row as it goes. */
@@ -35,6 +47,8 @@ export interface CallFacts {
   callerNumber: string;
   route?: Route;
   team?: Team;
+  /** The menu key the caller chose (or the only option's): pages de-duplicate by it. */
+  optionKey?: string;
   outcome?: CallOutcome;
   detail?: string;
   /** The urgency of the pages this call makes (routePlan.ts urgencyOf); high unless set. */

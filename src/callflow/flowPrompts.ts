@@ -8,6 +8,7 @@ import type { PromptDeclaration } from './prompts';
 import { directPrompts } from './direct/direct';
 import { holdPrompts } from './direct/hold';
 import { inboundPrompts } from './inbound';
+import { knownProblemPrompts } from './knownProblem';
 import { pageCallPrompts } from './pageCall';
 import { screeningPrompts } from './screening';
 import { voicemailPrompts } from './voicemail';
@@ -19,4 +20,5 @@ export const FLOW_PROMPTS: readonly PromptDeclaration[] = [
   holdPrompts,
   pageCallPrompts,
   screeningPrompts,
+  knownProblemPrompts,
 ];

@@ -21,6 +21,7 @@ import { hangup } from './verbs/hangup';
 import { play } from './verbs/play';
 import { enterStage } from './stage';
 import { keepInterruptedMessage, takeVoicemail } from './voicemail';
+import { routeStatus, tellWhatIsKnown } from './knownProblem';
 
 /** What a caller can hear before the routing: used by the render calls below and the declaration. */
 const says = {
@@ -168,6 +169,7 @@ async function resumeCall(
   const team = row.team_id === null ? undefined : ctx.config.teams.get(row.team_id);
   const interrupted = render(ctx.prompts, says.interrupted(route));
   if (team !== undefined) facts.team = team;
+  if (row.option_key !== null) facts.optionKey = row.option_key;
   const call: RoutedCall | undefined =
     team === undefined ? undefined : { ctx, caller: session, facts, route, team };
   if (row.stage === 'recording' && call !== undefined) {
@@ -287,7 +289,12 @@ export async function runInboundCall(ctx: FlowContext, call: InboundCall): Promi
     answering.catch(() => undefined);
     stage = 'during the greeting';
     enterStage(ctx, facts.callId, 'greeting');
-    const welcome = render(ctx.prompts, plan.open ? says.greeting(route) : says.closed(route));
+    // The route's status message (an outage) follows the greeting, in the same playback.
+    const status = routeStatus(ctx, route);
+    const welcome = joinPrompts([
+      render(ctx.prompts, plan.open ? says.greeting(route) : says.closed(route)),
+      ...(status === undefined ? [] : [status]),
+    ]);
     const greeting = play(
       session,
       plan.routing === 'message'
@@ -371,6 +378,7 @@ async function routeTo(
 ): Promise<void> {
   const team = ctx.config.teams.get(option.teamId)!;
   facts.team = team;
+  facts.optionKey = option.key;
   facts.urgency = urgencyOf(route, plan, option);
   if (plan.policyId !== undefined) facts.policyId = plan.policyId;
   ctx.calls.updateCall(facts.callId, { option_key: option.key, team_id: team.id, urgency: facts.urgency });
@@ -378,11 +386,13 @@ async function routeTo(
     plan.routing === 'direct' && (await enteredPin(ctx, session, facts, route, team.id))
       ? 'direct'
       : 'voicemail';
-  ctx.calls.updateCall(facts.callId, { routing });
   const call = { ctx, caller: session, facts, route, team };
   // A caller screening held back from direct routing is told why before the message.
   if (facts.heldBack === true) await play(session, render(ctx.prompts, screeningSays.heldBack(route)));
-  await (routing === 'direct' ? routeDirect(call) : takeVoicemail(call));
+  // During an outage the caller hears what is known first, and may choose to leave a message.
+  const chosen = (await tellWhatIsKnown(call, routing)) === 'message' ? 'voicemail' : routing;
+  ctx.calls.updateCall(facts.callId, { routing: chosen });
+  await (chosen === 'direct' ? routeDirect(call) : takeVoicemail(call));
 }
 
 /** A caller who chose a team but hung up before the beep: paged only if the route asks for it. */
@@ -392,11 +402,13 @@ function pageAbandonedCall(ctx: FlowContext, facts: CallFacts): void {
   ctx.paging.triggerBehind({
     teamId: team.id,
     routeId: route.id,
+    optionKey: facts.optionKey ?? null,
     callId: facts.callId,
     voicemailId: null,
     callerNumber: facts.callerNumber || null,
     summary: `${facts.callerNumber || 'A caller'} called ${route.name} for ${team.name} and hung up before leaving a message`,
     urgency: facts.urgency ?? 'high',
+    dedupe: route.dedupe,
     at: ctx.now(),
   });
 }

@@ -226,11 +226,14 @@ async function keepMessage(
   ctx.paging.triggerBehind({
     teamId: team.id,
     routeId: route.id,
+    optionKey: facts.optionKey ?? null,
     callId: facts.callId,
     voicemailId,
     callerNumber: facts.callerNumber || null,
+    durationSeconds: measured.durationSeconds,
     summary,
     urgency: facts.urgency ?? 'high',
+    dedupe: route.dedupe,
     at,
   });
   await thanks;

@@ -1,6 +1,12 @@
 /**
  * The `lcr` command line. Exit codes: 0 ok, 1 invalid configuration or runtime error, 2 usage.
  */
+import {
+  clearStatusCommand,
+  listStatusCommand,
+  setStatusCommand,
+  type StatusOptions,
+} from './commands/status';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, CommanderError, Option } from 'commander';
@@ -191,6 +197,40 @@ function buildProgram(io: CliIo, pending: Array<Promise<unknown>>): Command {
         changePageCommand(io, configPath(options.config), action, id, options),
       );
   }
+
+  const status = program
+    .command('status')
+    .description("status messages callers hear during an outage (a route's greeting, or a team's)");
+  status
+    .command('list', { isDefault: true })
+    .description('the latest status messages, playing or not')
+    .addOption(configOption())
+    .addOption(dbOption())
+    .option('--json', 'machine-readable output')
+    .action((options: StatusOptions) => listStatusCommand(io, configPath(options.config), options));
+  status
+    .command('set')
+    .argument('<target>', 'a route id, or team:<id>')
+    .argument('<text>', 'what callers hear, spoken by the speech engine (1000 characters at most)')
+    .description('play a status message to callers until it expires (replaces the one playing)')
+    .addOption(configOption())
+    .addOption(dbOption())
+    .option('--for <duration>', 'how long it plays: 30m, 2h, 1d')
+    .option('--until <time>', 'when it stops: 2026-12-07T14:30:00Z')
+    .option('--as <who>', 'who sets it, for the record (default: your user name)')
+    .action((target: string, text: string, options: StatusOptions) =>
+      setStatusCommand(io, configPath(options.config), target, text, options),
+    );
+  status
+    .command('clear')
+    .argument('<target>', 'a route id, or team:<id>')
+    .description('stop playing the status message of a route or team')
+    .addOption(configOption())
+    .addOption(dbOption())
+    .option('--as <who>', 'who clears it, for the record')
+    .action((target: string, options: StatusOptions) =>
+      clearStatusCommand(io, configPath(options.config), target, options),
+    );
 
   program
     .command('migrate')

@@ -109,6 +109,22 @@ const voicemailSchema = z
     }),
   );
 
+const dedupeSchema = z
+  .strictObject({
+    scope: z
+      .enum(['option', 'team', 'off'], { error: 'expected scope "option", "team" or "off"' })
+      .default('option')
+      .describe(
+        'which open page a new message joins: option (same route and menu key), team (any of the team), off (always a new page)',
+      ),
+    window: duration('2h', 'a page takes new callers while its latest caller is this recent'),
+    update_every: duration(
+      '1m',
+      'at most one update per page this often to each responder and webhook; it tells the latest count',
+    ),
+  })
+  .transform((d) => ({ scope: d.scope, windowSeconds: d.window, updateEverySeconds: d.update_every }));
+
 const holdSchema = z
   .union(
     [
@@ -207,6 +223,9 @@ export const routeSchema = z
     menu: menuSchema.prefault({}).describe('the keypad menu'),
     voicemail: voicemailSchema.prefault({}).describe('recording the message'),
     direct: directSchema.prefault({}).describe('direct routing: ringing the on-call responders'),
+    dedupe: dedupeSchema
+      .prefault({})
+      .describe('one page per outage: callers join the open page instead of opening their own'),
     prompts: promptMapSchema
       .prefault({})
       .describe('any prompt for this route only, by name (see prompts.texts)'),
@@ -238,6 +257,7 @@ export const routeSchema = z
       menu: r.menu,
       voicemail: r.voicemail,
       direct: r.direct,
+      dedupe: r.dedupe,
       urgency: r.urgency,
       hours: r.hours,
       outsideHours: r.outside_hours,

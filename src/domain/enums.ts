@@ -5,8 +5,18 @@
  * that every layer may use it.
  */
 
-/** What happens to a page, as webhooks and the timeline name it. */
-export const PAGE_EVENTS = ['triggered', 'escalated', 'acknowledged', 'resolved', 'exhausted'] as const;
+/**
+ * What happens to a page, as webhooks and the timeline name it. `updated`: another caller joined
+ * an open page (a message, a callback request) instead of opening one of its own.
+ */
+export const PAGE_EVENTS = [
+  'triggered',
+  'updated',
+  'escalated',
+  'acknowledged',
+  'resolved',
+  'exhausted',
+] as const;
 export type PageEventType = (typeof PAGE_EVENTS)[number];
 
 /** Where a page stands. */

@@ -34,6 +34,10 @@ export const PROMPT_SLOTS = [
   'pageEscalated',
   'pageAlreadyHandled',
   'pageMessageMissing',
+  'knownProblemWorking',
+  'knownProblemAlerting',
+  'knownProblemChoice',
+  'knownProblemChoiceHold',
 ] as const;
 
 export type PromptSlot = (typeof PROMPT_SLOTS)[number];

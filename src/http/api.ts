@@ -11,8 +11,9 @@ import type { PageChange, PageStore } from '../store/pages';
 import { voicemailFile } from '../store/voicemailFile';
 import { PAGE_STATUSES, type PageStatus } from '../domain/enums';
 import { HttpError, sendJson, type Reply } from './reply';
+import { handleStatusApi, type StatusApiDependencies } from './statusApi';
 
-export interface ApiDependencies {
+export interface ApiDependencies extends StatusApiDependencies {
   config: () => Config;
   pages: PageStore;
   calls: CallStore;
@@ -57,13 +58,15 @@ export async function pageStory(
 ): Promise<Record<string, unknown> | undefined> {
   const page = await deps.pages.get(pageId);
   if (page === undefined) return undefined;
-  const [assignments, events, notifications] = await Promise.all([
+  const [assignments, events, notifications, callers] = await Promise.all([
     deps.pages.assignments(pageId),
     deps.pages.events(pageId),
     deps.notifications.ofPageWithAttempts(pageId),
+    deps.pages.callers(pageId),
   ]);
   return {
     page,
+    callers,
     assignments,
     timeline: events.map((e) => ({
       ...e,
@@ -121,6 +124,13 @@ export async function handleApi(deps: ApiDependencies, url: URL, body: string, r
       return changeReply(reply, await deps.paging.acknowledge(pageId, actor, note));
     }
   }
+  if (collection === 'status' && action === undefined)
+    return handleStatusApi(
+      deps,
+      id === undefined ? undefined : decodeURIComponent(id),
+      parseJsonBody(body),
+      reply,
+    );
   if (collection === 'calls' && id === undefined && method === 'GET')
     return sendJson(response, 200, { calls: await deps.calls.listCalls(limitOf(url)) });
   if (collection === 'calls' && id !== undefined && action === undefined && method === 'GET') {

@@ -145,7 +145,7 @@ export class HttpServer {
         response.setHeader('WWW-Authenticate', 'Bearer realm="lcr"');
         return sendJson(response, 401, { error: 'unauthorized' });
       }
-      const body = method === 'POST' ? await readBody(request) : '';
+      const body = method === 'POST' || method === 'PUT' ? await readBody(request) : '';
       return handleApi(this.deps, url, body, reply);
     }
     sendJson(response, 404, { error: 'not found' });

@@ -59,6 +59,11 @@ async function withDeadline<T>(work: Promise<T>, timeoutMs: number): Promise<T> 
   }
 }
 
+function eventVoicemail(detail: string | null): string | null {
+  const id = detail === null ? undefined : (JSON.parse(detail) as { voicemail_id?: unknown }).voicemail_id;
+  return typeof id === 'string' ? id : null;
+}
+
 export class EmailNotifier implements Notifier {
   private readonly transport;
 
@@ -74,13 +79,18 @@ export class EmailNotifier implements Notifier {
     const { page } = delivery;
     const ackUrl = this.deps.links().ack(page.id, responder.id, Date.now());
     const facts = pageFacts(config, page, delivery.event, responder.timezone, ackUrl);
-    const file = page.voicemail_id === null ? undefined : await this.deps.voicemailFile(page.voicemail_id);
+    // An update carries the message that caused it; a page's own email carries its first.
+    const isUpdate = delivery.event?.type === 'updated';
+    const voicemailId = isUpdate ? eventVoicemail(delivery.event!.detail) : page.voicemail_id;
+    const file = voicemailId === null ? undefined : await this.deps.voicemailFile(voicemailId);
     const html = `<p>${escapeHtml(facts.summary)}</p><table>${[
       ['Team', facts.team],
       ['Route', facts.route],
       ['Caller', facts.caller],
       ['Time', facts.createdAt],
       ['Status', `${facts.status} (level ${facts.level})`],
+      ...(facts.callers > 1 ? [['Callers', String(facts.callers)]] : []),
+      ...(isUpdate ? [['Update', facts.headline]] : []),
     ]
       .map(([k, v]) => `<tr><th align="left">${k}</th><td>${escapeHtml(v!)}</td></tr>`)
       .join('')}</table>${
@@ -92,14 +102,20 @@ export class EmailNotifier implements Notifier {
       const sending = this.transport.sendMail({
         from: this.deps.settings.from,
         to: responder.email,
-        subject: `[lcr] Page #${page.id} for ${facts.team}: ${facts.summary}`,
+        subject: isUpdate
+          ? `[lcr] Update on page #${page.id} for ${facts.team}: ${facts.headline}`
+          : `[lcr] Page #${page.id} for ${facts.team}: ${facts.summary}`,
         text: plainText(facts),
         html,
         ...(file === undefined
           ? {}
           : {
               attachments: [
-                { filename: `voicemail-page-${page.id}.wav`, path: file, contentType: 'audio/wav' },
+                {
+                  filename: `voicemail-page-${page.id}${isUpdate ? `-${delivery.event!.id}` : ''}.wav`,
+                  path: file,
+                  contentType: 'audio/wav',
+                },
               ],
             }),
       });

@@ -27,6 +27,7 @@ export function genericPayload(
       caller_number: page.caller_number,
       call_id: page.call_id,
       voicemail_id: page.voicemail_id,
+      callers: page.caller_count,
       escalation_level: page.escalation_level + 1,
       created_at: new Date(page.created_at).toISOString(),
       acknowledged_by: page.acknowledged_by,

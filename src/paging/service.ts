@@ -14,18 +14,37 @@ import type { NotificationStore } from '../store/notifications';
 import type { EventVia, NewPage, PageChange, PageRow, PageStore } from '../store/pages';
 import { escalationDueAt } from './escalation';
 import { dueAtOnRoute, escalateMany, levelDetail } from './escalateMany';
-import { responderNotifications, webhookNotifications } from './planner';
+import {
+  coalesceUpdates,
+  responderNotifications,
+  updateNotifications,
+  webhookNotifications,
+} from './planner';
 
 /** What the call flow knows when it asks for a page; the service adds when it escalates. */
 export type PageRequest = Omit<NewPage, 'nextEscalationAt' | 'now'> & {
   at: number;
   /** Acknowledged at once, in the same transaction (a connected call's page, by who took it). */
   acknowledgedBy?: { actor: Actor; note?: string };
+  /**
+   * The route's de-duplication: while a matching page is open, this caller joins it (an update
+   * to its assignees, no new escalation) instead of opening another.
+   */
+  dedupe?: DedupePolicy;
 };
+
+export interface DedupePolicy {
+  scope: 'team' | 'option' | 'off';
+  windowSeconds: number;
+  /** At most one update per target this often (planner.ts coalesceUpdates). */
+  updateEverySeconds: number;
+}
 
 export interface TriggeredPage {
   pageId: number;
   assignees: string[];
+  /** The caller joined an open page instead of opening one. */
+  joined: boolean;
 }
 
 /** Who acted, and how: a responder (by id) or someone else ("cli:root", "api"). */
@@ -87,6 +106,8 @@ export class PagingService {
   }
 
   async trigger(request: PageRequest): Promise<TriggeredPage> {
+    const joined = request.dedupe === undefined ? undefined : await this.join(request, request.dedupe);
+    if (joined !== undefined) return joined;
     const config = this.deps.config();
     const first = resolveOnCall(config, request.teamId, request.at).levels[0]!;
     const assignees = first.responders.map((r) => r.responder);
@@ -106,6 +127,9 @@ export class PagingService {
         voicemailId: request.voicemailId,
         callerNumber: request.callerNumber,
         summary: request.summary,
+        optionKey: request.optionKey ?? null,
+        durationSeconds: request.durationSeconds ?? null,
+        callbackNumber: request.callbackNumber ?? null,
         urgency,
         nextEscalationAt: due.dueAt,
         now: request.at,
@@ -137,7 +161,77 @@ export class PagingService {
       });
     this.deps.logger.info('page triggered', { pageId, team: request.teamId, assignees: ids });
     this.deps.onChange?.(pageId, 'triggered');
-    return { pageId, assignees: ids };
+    return { pageId, assignees: ids, joined: false };
+  }
+
+  /**
+   * The caller joins the open page its route's dedupe matches, if there is one: listed among the
+   * page's callers, with an `updated` event that tells the webhooks and, by email, whoever the
+   * page reaches now (its acknowledger once acknowledged, else everyone assigned so far). The
+   * escalation goes on as it was. Undefined when no page matches: a new one is to be opened.
+   */
+  private async join(request: PageRequest, dedupe: DedupePolicy): Promise<TriggeredPage | undefined> {
+    if (dedupe.scope === 'off') return undefined;
+    const config = this.deps.config();
+    const match = {
+      teamId: request.teamId,
+      since: request.at - dedupe.windowSeconds * 1000,
+      ...(dedupe.scope === 'option'
+        ? { routeId: request.routeId, optionKey: request.optionKey ?? null }
+        : {}),
+    };
+    const joined = await this.transactionally(async (tx) => {
+      // Two daemons taking messages for one outage at the same instant: one opens the page, the
+      // other joins it. SQLite's write transactions are serialized already.
+      if (tx.dialect === 'postgres')
+        await tx.get('SELECT pg_advisory_xact_lock(hashtext(?))', [`lcr-dedupe ${request.teamId}`]);
+      const t = this.within(tx);
+      const page = await t.pages.openFor(match);
+      if (page === undefined) return undefined;
+      const callers = await t.pages.addCaller({
+        pageId: page.id,
+        callId: request.callId,
+        voicemailId: request.voicemailId,
+        callerNumber: request.callerNumber,
+        durationSeconds: request.durationSeconds ?? null,
+        callbackNumber: request.callbackNumber ?? null,
+        at: request.at,
+      });
+      const eventId = await t.pages.appendEvent(page.id, request.at, 'updated', SYSTEM.id, SYSTEM.via, {
+        caller: request.callerNumber ?? 'unknown',
+        call_id: request.callId,
+        voicemail_id: request.voicemailId,
+        duration_seconds: request.durationSeconds ?? null,
+        callback_number: request.callbackNumber ?? null,
+        callers,
+        summary: request.summary,
+      });
+      const reached =
+        page.status === 'acknowledged' && page.acknowledged_by !== null
+          ? [page.acknowledged_by]
+          : (await t.pages.assignments(page.id)).map((a) => a.responder_id);
+      const planned = coalesceUpdates(
+        [
+          ...updateNotifications(config, reached, request.at),
+          ...webhookNotifications(config, page.team_id, 'updated', request.at),
+        ],
+        await t.notifications.updatesOf(page.id),
+        dedupe.updateEverySeconds * 1000,
+      );
+      await t.notifications.enqueueMany(
+        planned.map((plan) => ({ ...plan, pageId: page.id, eventId })),
+        request.at,
+      );
+      return { pageId: page.id, assignees: reached, joined: true, callers };
+    });
+    if (joined === undefined) return undefined;
+    this.deps.logger.info('caller joined an open page', {
+      pageId: joined.pageId,
+      team: request.teamId,
+      callers: joined.callers,
+    });
+    this.deps.onChange?.(joined.pageId, 'updated');
+    return { pageId: joined.pageId, assignees: joined.assignees, joined: true };
   }
 
   /**

@@ -20,7 +20,7 @@ import {
 import { promptHash, type PromptCache, type PromptDelivery } from './cache';
 import { convertAudioFile } from './convert';
 import type { SpeechEngine } from './engines/types';
-import { DEFAULT_TEXTS, DYNAMIC_PLACEHOLDERS, type PromptSlot } from './slots';
+import { DEFAULT_TEXTS, DYNAMIC_PLACEHOLDERS, NUMBER_PLACEHOLDERS, type PromptSlot } from './slots';
 import { STOCK_FALLBACK } from './stockSounds';
 import { toTelephoneWav } from './wav';
 
@@ -31,7 +31,13 @@ const UNKNOWN_CALLER = 'unknown';
 const GIVE_UP_AFTER_FAILURES = 3;
 
 type Piece =
-  { kind: 'speech'; text: string; language: string } | { kind: 'digits'; digits: string; language: string };
+  | { kind: 'speech'; text: string; language: string }
+  | { kind: 'digits'; digits: string; language: string }
+  /** Said by Asterisk itself (`number:N`): nothing to make ahead. */
+  | { kind: 'number'; value: string };
+
+/** Placeholders a render fills in per call, never baked into a cached piece. */
+const perCall = (name: string): boolean => DYNAMIC_PLACEHOLDERS.has(name) || NUMBER_PLACEHOLDERS.has(name);
 
 export interface PrepareReport {
   /** Distinct audio files this configuration plays. */
@@ -126,6 +132,7 @@ export class PromptLibrary implements PromptRenderer {
     const pieces = new Map<string, { piece: Piece & { kind: 'speech' }; where: string }>();
     for (const use of uses) {
       for (const piece of this.pieces(use.slot, use.override, use.vars, use.scope) ?? []) {
+        if (piece.kind === 'number') continue;
         const speech: Array<Piece & { kind: 'speech' }> =
           piece.kind === 'speech'
             ? [piece]
@@ -223,6 +230,25 @@ export class PromptLibrary implements PromptRenderer {
     return { media: previous ?? STOCK_FALLBACK[slot](vars), text };
   }
 
+  /**
+   * Makes the audio of a text known only at run time (a status message set while the daemon runs).
+   * Resolves with whether it is there; false with no speech engine or when the engine failed.
+   */
+  async prepareText(text: string, language: string): Promise<boolean> {
+    const piece = { kind: 'speech' as const, text: speakable(text), language };
+    const hash = this.speechHash(piece);
+    await this.synthesize(hash, piece);
+    return this.options.cache.has(hash);
+  }
+
+  /** The audio prepareText made for `text`, or undefined while there is none. */
+  spokenText(text: string, language: string): RenderedPrompt | undefined {
+    const hash = this.speechHash({ text: speakable(text), language });
+    return this.options.engine !== undefined && this.options.cache.has(hash)
+      ? { media: [this.options.delivery.uri(hash)], text: speakable(text) }
+      : undefined;
+  }
+
   /** What makes two renders the same prompt: what is said, in which language, with which fixed values. */
   private identity(
     slot: PromptSlot,
@@ -254,11 +280,14 @@ export class PromptLibrary implements PromptRenderer {
     const language = prompt === undefined ? BUILT_IN_LANGUAGE : (scope?.language ?? BUILT_IN_LANGUAGE);
     const pieces: Piece[] = [];
     // Fixed placeholders are filled in; dynamic ones split the text into separately cached parts.
-    const fixed = Object.fromEntries(
-      Object.entries(vars).filter(([name]) => !DYNAMIC_PLACEHOLDERS.has(name)),
-    );
+    const fixed = Object.fromEntries(Object.entries(vars).filter(([name]) => !perCall(name)));
     for (const part of fillTemplate(template, fixed).split(/(\{\w+\})/)) {
       const name = /^\{(\w+)\}$/.exec(part)?.[1];
+      if (name !== undefined && NUMBER_PLACEHOLDERS.has(name)) {
+        const value = (vars[name] ?? '').replace(/\D/g, '');
+        if (value !== '') pieces.push({ kind: 'number', value: String(Number(value)) });
+        continue;
+      }
       if (name !== undefined && DYNAMIC_PLACEHOLDERS.has(name)) {
         pieces.push({ kind: 'digits', digits: (vars[name] ?? '').replace(/\D/g, ''), language });
         continue;
@@ -284,6 +313,10 @@ export class PromptLibrary implements PromptRenderer {
     }
     const media: string[] = [];
     for (const piece of this.pieces(slot, override, vars, scope) ?? []) {
+      if (piece.kind === 'number') {
+        media.push(`number:${piece.value}`);
+        continue;
+      }
       const texts =
         piece.kind === 'speech' ? [piece.text] : piece.digits === '' ? [UNKNOWN_CALLER] : [...piece.digits];
       for (const text of texts) {
@@ -367,9 +400,7 @@ export class PromptLibrary implements PromptRenderer {
 }
 
 function positionKey(slot: PromptSlot, vars: Record<string, string>, scope: PromptScope | undefined): string {
-  const fixed = Object.entries(vars).filter(
-    ([name]) => !DYNAMIC_PLACEHOLDERS.has(name) && name !== 'callerDigits',
-  );
+  const fixed = Object.entries(vars).filter(([name]) => !perCall(name) && name !== 'callerDigits');
   // By name (names are unique): the default sort turns every [name, value] pair into a string to compare.
   fixed.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return JSON.stringify([slot, scope?.language ?? '', fixed]);

@@ -41,7 +41,20 @@ export const DEFAULT_TEXTS: Record<PromptSlot, string> = {
   pageEscalated: 'The page is escalated to the next level. Goodbye.',
   pageAlreadyHandled: 'This page was already {status}. Goodbye.',
   pageMessageMissing: 'The message could not be retrieved.',
+  knownProblemWorking:
+    'We are aware of an ongoing problem, reported {minutes} minutes ago. An engineer is working on it.',
+  knownProblemAlerting:
+    'We are aware of an ongoing problem, reported {minutes} minutes ago. We are alerting the on-call engineer now.',
+  knownProblemChoice: 'To leave a message anyway, press 1. Otherwise, you may hang up.',
+  knownProblemChoiceHold:
+    'To leave a message, press 1. To hold for an engineer, press 2. Otherwise, you may hang up.',
 };
 
 /** Placeholders whose values are only known during a call: spoken from cached pieces. */
 export const DYNAMIC_PLACEHOLDERS = new Set(['caller']);
+
+/**
+ * Placeholders that are a number known only during a call ({minutes}): Asterisk says them itself
+ * (`number:12`, in the channel's language), so nothing is made ahead for them.
+ */
+export const NUMBER_PLACEHOLDERS = new Set(['minutes', 'count']);

@@ -46,4 +46,16 @@ export const STOCK_FALLBACK: Record<PromptSlot, (vars: Record<string, string>) =
   pageEscalated: () => ['sound:auth-thankyou', 'sound:vm-goodbye'],
   pageAlreadyHandled: () => ['sound:vm-goodbye'],
   pageMessageMissing: () => ['sound:pls-try-call-later'],
+  knownProblemWorking: (vars) => ['sound:tt-somethingwrong', ...numberOf(vars['minutes'])],
+  knownProblemAlerting: (vars) => [
+    'sound:tt-somethingwrong',
+    ...numberOf(vars['minutes']),
+    'sound:pls-hold-while-try',
+  ],
+  knownProblemChoice: () => ['sound:press', 'sound:digits/1'],
+  knownProblemChoiceHold: () => ['sound:press', 'sound:digits/1', 'sound:press', 'sound:digits/2'],
 };
+
+function numberOf(value: string | undefined): string[] {
+  return value !== undefined && /^\d+$/.test(value) ? [`number:${value}`] : [];
+}

@@ -38,6 +38,7 @@ export const STOCK_SOUNDS: Record<string, number> = {
   'vm-repeat': 1500,
   'agent-pass': 2600,
   'auth-incorrect': 1200,
+  'tt-somethingwrong': 1700,
 };
 for (let digit = 0; digit <= 9; digit++) STOCK_SOUNDS[`digits/${digit}`] = 450;
 

@@ -227,4 +227,39 @@ export const MIGRATIONS: readonly string[] = [
   `
   ALTER TABLE calls ADD COLUMN asterisk TEXT;
   `,
+  // 11: outages. A page gathers every caller about one problem (the route's dedupe: same team,
+  // or same route and option, while it is open): page_callers lists them, each with its message
+  // or callback request, and the page counts them. Status messages that routes and teams play
+  // to callers until they expire or are cleared. Older pages had one caller each.
+  `
+  ALTER TABLE pages ADD COLUMN option_key TEXT;
+  ALTER TABLE pages ADD COLUMN caller_count INTEGER NOT NULL DEFAULT 1;
+  ALTER TABLE pages ADD COLUMN last_caller_at INTEGER;
+  UPDATE pages SET last_caller_at = created_at;
+  CREATE INDEX pages_open_team ON pages(team_id, last_caller_at) WHERE status != 'resolved';
+  CREATE TABLE page_callers (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    page_id INTEGER NOT NULL REFERENCES pages(id),
+    call_id TEXT REFERENCES calls(id),
+    voicemail_id TEXT REFERENCES voicemails(id),
+    caller_number TEXT,
+    duration_seconds INTEGER,
+    callback_number TEXT,
+    at INTEGER NOT NULL
+  );
+  CREATE INDEX page_callers_page ON page_callers(page_id, id);
+  CREATE TABLE status_messages (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    route_id TEXT,
+    team_id TEXT,
+    text TEXT NOT NULL,
+    set_by TEXT NOT NULL,
+    via TEXT NOT NULL,
+    set_at INTEGER NOT NULL,
+    expires_at INTEGER NOT NULL,
+    cleared_at INTEGER,
+    cleared_by TEXT
+  );
+  CREATE INDEX status_messages_live ON status_messages(expires_at) WHERE cleared_at IS NULL;
+  `,
 ];

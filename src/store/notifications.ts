@@ -45,6 +45,15 @@ export interface NewNotification {
   dueAt: number;
 }
 
+/** An update notification of a page (its event is `updated`), for coalescing the next ones. */
+export interface UpdateNotificationRow {
+  channel: NotificationChannelName;
+  responder_id: string | null;
+  webhook_id: string | null;
+  due_at: number;
+  status: NotificationStatus;
+}
+
 export interface AttemptOutcome {
   startedAt: number;
   endedAt: number;
@@ -176,6 +185,16 @@ export class NotificationStore {
       [outcome.next.status, dueAt, outcome.detail, outcome.endedAt, id],
     );
     return finished.changes === 1;
+  }
+
+  /** The page's update notifications so far (coalesced: a few per target), oldest first. */
+  updatesOf(pageId: number): Promise<UpdateNotificationRow[]> {
+    return this.db.all<UpdateNotificationRow>(
+      `SELECT n.channel, n.responder_id, n.webhook_id, n.due_at, n.status FROM notifications n
+       JOIN page_events e ON e.id = n.event_id
+       WHERE n.page_id = ? AND e.type = 'updated' ORDER BY n.id`,
+      [pageId],
+    );
   }
 
   /** The page was acknowledged or resolved: nobody needs to be called or mailed about it any more. */

@@ -30,6 +30,53 @@ export interface PageRow {
   resolved_by: string | null;
   /** high, or low: email and webhooks only, escalating only while its route is open (migration 5). */
   urgency: Urgency;
+  /** The menu key the first caller chose (null for pages older than migration 11). */
+  option_key: string | null;
+  /** How many callers the page gathers (page_callers), 1 for a page nobody else called about. */
+  caller_count: number;
+  /** When its latest caller came: the dedupe window runs from here. */
+  last_caller_at: number | null;
+}
+
+/** One caller about a page: its first, and every one de-duplicated into it since. */
+export interface PageCallerRow {
+  id: number;
+  page_id: number;
+  call_id: string | null;
+  voicemail_id: string | null;
+  caller_number: string | null;
+  duration_seconds: number | null;
+  /** The number the caller asked to be called back at, if they did. */
+  callback_number: string | null;
+  at: number;
+}
+
+export interface NewPageCaller {
+  pageId: number;
+  callId: string | null;
+  voicemailId: string | null;
+  callerNumber: string | null;
+  durationSeconds?: number | null;
+  callbackNumber?: string | null;
+  at: number;
+}
+
+export interface OpenProblemRow {
+  team_id: string;
+  since: number;
+  last_caller_at: number;
+  /** 1 when one of the team's open pages is acknowledged. */
+  acknowledged: number;
+}
+
+/** Which open page a new caller joins: the team's, or also the same route and option. */
+export interface DedupeMatch {
+  teamId: string;
+  /** Set for scope option: only a page of this route and menu key. */
+  routeId?: string | null;
+  optionKey?: string | null;
+  /** Only a page whose latest caller came at or after this instant. */
+  since: number;
 }
 
 export interface PageAssignmentRow {
@@ -89,6 +136,10 @@ export interface NewPage {
   summary: string;
   /** Default high. */
   urgency?: Urgency;
+  optionKey?: string | null;
+  /** The first caller's message length, for page_callers. */
+  durationSeconds?: number | null;
+  callbackNumber?: string | null;
   nextEscalationAt: number | null;
   now: number;
 }
@@ -141,8 +192,9 @@ export class PageStore {
   async create(page: NewPage): Promise<{ pageId: number; eventId: number }> {
     const row = await this.db.get<{ id: number }>(
       `INSERT INTO pages (team_id, route_id, call_id, voicemail_id, caller_number, summary, urgency, status,
-         escalation_level, escalation_round, next_escalation_at, created_at, updated_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, 'triggered', 0, 0, ?, ?, ?) RETURNING id`,
+         escalation_level, escalation_round, next_escalation_at, created_at, updated_at, option_key,
+         caller_count, last_caller_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, 'triggered', 0, 0, ?, ?, ?, ?, ?, ?) RETURNING id`,
       [
         page.teamId,
         page.routeId,
@@ -154,14 +206,79 @@ export class PageStore {
         page.nextEscalationAt,
         page.now,
         page.now,
+        page.optionKey ?? null,
+        page.callId === null ? 0 : 1,
+        page.now,
       ],
     );
     const pageId = row!.id;
+    if (page.callId !== null) await this.insertCaller({ ...page, pageId, at: page.now });
     const eventId = await this.appendEvent(pageId, page.now, 'triggered', 'system', 'automatic', {
       summary: page.summary,
       urgency: page.urgency ?? 'high',
     });
     return { pageId, eventId };
+  }
+
+  /**
+   * The newest open page a new caller would join, if any: the team's (scope team) or the same
+   * route's and option's (scope option), whose latest caller is within the window.
+   */
+  openFor(match: DedupeMatch): Promise<PageRow | undefined> {
+    const byOption = match.routeId !== undefined;
+    return this.db.get<PageRow>(
+      `SELECT * FROM pages WHERE team_id = ? AND status != 'resolved' AND last_caller_at >= ?
+       ${byOption ? 'AND route_id IS NOT DISTINCT FROM ? AND option_key IS NOT DISTINCT FROM ?' : ''}
+       ORDER BY last_caller_at DESC, id DESC LIMIT 1`,
+      byOption
+        ? [match.teamId, match.since, match.routeId ?? null, match.optionKey ?? null]
+        : [match.teamId, match.since],
+    );
+  }
+
+  /** One more caller about an open page: listed, counted, and the dedupe window runs on from now. */
+  async addCaller(caller: NewPageCaller): Promise<number> {
+    await this.insertCaller(caller);
+    const row = await this.db.get<{ caller_count: number }>(
+      `UPDATE pages SET caller_count = caller_count + 1, last_caller_at = ?, updated_at = ?
+       WHERE id = ? RETURNING caller_count`,
+      [caller.at, caller.at, caller.pageId],
+    );
+    return row?.caller_count ?? 0;
+  }
+
+  private async insertCaller(caller: NewPageCaller): Promise<void> {
+    await this.db.run(
+      `INSERT INTO page_callers (page_id, call_id, voicemail_id, caller_number, duration_seconds, callback_number, at)
+       VALUES (?, ?, ?, ?, ?, ?, ?)`,
+      [
+        caller.pageId,
+        caller.callId,
+        caller.voicemailId,
+        caller.callerNumber,
+        caller.durationSeconds ?? null,
+        caller.callbackNumber ?? null,
+        caller.at,
+      ],
+    );
+  }
+
+  /**
+   * Per team with open pages whose latest caller came at or after `since`: when the oldest was
+   * opened, when its latest caller came, and whether any is acknowledged. What callers are told.
+   */
+  openProblems(since: number): Promise<OpenProblemRow[]> {
+    return this.db.all<OpenProblemRow>(
+      `SELECT team_id, MIN(created_at) AS since, MAX(last_caller_at) AS last_caller_at,
+         MAX(CASE WHEN status = 'acknowledged' THEN 1 ELSE 0 END) AS acknowledged
+       FROM pages WHERE status != 'resolved' AND last_caller_at >= ? GROUP BY team_id`,
+      [since],
+    );
+  }
+
+  /** The callers of a page, first first. */
+  callers(pageId: number): Promise<PageCallerRow[]> {
+    return this.db.all<PageCallerRow>('SELECT * FROM page_callers WHERE page_id = ? ORDER BY id', [pageId]);
   }
 
   /** Adds responders to the page (those already assigned keep their first level). */

@@ -3,6 +3,7 @@
  * by the real stores, copied by the real CLI into a real (throwaway) PostgreSQL, and read back
  * there through the same stores.
  */
+import { StatusStore } from '../../src/store/statusMessages';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { CallStore } from '../../src/store/calls';
@@ -35,12 +36,14 @@ const TABLES = [
   'pages',
   'page_assignments',
   'page_events',
+  'page_callers',
   'notifications',
   'notification_attempts',
   'used_link_tokens',
   'meta',
   'leases',
   'nodes',
+  'status_messages',
 ];
 
 interface Installation {
@@ -179,6 +182,15 @@ async function makeInstallation(file: string): Promise<Installation> {
   db.prepare(
     `INSERT INTO nodes (id, app, host, pid, started_at, heartbeat_at, stopped_at) VALUES ('n1', 'lcr', 'old-host', 4242, ?, ?, ?)`,
   ).run(T0, T0 + 5000, T0 + 6000);
+  await new StatusStore(sql).set({
+    routeId: 'main',
+    teamId: null,
+    text: 'Database outage, next update at 14:30',
+    setBy: 'cli:root',
+    via: 'cli',
+    at: T0,
+    expiresAt: T0 + 120 * MINUTE,
+  });
 
   const counts: Record<string, number> = {};
   for (const table of TABLES)

@@ -21,10 +21,15 @@ import type { NotificationRow } from '../../src/store/notifications';
 const WEBHOOK_SECRET = 'hook-secret';
 
 function configWith(notifications: string): string {
-  return TEST_CONFIG.replace(
-    "  - { id: carol, name: Carol, phones: ['PJSIP/carol'] }",
-    "  - { id: carol, name: Carol, phones: ['PJSIP/carol'], email: carol@example.com, notify: [email] }",
-  ).replace('escalation_policies:', `notifications:\n${notifications}\nescalation_policies:`);
+  return (
+    TEST_CONFIG.replace(
+      "  - { id: carol, name: Carol, phones: ['PJSIP/carol'] }",
+      "  - { id: carol, name: Carol, phones: ['PJSIP/carol'], email: carol@example.com, notify: [email] }",
+    )
+      .replace('escalation_policies:', `notifications:\n${notifications}\nescalation_policies:`)
+      // Each vendor message a page of its own: these tests count one notification per page.
+      .replace('page_on_abandon: true }', 'page_on_abandon: true }\n    dedupe: { scope: off }')
+  );
 }
 
 const cleanups: Array<() => Promise<void>> = [];

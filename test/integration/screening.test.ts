@@ -132,11 +132,17 @@ test('the rate limit: the second direct call within the window goes to voicemail
   expect(row).toMatchObject({ outcome: 'voicemail', routing: 'voicemail', screened: 'rate-limited' });
   expect(played(second)).toContain('sound:vm-nobodyavail');
   expect(h.legs(row.id)).toEqual([]);
-  // Another caller is not limited by this one.
+  // Another caller is not limited by this one. The message made a page, so this caller hears
+  // that the problem is known, and presses 2 to hold for a responder.
   const other = h.sim.call({
     to: '5550400',
     from: '+15551230008',
-    steps: [{ waitFor: 'bridged' }, { hangup: true }],
+    steps: [
+      { waitFor: 'playback', media: 'tt-somethingwrong' },
+      { press: '2' },
+      { waitFor: 'bridged' },
+      { hangup: true },
+    ],
   });
   expect(await h.finishedCall(other.channelId, 20_000)).toMatchObject({ outcome: 'connected' });
 
@@ -155,12 +161,16 @@ test('the rate limit: the second direct call within the window goes to voicemail
   });
   await h.daemon.start();
   await until(() => h.sim.webSocketsOf('lcr') === 1 || undefined, 10_000, 'the new daemon to connect');
-  const third = h.sim.call({ to: '5550400', from: '+15551230007', steps: leaveMessage(2500) });
+  const third = h.sim.call({
+    to: '5550400',
+    from: '+15551230007',
+    steps: [{ waitFor: 'playing', media: 'digits/1' }, { press: '1' }, ...leaveMessage(2500)],
+  });
   expect(await h.finishedCall(third.channelId)).toMatchObject({
     screened: 'rate-limited',
     outcome: 'voicemail',
   });
-});
+}, 40_000);
 
 test('press to continue: the key lets the caller on to the menu; no key, and the call is hung up', async () => {
   const human = h.sim.call({

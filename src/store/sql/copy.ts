@@ -29,12 +29,14 @@ export const COPY_ORDER: readonly string[] = [
   'pages',
   'page_assignments',
   'page_events',
+  'page_callers',
   'notifications',
   'notification_attempts',
   'used_link_tokens',
   'meta',
   'leases',
   'nodes',
+  'status_messages',
 ];
 
 /** Rows per INSERT, at most: 500, fewer for a wide table (see MAX_PARAMETERS). */

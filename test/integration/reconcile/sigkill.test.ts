@@ -37,7 +37,7 @@ function forgetPages(dbFile: string): void {
   const db = new DatabaseFile(dbFile);
   try {
     db.exec(
-      'DELETE FROM notification_attempts; DELETE FROM notifications; DELETE FROM page_events; DELETE FROM page_assignments; DELETE FROM pages;',
+      'DELETE FROM notification_attempts; DELETE FROM notifications; DELETE FROM page_events; DELETE FROM page_assignments; DELETE FROM page_callers; DELETE FROM pages;',
     );
   } finally {
     db.close();
