@@ -7,6 +7,9 @@
  *   as the simulator shows it: each caller hears the "interrupted" prompt (sound:please-hold,
  *   callInterrupted) that a daemon plays to the calls it takes back. 10 new callers arrive during
  *   the takeover (the failover dialplan: Stasis(lcr-a), else Stasis(lcr-b)); all must be answered.
+ *   The first comes right after the kill, sometimes before Asterisk has seen lcr-a's WebSocket
+ *   close: Stasis(lcr-a) takes it and its StasisStart is lost with the socket, so lcr-b's
+ *   reconciliation of lcr-a finds it in the application and serves it (unannounced-caller).
  * - the paging and direct groups on PostgreSQL beside SQLite, in the same process, with the ratio
  *   of their p99s.
  *
@@ -116,6 +119,11 @@ interface TakeoverRun {
   answered: number;
   /** Of the answered new calls, those lcr-b took as lcr-a (Stasis(lcr-a) after it took the name). */
   onTakenApp: number;
+  /**
+   * Of those, the callers lcr-b found in Stasis(lcr-a) when it took lcr-a over: they came in just
+   * after the kill, before Asterisk saw lcr-a's WebSocket close, and their StasisStart was lost.
+   */
+  unannounced: number;
   /** lcr-b's log lines at level error. */
   errors: string[];
   /** The new callers not answered: what they heard, timed from the kill, and lcr-b's log then. */
@@ -165,9 +173,13 @@ async function takeoverRun(cluster: PostgresCluster, run: number): Promise<Takeo
     const killedAt = Date.now();
     await killHard(daemons[0]!);
     const fresh: CallHandle[] = [];
+    /** When each new caller was placed, by channel. */
+    const placedAt = new Map<string, number>();
     const arrivals = (async () => {
       for (let i = 0; i < NEW_CALLERS; i++) {
-        fresh.push(sim.call({ apps: [...APPS], to: '+15550100', from: `+1555${4000000 + i}`, steps: [] }));
+        const call = sim.call({ apps: [...APPS], to: '+15550100', from: `+1555${4000000 + i}`, steps: [] });
+        placedAt.set(call.channelId, Date.now());
+        fresh.push(call);
         await new Promise((resolve) => setTimeout(resolve, NEW_CALLER_GAP_MS));
       }
     })();
@@ -191,13 +203,24 @@ async function takeoverRun(cluster: PostgresCluster, run: number): Promise<Takeo
     await until('the new callers to be answered', () => fresh.every(answered), 10_000).catch(() => undefined);
     const log = daemons[1]!.stderr().split('\n');
     const errors = log.filter((line) => /"level":"error"/.test(line));
-    const sinceKill = (c: CallHandle): string =>
-      c.transcript.map((e) => `+${e.wallAt - killedAt} ms ${e.kind} ${e.detail}`.trim()).join('; ');
+    // The transcript notes no successful Stasis(): a caller that went straight into one has none,
+    // so where the simulator holds the channel now is told too.
+    const story = (c: CallHandle): string => {
+      const heardThen = c.transcript.map((e) => `+${e.wallAt - killedAt} ms ${e.kind} ${e.detail}`.trim());
+      const now = sim.engine.channels.get(c.channelId);
+      const where =
+        now === undefined
+          ? 'gone'
+          : now.app === undefined
+            ? `not in Stasis, ${now.state}`
+            : `in Stasis(${now.app}), ${now.state}`;
+      return [...heardThen, `now ${where}`].join('; ');
+    };
     const unanswered = fresh
       .filter((c) => !answered(c))
       .map(
         (c) =>
-          `run ${run + 1}, new caller ${c.channelId}: ${sinceKill(c)} (takeover +${Math.min(...heard) - killedAt} ms)\n      lcr-b: ${log
+          `run ${run + 1}, new caller ${c.channelId} placed +${placedAt.get(c.channelId)! - killedAt} ms: ${story(c)} (calls adopted from +${Math.min(...heard) - killedAt} to +${Math.max(...heard) - killedAt} ms)\n      lcr-b: ${log
             .filter((line) => !/"message":"reconciled"/.test(line))
             .slice(-8)
             .join('\n      lcr-b: ')}`,
@@ -209,6 +232,7 @@ async function takeoverRun(cluster: PostgresCluster, run: number): Promise<Takeo
       onTakenApp: fresh.filter(
         (c) => answered(c) && !c.transcript.some((e) => e.detail.startsWith('Stasis(lcr-a) failed')),
       ).length,
+      unannounced: log.filter((line) => /"kind":"unannounced-caller"/.test(line)).length,
       errors,
       unanswered,
     };
@@ -243,16 +267,17 @@ async function takeoverBench(
     results.push(result);
     if (process.env['LCR_BENCH_VERBOSE'])
       print(
-        `  run ${run + 1}: first ${ms(result.firstMs)}, all ${ms(result.takeoverMs)}, new answered ${result.answered}/${NEW_CALLERS} (${result.onTakenApp} as lcr-a), ${((Date.now() - started) / 1000).toFixed(1)} s`,
+        `  run ${run + 1}: first ${ms(result.firstMs)}, all ${ms(result.takeoverMs)}, new answered ${result.answered}/${NEW_CALLERS} (${result.onTakenApp} as lcr-a, ${result.unannounced} without StasisStart), ${((Date.now() - started) / 1000).toFixed(1)} s`,
       );
   }
   const all = summarise(results.map((r) => r.takeoverMs));
   const first = summarise(results.map((r) => r.firstMs));
   const answered = results.reduce((sum, r) => sum + r.answered, 0);
   const onTakenApp = results.reduce((sum, r) => sum + r.onTakenApp, 0);
+  const unannounced = results.reduce((sum, r) => sum + r.unannounced, 0);
   const failedRuns = failed.length === 0 ? '' : `, ${failed.length} more failed`;
   print(
-    `  takeover of ${CALLERS} calls after SIGKILL (kill -> last caller hears ${INTERRUPTED}): p50 ${ms(all.p50)}, max ${ms(all.max)} (${results.length} runs${failedRuns}; first caller: p50 ${ms(first.p50)}, max ${ms(first.max)}); new calls during takeover answered: ${answered}/${results.length * NEW_CALLERS} (${onTakenApp} of them by lcr-b as lcr-a)   target: all`,
+    `  takeover of ${CALLERS} calls after SIGKILL (kill -> last caller hears ${INTERRUPTED}): p50 ${ms(all.p50)}, max ${ms(all.max)} (${results.length} runs${failedRuns}; first caller: p50 ${ms(first.p50)}, max ${ms(first.max)}); new calls during takeover answered: ${answered}/${results.length * NEW_CALLERS} (${onTakenApp} of them by lcr-b as lcr-a, ${unannounced} found in Stasis(lcr-a) without their StasisStart)   target: all`,
   );
   for (const line of failed) print(`    FAILED ${line}`);
   for (const line of results.flatMap((r) => r.unanswered)) print(`    not answered: ${line}`);

@@ -4,7 +4,7 @@
  * Stasis arguments) apart from callers from their very first event.
  */
 import { randomUUID } from 'node:crypto';
-import { eventChannel, eventMediaTarget, type AriEvent, type AriEventOf, type AriPort } from '../ari/types';
+import { eventChannel, eventMediaTarget, type AriChannel, type AriEvent, type AriPort } from '../ari/types';
 import { forCall, type Logger } from '../log/logger';
 import type { FlowContext } from './context';
 import { runInboundCall } from './inbound';
@@ -26,6 +26,11 @@ export class CallRouter {
   private readonly sessions = new Map<string, CallSession>();
   /** Channels whose sessions ended lately, and when (oldest first), for followedLately(). */
   private readonly ended = new Map<string, number>();
+  /**
+   * Callers served without their StasisStart (serveUnannounced): should it come after all, it is
+   * not a new call. Kept as long as `ended` keeps the channel.
+   */
+  private readonly unannounced = new Set<string>();
   /** Calls in progress, with their caller's session. */
   private readonly running = new Map<Promise<void>, CallSession>();
   /** Callers who arrived while stopping, being told to call again: the daemon waits for them before it exits. */
@@ -100,6 +105,7 @@ export class CallRouter {
     for (const [id, at] of this.ended) {
       if (now - at <= ENDED_KEPT_MS) break;
       this.ended.delete(id);
+      this.unannounced.delete(id);
     }
   }
 
@@ -126,6 +132,8 @@ export class CallRouter {
     if (this.gate.isFrozen) return;
     const channelId = this.channelOf(event);
     if (channelId === undefined) return;
+    // Late, for a caller a reconciliation already serves (serveUnannounced): its flow has the channel.
+    if (event.type === 'StasisStart' && this.unannounced.delete(channelId)) return;
     const existing = this.sessions.get(channelId);
     if (existing !== undefined) {
       existing.deliver(event);
@@ -138,17 +146,30 @@ export class CallRouter {
       void this.deps.ari.hangup(channelId).catch(() => undefined);
       return;
     }
-    this.startInbound(event);
+    this.startInbound(event.channel, event.args);
   }
 
-  private startInbound(event: AriEventOf<'StasisStart'>): void {
-    const channel = event.channel;
+  /**
+   * A caller a reconciliation found in the application's Stasis() with no session and no open
+   * row (reconcile/plan.ts: unannounced-caller): Asterisk took the call into the application, but
+   * its StasisStart reached no daemon (the application's WebSocket was dead and not yet closed)
+   * and is not sent again. The call starts now, as on that StasisStart. False when a session
+   * follows the channel, or did lately: its StasisStart came meanwhile, or its call is over.
+   */
+  serveUnannounced(channel: AriChannel, args: readonly string[]): boolean {
+    if (this.gate.isFrozen || this.followedLately(channel.id)) return false;
+    this.unannounced.add(channel.id);
+    this.startInbound(channel, [...args]);
+    return true;
+  }
+
+  private startInbound(channel: AriChannel, stasisArgs: string[]): void {
     const callId = randomUUID();
     const logger = forCall(this.deps.logger, callId);
     const session = new CallSession(channel.id, this.ari.forCall(channel.id), logger);
     this.sessions.set(channel.id, session);
     const ctx = this.deps.contextForNewCall(logger);
-    const flow = runInboundCall(ctx, { session, channel, stasisArgs: event.args, callId })
+    const flow = runInboundCall(ctx, { session, channel, stasisArgs, callId })
       .catch((error: Error) => {
         logger.error('call flow crashed', { error: error.message, stack: error.stack });
         // The flow owns the channel until it hangs up: one that escaped must not strand the caller.

@@ -5,8 +5,14 @@
 import type { AriChannel } from '../../ari/types';
 import type { PageStatus } from '../../domain/enums';
 import type { CallRow, LegRow } from '../../store/calls';
-import { callBridgeIds, isOwnChannelId, isOwnPageCallChannel, pageCallPageId } from '../marks';
-import type { Holdings } from './survey';
+import {
+  callBridgeIds,
+  isOriginatedByDaemon,
+  isOwnChannelId,
+  isOwnPageCallChannel,
+  pageCallPageId,
+} from '../marks';
+import { stasisArgsOf, type Holdings } from './survey';
 
 /** What a reconciliation does; `kind` is also the label of lcr_reconciled_total. */
 export type Step =
@@ -27,7 +33,15 @@ export type Step =
   /** One of the daemon's bridges that holds no adopted call. */
   | { kind: 'stray-bridge'; bridgeId: string }
   /** An open row whose caller Asterisk no longer has: closed as before (with its open legs). */
-  | { kind: 'gone-call'; call: CallRow; openLegs: LegRow[] };
+  | { kind: 'gone-call'; call: CallRow; openLegs: LegRow[] }
+  /**
+   * A caller in the application's Stasis() that no session of this process follows (or followed
+   * lately) and no open row names: Asterisk took the call into the application while its
+   * WebSocket was dead but not yet closed (its daemon killed a moment before, frozen, cut off),
+   * and the StasisStart went down with that socket. Asterisk sends none again: served as a new
+   * call (CallRouter.serveUnannounced), unless its StasisStart reaches the router first.
+   */
+  | { kind: 'unannounced-caller'; channel: AriChannel; args: string[] };
 
 export type StepKind = Step['kind'];
 
@@ -44,6 +58,11 @@ export interface PlanInput {
    * the open calls were read. Default: `known`.
    */
   followedLately?: (channelId: string) => boolean;
+  /**
+   * Callers in the application's Stasis() with no open row whose last row says the call is over
+   * (its process died between writing that and the hangup): strays, hung up. Default: none.
+   */
+  callOver?: (channelId: string) => boolean;
   /** This daemon's Stasis application: ids of other applications' channels and bridges are not its own. */
   app: string;
 }
@@ -106,6 +125,7 @@ export function planReconciliation(input: PlanInput): Step[] {
       if (leg.channel_id !== null) legOfChannel.set(leg.channel_id, leg);
 
   const cleanup: Step[] = [];
+  const unannounced: Step[] = [];
   for (const channel of holdings.channels) {
     if (claimed.has(channel.id) || known(channel.id)) continue;
     if (isOwnPageCallChannel(app, channel.id)) {
@@ -122,10 +142,16 @@ export function planReconciliation(input: PlanInput): Step[] {
       cleanup.push(
         leg === undefined ? { kind: 'stray-channel', channel } : { kind: 'responder-leg', channel, leg },
       );
+    } else if (!followedLately(channel.id) && holdings.inApplication?.has(channel.id) === true) {
+      // A caller's channel with no open row: one whose StasisStart is on its way to the router
+      // (it came in during the survey), which serveUnannounced leaves to it, or one whose
+      // StasisStart no daemon received. A session of this process that ended lately is hanging
+      // it up; a channel out of the application's Stasis() (its dialplan went on) is not one.
+      const args = stasisArgsOf(channel, app);
+      if (args === undefined || isOriginatedByDaemon(args)) continue;
+      if (input.callOver?.(channel.id) === true) cleanup.push({ kind: 'stray-channel', channel });
+      else unannounced.push({ kind: 'unannounced-caller', channel, args });
     }
-    // A caller's channel with no open row is not the daemon's to judge: it came in during the
-    // gap and its StasisStart reaches the router, or it belongs to a finished call whose hangup
-    // is on its way.
   }
   // A live call's bridge is its session's (the call's id names it).
   for (const call of input.openCalls)
@@ -135,5 +161,5 @@ export function planReconciliation(input: PlanInput): Step[] {
 
   // Cleanup first: a caller who resumes ringing reuses the call's bridge id, and must not meet
   // the old responder legs.
-  return [...cleanup, ...steps];
+  return [...cleanup, ...steps, ...unannounced];
 }

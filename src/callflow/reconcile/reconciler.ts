@@ -36,6 +36,8 @@ export interface ReconcilerDependencies {
     knows(channelId: string): boolean;
     followedLately(channelId: string): boolean;
     adopt(sessions: readonly CallSession[], work: () => Promise<void>): void;
+    /** Starts the call of a caller whose StasisStart never came; false if it is followed already. */
+    serveUnannounced(channel: AriChannel, args: readonly string[]): boolean;
   };
   contextFor: (logger: Logger) => FlowContext;
   count: (kind: StepKind) => void;
@@ -96,6 +98,20 @@ export class Reconciler {
     const legsOf = new Map(
       await Promise.all(openCalls.map(async (c) => [c.id, await deps.calls.legsOfCall(c.id)] as const)),
     );
+    // Callers in the application's Stasis() that no open row names: a row that says their call is
+    // over (its process died before the hangup, or it is on its way) makes them strays.
+    const openChannels = new Set(openCalls.map((c) => c.channel_id));
+    const over = new Set<string>();
+    for (const channel of holdings.channels) {
+      const unnamed =
+        holdings.inApplication?.has(channel.id) === true &&
+        !openChannels.has(channel.id) &&
+        !deps.router.followedLately(channel.id) &&
+        stasisArgsOf(channel, deps.app) !== undefined;
+      if (!unnamed) continue;
+      const last = await deps.calls.callOfChannel(channel.id);
+      if (last !== undefined && last.ended_at !== null) over.add(channel.id);
+    }
     const steps = planReconciliation({
       holdings,
       openCalls,
@@ -103,6 +119,7 @@ export class Reconciler {
       pageStatus: (pageId) => statuses.get(pageId),
       known: (channelId) => deps.router.knows(channelId),
       followedLately: (channelId) => deps.router.followedLately(channelId),
+      callOver: (channelId) => over.has(channelId),
       app: deps.app,
     });
     for (const step of steps) {
@@ -182,6 +199,11 @@ export class Reconciler {
       case 'caller':
         for (const leg of step.goneLegs) this.closeUnaccepted(leg);
         this.takeBackCaller(step.call, step.channel, step);
+        return;
+      case 'unannounced-caller':
+        // Its StasisStart may have reached the router since the survey: then it is a live call.
+        if (this.deps.router.serveUnannounced(step.channel, step.args))
+          this.note(step, { channelId: step.channel.id, caller: step.channel.caller.number });
         return;
     }
   }

@@ -11,6 +11,11 @@ export interface Holdings {
   channels: AriChannel[];
   /** Bridges of the application, and those the daemon names (marks.ts: callBridgeId). */
   bridges: AriBridge[];
+  /**
+   * The channels Asterisk lists in the application (`channel_ids`): with a `Stasis(app)` dialplan
+   * location, a caller in its Stasis() now. Without it (tests of the plan), none is taken for one.
+   */
+  inApplication?: ReadonlySet<string>;
 }
 
 /** `Stasis(lcr,...)` in the channel's dialplan location: the arguments after the app name. */
@@ -33,5 +38,6 @@ export async function survey(ari: AriPort, app: string): Promise<Holdings> {
       (c) => inApp.has(c.id) || isOwnChannelId(app, c.id) || stasisArgsOf(c, app) !== undefined,
     ),
     bridges: bridges.filter((b) => bridgesOfApp.has(b.id) || isOwnBridgeId(app, b.id)),
+    inApplication: inApp,
   };
 }
