@@ -57,6 +57,8 @@ export interface CallFacts {
   policyId?: string;
   /** Screening held the caller back from direct routing: told so, then a message. */
   heldBack?: boolean;
+  /** The page a direct call opened as its phones started ringing (direct.page: on_call_start). */
+  livePage?: { id?: number };
 }
 
 /** A call once its route and team are known: what a routing (voicemail, direct) works on. */

@@ -399,6 +399,8 @@ async function routeTo(
 function pageAbandonedCall(ctx: FlowContext, facts: CallFacts): void {
   const { route, team } = facts;
   if (route === undefined || team === undefined || !route.voicemail.pageOnAbandon) return;
+  // A direct call's own page (direct.page: on_call_start) says so already (connectedPage.ts).
+  if (facts.livePage !== undefined) return;
   ctx.paging.triggerBehind({
     teamId: team.id,
     routeId: route.id,

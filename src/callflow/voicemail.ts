@@ -223,6 +223,20 @@ async function keepMessage(
   recordCopy(ctx.calls, voicemailId, copied);
 
   const summary = `Voicemail for ${team.name} via ${route.name} from ${facts.callerNumber || 'an unknown number'} (${measured.durationSeconds}s${tooShort ? ', very short' : ''}${endedBy === undefined ? '' : ', interrupted'})`;
+  // A direct call nobody took already has its page (direct.page: on_call_start): the message goes on it.
+  const live = facts.livePage;
+  if (live !== undefined) {
+    ctx.paging.behind(async (paging) => {
+      if (live.id !== undefined)
+        await paging.liveCallMissed(live.id, {
+          voicemailId,
+          durationSeconds: measured.durationSeconds,
+          summary,
+          at,
+        });
+    });
+    return await thanks;
+  }
   ctx.paging.triggerBehind({
     teamId: team.id,
     routeId: route.id,

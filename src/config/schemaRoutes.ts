@@ -165,11 +165,23 @@ const directSchema = z
       .boolean()
       .default(false)
       .describe('do not ring again a phone an earlier level already rang'),
-    page_on_connect: z.boolean().default(false).describe('a connected call also becomes a page'),
+    page: z
+      .enum(['never', 'on_answer', 'on_call_start'], {
+        error: 'expected page "never", "on_answer" or "on_call_start"',
+      })
+      .optional()
+      .describe(
+        'a page on the record for direct calls: never; on_answer (acknowledged by who took it); on_call_start (opened as the first phones ring, chat webhooks only; acknowledged by who takes it, else it goes on as the voicemail page)',
+      ),
+    page_on_connect: z.boolean().optional().describe('older spelling of page: on_answer'),
     resolve_on_hangup: z
       .boolean()
       .optional()
-      .describe("resolve that page when the call ends (default page_on_connect's value)"),
+      .describe("resolve the call's page when the call ends (default: true when the call is paged)"),
+  })
+  .refine((d) => d.page === undefined || d.page_on_connect === undefined, {
+    error: 'give page (never, on_answer, on_call_start) or its older spelling page_on_connect, not both',
+    path: ['page_on_connect'],
   })
   .transform((d) =>
     compact({
@@ -183,8 +195,9 @@ const directSchema = z
       onNoAnswer: d.on_no_answer,
       noAnswerPrompt: d.no_answer_prompt,
       skipAlreadyDialed: d.skip_already_dialed,
-      pageOnConnect: d.page_on_connect,
-      resolveOnHangup: d.resolve_on_hangup ?? d.page_on_connect,
+      page: d.page ?? (d.page_on_connect === true ? ('on_answer' as const) : ('never' as const)),
+      resolveOnHangup:
+        d.resolve_on_hangup ?? (d.page ?? (d.page_on_connect === true ? 'on_answer' : 'never')) !== 'never',
     }),
   );
 

@@ -5,57 +5,33 @@
  * a daemon killed at any instant resumes from it (GoAlert's approach). The daemon, the CLI and the
  * HTTP API all use this one service.
  */
-import type { Config, PageEventType, Responder, Urgency } from '../config/model';
+import type { Config, PageEventType } from '../config/model';
 import type { Logger } from '../log/logger';
 import { resolveOnCall } from '../oncall/escalation';
 import { retryTransient, type SqlDatabase, type SqlSession } from '../store/sql/driver';
 import type { WriteQueue } from '../store/writeQueue';
 import type { NotificationStore } from '../store/notifications';
-import type { EventVia, NewPage, PageChange, PageRow, PageStore } from '../store/pages';
-import { escalationDueAt } from './escalation';
-import { dueAtOnRoute, escalateMany, levelDetail } from './escalateMany';
+import type { PageChange, PageRow, PageStore } from '../store/pages';
+import { escalateMany } from './escalateMany';
 import {
-  coalesceUpdates,
-  responderNotifications,
-  updateNotifications,
-  webhookNotifications,
-} from './planner';
+  assignLevel,
+  continueMissedLiveCall,
+  createLivePage,
+  enqueueWebhooks,
+  firstLevel,
+  joinOpenPage,
+  type InTransaction,
+} from './pageSteps';
+import {
+  SYSTEM,
+  type Actor,
+  type DedupePolicy,
+  type MissedLiveCall,
+  type PageRequest,
+  type TriggeredPage,
+} from './requests';
 
-/** What the call flow knows when it asks for a page; the service adds when it escalates. */
-export type PageRequest = Omit<NewPage, 'nextEscalationAt' | 'now'> & {
-  at: number;
-  /** Acknowledged at once, in the same transaction (a connected call's page, by who took it). */
-  acknowledgedBy?: { actor: Actor; note?: string };
-  /**
-   * The route's de-duplication: while a matching page is open, this caller joins it (an update
-   * to its assignees, no new escalation) instead of opening another.
-   */
-  dedupe?: DedupePolicy;
-};
-
-export interface DedupePolicy {
-  scope: 'team' | 'option' | 'off';
-  windowSeconds: number;
-  /** At most one update per target this often (planner.ts coalesceUpdates). */
-  updateEverySeconds: number;
-}
-
-export interface TriggeredPage {
-  pageId: number;
-  assignees: string[];
-  /** The caller joined an open page instead of opening one. */
-  joined: boolean;
-}
-
-/** Who acted, and how: a responder (by id) or someone else ("cli:root", "api"). */
-export interface Actor {
-  id: string;
-  via: EventVia;
-  /** Set when the actor is a configured responder. */
-  responderId?: string;
-}
-
-export const SYSTEM: Actor = { id: 'system', via: 'automatic' };
+export { SYSTEM, type Actor, type DedupePolicy, type PageRequest, type TriggeredPage } from './requests';
 
 export type EscalateNowResult = { ok: true; page: PageRow } | { ok: false; reason: string; page?: PageRow };
 
@@ -64,13 +40,6 @@ export type EscalateNowResult = { ok: true; page: PageRow } | { ok: false; reaso
  * token) inside the same transaction; everyone else gets the database's own.
  */
 export type Transactional = <T>(work: (tx: SqlSession) => Promise<T>) => Promise<T>;
-
-/** The stores of one transaction. */
-interface InTransaction {
-  tx: SqlSession;
-  pages: PageStore;
-  notifications: NotificationStore;
-}
 
 /** How long a page nobody waits for is tried again while the database refuses it (locked, unreachable). */
 const BEHIND_GIVE_UP_MS = 300_000;
@@ -109,15 +78,8 @@ export class PagingService {
     const joined = request.dedupe === undefined ? undefined : await this.join(request, request.dedupe);
     if (joined !== undefined) return joined;
     const config = this.deps.config();
-    const first = resolveOnCall(config, request.teamId, request.at).levels[0]!;
-    const assignees = first.responders.map((r) => r.responder);
     const urgency = request.urgency ?? 'high';
-    const due = dueAtOnRoute(
-      config,
-      request.routeId,
-      urgency,
-      escalationDueAt(request.at, first.level.escalateAfterSeconds, assignees.length),
-    );
+    const { assignees, due } = firstLevel(config, request.teamId, request.routeId, urgency, request.at);
     const pageId = await this.transactionally(async (tx) => {
       const t = this.within(tx);
       const { pageId, eventId } = await t.pages.create({
@@ -134,19 +96,15 @@ export class PagingService {
         nextEscalationAt: due.dueAt,
         now: request.at,
       });
-      await this.enqueueWebhooks(t, config, pageId, eventId, request.teamId, 'triggered', request.at);
-      await this.assignLevel(
+      await enqueueWebhooks(t, config, { pageId, eventId, teamId: request.teamId }, 'triggered', request.at);
+      await assignLevel(
         t,
         config,
         pageId,
         assignees,
-        0,
-        0,
-        request.at,
-        'assigned',
+        { level: 0, round: 0, at: request.at, urgency },
         SYSTEM,
         due.detail,
-        urgency,
       );
       const ack = request.acknowledgedBy;
       if (ack !== undefined)
@@ -164,66 +122,11 @@ export class PagingService {
     return { pageId, assignees: ids, joined: false };
   }
 
-  /**
-   * The caller joins the open page its route's dedupe matches, if there is one: listed among the
-   * page's callers, with an `updated` event that tells the webhooks and, by email, whoever the
-   * page reaches now (its acknowledger once acknowledged, else everyone assigned so far). The
-   * escalation goes on as it was. Undefined when no page matches: a new one is to be opened.
-   */
+  /** A caller joins an open page of its route's dedupe (pageSteps.ts joinOpenPage), if there is one. */
   private async join(request: PageRequest, dedupe: DedupePolicy): Promise<TriggeredPage | undefined> {
     if (dedupe.scope === 'off') return undefined;
     const config = this.deps.config();
-    const match = {
-      teamId: request.teamId,
-      since: request.at - dedupe.windowSeconds * 1000,
-      ...(dedupe.scope === 'option'
-        ? { routeId: request.routeId, optionKey: request.optionKey ?? null }
-        : {}),
-    };
-    const joined = await this.transactionally(async (tx) => {
-      // Two daemons taking messages for one outage at the same instant: one opens the page, the
-      // other joins it. SQLite's write transactions are serialized already.
-      if (tx.dialect === 'postgres')
-        await tx.get('SELECT pg_advisory_xact_lock(hashtext(?))', [`lcr-dedupe ${request.teamId}`]);
-      const t = this.within(tx);
-      const page = await t.pages.openFor(match);
-      if (page === undefined) return undefined;
-      const callers = await t.pages.addCaller({
-        pageId: page.id,
-        callId: request.callId,
-        voicemailId: request.voicemailId,
-        callerNumber: request.callerNumber,
-        durationSeconds: request.durationSeconds ?? null,
-        callbackNumber: request.callbackNumber ?? null,
-        at: request.at,
-      });
-      const eventId = await t.pages.appendEvent(page.id, request.at, 'updated', SYSTEM.id, SYSTEM.via, {
-        caller: request.callerNumber ?? 'unknown',
-        call_id: request.callId,
-        voicemail_id: request.voicemailId,
-        duration_seconds: request.durationSeconds ?? null,
-        callback_number: request.callbackNumber ?? null,
-        callers,
-        summary: request.summary,
-      });
-      const reached =
-        page.status === 'acknowledged' && page.acknowledged_by !== null
-          ? [page.acknowledged_by]
-          : (await t.pages.assignments(page.id)).map((a) => a.responder_id);
-      const planned = coalesceUpdates(
-        [
-          ...updateNotifications(config, reached, request.at),
-          ...webhookNotifications(config, page.team_id, 'updated', request.at),
-        ],
-        await t.notifications.updatesOf(page.id),
-        dedupe.updateEverySeconds * 1000,
-      );
-      await t.notifications.enqueueMany(
-        planned.map((plan) => ({ ...plan, pageId: page.id, eventId })),
-        request.at,
-      );
-      return { pageId: page.id, assignees: reached, joined: true, callers };
-    });
+    const joined = await this.transactionally((tx) => joinOpenPage(this.within(tx), config, request, dedupe));
     if (joined === undefined) return undefined;
     this.deps.logger.info('caller joined an open page', {
       pageId: joined.pageId,
@@ -232,6 +135,52 @@ export class PagingService {
     });
     this.deps.onChange?.(joined.pageId, 'updated');
     return { pageId: joined.pageId, assignees: joined.assignees, joined: true };
+  }
+
+  /**
+   * The page of a direct call as its first responders ring (direct.page: on_call_start): on the
+   * record and in the chat webhooks at once, but nobody is assigned or notified and it does not
+   * escalate while the call rings: whoever takes the call takes the page (liveCallTaken); when
+   * nobody does, it goes on as the voicemail page (liveCallMissed).
+   */
+  async openLiveCall(request: PageRequest): Promise<number> {
+    const config = this.deps.config();
+    const pageId = await this.transactionally((tx) => createLivePage(this.within(tx), config, request));
+    this.deps.logger.info('page opened for a call in progress', { pageId, team: request.teamId });
+    this.deps.onChange?.(pageId, 'triggered');
+    return pageId;
+  }
+
+  /** The live page a call opened (a call taken back after a restart finds its own again). */
+  async livePageOf(callId: string): Promise<number | undefined> {
+    const pages = await this.deps.pages.ofCall(callId);
+    return pages.find(
+      (p) => p.status === 'triggered' && p.next_escalation_at === null && p.voicemail_id === null,
+    )?.id;
+  }
+
+  /** The responder who took a live call is assigned its page, which is acknowledged: nobody is notified. */
+  async liveCallTaken(pageId: number, responderId: string, at: number): Promise<void> {
+    const config = this.deps.config();
+    const actor: Actor = { id: responderId, via: 'phone', responderId };
+    const change = await this.transactionally(async (tx) => {
+      const t = this.within(tx);
+      await t.pages.assign(pageId, [responderId], 0, at);
+      return this.changeIn(t, config, pageId, 'acknowledged', actor, at, 'took the call', { notify: false });
+    });
+    if (change.ok) this.deps.onChange?.(pageId, 'acknowledged');
+  }
+
+  /**
+   * Nobody took the live call: its page goes on as a voicemail page would have started, with the
+   * message if the caller left one: level 1 assigned and notified, the escalation running.
+   */
+  async liveCallMissed(pageId: number, missed: MissedLiveCall): Promise<void> {
+    const config = this.deps.config();
+    const moved = await this.transactionally((tx) =>
+      continueMissedLiveCall(this.within(tx), config, pageId, missed),
+    );
+    if (moved) this.deps.onChange?.(pageId, 'escalated');
   }
 
   /**
@@ -304,6 +253,7 @@ export class PagingService {
     actor: Actor,
     at: number,
     note?: string,
+    options: { notify?: boolean } = {},
   ): Promise<PageChange> {
     const page = await t.pages.get(pageId);
     if (page === undefined) return { ok: false as const, reason: 'not-found' as const };
@@ -322,7 +272,8 @@ export class PagingService {
     const change = await t.pages.change(pageId, to, actor.id, actor.via, at, detail);
     if (!change.ok) return change;
     await t.notifications.cancelForPage(pageId, `page ${to} by ${actor.id}`, at);
-    await this.enqueueWebhooks(t, config, pageId, change.eventId, page.team_id, to, at);
+    if (options.notify !== false)
+      await enqueueWebhooks(t, config, { pageId, eventId: change.eventId, teamId: page.team_id }, to, at);
     return change;
   }
 
@@ -382,57 +333,5 @@ export class PagingService {
       this.deps.onChange?.(pageId, 'escalated');
     }
     return result;
-  }
-
-  private async assignLevel(
-    t: InTransaction,
-    config: Config,
-    pageId: number,
-    responders: readonly Responder[],
-    level: number,
-    round: number,
-    at: number,
-    type: 'assigned',
-    actor: Actor,
-    extra: Record<string, unknown>,
-    urgency: Urgency,
-  ): Promise<void> {
-    await t.pages.assign(
-      pageId,
-      responders.map((r) => r.id),
-      level,
-      at,
-    );
-    const eventId = await t.pages.appendEvent(
-      pageId,
-      at,
-      type,
-      actor.id,
-      actor.via,
-      levelDetail(responders, level, round, extra),
-    );
-    await t.notifications.enqueueMany(
-      responderNotifications(config, responders, level, at, urgency).map((planned) => ({
-        ...planned,
-        pageId,
-        eventId,
-      })),
-      at,
-    );
-  }
-
-  private async enqueueWebhooks(
-    t: InTransaction,
-    config: Config,
-    pageId: number,
-    eventId: number,
-    teamId: string,
-    event: PageEventType,
-    at: number,
-  ): Promise<void> {
-    await t.notifications.enqueueMany(
-      webhookNotifications(config, teamId, event, at).map((planned) => ({ ...planned, pageId, eventId })),
-      at,
-    );
   }
 }

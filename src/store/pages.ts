@@ -236,6 +236,28 @@ export class PageStore {
     );
   }
 
+  /** A live call's page becomes its voicemail page (service liveCallMissed): the message, and the escalation. */
+  async continueLive(
+    pageId: number,
+    missed: {
+      voicemailId: string | null;
+      durationSeconds: number | null;
+      summary: string;
+      nextEscalationAt: number | null;
+      at: number;
+    },
+  ): Promise<void> {
+    await this.db.run(
+      `UPDATE pages SET voicemail_id = ?, summary = ?, next_escalation_at = ?, updated_at = ? WHERE id = ?`,
+      [missed.voicemailId, missed.summary, missed.nextEscalationAt, missed.at, pageId],
+    );
+    await this.db.run(
+      `UPDATE page_callers SET voicemail_id = ?, duration_seconds = ?
+       WHERE id = (SELECT MIN(id) FROM page_callers WHERE page_id = ?)`,
+      [missed.voicemailId, missed.durationSeconds, pageId],
+    );
+  }
+
   /** One more caller about an open page: listed, counted, and the dedupe window runs on from now. */
   async addCaller(caller: NewPageCaller): Promise<number> {
     await this.insertCaller(caller);

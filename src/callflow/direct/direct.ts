@@ -15,7 +15,7 @@ import { hangup } from '../verbs/hangup';
 import { play } from '../verbs/play';
 import { enterStage } from '../stage';
 import { takeVoicemail } from '../voicemail';
-import { pageConnectedCall } from './connectedPage';
+import { closeUnansweredLivePage, openLivePage, pageTheConnection, resolveAtHangup } from './connectedPage';
 import { holdAudio } from './hold';
 import { Contest, runLeg, type LegOutcome, type LegSetup } from './leg';
 import { anyoneToDial, planDialing, type DialStep, type DialTarget } from './plan';
@@ -170,19 +170,7 @@ async function bridgeAndWait(call: DirectCall, winner: LegOutcome, responder: Ca
   });
   enterStage(ctx, facts.callId, 'connected');
   ctx.logger.info('caller connected', { responder: winner.responderId });
-  // The page is written behind the call log (paging.behind): the caller and responder never wait for it.
-  const page: { id?: number } = {};
-  if (route.direct.pageOnConnect)
-    ctx.paging.behind(
-      async () =>
-        void (page.id = await pageConnectedCall(ctx, {
-          callId: facts.callId,
-          teamId: call.team.id,
-          route,
-          callerNumber: facts.callerNumber,
-          responderId: winner.responderId,
-        })),
-    );
+  const page = pageTheConnection(call, winner.responderId);
 
   await new Promise<void>((resolve) => {
     if (caller.gone || responder.gone) return resolve();
@@ -196,16 +184,7 @@ async function bridgeAndWait(call: DirectCall, winner: LegOutcome, responder: Ca
   });
   ctx.calls.updateLeg(winner.legId, { ended_at: ctx.now() });
   await Promise.all([hangup(caller), hangup(responder)]);
-  if (route.direct.pageOnConnect && route.direct.resolveOnHangup) {
-    ctx.paging.behind(async (paging) => {
-      if (page.id === undefined) return;
-      await paging.resolve(
-        page.id,
-        { id: winner.responderId, via: 'automatic', responderId: winner.responderId },
-        'call ended',
-      );
-    });
-  }
+  resolveAtHangup(ctx, route, page, winner.responderId);
 }
 
 /**
@@ -254,6 +233,7 @@ export async function routeDirect(
   };
   try {
     if (anyoneToDial(plan)) {
+      openLivePage(routed, from !== undefined);
       holding = holdAudio(ctx, caller, route, holdStop.signal);
       // The bridge is ready before anyone answers, so accepting costs no extra round trip.
       bridgeReady = caller.ari.createBridge(bridgeId, `lcr-call-${facts.callId}`).then(
@@ -304,6 +284,7 @@ export async function routeDirect(
     await noOneAvailable(call);
   } finally {
     offGone();
+    closeUnansweredLivePage(ctx, facts, route);
     // A call that fails mid-way tells the caller so (inbound.ts): the hold audio ends first.
     await call.stopHold();
     // Whatever happened (connected and over, nobody answered, the caller left), no bridge is left behind.

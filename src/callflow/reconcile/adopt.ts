@@ -25,11 +25,14 @@ export async function watchConnectedCall(
   const sides = responder === undefined ? [caller] : [caller, responder];
   const route = ctx.config.routes.find((r) => r.id === row.route_id);
   // The old process may have died between writing the connection and writing its page.
-  if (route?.direct.pageOnConnect === true && row.team_id !== null) {
+  // Or, with page: on_call_start, between the connection and the page's taking (still open).
+  if (route !== undefined && route.direct.page !== 'never' && row.team_id !== null) {
     const call = { callId: row.id, teamId: row.team_id, route, callerNumber: row.caller_number };
-    ctx.paging.behind(async () => {
-      if ((await pagesOfCall(row.id)).length === 0)
-        await pageConnectedCall(ctx, { ...call, responderId: leg.responder_id });
+    ctx.paging.behind(async (paging) => {
+      const pages = await pagesOfCall(row.id);
+      if (pages.length === 0) await pageConnectedCall(ctx, { ...call, responderId: leg.responder_id });
+      for (const page of pages)
+        if (page.status === 'triggered') await paging.liveCallTaken(page.id, leg.responder_id, ctx.now());
     });
   }
   // A side already gone (it left while nobody watched; a responder whose channel Asterisk no
