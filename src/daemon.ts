@@ -7,7 +7,7 @@ import * as path from 'node:path';
 import type { AriConnection, ConnectionOptions } from './ari/connection';
 import type { PeerState } from './ari/peers';
 import { AsteriskLink } from './callflow/asteriskLink';
-import type { AsteriskSettings, Config, Secret } from './config/model';
+import type { AsteriskSettings, Config, Responder, Secret } from './config/model';
 import type { ConfigStatus } from './config/reload';
 import { resolveAriPassword, startupSecret, StartupError, type DaemonOptions } from './daemonOptions';
 import {
@@ -30,7 +30,7 @@ import type { Logger } from './log/logger';
 import type { Db } from './store/database';
 import { checkpointInBackground, type Checkpointer } from './store/checkpointer';
 import { CallStore } from './store/calls';
-import { PageStore } from './store/pages';
+import { PageStore, type PageRow } from './store/pages';
 import type { SqlDatabase } from './store/sql/driver';
 import { NotificationStore } from './store/notifications';
 import { DatabaseInUseError } from './store/lock';
@@ -39,7 +39,8 @@ import { openPostgresStorage, openSqliteStorage, type Storage } from './store/st
 import { ClusterMembership } from './paging/cluster';
 import { NodeStore } from './store/nodes';
 import { LeaseStore } from './store/leases';
-import { callAboutPage, type PageCallDependencies } from './callflow/pageCall';
+import { callAboutPage, callResponderToCallBack, type PageCallDependencies } from './callflow/pageCall';
+import { pendingCallback } from './callflow/callback/callBack';
 import { PagingService } from './paging/service';
 import { DEFAULT_RETRY, NotificationDispatcher } from './paging/dispatcher';
 import type { PagingEngine } from './paging/engine';
@@ -333,6 +334,8 @@ export class Daemon {
         voicemailDir: () => this.voicemailDir,
         linkSecret: this.linkSecret,
         useLinkToken: (nonce, expiresAt, at) => linkTokens.use(nonce, expiresAt, at),
+        pendingCallback: (pageId) => pendingCallback(this.pages, pageId),
+        callBack: (page, responder) => this.callBackFromLink(page, responder),
         sql: this.sql,
         statuses: this.statuses,
         onStatusChange: () => void this.board.refresh(),
@@ -412,6 +415,17 @@ export class Daemon {
   /** The link of the Asterisk named `name` (a call's, a message's); the first for rows that name none. */
   private linkOf(name: string | null): AsteriskLink {
     return this.links.find((link) => link.name === name) ?? this.links[0]!;
+  }
+
+  /** Rings the responder who asked by link to call a caller back; the outcome is logged, not awaited. */
+  private callBackFromLink(page: PageRow, responder: Responder): void {
+    const logger = this.options.logger.child({ pageId: page.id, responder: responder.id });
+    void this.linkForPageCall()
+      .then((link) => callResponderToCallBack(this.pageCallDependencies(link), page, responder))
+      .then(
+        (result) => logger.info('callback requested by link', { result: result.detail }),
+        (error: unknown) => logger.error('callback requested by link failed', { error: String(error) }),
+      );
   }
 
   /**
@@ -497,6 +511,7 @@ export class Daemon {
     return {
       ari: link.router.ari,
       legs: link.router,
+      calls: this.calls,
       prompts: this.prompts,
       paging: this.paging,
       pages: this.pages,

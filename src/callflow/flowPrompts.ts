@@ -9,6 +9,8 @@ import { directPrompts } from './direct/direct';
 import { holdPrompts } from './direct/hold';
 import { inboundPrompts } from './inbound';
 import { knownProblemPrompts } from './knownProblem';
+import { callbackOfferPrompts } from './callback/offer';
+import { callBackPrompts } from './callback/callBack';
 import { pageCallPrompts } from './pageCall';
 import { screeningPrompts } from './screening';
 import { voicemailPrompts } from './voicemail';
@@ -21,4 +23,6 @@ export const FLOW_PROMPTS: readonly PromptDeclaration[] = [
   pageCallPrompts,
   screeningPrompts,
   knownProblemPrompts,
+  callbackOfferPrompts,
+  callBackPrompts,
 ];

@@ -11,7 +11,9 @@ import type { PageCallRequest, PageCallResult } from '../notifications/types';
 import type { PagingService } from '../paging/service';
 import { retryTransient } from '../store/sql/driver';
 import type { PageRow, PageStatus, PageStore } from '../store/pages';
+import type { CallStore } from '../store/calls';
 import type { LegTracker } from './context';
+import { NOT_CALLED_BACK, offerCallBack } from './callback/callBack';
 import { pageCall } from './marks';
 import {
   declared,
@@ -93,6 +95,8 @@ export const pageCallPrompts: PromptDeclaration = (config) => [
 
 export interface PageCallDependencies {
   ari: AriPort;
+  /** The call log: a callback from the page call is a call with its legs. */
+  calls: CallStore;
   legs: LegTracker;
   prompts: PromptRenderer;
   paging: PagingService;
@@ -112,6 +116,39 @@ function describeUnanswered(result: Exclude<DialResult, { kind: 'answered' }>): 
 export async function callAboutPage(
   deps: PageCallDependencies,
   request: PageCallRequest,
+): Promise<PageCallResult> {
+  return ringResponder(deps, request, (session) =>
+    converse(deps, session, request.page.id, request.responder),
+  );
+}
+
+/**
+ * The responder who pressed "call the caller back" on an acknowledge link: their phones are rung
+ * as for a page call, and whoever answers confirms with 1 (a mobile's own voicemail must never be
+ * bridged to a customer) before lcr rings the caller.
+ */
+export async function callResponderToCallBack(
+  deps: PageCallDependencies,
+  page: PageRow,
+  responder: Responder,
+): Promise<PageCallResult> {
+  const request = { notificationId: 0, page, responder, signal: new AbortController().signal };
+  return ringResponder(deps, request, async (session) => {
+    try {
+      const outcome = await offerCallBack(deps, session, page, responder, 'link');
+      if (outcome === undefined || outcome === NOT_CALLED_BACK) await hangup(session);
+      return outcome ?? 'answered; nobody left to call back';
+    } catch (error) {
+      if (error instanceof ChannelGone) return 'answered; hung up before calling back';
+      throw error;
+    }
+  });
+}
+
+async function ringResponder(
+  deps: PageCallDependencies,
+  request: PageCallRequest,
+  answered: (session: CallSession) => Promise<string>,
 ): Promise<PageCallResult> {
   const { responder, page } = request;
   const tried: string[] = [];
@@ -152,7 +189,7 @@ export async function callAboutPage(
       continue;
     }
     logger.info('page call answered', { phone: phone.configured });
-    const outcome = await converse(deps, session, page.id, responder);
+    const outcome = await answered(session);
     return { reached: true, detail: `${phone.configured}: ${outcome}` };
   }
   return { reached: false, detail: tried.join('; ') || 'no phone to call' };
@@ -187,9 +224,11 @@ async function converse(
       if (digit === '1') {
         // While another process locks the database, the key press waits for it on timers, not on the event loop.
         const change = await retryTransient(() => deps.paging.acknowledge(pageId, actor), LOCK_WAIT_MS);
-        if (change.ok)
-          return await farewell(render(deps.prompts, says.acknowledged(routeOf(deps, page))), 'acknowledged');
-        continue;
+        if (!change.ok) continue;
+        // A caller asked to be called back: offered now, while the responder is on the line.
+        const calledBack = await offerCallBack(deps, session, change.page, responder);
+        if (calledBack !== undefined && calledBack !== NOT_CALLED_BACK) return calledBack;
+        return await farewell(render(deps.prompts, says.acknowledged(routeOf(deps, page))), 'acknowledged');
       }
       if (digit === '3') {
         const escalated = await retryTransient(() => deps.paging.escalateNow(pageId, actor), LOCK_WAIT_MS);

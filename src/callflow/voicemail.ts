@@ -23,6 +23,7 @@ import { enterStage } from './stage';
 import { play } from './verbs/play';
 import { recordMessage, type RecordingEnd, type RecordResult } from './verbs/record';
 import { copyRecording, recordCopy } from './voicemailCopy';
+import { offerCallback } from './callback/offer';
 import type { CopyResult } from '../store/calls';
 import { durationMs, parseWav } from '../prompts/wav';
 
@@ -212,17 +213,24 @@ async function keepMessage(
   ctx.calls.updateCall(facts.callId, { outcome: facts.outcome, outcome_detail: facts.detail });
   enterStage(ctx, facts.callId, 'ending');
 
-  // The caller hears the thanks while the message is copied; both are done before hanging up.
-  const thanks = session.gone
-    ? Promise.resolve()
-    : play(session, render(ctx.prompts, says.thanks(route, team, tooShort))).then(
-        () => undefined,
-        () => undefined,
-      );
-  const copied = early ?? (await copy());
+  // The message is copied while the caller hears the callback offer and the thanks; all of it is
+  // done before hanging up.
+  const copying = early === undefined ? copy() : Promise.resolve(early);
+  const callbackNumber = await offerCallback(call).catch((error: Error) => {
+    ctx.logger.error('the callback offer failed; the message is paged without one', { error: error.message });
+    return undefined;
+  });
+  const thanks =
+    session.gone || callbackNumber !== undefined
+      ? Promise.resolve()
+      : play(session, render(ctx.prompts, says.thanks(route, team, tooShort))).then(
+          () => undefined,
+          () => undefined,
+        );
+  const copied = await copying;
   recordCopy(ctx.calls, voicemailId, copied);
 
-  const summary = `Voicemail for ${team.name} via ${route.name} from ${facts.callerNumber || 'an unknown number'} (${measured.durationSeconds}s${tooShort ? ', very short' : ''}${endedBy === undefined ? '' : ', interrupted'})`;
+  const summary = `Voicemail for ${team.name} via ${route.name} from ${facts.callerNumber || 'an unknown number'} (${measured.durationSeconds}s${tooShort ? ', very short' : ''}${endedBy === undefined ? '' : ', interrupted'}${callbackNumber === undefined ? '' : `; call back at ${callbackNumber}`})`;
   // A direct call nobody took already has its page (direct.page: on_call_start): the message goes on it.
   const live = facts.livePage;
   if (live !== undefined) {
@@ -231,6 +239,7 @@ async function keepMessage(
         await paging.liveCallMissed(live.id, {
           voicemailId,
           durationSeconds: measured.durationSeconds,
+          callbackNumber: callbackNumber ?? null,
           summary,
           at,
         });
@@ -245,6 +254,7 @@ async function keepMessage(
     voicemailId,
     callerNumber: facts.callerNumber || null,
     durationSeconds: measured.durationSeconds,
+    callbackNumber: callbackNumber ?? null,
     summary,
     urgency: facts.urgency ?? 'high',
     dedupe: route.dedupe,

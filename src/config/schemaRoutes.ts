@@ -1,6 +1,7 @@
 /** The `routes` section of the YAML file: hotline numbers, their menu, voicemail and direct routing. */
 import { z } from 'zod';
 import { normaliseDialedNumber } from './dialString';
+import { hotlineCountryCode } from '../util/callbackNumbers';
 import {
   compact,
   duration,
@@ -11,7 +12,7 @@ import {
   quotedNumberHint,
 } from './fields';
 import { hoursSchema, urgencySchema } from './schemaHours';
-import { screeningSchema } from './schemaScreening';
+import { numberPatternSchema, screeningSchema } from './schemaScreening';
 import { ringStrategySchema } from './schemaOncall';
 
 const optionSchema = z
@@ -125,6 +126,55 @@ const dedupeSchema = z
   })
   .transform((d) => ({ scope: d.scope, windowSeconds: d.window, updateEverySeconds: d.update_every }));
 
+const callbackSchema = z
+  .strictObject({
+    offer: z
+      .boolean()
+      .default(false)
+      .describe(
+        'after a message (and when nobody answers a direct call), offer to be called back: at the calling number, or at digits entered and read back',
+      ),
+    dial: z
+      .strictObject({
+        endpoint: z
+          .string()
+          .regex(/^[A-Za-z][A-Za-z0-9_]*\/[A-Za-z0-9_.+@:#*=/{}-]+$/, {
+            error: 'expected a dial string with {number}, e.g. "PJSIP/{number}@trunk"',
+          })
+          .refine((e) => e.includes('{number}'), { error: 'the endpoint needs {number}' })
+          .optional()
+          .describe('how the caller is dialled (default settings.trunk_template): {number} is E.164'),
+        caller_id: z
+          .string()
+          .min(1)
+          .optional()
+          .describe("what the caller's phone shows (default the route's name and first number)"),
+        ring_timeout: duration('30s', 'how long the caller is rung'),
+      })
+      .prefault({})
+      .describe('calling the caller back'),
+    allow: z
+      .array(numberPatternSchema)
+      .optional()
+      .describe(
+        "numbers that may be called back (default: the hotline's own country, from its first number)",
+      ),
+    deny: z
+      .array(numberPatternSchema)
+      .optional()
+      .describe("never called back (default: that country's premium-rate prefixes, where lcr knows them)"),
+  })
+  .transform((c) =>
+    compact({
+      offer: c.offer,
+      endpoint: c.dial.endpoint,
+      callerId: c.dial.caller_id,
+      ringTimeoutSeconds: c.dial.ring_timeout,
+      allow: c.allow,
+      deny: c.deny,
+    }),
+  );
+
 const holdSchema = z
   .union(
     [
@@ -236,6 +286,7 @@ export const routeSchema = z
     menu: menuSchema.prefault({}).describe('the keypad menu'),
     voicemail: voicemailSchema.prefault({}).describe('recording the message'),
     direct: directSchema.prefault({}).describe('direct routing: ringing the on-call responders'),
+    callback: callbackSchema.prefault({}).describe('callbacks instead of dead ends'),
     dedupe: dedupeSchema
       .prefault({})
       .describe('one page per outage: callers join the open page instead of opening their own'),
@@ -251,6 +302,17 @@ export const routeSchema = z
       .optional()
       .describe('caller screening on this route: replaces the top-level keys it sets'),
   })
+  .refine(
+    (r) =>
+      !r.callback.offer ||
+      r.callback.allow !== undefined ||
+      hotlineCountryCode(r.numbers, r.region) !== undefined,
+    {
+      error:
+        'callback.offer needs to know which numbers may be called back: give the route an E.164 number ("+1 555 0100"), a region, or callback.allow',
+      path: ['callback', 'allow'],
+    },
+  )
   .transform((r) =>
     compact({
       id: r.id,
@@ -271,6 +333,7 @@ export const routeSchema = z
       voicemail: r.voicemail,
       direct: r.direct,
       dedupe: r.dedupe,
+      callback: r.callback,
       urgency: r.urgency,
       hours: r.hours,
       outsideHours: r.outside_hours,

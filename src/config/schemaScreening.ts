@@ -7,7 +7,7 @@ import { z } from 'zod';
 import { compact, duration, durationSchema, promptSchema } from './fields';
 
 /** E.164 digits with wildcards: `*` any run of digits, `?` one digit; `+` and spaces ignored. */
-const patternSchema = z
+export const numberPatternSchema = z
   .string({ error: 'expected a number pattern in quotes, such as "+1 900*"' })
   .regex(/^\+?[0-9*? ().-]+$/, {
     error: 'expected a number pattern: digits, * (any digits) and ? (one digit), such as "+1 900*"',
@@ -78,7 +78,7 @@ const ANONYMOUS = ['allow', 'voicemail', 'refuse'] as const;
 /** The keys, none with a default: what a route sets replaces the top level's. */
 const screeningKeys = {
   block: z
-    .array(patternSchema)
+    .array(numberPatternSchema)
     .optional()
     .describe('numbers and prefixes ("+1 900*") that hear a short message (or nothing) and are hung up'),
   blocked_hears: z
@@ -88,7 +88,7 @@ const screeningKeys = {
       'what a blocked caller hears: message (the blocked prompt, then hang up) or nothing (not answered)',
     ),
   allow: z
-    .array(patternSchema)
+    .array(numberPatternSchema)
     .optional()
     .describe('when set, only these numbers reach direct routing; other callers go to voicemail'),
   anonymous: z

@@ -38,6 +38,14 @@ export const PROMPT_SLOTS = [
   'knownProblemAlerting',
   'knownProblemChoice',
   'knownProblemChoiceHold',
+  'callbackOffer',
+  'callbackEnter',
+  'callbackReadBack',
+  'callbackRefused',
+  'callbackConfirmed',
+  'pageCallbackOffer',
+  'callbackConnecting',
+  'callbackUnreached',
 ] as const;
 
 export type PromptSlot = (typeof PROMPT_SLOTS)[number];

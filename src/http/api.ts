@@ -3,11 +3,11 @@
  * notifications, acknowledge / resolve / escalate, calls, and voicemail audio.
  */
 import * as fs from 'node:fs';
-import type { Config } from '../config/model';
+import type { Config, Responder } from '../config/model';
 import type { Actor, PagingService } from '../paging/service';
 import type { CallStore } from '../store/calls';
 import type { NotificationStore } from '../store/notifications';
-import type { PageChange, PageStore } from '../store/pages';
+import type { PageCallerRow, PageChange, PageRow, PageStore } from '../store/pages';
 import { voicemailFile } from '../store/voicemailFile';
 import { PAGE_STATUSES, type PageStatus } from '../domain/enums';
 import { HttpError, sendJson, type Reply } from './reply';
@@ -23,6 +23,10 @@ export interface ApiDependencies extends StatusApiDependencies {
   linkSecret: Buffer;
   /** Records a token as used (its expiry says when the record may be pruned); false when it already was. */
   useLinkToken: (nonce: string, expiresAt: number, at: number) => Promise<boolean>;
+  /** The page's callback request nobody has answered yet, if any. */
+  pendingCallback: (pageId: number) => Promise<PageCallerRow | undefined>;
+  /** Rings the responder's phone, then the caller: started here, carried on in the background. */
+  callBack: (page: PageRow, responder: Responder) => void;
 }
 
 function limitOf(url: URL): number {

@@ -41,6 +41,7 @@ export const SYSTEM: Actor = { id: 'system', via: 'automatic' };
 export interface MissedLiveCall {
   voicemailId: string | null;
   durationSeconds: number | null;
+  callbackNumber?: string | null;
   summary: string;
   at: number;
 }

@@ -151,6 +151,13 @@ export class PagingService {
     return pageId;
   }
 
+  /** A responder called a caller back about the page (or tried): on its timeline, nobody notified. */
+  async noteCallBack(pageId: number, actor: Actor, detail: Record<string, unknown>): Promise<void> {
+    await this.transactionally((tx) =>
+      this.deps.pages.in(tx).appendEvent(pageId, Date.now(), 'called_back', actor.id, actor.via, detail),
+    );
+  }
+
   /** The live page a call opened (a call taken back after a restart finds its own again). */
   async livePageOf(callId: string): Promise<number | undefined> {
     const pages = await this.deps.pages.ofCall(callId);

@@ -48,10 +48,19 @@ export const DEFAULT_TEXTS: Record<PromptSlot, string> = {
   knownProblemChoice: 'To leave a message anyway, press 1. Otherwise, you may hang up.',
   knownProblemChoiceHold:
     'To leave a message, press 1. To hold for an engineer, press 2. Otherwise, you may hang up.',
+  callbackOffer:
+    'To be called back at the number you are calling from, press 1. To be called back at another number, press 2. Otherwise, you may hang up.',
+  callbackEnter: 'Please enter the number to call you back at, then press the pound key.',
+  callbackReadBack: 'You entered {number}. To confirm, press 1. To enter it again, press 2.',
+  callbackRefused: 'Sorry, we cannot call that number back.',
+  callbackConfirmed: 'Thank you. The on-call engineer will call you back. Goodbye.',
+  pageCallbackOffer: 'The caller asked to be called back at {number}. To call them back now, press 1.',
+  callbackConnecting: 'Calling them now. Please hold.',
+  callbackUnreached: 'The caller could not be reached. Goodbye.',
 };
 
 /** Placeholders whose values are only known during a call: spoken from cached pieces. */
-export const DYNAMIC_PLACEHOLDERS = new Set(['caller']);
+export const DYNAMIC_PLACEHOLDERS = new Set(['caller', 'number']);
 
 /**
  * Placeholders that are a number known only during a call ({minutes}): Asterisk says them itself

@@ -54,7 +54,25 @@ export const STOCK_FALLBACK: Record<PromptSlot, (vars: Record<string, string>) =
   ],
   knownProblemChoice: () => ['sound:press', 'sound:digits/1'],
   knownProblemChoiceHold: () => ['sound:press', 'sound:digits/1', 'sound:press', 'sound:digits/2'],
+  callbackOffer: () => ['sound:press', 'sound:digits/1', 'sound:press', 'sound:digits/2'],
+  callbackEnter: () => ['sound:vm-enter-num-to-call'],
+  callbackReadBack: (vars) => [...digitsOf(vars['number']), 'sound:press', 'sound:digits/1'],
+  callbackRefused: () => ['sound:ss-noservice'],
+  callbackConfirmed: () => ['sound:auth-thankyou', 'sound:vm-goodbye'],
+  pageCallbackOffer: (vars) => [
+    'sound:vm-from-phonenumber',
+    ...digitsOf(vars['number']),
+    'sound:press',
+    'sound:digits/1',
+  ],
+  callbackConnecting: () => ['sound:pls-hold-while-try'],
+  callbackUnreached: () => ['sound:vm-nobodyavail', 'sound:vm-goodbye'],
 };
+
+function digitsOf(value: string | undefined): string[] {
+  const digits = (value ?? '').replace(/\D/g, '');
+  return digits === '' ? [] : [`digits:${digits}`];
+}
 
 function numberOf(value: string | undefined): string[] {
   return value !== undefined && /^\d+$/.test(value) ? [`number:${value}`] : [];

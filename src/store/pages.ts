@@ -242,6 +242,7 @@ export class PageStore {
     missed: {
       voicemailId: string | null;
       durationSeconds: number | null;
+      callbackNumber?: string | null;
       summary: string;
       nextEscalationAt: number | null;
       at: number;
@@ -252,9 +253,9 @@ export class PageStore {
       [missed.voicemailId, missed.summary, missed.nextEscalationAt, missed.at, pageId],
     );
     await this.db.run(
-      `UPDATE page_callers SET voicemail_id = ?, duration_seconds = ?
+      `UPDATE page_callers SET voicemail_id = ?, duration_seconds = ?, callback_number = ?
        WHERE id = (SELECT MIN(id) FROM page_callers WHERE page_id = ?)`,
-      [missed.voicemailId, missed.durationSeconds, pageId],
+      [missed.voicemailId, missed.durationSeconds, missed.callbackNumber ?? null, pageId],
     );
   }
 

@@ -208,10 +208,11 @@ describe('lcr calls and pages read the database', () => {
 
   test('pages list and show', async () => {
     expect((await lcr('pages', '--db', db)).stdout).toMatch(
-      /1\s+2026-11-22 06:00:42Z\s+triggered\s+db-team\s+1\s+\+15551230001\s+Voicemail for Database/,
+      /1\s+2026-11-22 06:00:42Z\s+triggered\s+db-team\s+1\s+\+15551230001\s+1\s+Voicemail for Database/,
     );
     const shown = await lcr('pages', 'show', '1', '--db', db);
     expect(shown.stdout).toContain('assigned   bob (level 1)');
+    expect(shown.stdout).toMatch(/callers\s+1/);
     expect(shown.stdout).toMatch(/triggered\s+by system via automatic/);
     expect((await lcr('pages', '--db', db, '--status', 'open')).code).toBe(2);
   });

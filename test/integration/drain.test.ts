@@ -82,10 +82,14 @@ test('leave (default): the stop ends after the 2 s drain and the connected call 
     // It adopts the call: when the caller hangs up, it hangs up Alice and closes the rows.
     await until(() => h.daemon.router.activeCalls > 0 || undefined, 10_000, 'the call to be taken back');
     await h.sim.act(callerId, [{ hangup: true }]);
+    // Alice is hung up, then the bridge destroyed (one request after the other).
     await until(
-      () => h.sim.leftovers().channels.length === 0 || undefined,
+      () => {
+        const left = h.sim.leftovers();
+        return (left.channels.length === 0 && left.bridges.length === 0) || undefined;
+      },
       10_000,
-      "Alice's leg to be hung up",
+      "Alice's leg to be hung up and the bridge destroyed",
     );
     expect(h.sim.leftovers()).toEqual({ channels: [], bridges: [] });
     const call = await until(

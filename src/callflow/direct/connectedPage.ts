@@ -131,3 +131,37 @@ export function closeUnansweredLivePage(ctx: FlowContext, facts: CallFacts, rout
     );
   });
 }
+
+/** A caller nobody answered asked to be called back (a route without messages): the live page, or a new one. */
+export function pageCallbackRequest(call: RoutedCall, number: string): void {
+  const { ctx, facts, route, team } = call;
+  const at = ctx.now();
+  const summary = `Missed call from ${facts.callerNumber || 'an unknown number'} via ${route.name} for ${team.name}: call back at ${number}`;
+  const live = facts.livePage;
+  if (live !== undefined) {
+    ctx.paging.behind(async (paging) => {
+      if (live.id !== undefined)
+        await paging.liveCallMissed(live.id, {
+          voicemailId: null,
+          durationSeconds: null,
+          callbackNumber: number,
+          summary,
+          at,
+        });
+    });
+    return;
+  }
+  ctx.paging.triggerBehind({
+    teamId: team.id,
+    routeId: route.id,
+    optionKey: facts.optionKey ?? null,
+    callId: facts.callId,
+    voicemailId: null,
+    callerNumber: facts.callerNumber || null,
+    callbackNumber: number,
+    summary,
+    urgency: facts.urgency ?? 'high',
+    dedupe: route.dedupe,
+    at,
+  });
+}

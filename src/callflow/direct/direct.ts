@@ -15,7 +15,14 @@ import { hangup } from '../verbs/hangup';
 import { play } from '../verbs/play';
 import { enterStage } from '../stage';
 import { takeVoicemail } from '../voicemail';
-import { closeUnansweredLivePage, openLivePage, pageTheConnection, resolveAtHangup } from './connectedPage';
+import {
+  closeUnansweredLivePage,
+  openLivePage,
+  pageCallbackRequest,
+  pageTheConnection,
+  resolveAtHangup,
+} from './connectedPage';
+import { offerCallback } from '../callback/offer';
 import { holdAudio } from './hold';
 import { Contest, runLeg, type LegOutcome, type LegSetup } from './leg';
 import { anyoneToDial, planDialing, type DialStep, type DialTarget } from './plan';
@@ -301,4 +308,10 @@ async function noOneAvailable(call: RoutedCall): Promise<void> {
   }
   facts.outcome = 'no-answer';
   facts.detail = 'nobody accepted; the route hangs up';
+  // No message on this route, but the caller may ask to be called back: that is paged.
+  const number = await offerCallback(call);
+  if (number !== undefined) {
+    facts.detail = `nobody accepted; callback requested`;
+    pageCallbackRequest(call, number);
+  }
 }

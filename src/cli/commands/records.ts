@@ -137,7 +137,7 @@ export async function listPagesCommand(
   if (options.json) return io.out(JSON.stringify(pages, null, 2));
   io.out(
     renderTable(
-      ['ID', 'CREATED', 'STATUS', 'TEAM', 'LEVEL', 'CALLER', 'SUMMARY'],
+      ['ID', 'CREATED', 'STATUS', 'TEAM', 'LEVEL', 'CALLER', 'CALLERS', 'SUMMARY'],
       pages.map((p) => [
         String(p.id),
         formatInstant(p.created_at),
@@ -145,6 +145,7 @@ export async function listPagesCommand(
         p.team_id,
         String(p.escalation_level + 1),
         p.caller_number ?? '-',
+        String(p.caller_count),
         p.summary,
       ]),
     ),
@@ -167,18 +168,24 @@ export async function showPageCommand(
     return {
       page,
       assignments: await store.assignments(pageId),
+      callers: await store.callers(pageId),
       events: await store.events(pageId),
       notifications,
     };
   });
   if (options.json) return io.out(JSON.stringify(story, null, 2));
-  const { page, assignments, events, notifications } = story;
+  const { page, assignments, callers, events, notifications } = story;
   const lines = [
     `Page ${page.id}: ${page.summary}`,
     `  status     ${page.status}`,
     `  team       ${page.team_id}, escalation level ${page.escalation_level + 1}${page.escalation_round > 0 ? `, round ${page.escalation_round + 1}` : ''}`,
     `  caller     ${page.caller_number ?? '-'}, call ${page.call_id ?? '-'}, voicemail ${page.voicemail_id ?? '-'}`,
     `  assigned   ${assignments.map((a) => `${a.responder_id} (level ${a.level + 1})`).join(', ') || 'nobody'}`,
+    `  callers    ${callers.length}`,
+    ...callers.map(
+      (c) =>
+        `    ${formatInstant(c.at)}  ${c.caller_number ?? 'unknown'}${c.duration_seconds === null ? '' : `, a ${c.duration_seconds}s message`}${c.callback_number === null ? '' : `, call back at ${c.callback_number}`}  (call ${c.call_id ?? '-'})`,
+    ),
     '',
     'Timeline:',
     ...events.map(
