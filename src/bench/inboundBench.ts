@@ -88,7 +88,7 @@ async function inboundRun(print: (line: string) => void, n: number): Promise<Loa
  * The daemon's reactions, each from the simulator's event to the daemon's next request on that
  * channel. Requests are indexed by channel id once, so 1,000 calls stay linear.
  */
-function reactions(sim: AsteriskSimulator): {
+export function reactions(sim: AsteriskSimulator): {
   firstRequest: number[];
   firstPlay: number[];
   dtmfToRequest: number[];

@@ -5,6 +5,7 @@
 import { runClusterBench } from './clusterBench';
 import { runConfigBench } from './configBench';
 import { runInboundBench } from './inboundBench';
+import { runStormBench } from './stormBench';
 import { runDirectBench } from './directBench';
 import { runFaultsBench } from './faultsBench';
 import { runPagingBench } from './pagingBench';
@@ -12,7 +13,11 @@ import { runPromptsBench } from './promptsBench';
 
 const groups: Record<string, (print: (line: string) => void) => Promise<void> | void> = {
   config: runConfigBench,
-  inbound: (print) => runInboundBench(print),
+  inbound: async (print) => {
+    await runInboundBench(print);
+    print('');
+    await runStormBench(print);
+  },
   direct: async (print) => void (await runDirectBench(print)),
   paging: async (print) => void (await runPagingBench(print)),
   prompts: (print) => runPromptsBench(print),

@@ -15,6 +15,7 @@ import { AsteriskSimulator, type PhoneBehaviour, type Step } from '../simulator'
 import { resolveOnCall } from '../oncall/escalation';
 import type { CallRow } from '../store/calls';
 import { narratePage, scriptPagePhones, withDemoEscalation } from './pageStory';
+import { outageRoute, tellOutage } from './outageStory';
 import { mergeHolidays } from '../util/supportHours';
 import { DAY_MS, toLocalMs } from '../util/wallClock';
 
@@ -44,7 +45,15 @@ export function demoCalls(
       title: `A vendor calls ${voicemailRoute.name} and leaves a message`,
       to: voicemailRoute.numbers[0]!,
       from: '+15559876543',
-      steps: [{ waitFor: 'recording' }, { speak: 6000 }, { wait: 400 }, { press: '#' }],
+      // Then hangs up while the callback offer (where the route makes one) plays.
+      steps: [
+        { waitFor: 'recording' },
+        { speak: 6000 },
+        { wait: 400 },
+        { press: '#' },
+        { wait: 2500 },
+        { hangup: true },
+      ],
     });
   }
   if (menuRoute) {
@@ -311,6 +320,8 @@ export async function runDemo(
         }
       }
     }
+    const outage = outageRoute(config);
+    if (outage !== undefined) await tellOutage(daemon, config, sim, outage, print);
     const misses = daemon.promptLibrary?.misses ?? 0;
     print('');
     print(

@@ -94,14 +94,15 @@ test('lcr demo runs the example end to end', () => {
   const result = spawnSync(process.execPath, [BIN, 'demo'], {
     encoding: 'utf8',
     cwd,
-    timeout: 90_000,
+    timeout: 150_000,
     env: { ...process.env, XDG_CACHE_HOME: cache },
   });
   expect(result.status).toBe(0);
   // Prompts are synthesized before the first call, kept in the user's cache, and all were ready.
   const ready = /Prompts ready: (\d+) audio files, (\d+) synthesized now/.exec(result.stdout)!;
   expect(Number(ready[1])).toBeGreaterThan(30);
-  expect(fs.readdirSync(path.join(cache, 'lcr', 'prompts'))).toHaveLength(Number(ready[1]));
+  // One more: the outage's status message, spoken when the operator sets it.
+  expect(fs.readdirSync(path.join(cache, 'lcr', 'prompts'))).toHaveLength(Number(ready[1]) + 1);
   expect(result.stdout).toContain('Every prompt played was made ahead of time');
   expect(result.stdout).toContain('caller hears: "Please leave your message after the tone.');
   expect(result.stdout).toMatch(
@@ -138,4 +139,15 @@ test('lcr demo runs the example end to end', () => {
   );
   expect(result.stdout).toContain('outcome rejected-inactive');
   expect(result.stdout).toContain('outcome unknown-number');
-}, 90_000);
+  // The outage: a status message, three callers on one page, a callback bridged.
+  expect(result.stdout).toMatch(
+    /-> one page, #\d+ for Database, with 3 callers: .*call back at \+15557770001/,
+  );
+  expect(result.stdout).toContain('+15557770001 heard the status message\n');
+  expect(result.stdout).toContain('+15557770003 heard the status message and that the problem is known');
+  expect(result.stdout).toMatch(/another caller joined \(\+15557770002\): 2 callers/);
+  expect(result.stdout).toMatch(/called \+15557770001 back \(phone\): connected/);
+  expect(result.stdout).toMatch(
+    /-> callback call \S+: connected \(callback by \w+ for page #\d+\), 1 responder leg/,
+  );
+}, 160_000);

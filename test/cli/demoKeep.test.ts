@@ -29,7 +29,7 @@ test('lcr demo --keep serves the demo in the web console until Ctrl-C', async ()
         /Web console: (http:\/\/127\.0\.0\.1:\d+)\/console\/ \(leave the responder id empty; token (\S+)\)/.exec(
           stdout,
         ) ?? undefined,
-      120_000,
+      160_000,
       'the console address',
     );
     const client = new ConsoleClient(url!);
@@ -49,4 +49,4 @@ test('lcr demo --keep serves the demo in the web console until Ctrl-C', async ()
   } finally {
     child.kill('SIGKILL');
   }
-}, 150_000);
+}, 190_000);
