@@ -62,6 +62,7 @@ import { ApplicationLeases, type HostedApplication } from './callflow/reconcile/
 import type { Registry } from 'prom-client';
 import { OutageBoard } from './paging/outageBoard';
 import { StatusStore } from './store/statusMessages';
+import { setStatus } from './paging/statusMessages';
 import { outageNotices, speakStatus } from './callflow/knownProblem';
 
 export { resolveAriPassword, StartupError, type DaemonOptions } from './daemonOptions';
@@ -517,6 +518,12 @@ export class Daemon {
       pages: this.pages,
       config: this.configOn(link),
       logger: this.options.logger,
+      asterisk: link.asterisk.name,
+      setStatus: async (input, actor) => {
+        const set = await setStatus(this.sql, this.statuses, this.config, input, actor);
+        if (set.ok) void this.board.refresh();
+        return set;
+      },
       voicemailMedia: async (page) =>
         page.voicemail_id !== null && (await this.voicemailFile(page.voicemail_id)) !== undefined
           ? this.linkFactory.voicemailForAsterisk(page.voicemail_id, Date.now())
@@ -548,7 +555,7 @@ export class Daemon {
       legs: router,
       stopping: !this.router.accepting,
       random: Math.random,
-      outage: outageNotices(this.board, this.promptLibrary),
+      outage: outageNotices(this.board, this.promptLibrary, link.asterisk.name),
     };
   }
 

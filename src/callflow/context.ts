@@ -37,8 +37,11 @@ export interface FlowContext {
 export interface OutageNotices {
   problemFor(teamId: string, windowSeconds: number): KnownProblem | undefined;
   statusFor(target: { routeId: string } | { teamId: string }): StatusMessageRow | undefined;
-  /** A status message's audio once made (undefined before, and with no speech engine). */
-  spoken(text: string, language: string): RenderedPrompt | undefined;
+  /**
+   * A status message's audio: its text once spoken (undefined before, and with no speech engine),
+   * or the recording a responder made, on the Asterisk that stores it.
+   */
+  audioOf(status: StatusMessageRow, language: string): RenderedPrompt | undefined;
 }
 
 /** What the flow learned about the call; written to its row as it goes. */

@@ -11,6 +11,7 @@ import { inboundPrompts } from './inbound';
 import { knownProblemPrompts } from './knownProblem';
 import { callbackOfferPrompts } from './callback/offer';
 import { callBackPrompts } from './callback/callBack';
+import { statusByPhonePrompts } from './statusByPhone';
 import { pageCallPrompts } from './pageCall';
 import { screeningPrompts } from './screening';
 import { voicemailPrompts } from './voicemail';
@@ -25,4 +26,5 @@ export const FLOW_PROMPTS: readonly PromptDeclaration[] = [
   knownProblemPrompts,
   callbackOfferPrompts,
   callBackPrompts,
+  statusByPhonePrompts,
 ];

@@ -53,7 +53,7 @@ export const knownProblemPrompts: PromptDeclaration = (config) =>
 /** The route's status message, as audio, when one is playing and its audio is made. */
 export function routeStatus(ctx: FlowContext, route: Route): RenderedPrompt | undefined {
   const status = ctx.outage?.statusFor({ routeId: route.id });
-  return status === undefined ? undefined : ctx.outage?.spoken(status.text, route.language);
+  return status === undefined ? undefined : ctx.outage?.audioOf(status, route.language);
 }
 
 /** What the caller chose after hearing of the known problem. */
@@ -72,7 +72,7 @@ export async function tellWhatIsKnown(
   const outage = ctx.outage;
   if (outage === undefined) return 'as-routed';
   const status = outage.statusFor({ teamId: team.id });
-  const spoken = status === undefined ? undefined : outage.spoken(status.text, route.language);
+  const spoken = status === undefined ? undefined : outage.audioOf(status, route.language);
   const problem = outage.problemFor(team.id, route.dedupe.windowSeconds);
   if (problem === undefined) {
     if (spoken !== undefined) await playStatus(call, spoken);
@@ -104,12 +104,25 @@ async function playStatus(call: RoutedCall, spoken: RenderedPrompt): Promise<voi
   call.caller.clearDigits();
 }
 
-/** The flows' view of the board, with status audio from the prompt library. */
-export function outageNotices(board: OutageBoard, library: PromptLibrary | undefined): OutageNotices {
+/**
+ * The flows' view of the board for calls on the Asterisk named `asterisk`: status audio from the
+ * prompt library, or a recorded message where that Asterisk stores it (another Asterisk has no
+ * copy, so its callers hear none).
+ */
+export function outageNotices(
+  board: OutageBoard,
+  library: PromptLibrary | undefined,
+  asterisk: string,
+): OutageNotices {
   return {
     problemFor: (teamId, windowSeconds) => board.problemFor(teamId, windowSeconds),
     statusFor: (target) => board.statusFor(target),
-    spoken: (text, language) => library?.spokenText(text, language),
+    audioOf: (status, language) =>
+      status.recording === null
+        ? library?.spokenText(status.text, language)
+        : status.asterisk === asterisk
+          ? { media: [`recording:${status.recording}`], text: `[${status.text}]` }
+          : undefined,
   };
 }
 
@@ -129,6 +142,8 @@ export function speakStatus(
       : teamsOf(config, route).some((team) => team.id === status.team_id),
   );
   const languages = new Set(routes.map((route) => route.language));
+  // A recorded message is its own audio.
+  if (status.recording !== null) return;
   if (library === undefined || library.engineName.startsWith('none')) {
     logger.warn('a status message is set but prompts.engine is none: callers cannot hear its text', {
       status: status.id,

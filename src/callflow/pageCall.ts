@@ -1,7 +1,8 @@
 /**
  * The phone notification of a page: ring the responder's phones in order (the next one when a
  * phone does not answer), then tell them about the page, play the voicemail, and take
- * 1 (acknowledge), 2 (hear it again) or 3 (escalate now).
+ * 1 (acknowledge), 2 (hear it again), 3 (escalate now) or 4 (acknowledge and record a status
+ * message for the team's callers, statusByPhone.ts).
  */
 import { randomBytes } from 'node:crypto';
 import type { AriPort } from '../ari/types';
@@ -14,6 +15,12 @@ import type { PageRow, PageStatus, PageStore } from '../store/pages';
 import type { CallStore } from '../store/calls';
 import type { LegTracker } from './context';
 import { NOT_CALLED_BACK, offerCallBack } from './callback/callBack';
+import {
+  recordStatusMessage,
+  STATUS_KEY,
+  statusMenuLine,
+  type StatusByPhoneDependencies,
+} from './statusByPhone';
 import { pageCall } from './marks';
 import {
   declared,
@@ -93,7 +100,7 @@ export const pageCallPrompts: PromptDeclaration = (config) => [
   ).map((request) => declared('pages of a removed route', request)),
 ];
 
-export interface PageCallDependencies {
+export interface PageCallDependencies extends StatusByPhoneDependencies {
   ari: AriPort;
   /** The call log: a callback from the page call is a call with its legs. */
   calls: CallStore;
@@ -230,6 +237,12 @@ async function converse(
         if (calledBack !== undefined && calledBack !== NOT_CALLED_BACK) return calledBack;
         return await farewell(render(deps.prompts, says.acknowledged(routeOf(deps, page))), 'acknowledged');
       }
+      if (digit === STATUS_KEY && statusMenuLine(deps, page) !== undefined) {
+        const change = await retryTransient(() => deps.paging.acknowledge(pageId, actor), LOCK_WAIT_MS);
+        if (!change.ok) continue;
+        // What callers of the team should hear meanwhile, in the responder's own words.
+        return await recordStatusMessage(deps, session, change.page, responder);
+      }
       if (digit === '3') {
         const escalated = await retryTransient(() => deps.paging.escalateNow(pageId, actor), LOCK_WAIT_MS);
         if (escalated.ok)
@@ -265,5 +278,7 @@ async function announcement(deps: PageCallDependencies, page: PageRow): Promise<
     );
   }
   parts.push(render(deps.prompts, says.menu(route)));
+  const statusLine = statusMenuLine(deps, page);
+  if (statusLine !== undefined) parts.push(statusLine);
   return joinPrompts(parts);
 }

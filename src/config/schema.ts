@@ -348,6 +348,10 @@ const notificationsSchema = z
           .max(10)
           .default(3)
           .describe('times the page is announced before the call gives up'),
+        status_message_for: duration(
+          '2h',
+          "a responder who acknowledges by phone may record a status message for the team's callers; it plays this long (0: not offered)",
+        ),
       })
       .prefault({})
       .describe('page calls'),
@@ -361,6 +365,7 @@ const notificationsSchema = z
         ringTimeoutSeconds: n.phone.ring_timeout,
         callerId: n.phone.caller_id,
         announceTimes: n.phone.announce_times,
+        statusMessageForSeconds: n.phone.status_message_for,
       },
       email: n.email,
       webhooks: n.webhooks,

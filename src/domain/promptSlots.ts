@@ -46,6 +46,10 @@ export const PROMPT_SLOTS = [
   'pageCallbackOffer',
   'callbackConnecting',
   'callbackUnreached',
+  'pageStatusOffer',
+  'statusRecordInstructions',
+  'statusRecorded',
+  'statusNotRecorded',
 ] as const;
 
 export type PromptSlot = (typeof PROMPT_SLOTS)[number];

@@ -22,6 +22,8 @@ export interface StatusInput {
   for?: string;
   /** An ISO 8601 instant ("2026-12-07T14:30:00Z", or local time with an offset). */
   until?: string;
+  /** Recorded on a page call: `text` then describes it for lists and logs. */
+  recording?: { name: string; asterisk: string };
 }
 
 export type StatusTarget = { routeId: string; teamId: null } | { routeId: null; teamId: string };
@@ -110,6 +112,7 @@ export async function setStatus(
       via: actor.via,
       at: now,
       expiresAt: checked.value.expiresAt,
+      ...(input.recording === undefined ? {} : { recording: input.recording }),
     }),
   );
   return { ok: true, value: row };

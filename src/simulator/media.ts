@@ -40,6 +40,7 @@ export const STOCK_SOUNDS: Record<string, number> = {
   'auth-incorrect': 1200,
   'tt-somethingwrong': 1700,
   'vm-enter-num-to-call': 2100,
+  'vm-rec-temp': 3900,
 };
 for (let digit = 0; digit <= 9; digit++) STOCK_SOUNDS[`digits/${digit}`] = 450;
 

@@ -262,4 +262,10 @@ export const MIGRATIONS: readonly string[] = [
   );
   CREATE INDEX status_messages_live ON status_messages(expires_at) WHERE cleared_at IS NULL;
   `,
+  // 12: a status message a responder recorded on a page call: it plays as the recording Asterisk
+  // stored (recording:<name>) on the Asterisk that holds it, instead of as spoken text.
+  `
+  ALTER TABLE status_messages ADD COLUMN recording TEXT;
+  ALTER TABLE status_messages ADD COLUMN asterisk TEXT;
+  `,
 ];

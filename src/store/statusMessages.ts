@@ -18,6 +18,9 @@ export interface StatusMessageRow {
   expires_at: number;
   cleared_at: number | null;
   cleared_by: string | null;
+  /** A recorded message's stored recording, on the Asterisk named by `asterisk`; null for text. */
+  recording: string | null;
+  asterisk: string | null;
 }
 
 export interface NewStatusMessage {
@@ -28,6 +31,7 @@ export interface NewStatusMessage {
   via: EventVia;
   at: number;
   expiresAt: number;
+  recording?: { name: string; asterisk: string };
 }
 
 export class StatusStore {
@@ -45,8 +49,8 @@ export class StatusStore {
       message.at,
     );
     return (await this.db.get<StatusMessageRow>(
-      `INSERT INTO status_messages (route_id, team_id, text, set_by, via, set_at, expires_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?) RETURNING *`,
+      `INSERT INTO status_messages (route_id, team_id, text, set_by, via, set_at, expires_at, recording, asterisk)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING *`,
       [
         message.routeId,
         message.teamId,
@@ -55,6 +59,8 @@ export class StatusStore {
         message.via,
         message.at,
         message.expiresAt,
+        message.recording?.name ?? null,
+        message.recording?.asterisk ?? null,
       ],
     ))!;
   }

@@ -238,6 +238,8 @@ export const SCENARIOS: Scenario[] = [
     to: '5550200',
     steps: [],
     moment: (sim, id) => heard(sim, id).some((line) => line.startsWith('bridged')),
+    // The page is resolved behind the call log, a moment after the call's row is closed.
+    settled: (pages) => pages.length === 1 && pages[0]!.status === 'resolved',
     check: (o) => {
       // Nobody is told anything: the conversation just goes on.
       expect(o.heard).not.toContain(INTERRUPTED);
