@@ -196,7 +196,14 @@ async function ringResponder(
       continue;
     }
     logger.info('page call answered', { phone: phone.configured });
-    const outcome = await answered(session);
+    let outcome: string;
+    try {
+      outcome = await answered(session);
+    } catch (error) {
+      // Whatever failed (the database, Asterisk), the responder's phone is not left up in silence.
+      await hangup(session);
+      throw error;
+    }
     return { reached: true, detail: `${phone.configured}: ${outcome}` };
   }
   return { reached: false, detail: tried.join('; ') || 'no phone to call' };

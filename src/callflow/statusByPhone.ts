@@ -24,8 +24,11 @@ import type { CallSession } from './session';
 import { hangup } from './verbs/hangup';
 import { play } from './verbs/play';
 import { recordMessage } from './verbs/record';
+import { retryTransient } from '../store/sql/driver';
 
 const MOST_SECONDS = 60;
+/** Longest wait for another process's lock on the database. */
+const LOCK_WAIT_MS = 20_000;
 const SILENCE_SECONDS = 5;
 /** Shorter than this is a slip of the finger, not a message. */
 const LEAST_SECONDS = 1;
@@ -97,22 +100,28 @@ export async function recordStatusMessage(
     maxSilenceSeconds: SILENCE_SECONDS,
   });
   const logger = deps.logger.child({ pageId: page.id, responder: responder.id });
-  if (result.state !== 'done' || result.durationSeconds < LEAST_SECONDS) {
+  // Silence is no message: Asterisk's talking time says whether anything was said.
+  const spokenSeconds = result.state === 'done' ? (result.talkingSeconds ?? result.durationSeconds) : 0;
+  if (result.state !== 'done' || spokenSeconds < LEAST_SECONDS) {
     logger.info('no status message recorded', { result: result.state });
     if (!session.gone)
       await play(session, render(deps.prompts, says.notRecorded(route))).catch(() => undefined);
     await hangup(session);
     return 'acknowledged; no status message recorded';
   }
-  const set = await deps.setStatus(
-    {
-      target: `team:${page.team_id}`,
-      text: `Recorded by ${responder.name} on the call about page #${page.id}`,
-      for: `${forSeconds}s`,
-      recording: { name, asterisk: deps.asterisk },
-    },
-    { id: responder.id, via: 'phone' },
-  );
+  const set = await retryTransient(
+    () =>
+      deps.setStatus(
+        {
+          target: `team:${page.team_id}`,
+          text: `Recorded by ${responder.name} on the call about page #${page.id}`,
+          for: `${forSeconds}s`,
+          recording: { name, asterisk: deps.asterisk },
+        },
+        { id: responder.id, via: 'phone' },
+      ),
+    LOCK_WAIT_MS,
+  ).catch((error: unknown) => ({ ok: false as const, error: String(error) }));
   if (!set.ok) {
     logger.error('the recorded status message could not be set', { error: set.error });
     await play(session, render(deps.prompts, says.notRecorded(route))).catch(() => undefined);

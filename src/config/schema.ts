@@ -15,6 +15,7 @@ import {
   atMostOneSecret,
   compact,
   duration,
+  durationSchema,
   idSchema,
   LANGUAGE_PATTERN,
   promptMapSchema,
@@ -348,10 +349,12 @@ const notificationsSchema = z
           .max(10)
           .default(3)
           .describe('times the page is announced before the call gives up'),
-        status_message_for: duration(
-          '2h',
-          "a responder who acknowledges by phone may record a status message for the team's callers; it plays this long (0: not offered)",
-        ),
+        status_message_for: durationSchema
+          .refine((seconds) => seconds <= 7 * 86400, { error: 'a status message plays at most 7d' })
+          .prefault('2h')
+          .describe(
+            "a responder who acknowledges by phone may record a status message for the team's callers; it plays this long (0: not offered)",
+          ),
       })
       .prefault({})
       .describe('page calls'),

@@ -162,7 +162,9 @@ const callbackSchema = z
     deny: z
       .array(numberPatternSchema)
       .optional()
-      .describe("never called back (default: that country's premium-rate prefixes, where lcr knows them)"),
+      .describe(
+        "never called back, added to the defaults: that country's premium-rate prefixes where lcr knows them (for +1 also the Caribbean and Atlantic countries billed as international); a default is lifted by listing the same pattern in allow",
+      ),
   })
   .transform((c) =>
     compact({

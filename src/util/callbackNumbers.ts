@@ -80,9 +80,40 @@ const REGION_CODES: Record<string, string> = {
   JP: '81',
 };
 
-/** Premium-rate (and similar paid) ranges lcr knows, by country code: denied unless allowed explicitly. */
+/**
+ * The NANP area codes of the Caribbean and Atlantic countries that share +1 but are billed as
+ * international (Jamaica, the Dominican Republic, ...): the classic callback toll-fraud targets.
+ */
+const NANP_ABROAD = [
+  '242',
+  '246',
+  '264',
+  '268',
+  '284',
+  '345',
+  '441',
+  '473',
+  '649',
+  '658',
+  '664',
+  '721',
+  '758',
+  '767',
+  '784',
+  '809',
+  '829',
+  '849',
+  '868',
+  '869',
+  '876',
+];
+
+/**
+ * Ranges a callback must not reach by default, by country code: premium-rate (and similar paid)
+ * numbers, and for +1 the countries above. Denied unless the same pattern is listed in `allow`.
+ */
 const PREMIUM: Record<string, string[]> = {
-  '1': ['1900*', '1976*'],
+  '1': ['1900*', '1976*', ...NANP_ABROAD.map((area) => `1${area}*`)],
   '44': ['449*', '4487*', '44118*'],
   '49': ['49900*', '49137*', '4919*'],
   '33': ['3389*', '33836*'],
@@ -120,7 +151,14 @@ export function callbackPolicy(
   return {
     countryCode,
     allow: configured.allow ?? (countryCode === undefined ? [] : [`${countryCode}*`]),
-    deny: configured.deny ?? (countryCode === undefined ? [] : (PREMIUM[countryCode] ?? [])),
+    // A configured deny adds to the defaults (adding one must not drop the protection); a default
+    // is lifted only by naming that very pattern in `allow`.
+    deny: [
+      ...(countryCode === undefined ? [] : (PREMIUM[countryCode] ?? [])).filter(
+        (pattern) => !(configured.allow ?? []).includes(pattern),
+      ),
+      ...(configured.deny ?? []),
+    ],
   };
 }
 

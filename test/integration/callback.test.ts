@@ -8,6 +8,7 @@ import type { PageCallerRow, PageEventRow } from '../../src/store/pages';
 import { TEST_CONFIG, type Harness, until, useHarness } from '../helpers/harness';
 import { pickOption } from '../helpers/people';
 import type { Step } from '../../src/simulator/script';
+import { pendingCallback } from '../../src/callflow/callback/callBack';
 
 const CALLBACK_CONFIG = TEST_CONFIG.replace(
   'escalation_policies:',
@@ -158,4 +159,43 @@ test('digits entered are read back and confirmed; international, premium and sho
   expect(callbacks).toEqual(['+15551239876', null, null]);
   // The numbers refused are never logged.
   expect(h.logs.some((l) => l.includes('19005550100') || l.includes('442079460000'))).toBe(false);
+}, 60_000);
+
+test('the responder hangs up while the caller rings: the ringing stops, the rows say so, and the request stays open', async () => {
+  h.sim.phone('PJSIP/alice', {
+    kind: 'answer',
+    ringMs: 500,
+    then: [
+      { waitFor: 'playing', media: '/media/voicemail/' },
+      { press: '1' },
+      { waitFor: 'playing', media: 'vm-from-phonenumber' },
+      { press: '1' },
+      { waitFor: 'playback', media: 'pls-hold-while-try' },
+      { wait: 800 },
+      { hangup: true },
+    ],
+  });
+  // The caller's phone would answer only after 8 s.
+  h.sim.phone('PJSIP/+15551230001@carrier', { kind: 'answer', ringMs: 8000, then: [{ wait: 60_000 }] });
+  const caller = messageAndCallback('+15551230001', [{ press: '1' }]);
+  await h.finishedCall(caller.channelId);
+  const page = await until(() => h.pages()[0]);
+  const callback = await until(
+    () => all<CallRow>(`SELECT * FROM calls WHERE routing = 'callback' AND ended_at IS NOT NULL`)[0],
+    20_000,
+    'the callback to end',
+  );
+  expect(callback).toMatchObject({ outcome: 'no-answer', connected_at: null });
+  expect(callback.outcome_detail).toContain('the responder hung up first');
+  const rung = h.sim.legs().find((leg) => leg.dialstring === '+15551230001@carrier')!;
+  expect(rung.transcript.map((t) => t.kind)).not.toContain('answered');
+  const calledBack = all<PageEventRow>(
+    `SELECT * FROM page_events WHERE page_id = ? AND type = 'called_back'`,
+    page.id,
+  );
+  expect(calledBack.map((e) => JSON.parse(e.detail!))).toEqual([
+    expect.objectContaining({ result: 'not reached', reason: 'the responder hung up first' }),
+  ]);
+  // Not reached: a responder may still call back.
+  expect(await pendingCallback(h.daemon.pages, page.id)).toMatchObject({ callback_number: '+15551230001' });
 }, 60_000);

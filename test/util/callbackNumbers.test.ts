@@ -37,6 +37,8 @@ test.each([
   ['1555123987', us, 'length'],
   ['19005550100', us, 'denied'],
   ['976 555 0100', us, 'denied'],
+  ['+1 876 555 0100', us, 'denied'],
+  ['1 809 555 0100', us, 'denied'],
   ['011 44 20 7946 0000', us, 'not-allowed'],
   ['+44 20 7946 0000', us, 'not-allowed'],
   ['09 1234 5678', uk, 'denied'],
@@ -46,10 +48,15 @@ test.each([
   expect(checkCallbackNumber(number, policy)).toEqual({ ok: false, reason });
 });
 
-test('allow and deny replace the defaults', () => {
+test('allow replaces the default country; deny adds to the default ranges, lifted only by name', () => {
   const abroad = callbackPolicy('1', { allow: ['1*', '44*'], deny: ['449*'] });
   expect(checkCallbackNumber('011 44 20 7946 0000', abroad)).toEqual({ ok: true, e164: '+442079460000' });
   expect(checkCallbackNumber('+44 9 1234 5678', abroad)).toEqual({ ok: false, reason: 'denied' });
+  expect(checkCallbackNumber('+1 900 555 0100', abroad)).toEqual({ ok: false, reason: 'denied' });
+  const jamaica = callbackPolicy('1', { allow: ['1*', '1876*'], deny: ['1555*'] });
+  expect(checkCallbackNumber('+1 876 555 0100', jamaica)).toEqual({ ok: true, e164: '+18765550100' });
+  expect(checkCallbackNumber('+1 809 555 0100', jamaica)).toEqual({ ok: false, reason: 'denied' });
+  expect(checkCallbackNumber('+1 555 123 9876', jamaica)).toEqual({ ok: false, reason: 'denied' });
 });
 
 test('whatever is typed, a number called back is E.164, of the allowed country, never premium', () => {
@@ -60,6 +67,7 @@ test('whatever is typed, a number called back is E.164, of the allowed country, 
       expect(check.e164).toMatch(/^\+1\d{10}$/);
       expect(check.e164.startsWith('+1900')).toBe(false);
       expect(check.e164.startsWith('+1976')).toBe(false);
+      expect(check.e164.startsWith('+1876')).toBe(false);
       expect(toE164Digits(check.e164, '1')).toBe(check.e164.slice(1));
     }),
   );

@@ -17,12 +17,15 @@ import type { LegTracker } from '../context';
 import { callBridgeId, responderLeg } from '../marks';
 import { declared, promptRequest, render, type PromptDeclaration, type PromptRenderer } from '../prompts';
 import { CallSession } from '../session';
+import { retryTransient } from '../../store/sql/driver';
 import { classifyUnanswered, dial } from '../verbs/dial';
 import { gatherDigit } from '../verbs/gather';
 import { hangup } from '../verbs/hangup';
 import { play } from '../verbs/play';
 
 const KEY_WAIT_MS = 8000;
+/** Longest wait for another process's lock on the database. */
+const LOCK_WAIT_MS = 20_000;
 
 /** The responder let the offer pass: the page call ends as an acknowledgement. */
 export const NOT_CALLED_BACK = 'acknowledged; did not call back';
@@ -77,7 +80,7 @@ export async function offerCallBack(
   responder: Responder,
   via: CallBackVia = 'phone',
 ): Promise<string | undefined> {
-  const request = await pendingCallback(deps.pages, page.id);
+  const request = await retryTransient(() => pendingCallback(deps.pages, page.id), LOCK_WAIT_MS);
   if (request === undefined) return undefined;
   const route = deps.config.routes.find((r) => r.id === page.route_id);
   const digit = await gatherDigit(
@@ -110,33 +113,52 @@ export async function callBackNow(
   const channelId = responderLeg.channelId(app, `cb-${callId}`);
   const logger = deps.logger.child({ pageId: page.id, callId, responder: responder.id });
   const startedAt = Date.now();
+  if (responderSession.gone) return 'acknowledged; hung up before the callback';
   const connecting = play(responderSession, render(deps.prompts, says.connecting(route))).catch(
     () => 'failed',
   );
+  // The responder hanging up stops the ringing, even while the originate is on its way.
+  const responderLeft = new AbortController();
+  const offResponder = responderSession.onGone(() => responderLeft.abort());
   const caller = new CallSession(channelId, deps.ari.forCall(channelId), logger);
   deps.legs.track(caller);
   const endpoint = toDialString(number, route?.callback.endpoint ?? config.settings.trunkTemplate);
-  const dialing = dial(caller, {
-    endpoint,
-    app,
-    appArgs: responderLeg.appArgs(responderSession.channelId, legId),
-    callerId: route?.callback.callerId ?? hotlineCallerId(route),
-    timeout: route?.callback.ringTimeoutSeconds ?? 30,
-  });
+  const dialing = dial(
+    caller,
+    {
+      endpoint,
+      app,
+      appArgs: responderLeg.appArgs(responderSession.channelId, legId),
+      callerId: route?.callback.callerId ?? hotlineCallerId(route),
+      timeout: route?.callback.ringTimeoutSeconds ?? 30,
+    },
+    { signal: responderLeft.signal },
+  );
   void dialing.destroyed.then(() => deps.legs.untrack(channelId));
-  // Hanging up while it rings stops the ringing.
-  const offResponder = responderSession.onGone(() => void hangup(caller));
-  const dialed = await dialing.result;
+  let dialed = await dialing.result;
   await connecting;
+  // Picked up just as the responder left: the caller is told nothing and hung up.
+  if (dialed.kind === 'answered' && responderSession.gone) {
+    await hangup(caller);
+    dialed = { kind: 'refused', reason: 'the responder hung up first' };
+  }
   const actor = { id: responder.id, via, responderId: responder.id };
+  // The timeline is told behind the call: a database that is briefly locked waits on timers, and
+  // one that stays unreachable costs the entry, never the conversation.
   const record = (result: string, extra: Record<string, unknown> = {}): Promise<void> =>
-    deps.paging.noteCallBack(page.id, actor, {
-      page_caller_id: request.id,
-      number,
-      call_id: callId,
-      result,
-      ...extra,
-    });
+    retryTransient(
+      () =>
+        deps.paging.noteCallBack(page.id, actor, {
+          page_caller_id: request.id,
+          number,
+          call_id: callId,
+          result,
+          ...extra,
+        }),
+      LOCK_WAIT_MS,
+    ).catch((error: unknown) =>
+      logger.error('the callback could not be written to the page timeline', { error: String(error) }),
+    );
   const rows = {
     id: callId,
     channel_id: channelId,
@@ -160,8 +182,11 @@ export async function callBackNow(
   if (dialed.kind !== 'answered') {
     offResponder();
     if (dialed.kind === 'refused') deps.legs.untrack(channelId);
-    const reason =
-      dialed.kind === 'refused' ? dialed.reason : classifyUnanswered(dialed.cause, dialed.dialstatus).reason;
+    const reason = responderLeft.signal.aborted
+      ? 'the responder hung up first'
+      : dialed.kind === 'refused'
+        ? dialed.reason
+        : classifyUnanswered(dialed.cause, dialed.dialstatus).reason;
     const endedAt = Date.now();
     deps.calls.insertCall(rows);
     deps.calls.updateCall(callId, {
