@@ -168,13 +168,15 @@ export async function tellOutage(
         ? `assigned to ${(Array.isArray(d['responders']) ? (d['responders'] as string[]) : []).map(name).join(', ') || 'nobody on call'}`
         : event.type === 'updated'
           ? `another caller joined (${String(d['caller'])}): ${String(d['callers'])} callers; an update goes to the team, no new escalation`
-          : event.type === 'called_back'
-            ? `${name(event.actor)} called ${String(d['number'])} back (${event.via}): ${String(d['result'])}`
-            : event.type === 'escalated'
-              ? `nobody acknowledged within ${DEMO_ESCALATE_AFTER_SECONDS} s (shortened for the demo): escalated to level ${Number(d['level']) + 1}`
-              : event.type === 'acknowledged'
-                ? `acknowledged by ${name(event.actor)} (${event.via})`
-                : event.type;
+          : event.type === 'calling_back'
+            ? `${name(event.actor)} starts calling the first caller back (${event.via})`
+            : event.type === 'called_back'
+              ? `${name(event.actor)} called ${String(d['number'])} back (${event.via}): ${String(d['result'])}`
+              : event.type === 'escalated'
+                ? `nobody acknowledged within ${DEMO_ESCALATE_AFTER_SECONDS} s (shortened for the demo): escalated to level ${Number(d['level']) + 1}`
+                : event.type === 'acknowledged'
+                  ? `acknowledged by ${name(event.actor)} (${event.via})`
+                  : event.type;
     print(`   +${((event.at - page.created_at) / 1000).toFixed(1).padStart(5)} s  ${text}`);
   }
   const notifications = await daemon.notifications.ofPage(pageId);

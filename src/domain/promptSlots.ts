@@ -46,6 +46,7 @@ export const PROMPT_SLOTS = [
   'pageCallbackOffer',
   'callbackConnecting',
   'callbackUnreached',
+  'callbackTaken',
   'pageStatusOffer',
   'statusRecordInstructions',
   'statusRecorded',

@@ -59,6 +59,30 @@ export interface PagingDependencies {
   writes?: WriteQueue;
 }
 
+/** A claim outlives the longest callback ring (and the responder's "press 1") by this much at most. */
+export const CALL_BACK_CLAIM_MS = 3 * 60_000;
+
+/**
+ * Whether the caller `pageCallerId` needs no callback now: reached already, or being called by
+ * someone whose claim is fresh and not yet settled. Pure, given the page's timeline.
+ */
+export function callBackTaken(
+  events: ReadonlyArray<{ type: string; at: number; detail: string | null }>,
+  pageCallerId: number,
+  now: number,
+): boolean {
+  let claimedAt: number | undefined;
+  for (const event of events) {
+    if (event.detail === null || (event.type !== 'called_back' && event.type !== 'calling_back')) continue;
+    const detail = JSON.parse(event.detail) as { page_caller_id?: number; result?: string };
+    if (detail.page_caller_id !== pageCallerId) continue;
+    if (event.type === 'calling_back') claimedAt = event.at;
+    else if (detail.result === 'connected') return true;
+    else claimedAt = undefined;
+  }
+  return claimedAt !== undefined && now - claimedAt < CALL_BACK_CLAIM_MS;
+}
+
 export class PagingService {
   private readonly transactionally: Transactional;
   /** Page writes nobody waits for, still being tried. */
@@ -156,6 +180,26 @@ export class PagingService {
     await this.transactionally((tx) =>
       this.deps.pages.in(tx).appendEvent(pageId, Date.now(), 'called_back', actor.id, actor.via, detail),
     );
+  }
+
+  /**
+   * A responder starts calling a caller back: claimed on the page's timeline ('calling_back'), so
+   * that a second responder (another link, another phone, another daemon) does not call the same
+   * person at the same time. False while another claim is fresh, or once the caller was reached.
+   */
+  async claimCallBack(pageId: number, pageCallerId: number, actor: Actor, callId: string): Promise<boolean> {
+    return this.transactionally(async (tx) => {
+      if (tx.dialect === 'postgres')
+        await tx.get('SELECT pg_advisory_xact_lock(hashtext(?))', [`lcr-callback ${pageId}`]);
+      const pages = this.deps.pages.in(tx);
+      const now = Date.now();
+      if (callBackTaken(await pages.events(pageId), pageCallerId, now)) return false;
+      await pages.appendEvent(pageId, now, 'calling_back', actor.id, actor.via, {
+        page_caller_id: pageCallerId,
+        call_id: callId,
+      });
+      return true;
+    });
   }
 
   /** The live page a call opened (a call taken back after a restart finds its own again). */

@@ -57,6 +57,7 @@ export const DEFAULT_TEXTS: Record<PromptSlot, string> = {
   pageCallbackOffer: 'The caller asked to be called back at {number}. To call them back now, press 1.',
   callbackConnecting: 'Calling them now. Please hold.',
   callbackUnreached: 'The caller could not be reached. Goodbye.',
+  callbackTaken: 'Someone else is already calling the caller back. Goodbye.',
   pageStatusOffer: 'To acknowledge and record a message that callers of {team} will hear, press 4.',
   statusRecordInstructions: 'After the tone, say the message for callers, then press the pound key.',
   statusRecorded: 'Thank you. Callers of {team} now hear your message. Goodbye.',

@@ -67,6 +67,7 @@ export const STOCK_FALLBACK: Record<PromptSlot, (vars: Record<string, string>) =
   ],
   callbackConnecting: () => ['sound:pls-hold-while-try'],
   callbackUnreached: () => ['sound:vm-nobodyavail', 'sound:vm-goodbye'],
+  callbackTaken: () => ['sound:vm-goodbye'],
   pageStatusOffer: () => ['sound:press', 'sound:digits/4'],
   statusRecordInstructions: () => ['sound:vm-rec-temp'],
   statusRecorded: () => ['sound:vm-msgsaved', 'sound:vm-goodbye'],

@@ -2,6 +2,7 @@
 import fc from 'fast-check';
 import { coalesceUpdates, type EarlierUpdate } from '../../src/paging/planner';
 import { checkStatus } from '../../src/paging/statusMessages';
+import { CALL_BACK_CLAIM_MS, callBackTaken } from '../../src/paging/service';
 import { EXAMPLE_YAML, configFromText } from '../helpers/config';
 
 const email = (responderId: string, dueAt: number) => ({ channel: 'email' as const, responderId, dueAt });
@@ -94,5 +95,31 @@ describe('checkStatus', () => {
     const result = checkStatus(config, input, now);
     expect(result.ok).toBe(false);
     if (!result.ok) expect(result.error).toMatch(error);
+  });
+});
+
+describe('callBackTaken: one responder calls a caller back at a time', () => {
+  const claim = (at: number, id = 7) => ({
+    type: 'calling_back',
+    at,
+    detail: JSON.stringify({ page_caller_id: id, call_id: 'c' }),
+  });
+  const result = (at: number, outcome: string, id = 7) => ({
+    type: 'called_back',
+    at,
+    detail: JSON.stringify({ page_caller_id: id, result: outcome }),
+  });
+  test('a fresh claim takes the caller; an old one or a settled one does not', () => {
+    expect(callBackTaken([], 7, 1000)).toBe(false);
+    expect(callBackTaken([claim(1000)], 7, 2000)).toBe(true);
+    expect(callBackTaken([claim(1000)], 7, 1000 + CALL_BACK_CLAIM_MS)).toBe(false);
+    expect(callBackTaken([claim(1000), result(5000, 'not reached')], 7, 6000)).toBe(false);
+    expect(callBackTaken([claim(1000), result(5000, 'connected')], 7, 10 * CALL_BACK_CLAIM_MS)).toBe(true);
+  });
+  test('claims and results of other callers change nothing', () => {
+    expect(callBackTaken([claim(1000, 8), result(2000, 'connected', 8)], 7, 3000)).toBe(false);
+    expect(callBackTaken([{ type: 'updated', at: 1000, detail: '{"page_caller_id":7}' }], 7, 2000)).toBe(
+      false,
+    );
   });
 });

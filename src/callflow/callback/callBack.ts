@@ -10,7 +10,7 @@ import type { AriPort } from '../../ari/types';
 import type { Config, Responder, Route } from '../../config/model';
 import { toDialString } from '../../config/dialString';
 import type { Logger } from '../../log/logger';
-import type { PagingService } from '../../paging/service';
+import { callBackTaken, type PagingService } from '../../paging/service';
 import type { CallStore } from '../../store/calls';
 import type { PageCallerRow, PageRow, PageStore } from '../../store/pages';
 import type { LegTracker } from '../context';
@@ -46,27 +46,24 @@ const says = {
     promptRequest('pageCallbackOffer', undefined, { number: number ?? '' }, route),
   connecting: (route: Route | undefined) => promptRequest('callbackConnecting', undefined, {}, route),
   unreached: (route: Route | undefined) => promptRequest('callbackUnreached', undefined, {}, route),
+  taken: (route: Route | undefined) => promptRequest('callbackTaken', undefined, {}, route),
 };
 
 export const callBackPrompts: PromptDeclaration = (config) =>
   [...config.routes.filter((route) => route.active && route.callback.offer), undefined].flatMap((route) =>
-    [says.offer(route), says.connecting(route), says.unreached(route)].map((request) =>
+    [says.offer(route), says.connecting(route), says.unreached(route), says.taken(route)].map((request) =>
       declared(route === undefined ? 'pages of a removed route' : `route ${route.id}`, request),
     ),
   );
 
-/** The page's newest callback request nobody called back yet. */
+/**
+ * The page's newest callback request nobody has reached, nor is calling right now (a caller who
+ * was not reached may be called back again).
+ */
 export async function pendingCallback(pages: PageStore, pageId: number): Promise<PageCallerRow | undefined> {
   const [callers, events] = await Promise.all([pages.callers(pageId), pages.events(pageId)]);
-  // A caller who was not reached may still be called back again.
-  const done = new Set(
-    events
-      .filter((e) => e.type === 'called_back' && e.detail !== null)
-      .map((e) => JSON.parse(e.detail!) as { page_caller_id?: number; result?: string })
-      .filter((detail) => detail.result === 'connected')
-      .map((detail) => detail.page_caller_id),
-  );
-  return callers.filter((c) => c.callback_number !== null && !done.has(c.id)).at(-1);
+  const now = Date.now();
+  return callers.filter((c) => c.callback_number !== null && !callBackTaken(events, c.id, now)).at(-1);
 }
 
 /**
@@ -114,6 +111,20 @@ export async function callBackNow(
   const logger = deps.logger.child({ pageId: page.id, callId, responder: responder.id });
   const startedAt = Date.now();
   if (responderSession.gone) return 'acknowledged; hung up before the callback';
+  const actor = { id: responder.id, via, responderId: responder.id };
+  const claimed = await retryTransient(
+    () => deps.paging.claimCallBack(page.id, request.id, actor, callId),
+    LOCK_WAIT_MS,
+  ).catch((error: unknown) => {
+    logger.error('the callback could not be claimed', { error: String(error) });
+    return false;
+  });
+  if (!claimed) {
+    logger.info('callback not made: another responder is calling, or the caller was reached');
+    await play(responderSession, render(deps.prompts, says.taken(route))).catch(() => undefined);
+    await hangup(responderSession);
+    return 'acknowledged; someone else is calling the caller back';
+  }
   const connecting = play(responderSession, render(deps.prompts, says.connecting(route))).catch(
     () => 'failed',
   );
@@ -142,7 +153,6 @@ export async function callBackNow(
     await hangup(caller);
     dialed = { kind: 'refused', reason: 'the responder hung up first' };
   }
-  const actor = { id: responder.id, via, responderId: responder.id };
   // The timeline is told behind the call: a database that is briefly locked waits on timers, and
   // one that stays unreachable costs the entry, never the conversation.
   const record = (result: string, extra: Record<string, unknown> = {}): Promise<void> =>
