@@ -20,7 +20,7 @@ import { gatherDigit } from './verbs/gather';
 import { hangup } from './verbs/hangup';
 import { play } from './verbs/play';
 import { enterStage } from './stage';
-import { keepInterruptedMessage, takeVoicemail } from './voicemail';
+import { keepInterruptedMessage, pageKeptMessage, takeVoicemail } from './voicemail';
 import { routeStatus, tellWhatIsKnown } from './knownProblem';
 
 /** What a caller can hear before the routing: used by the render calls below and the declaration. */
@@ -161,7 +161,9 @@ async function resumeCall(
   row: CallRow,
 ): Promise<'done' | 'menu'> {
   if (row.stage === 'ending' && row.outcome !== null) {
-    // Only the last words were left (the thanks): the outcome stands, the call just ends.
+    // Only the last words were left (the callback offer, the thanks): the outcome stands, the
+    // call just ends, and a message the last process had not paged yet is paged now.
+    pageKeptMessage(ctx, row);
     facts.outcome = row.outcome;
     facts.detail = row.outcome_detail ?? 'ended';
     return 'done';

@@ -9,7 +9,7 @@ import { routingsOf } from './routePlan';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type { Route, Team } from '../config/model';
-import type { RoutedCall } from './context';
+import type { FlowContext, RoutedCall } from './context';
 import { AriRequestError } from '../ari/types';
 import {
   declared,
@@ -24,7 +24,7 @@ import { play } from './verbs/play';
 import { recordMessage, type RecordingEnd, type RecordResult } from './verbs/record';
 import { copyRecording, recordCopy } from './voicemailCopy';
 import { offerCallback } from './callback/offer';
-import type { CopyResult } from '../store/calls';
+import type { CallRow, CopyResult } from '../store/calls';
 import { durationMs, parseWav } from '../prompts/wav';
 
 const varsOf = (route: Route, team: Team): Record<string, string> => ({ route: route.name, team: team.name });
@@ -261,4 +261,36 @@ async function keepMessage(
     at,
   });
   await thanks;
+}
+
+/**
+ * A message kept by a process that stopped before paging it (it was offering the callback, or
+ * saying thanks): paged now, once, by whoever takes the call back or closes its row. Without a
+ * callback number: the caller's choice died with the process.
+ */
+export function pageKeptMessage(ctx: FlowContext, row: CallRow): void {
+  if (row.outcome !== 'voicemail' || row.team_id === null || row.route_id === null) return;
+  const route = ctx.config.routes.find((r) => r.id === row.route_id);
+  const team = ctx.config.teams.get(row.team_id);
+  if (route === undefined || team === undefined) return;
+  ctx.paging.behind(async (paging) => {
+    if (await paging.messagePaged(row.id)) return;
+    const [message] = await ctx.calls.voicemailsOfCall(row.id);
+    if (message === undefined) return;
+    ctx.logger.warn('a kept message was not paged when its daemon stopped: paged now', { callId: row.id });
+    await paging.trigger({
+      teamId: team.id,
+      routeId: route.id,
+      optionKey: row.option_key,
+      callId: row.id,
+      voicemailId: message.id,
+      callerNumber: row.caller_number || null,
+      durationSeconds: message.duration_seconds,
+      callbackNumber: null,
+      summary: `Voicemail for ${team.name} via ${route.name} from ${row.caller_number || 'an unknown number'} (${message.duration_seconds}s, interrupted)`,
+      urgency: row.urgency ?? 'high',
+      dedupe: route.dedupe,
+      at: message.created_at,
+    });
+  });
 }

@@ -103,6 +103,7 @@ export class NotificationDispatcher {
    */
   async dispatchDue(now: number, transactionally: Transactional): Promise<number> {
     if (this.stopping) return 0;
+    await this.releaseForgottenClaims(now, transactionally);
     let started = 0;
     for (const lane of await this.deps.notifications.dueLanes(now)) {
       const room = this.roomIn(laneOf(lane));
@@ -118,6 +119,26 @@ export class NotificationDispatcher {
       }
     }
     return started;
+  }
+
+  /**
+   * A claim whose commit this daemon never heard of (the connection to PostgreSQL died with the
+   * answer) is 'sending' under its name while nothing sends it: such an email or webhook goes back
+   * to pending at once instead of after the stale-claim timeout. Page calls are left to the
+   * reconciliation, which knows whether a phone still rings.
+   */
+  private async releaseForgottenClaims(now: number, transactionally: Transactional): Promise<void> {
+    const claimant = this.deps.claimant;
+    if (claimant === undefined || claimant === null) return;
+    const forgotten = (await this.deps.notifications.claimsOf(claimant)).filter(
+      (id) => !this.inFlight.has(id),
+    );
+    for (const id of forgotten) {
+      if (await transactionally((tx) => this.deps.notifications.in(tx).release(id, now)))
+        this.deps.logger.warn('a claim this daemon never heard committed goes back to pending', {
+          notification: id,
+        });
+    }
   }
 
   /**

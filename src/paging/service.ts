@@ -202,6 +202,11 @@ export class PagingService {
     });
   }
 
+  /** Whether the call's message is on a page already (opened or joined). */
+  messagePaged(callId: string): Promise<boolean> {
+    return this.deps.pages.hasCaller(callId);
+  }
+
   /** The live page a call opened (a call taken back after a restart finds its own again). */
   async livePageOf(callId: string): Promise<number | undefined> {
     const pages = await this.deps.pages.ofCall(callId);

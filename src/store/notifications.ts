@@ -231,6 +231,15 @@ export class NotificationStore {
     return released.changes;
   }
 
+  /** The emails and webhooks `by` has 'sending' now (its own claims, in flight or forgotten). */
+  async claimsOf(by: string): Promise<number[]> {
+    const rows = await this.db.all<{ id: number }>(
+      `SELECT id FROM notifications WHERE status = 'sending' AND claimed_by = ? AND channel IN ('email', 'webhook')`,
+      [by],
+    );
+    return rows.map((r) => Number(r.id));
+  }
+
   /** The daemons that have notifications 'sending' now. */
   async senders(): Promise<string[]> {
     const rows = await this.db.all<{ by: string }>(

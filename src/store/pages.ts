@@ -423,6 +423,15 @@ export class PageStore {
     return this.db.get<PageRow>('SELECT * FROM pages WHERE id = ?', [id]);
   }
 
+  /** Whether the call's message is on a page: one it opened, or one it joined as a caller. */
+  async hasCaller(callId: string): Promise<boolean> {
+    const row = await this.db.get<{ n: number }>(
+      'SELECT (SELECT COUNT(*) FROM pages WHERE call_id = ?) + (SELECT COUNT(*) FROM page_callers WHERE call_id = ?) AS n',
+      [callId, callId],
+    );
+    return Number(row?.n ?? 0) > 0;
+  }
+
   /** The pages a call raised (a connected call's, a message's), oldest first. */
   ofCall(callId: string): Promise<PageRow[]> {
     return this.db.all<PageRow>('SELECT * FROM pages WHERE call_id = ? ORDER BY id', [callId]);

@@ -307,3 +307,39 @@ test('each channel and each webhook target has its own lane: a full one holds ba
   expect(row(later).status).toBe('sending');
   expect(row(emails[1]!).status).toBe('pending');
 });
+
+test('a claim under this daemon’s name that it never heard committed goes back to pending and is sent', async () => {
+  const logger: Logger = { ...silentLogger, warn: (message) => warnings.push(message) };
+  const named = new NotificationDispatcher({
+    config: () => config,
+    notifications,
+    pages,
+    transactional: (work) => tx(work),
+    notifiers: { email, webhook },
+    logger,
+    retry: RETRY,
+    concurrency: 5,
+    onSettled: () => settled++,
+    clock,
+    claimant: 'node-a',
+  });
+  const id = await page();
+  const lost = await enqueue(id, 'webhook');
+  const others = await enqueue(id, 'email');
+  // The claims committed while the answers were lost with the connection.
+  await notifications.claim(lost, clock.now(), 'node-a');
+  await notifications.claim(others, clock.now(), 'node-b');
+  expect(await named.dispatchDue(clock.now(), tx)).toBe(1);
+  expect(warnings).toContain('a claim this daemon never heard committed goes back to pending');
+  expect(row(lost)).toMatchObject({ status: 'sending', attempts: 2, claimed_by: 'node-a' });
+  await webhook.answer({ ok: true, detail: 'HTTP 204' });
+  expect(row(lost)).toMatchObject({ status: 'sent' });
+  // Another daemon's claim is its own business (released when that daemon is gone).
+  expect(row(others)).toMatchObject({ status: 'sending', claimed_by: 'node-b' });
+  // A send in flight is never taken for a forgotten claim.
+  const second = await enqueue(id, 'webhook');
+  expect(await named.dispatchDue(clock.now(), tx)).toBe(1);
+  expect(await named.dispatchDue(clock.now(), tx)).toBe(0);
+  expect(row(second)).toMatchObject({ status: 'sending', attempts: 1 });
+  await webhook.answer({ ok: true, detail: 'HTTP 204' });
+});

@@ -4,6 +4,7 @@
  * (plan.ts) and each channel, bridge and open call no live session follows is taken back or
  * cleaned up. Each is logged once, counted (lcr_reconciled_total{kind}) and written in its rows.
  */
+import { pageKeptMessage } from '../voicemail';
 import { AriRequestError, type AriChannel, type AriPort } from '../../ari/types';
 import type { PageStatus } from '../../domain/enums';
 import { forCall, type Logger } from '../../log/logger';
@@ -162,6 +163,8 @@ export class Reconciler {
             reason: leg.result === 'accepted' ? STOPPED_DURING_CALL : `${STOPPED_DURING_CALL} (reconciled)`,
             ended_at: at,
           });
+        // A message kept but not yet paged (the caller hung up during the callback offer).
+        if (step.call.stage === 'ending') pageKeptMessage(this.deps.contextFor(this.deps.logger), step.call);
         calls.updateCall(step.call.id, {
           outcome: step.call.outcome ?? 'error',
           outcome_detail: step.call.outcome_detail ?? STOPPED_DURING_CALL,
