@@ -24,6 +24,7 @@ import { play } from './verbs/play';
 import { recordMessage, type RecordingEnd, type RecordResult } from './verbs/record';
 import { copyRecording, recordCopy } from './voicemailCopy';
 import { offerCallback } from './callback/offer';
+import { pageWhatTheCallerLeft } from './direct/connectedPage';
 import type { CallRow, CopyResult } from '../store/calls';
 import { durationMs, parseWav } from '../prompts/wav';
 
@@ -231,33 +232,11 @@ async function keepMessage(
   recordCopy(ctx.calls, voicemailId, copied);
 
   const summary = `Voicemail for ${team.name} via ${route.name} from ${facts.callerNumber || 'an unknown number'} (${measured.durationSeconds}s${tooShort ? ', very short' : ''}${endedBy === undefined ? '' : ', interrupted'}${callbackNumber === undefined ? '' : `; call back at ${callbackNumber}`})`;
-  // A direct call nobody took already has its page (direct.page: on_call_start): the message goes on it.
-  const live = facts.livePage;
-  if (live !== undefined) {
-    ctx.paging.behind(async (paging) => {
-      if (live.id !== undefined)
-        await paging.liveCallMissed(live.id, {
-          voicemailId,
-          durationSeconds: measured.durationSeconds,
-          callbackNumber: callbackNumber ?? null,
-          summary,
-          at,
-        });
-    });
-    return await thanks;
-  }
-  ctx.paging.triggerBehind({
-    teamId: team.id,
-    routeId: route.id,
-    optionKey: facts.optionKey ?? null,
-    callId: facts.callId,
+  pageWhatTheCallerLeft(call, {
     voicemailId,
-    callerNumber: facts.callerNumber || null,
     durationSeconds: measured.durationSeconds,
     callbackNumber: callbackNumber ?? null,
     summary,
-    urgency: facts.urgency ?? 'high',
-    dedupe: route.dedupe,
     at,
   });
   await thanks;

@@ -18,6 +18,12 @@ export function normaliseE164(phone: string): string {
 
 export const DEFAULT_TRUNK_TEMPLATE = 'PJSIP/{number}@trunk';
 
+/** The caller ID of a route's hotline: its name and first number, `"Acme hotline" <+15550100>`. */
+export function hotlineCallerId(route: { name: string; numbers: readonly string[] }): string {
+  const hotline = route.numbers[0]!.replace(/[^0-9+]/g, '');
+  return `"${route.name.replace(/"/g, '')}" <${hotline}>`;
+}
+
 export function toDialString(phone: string, trunkTemplate: string): string {
   return looksLikePhoneNumber(phone) ? trunkTemplate.replace('{number}', normaliseE164(phone)) : phone;
 }

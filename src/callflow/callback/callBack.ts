@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { AriPort } from '../../ari/types';
 import type { Config, Responder, Route } from '../../config/model';
-import { toDialString } from '../../config/dialString';
+import { hotlineCallerId, toDialString } from '../../config/dialString';
 import type { Logger } from '../../log/logger';
 import { callBackTaken, type PagingService } from '../../paging/service';
 import type { CallStore } from '../../store/calls';
@@ -140,7 +140,7 @@ export async function callBackNow(
       endpoint,
       app,
       appArgs: responderLeg.appArgs(responderSession.channelId, legId),
-      callerId: route?.callback.callerId ?? hotlineCallerId(route),
+      callerId: route?.callback.callerId ?? (route === undefined ? undefined : hotlineCallerId(route)),
       timeout: route?.callback.ringTimeoutSeconds ?? 30,
     },
     { signal: responderLeft.signal },
@@ -257,10 +257,4 @@ export async function callBackNow(
     deps.calls.updateCall(callId, { stage: null, hangup_cause: caller.hangupCause ?? 16, ended_at: endedAt });
   }
   return `acknowledged; called the caller back (call ${callId})`;
-}
-
-function hotlineCallerId(route: Route | undefined): string | undefined {
-  if (route === undefined) return undefined;
-  const hotline = route.numbers[0]!.replace(/[^0-9+]/g, '');
-  return `"${route.name.replace(/"/g, '')}" <${hotline}>`;
 }

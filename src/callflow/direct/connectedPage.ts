@@ -9,6 +9,7 @@
  */
 import type { Route } from '../../config/model';
 import type { CallFacts, FlowContext, RoutedCall } from '../context';
+import type { MissedLiveCall } from '../../paging/requests';
 
 export interface ConnectedCall {
   callId: string;
@@ -132,22 +133,16 @@ export function closeUnansweredLivePage(ctx: FlowContext, facts: CallFacts, rout
   });
 }
 
-/** A caller nobody answered asked to be called back (a route without messages): the live page, or a new one. */
-export function pageCallbackRequest(call: RoutedCall, number: string): void {
+/**
+ * What a caller left (a message, a callback request) is paged: on the page a direct call that
+ * nobody took opened already (direct.page: on_call_start), or on a page of its own.
+ */
+export function pageWhatTheCallerLeft(call: RoutedCall, left: MissedLiveCall): void {
   const { ctx, facts, route, team } = call;
-  const at = ctx.now();
-  const summary = `Missed call from ${facts.callerNumber || 'an unknown number'} via ${route.name} for ${team.name}: call back at ${number}`;
   const live = facts.livePage;
   if (live !== undefined) {
     ctx.paging.behind(async (paging) => {
-      if (live.id !== undefined)
-        await paging.liveCallMissed(live.id, {
-          voicemailId: null,
-          durationSeconds: null,
-          callbackNumber: number,
-          summary,
-          at,
-        });
+      if (live.id !== undefined) await paging.liveCallMissed(live.id, left);
     });
     return;
   }
@@ -156,12 +151,25 @@ export function pageCallbackRequest(call: RoutedCall, number: string): void {
     routeId: route.id,
     optionKey: facts.optionKey ?? null,
     callId: facts.callId,
-    voicemailId: null,
+    voicemailId: left.voicemailId,
     callerNumber: facts.callerNumber || null,
-    callbackNumber: number,
-    summary,
+    durationSeconds: left.durationSeconds,
+    callbackNumber: left.callbackNumber ?? null,
+    summary: left.summary,
     urgency: facts.urgency ?? 'high',
     dedupe: route.dedupe,
-    at,
+    at: left.at,
+  });
+}
+
+/** A caller nobody answered asked to be called back (a route without messages). */
+export function pageCallbackRequest(call: RoutedCall, number: string): void {
+  const { ctx, facts, route, team } = call;
+  pageWhatTheCallerLeft(call, {
+    voicemailId: null,
+    durationSeconds: null,
+    callbackNumber: number,
+    summary: `Missed call from ${facts.callerNumber || 'an unknown number'} via ${route.name} for ${team.name}: call back at ${number}`,
+    at: ctx.now(),
   });
 }

@@ -15,6 +15,7 @@ import { hangup } from '../verbs/hangup';
 import { play } from '../verbs/play';
 import { enterStage } from '../stage';
 import { takeVoicemail } from '../voicemail';
+import { hotlineCallerId } from '../../config/dialString';
 import {
   closeUnansweredLivePage,
   openLivePage,
@@ -52,8 +53,7 @@ export const directPrompts: PromptDeclaration = (config) =>
 
 function callerIdFor(route: Route, callerNumber: string): string {
   if (route.direct.callerId === 'caller' && callerNumber !== '') return `"${callerNumber}" <${callerNumber}>`;
-  const hotline = route.numbers[0]!.replace(/[^0-9+]/g, '');
-  return `"${route.name.replace(/"/g, '')}" <${hotline}>`;
+  return hotlineCallerId(route);
 }
 
 /** Rings one level; resolves with the accepted leg, or undefined when every leg has ended. */
